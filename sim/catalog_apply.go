@@ -1,0 +1,459 @@
+package sim
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// advanceLocked finishes every running change set whose delay has passed, in the order they
+// fall due. s.mu must be held.
+func (s *Server) advanceLocked(now time.Time) {
+	var due []*ChangeSet
+	for _, cs := range s.st.ChangeSets {
+		if !cs.terminal() && !now.Before(cs.DueTime) {
+			due = append(due, cs)
+		}
+	}
+	if len(due) == 0 {
+		return
+	}
+	sort.Slice(due, func(i, j int) bool {
+		if !due[i].DueTime.Equal(due[j].DueTime) {
+			return due[i].DueTime.Before(due[j].DueTime)
+		}
+		return due[i].StartTime.Before(due[j].StartTime)
+	})
+	for _, cs := range due {
+		s.applyLocked(cs)
+	}
+	s.markDirty()
+}
+
+// unlockLocked releases the entity locks a change set holds.
+func (s *Server) unlockLocked(cs *ChangeSet) {
+	for id, holder := range s.locks {
+		if holder == cs.ID {
+			delete(s.locks, id)
+		}
+	}
+}
+
+// changeOrder applies creations first, then updates in submission order, then releases, then
+// restrictions, so that a change set's array order does not matter.
+func changeOrder(changes []*Change) []int {
+	rank := func(t string) int {
+		switch t {
+		case ctCreate:
+			return 0
+		case ctRelease:
+			return 2
+		case ctRestrict:
+			return 3
+		}
+		return 1
+	}
+	idx := make([]int, len(changes))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return rank(changes[idx[a]].ChangeType) < rank(changes[idx[b]].ChangeType) })
+	return idx
+}
+
+// applyLocked runs the asynchronous validation of a change set and, when nothing fails and its
+// intent is APPLY, commits all of its changes at once. A failed change set changes nothing.
+func (s *Server) applyLocked(cs *ChangeSet) {
+	at := cs.DueTime
+	work := map[string]*Entity{}
+	created := map[string]string{}
+	errsBy := make([][]ErrorDetail, len(cs.Changes))
+	byType := map[string]map[string]int{} // entity id -> change type -> change index
+	for _, i := range changeOrder(cs.Changes) {
+		c := cs.Changes[i]
+		d, err := decodeDetails(c.ChangeType, c.rawDetails())
+		if err != nil { // validated at start; only a corrupted state file gets here
+			errsBy[i] = append(errsBy[i], ErrorDetail{"INVALID_INPUT", err.Error()})
+			continue
+		}
+		var e *Entity
+		var id string
+		if c.ChangeType == ctCreate {
+			id = newResaleAuthorizationID()
+			e = &Entity{Type: typeResaleAuthorization, ID: id, Owner: cs.Account, CreatedAt: at,
+				RA: &ResaleAuthorization{Status: "Draft"}}
+			work[id] = e
+			if c.ChangeName != "" {
+				created[c.ChangeName] = id
+			}
+		} else {
+			id = c.Identifier
+			if name, ok := reference(id); ok {
+				id = created[name]
+			}
+			e = work[id]
+			if e == nil {
+				orig := s.st.Entities[id]
+				if orig == nil || orig.RA == nil {
+					errsBy[i] = append(errsBy[i], ErrorDetail{"RESOURCE_NOT_FOUND", fmt.Sprintf("Resale authorization %s does not exist.", id)})
+					continue
+				}
+				e = orig.clone()
+				work[id] = e
+			}
+		}
+		c.EntityID = id
+		if byType[id] == nil {
+			byType[id] = map[string]int{}
+		}
+		byType[id][c.ChangeType] = i
+		errsBy[i] = append(errsBy[i], s.applyChange(c.ChangeType, d, e, at)...)
+		e.LastModified = at
+	}
+	for id, types := range byType {
+		if ri, ok := types[ctRelease]; ok {
+			s.releaseChecks(work[id], types, ri, errsBy, at)
+		}
+	}
+	failed := false
+	for i, c := range cs.Changes {
+		c.ErrorDetailList = errsBy[i]
+		if len(errsBy[i]) > 0 {
+			failed = true
+		}
+	}
+	s.unlockLocked(cs)
+	cs.EndTime = at
+	switch {
+	case failed:
+		cs.Status = csFailed
+		cs.FailureCode = "CLIENT_ERROR"
+		cs.FailureDescription = "Errors found in the change set. See ErrorDetailList of each change for details."
+		for _, c := range cs.Changes {
+			if _, ref := reference(c.Identifier); ref || c.ChangeType == ctCreate {
+				c.EntityID = ""
+			}
+		}
+	case cs.Intent == "VALIDATE":
+		cs.Status = csSucceeded
+		for _, c := range cs.Changes {
+			if c.ChangeType == ctCreate {
+				c.EntityID = ""
+			}
+		}
+	default:
+		cs.Status = csSucceeded
+		for id, e := range work {
+			s.st.Entities[id] = e
+		}
+	}
+	s.emitChangeSetLocked(cs)
+}
+
+// applyChange applies one change to a working copy and returns its asynchronous errors.
+func (s *Server) applyChange(changeType string, d any, e *Entity, at time.Time) []ErrorDetail {
+	var errs []ErrorDetail
+	add := func(code, format string, args ...any) {
+		errs = append(errs, ErrorDetail{ErrorCode: code, ErrorMessage: fmt.Sprintf(format, args...)})
+	}
+	ra := e.RA
+	if changeType != ctCreate && changeType != ctRestrict && ra.Status != "Draft" {
+		add("INCOMPATIBLE_STATUS", "[%s] request can't be performed after the resale authorization is released.", changeType)
+		return errs
+	}
+	today := time.Date(at.Year(), at.Month(), at.Day(), 0, 0, 0, 0, time.UTC)
+	switch d := d.(type) {
+	case *createDetails:
+		ra.Name, ra.Description, ra.ProductID, ra.ResellerAccountID = d.Name, d.Description, d.ProductID, d.ResellerAccountID
+		if _, ok := s.seed.resellers[d.ResellerAccountID]; !ok {
+			add("INVALID_RESELLER_ACCOUNT", "Account %s is not a channel partner that can resell this product.", d.ResellerAccountID)
+		}
+	case *informationDetails:
+		if d.Name != nil {
+			ra.Name = *d.Name
+		}
+		if d.Description != nil {
+			ra.Description = *d.Description
+		}
+		if d.PreExistingBuyerAgreement != nil {
+			p := *d.PreExistingBuyerAgreement
+			if p.PricingModel == "BYOL" {
+				p.PricingModel = "Byol"
+			}
+			ra.PreExistingBuyerAgreement = &p
+		}
+	case *targetingDetails:
+		ra.Targeting = nil
+		if len(d.Terms) == 1 {
+			t := d.Terms[0]
+			seen := map[string]bool{}
+			for _, a := range t.PositiveTargeting.BuyerAccounts {
+				switch {
+				case seen[a]:
+					add("INCOMPATIBLE_BUYER_TARGETING", "Buyer account %s is listed twice.", a)
+				case a == ra.ResellerAccountID || a == e.Owner:
+					add("INCOMPATIBLE_BUYER_TARGETING", "Buyer account %s can't be the reseller or the manufacturer.", a)
+				}
+				seen[a] = true
+			}
+			ra.Targeting = &t
+		}
+	case *availabilityDetails:
+		if d.AvailabilityEndDate != nil {
+			day, _ := parseDay(*d.AvailabilityEndDate)
+			if !day.After(today) {
+				add("INVALID_AVAILABILITY_END_DATE", "AvailabilityEndDate %s must be in the future.", *d.AvailabilityEndDate)
+			}
+			ra.AvailabilityEndDate = day.Format(isoDay)
+		}
+		if d.OffersMaxQuantity != nil {
+			ra.OffersMaxQuantity = *d.OffersMaxQuantity
+		}
+	case *validityDetails:
+		t := d.Terms[0]
+		day, _ := parseDay(t.MaximumAgreementStartDate)
+		if !day.After(today) || day.After(today.AddDate(3, 0, 0)) {
+			add("INVALID_MAXIMUM_AGREEMENT_START_DATE", "MaximumAgreementStartDate %s must be in the future and at most 3 years ahead.", t.MaximumAgreementStartDate)
+		}
+		t.MaximumAgreementStartDate = day.Format(isoDay)
+		ra.Validity = &t
+	case *legalDetails:
+		if legalTermOf(d.Terms, "BuyerLegalTerm") == nil {
+			add("MISSING_MANDATORY_TERMS", "Provide a BuyerLegalTerm.")
+		}
+		for _, t := range d.Terms {
+			for _, doc := range t.Documents {
+				if doc.URL != "" && !strings.HasPrefix(doc.URL, "https://") {
+					code := "INVALID_BUYER_LEGAL_DOCUMENTS"
+					if t.Type == "ResaleLegalTerm" {
+						code = "INVALID_RESALE_LEGAL_DOCUMENTS"
+					}
+					add(code, "Document %s must be an accessible https URL.", doc.URL)
+				}
+			}
+		}
+		ra.LegalTerms = d.Terms
+	case *pricingDetails:
+		errs = append(errs, s.checkPricing(ra, d)...)
+		ra.PricingModel = d.PricingModel
+		ra.PricingTerms = d.Terms
+	case *paymentDetails:
+		ra.PaymentSchedule = nil
+		if len(d.Terms) == 1 {
+			t := d.Terms[0]
+			if !supportedCurrency[t.CurrencyCode] {
+				add("INVALID_CURRENCY_CODE", "CurrencyCode %s is not supported; use USD, AUD, EUR, GBP or JPY.", t.CurrencyCode)
+			}
+			if len(t.Schedule) > 60 {
+				add("TOO_MANY_SCHEDULED_PAYMENTS", "A payment schedule has at most 60 installments, got %d.", len(t.Schedule))
+			}
+			seen := map[string]bool{}
+			for i, in := range t.Schedule {
+				day, _ := parseDay(in.ChargeDate)
+				k := day.Format(isoDay)
+				if seen[k] {
+					add("DUPLICATE_CHARGE_DATES", "ChargeDate %s is used more than once.", k)
+				}
+				seen[k] = true
+				if !day.After(today) {
+					add("INVALID_CHARGE_DATES", "ChargeDate %s must be in the future.", in.ChargeDate)
+				}
+				t.Schedule[i].ChargeDate = k
+			}
+			ra.PaymentSchedule = &t
+		}
+	case *emptyDetails:
+		switch changeType {
+		case ctRelease:
+			ra.Status = "Active"
+		case ctRestrict:
+			if ra.Status != "Active" {
+				add("INCOMPATIBLE_STATUS", "Only an Active resale authorization can be restricted; this one is %s.", ra.Status)
+			} else if ra.expired(at) {
+				add("INCOMPATIBLE_STATUS", "An expired resale authorization can't be restricted.")
+			}
+			ra.Status = "Restricted"
+		}
+	}
+	return errs
+}
+
+// checkPricing runs the asynchronous checks of UpdatePricingTerms against the product.
+func (s *Server) checkPricing(ra *ResaleAuthorization, d *pricingDetails) []ErrorDetail {
+	var errs []ErrorDetail
+	add := func(code, format string, args ...any) {
+		errs = append(errs, ErrorDetail{ErrorCode: code, ErrorMessage: fmt.Sprintf(format, args...)})
+	}
+	p := s.seed.byID[ra.ProductID]
+	types := map[string]int{}
+	currency := ""
+	for _, t := range d.Terms {
+		types[t.Type]++
+		if types[t.Type] == 2 {
+			add("INCOMPATIBLE_TERMS", "%s is given more than once.", t.Type)
+		}
+		if !supportedCurrency[t.CurrencyCode] {
+			add("INVALID_CURRENCY_CODE", "CurrencyCode %s is not supported; use USD, AUD, EUR, GBP or JPY.", t.CurrencyCode)
+		} else if t.Type == "ResaleUsageBasedPricingTerm" && t.CurrencyCode != "USD" {
+			add("INVALID_CURRENCY_CODE", "ResaleUsageBasedPricingTerm supports USD only, got %s.", t.CurrencyCode)
+		}
+		if currency != "" && t.CurrencyCode != currency {
+			add("INCOMPATIBLE_CURRENCY_CODE", "All pricing terms must use one currency; got %s and %s.", currency, t.CurrencyCode)
+		}
+		currency = t.CurrencyCode
+		switch t.Type {
+		case "ResaleFixedUpfrontPricingTerm":
+			if t.Duration == nil || *t.Duration == "" {
+				add("MISSING_DURATION", "ResaleFixedUpfrontPricingTerm needs a Duration.")
+			} else if _, _, _, ok := parsePeriod(*t.Duration); !ok {
+				add("INVALID_DURATION", "Duration %s is not an ISO-8601 period such as P12M.", *t.Duration)
+			}
+			if len(t.Grants) > 200 {
+				add("TOO_MANY_GRANTS", "At most 200 grants, got %d.", len(t.Grants))
+			}
+			keys := map[string]bool{}
+			for _, g := range t.Grants {
+				if keys[g.DimensionKey] {
+					add("DUPLICATE_DIMENSION_KEYS", "Dimension %s is granted more than once.", g.DimensionKey)
+				}
+				keys[g.DimensionKey] = true
+				if dim, ok := p.dimension(g.DimensionKey); !ok || !dim.has(DimensionEntitled) {
+					add("INCOMPATIBLE_PRODUCT", "Dimension %s is not an entitled dimension of product %s.", g.DimensionKey, p.ProductID)
+				}
+			}
+		case "ResaleConfigurableUpfrontPricingTerm":
+			if len(t.RateCards) > 5 {
+				add("TOO_MANY_RATE_CARDS", "At most 5 rate cards, got %d.", len(t.RateCards))
+			}
+			selectors := map[string]bool{}
+			for _, rc := range t.RateCards {
+				if rc.Selector != nil {
+					if _, _, _, ok := parsePeriod(rc.Selector.Value); !ok {
+						add("INVALID_SELECTOR_DURATION_VALUE", "Selector value %s is not an ISO-8601 period.", rc.Selector.Value)
+					}
+					if selectors[rc.Selector.Value] {
+						add("DUPLICATE_SELECTORS", "Selector %s is used more than once.", rc.Selector.Value)
+					}
+					selectors[rc.Selector.Value] = true
+				}
+				if len(rc.RateCard) > 800 {
+					add("TOO_MANY_RATES", "At most 800 rates per rate card, got %d.", len(rc.RateCard))
+				}
+				errs = append(errs, checkRates(p, rc.RateCard, DimensionEntitled, false)...)
+			}
+		case "ResaleUsageBasedPricingTerm":
+			if len(t.RateCards) != 1 {
+				add("INVALID_RATE_CARD", "ResaleUsageBasedPricingTerm takes exactly one rate card, got %d.", len(t.RateCards))
+			}
+			for _, rc := range t.RateCards {
+				errs = append(errs, checkRates(p, rc.RateCard, DimensionMetered, true)...)
+			}
+		}
+	}
+	fixed, conf, usage := types["ResaleFixedUpfrontPricingTerm"] > 0, types["ResaleConfigurableUpfrontPricingTerm"] > 0, types["ResaleUsageBasedPricingTerm"] > 0
+	if fixed && conf {
+		add("INCOMPATIBLE_TERMS", "ResaleFixedUpfrontPricingTerm and ResaleConfigurableUpfrontPricingTerm can't be combined.")
+	}
+	switch d.PricingModel {
+	case "Contract":
+		if !fixed && !conf {
+			add("INCOMPATIBLE_TERMS", "PricingModel Contract needs a ResaleFixedUpfrontPricingTerm or ResaleConfigurableUpfrontPricingTerm.")
+		}
+	case "Usage":
+		if !usage || fixed || conf {
+			add("INCOMPATIBLE_TERMS", "PricingModel Usage takes a ResaleUsageBasedPricingTerm only.")
+		}
+	}
+	if ps := ra.PaymentSchedule; ps != nil && currency != "" && ps.CurrencyCode != currency {
+		add("INCOMPATIBLE_CURRENCY_CODE", "The payment schedule uses %s but the pricing terms use %s.", ps.CurrencyCode, currency)
+	}
+	return errs
+}
+
+// checkRates checks the dimension keys of a rate card: each a dimension of the product with the
+// given type, no key twice, and (for usage) every metered dimension priced.
+func checkRates(p *Product, rates []Rate, dimType string, all bool) []ErrorDetail {
+	var errs []ErrorDetail
+	keys := map[string]bool{}
+	for _, r := range rates {
+		if keys[r.DimensionKey] {
+			errs = append(errs, ErrorDetail{"DUPLICATE_DIMENSION_KEYS", fmt.Sprintf("Dimension %s is priced more than once.", r.DimensionKey)})
+		}
+		keys[r.DimensionKey] = true
+		if dim, ok := p.dimension(r.DimensionKey); !ok || !dim.has(dimType) {
+			errs = append(errs, ErrorDetail{"INVALID_RATE_CARD", fmt.Sprintf("Dimension %s is not a %s dimension of product %s.", r.DimensionKey, dimType, p.ProductID)})
+		}
+	}
+	if all {
+		for _, dim := range p.Dimensions {
+			if dim.has(dimType) && !keys[dim.Key] {
+				errs = append(errs, ErrorDetail{"INVALID_RATE_CARD", fmt.Sprintf("Metered dimension %s has no price; every metered dimension must be priced.", dim.Key)})
+			}
+		}
+	}
+	return errs
+}
+
+// releaseChecks validates the whole resale authorization a change set releases, attributing
+// each problem to the change that concerns it (or to the release itself).
+func (s *Server) releaseChecks(e *Entity, types map[string]int, release int, errsBy [][]ErrorDetail, at time.Time) {
+	ra := e.RA
+	if len(errsBy[release]) > 0 { // already released: INCOMPATIBLE_STATUS
+		return
+	}
+	to := func(changeType string) int {
+		if i, ok := types[changeType]; ok {
+			return i
+		}
+		return release
+	}
+	add := func(i int, code, format string, args ...any) {
+		errsBy[i] = append(errsBy[i], ErrorDetail{ErrorCode: code, ErrorMessage: fmt.Sprintf(format, args...)})
+	}
+	if p := s.seed.byID[ra.ProductID]; p != nil && p.Visibility != "Public" && p.Visibility != "Limited" {
+		add(release, "INCOMPATIBLE_PRODUCT", "Product %s must be Limited or Public to be resold; it is %s.", p.ProductID, p.Visibility)
+	}
+	if legalTermOf(ra.LegalTerms, "BuyerLegalTerm") == nil {
+		add(release, "MISSING_MANDATORY_TERMS", "Provide a BuyerLegalTerm.")
+	}
+	if len(ra.PricingTerms) == 0 {
+		add(release, "MISSING_MANDATORY_TERMS", "Provide at least one of [ResaleFixedUpfrontPricingTerm, ResaleConfigurableUpfrontPricingTerm, ResaleUsageBasedPricingTerm].")
+	}
+	if ra.PreExistingBuyerAgreement != nil && len(ra.buyers()) == 0 {
+		add(to(ctUpdateInformation), "INCOMPATIBLE_BUYER_TARGETING", "A resale authorization for a pre-existing buyer agreement must target at least one buyer account.")
+	}
+	if ps := ra.PaymentSchedule; ps != nil {
+		if pricingTermOf(ra.PricingTerms, "ResaleFixedUpfrontPricingTerm") == nil {
+			if _, ok := types[ctUpdatePayment]; ok {
+				add(types[ctUpdatePayment], "MISSING_MANDATORY_TERMS", "Provide a ResaleFixedUpfrontPricingTerm and ResalePaymentScheduleTerm together.")
+			} else {
+				add(release, "INCOMPATIBLE_PRICING_TERM", "ResalePaymentScheduleTerm and ResaleFixedUpfrontPricingTerm must be given together.")
+			}
+		}
+		if ra.OffersMaxQuantity != 1 || ra.AvailabilityEndDate == "" {
+			add(to(ctUpdatePayment), "INCOMPATIBLE_TERMS", "OffersMaxQuantity and AvailabilityEndDate must be present with ResalePaymentScheduleTerm.")
+		}
+		if ra.AvailabilityEndDate != "" {
+			for _, in := range ps.Schedule {
+				if in.ChargeDate <= ra.AvailabilityEndDate {
+					if i, ok := types[ctUpdateAvailability]; ok {
+						add(i, "INVALID_AVAILABILITY_END_DATE", "AvailabilityEndDate %s must be before every ChargeDate; %s is not after it.", ra.AvailabilityEndDate, in.ChargeDate)
+					} else {
+						add(to(ctUpdatePayment), "INVALID_CHARGE_DATES", "ChargeDate %s must be after AvailabilityEndDate %s.", in.ChargeDate, ra.AvailabilityEndDate)
+					}
+					break
+				}
+			}
+		}
+		for _, t := range ra.PricingTerms {
+			if t.CurrencyCode != ps.CurrencyCode {
+				add(to(ctUpdatePayment), "INCOMPATIBLE_CURRENCY_CODE", "The payment schedule uses %s but %s uses %s.", ps.CurrencyCode, t.Type, t.CurrencyCode)
+				break
+			}
+		}
+	}
+	if ra.expired(at) {
+		add(to(ctUpdateAvailability), "INVALID_AVAILABILITY_END_DATE", "AvailabilityEndDate %s has passed.", ra.AvailabilityEndDate)
+	}
+}

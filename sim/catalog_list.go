@@ -1,0 +1,291 @@
+package sim
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+type listEntitiesInput struct {
+	Catalog           string                                `json:"Catalog"`
+	EntityType        string                                `json:"EntityType"`
+	FilterList        []filter                              `json:"FilterList"`
+	Sort              *sortInput                            `json:"Sort"`
+	MaxResults        *int                                  `json:"MaxResults"`
+	NextToken         *string                               `json:"NextToken"`
+	OwnershipType     string                                `json:"OwnershipType"`
+	EntityTypeFilters map[string]map[string]json.RawMessage `json:"EntityTypeFilters"`
+	EntityTypeSort    map[string]sortInput                  `json:"EntityTypeSort"`
+}
+
+// attrFilter is one attribute filter of EntityTypeFilters.
+type attrFilter struct {
+	ValueList     []string `json:"ValueList"`
+	WildCardValue *string  `json:"WildCardValue"`
+	DateRange     *struct {
+		AfterValue  *string `json:"AfterValue"`
+		BeforeValue *string `json:"BeforeValue"`
+	} `json:"DateRange"`
+}
+
+// filterable attributes per entity type (the keys of the *Filters unions and sorts).
+var entityAttributes = map[string][]string{
+	typeResaleAuthorization: {"EntityId", "Name", "ProductId", "ProductName", "CreatedDate", "AvailabilityEndDate",
+		"ManufacturerAccountId", "ManufacturerLegalName", "ResellerAccountID", "ResellerLegalName", "Status",
+		"OfferExtendedStatus", "LastModifiedDate"},
+	typeOffer: {"EntityId", "Name", "ProductId", "ResaleAuthorizationId", "ReleaseDate", "AvailabilityEndDate",
+		"BuyerAccounts", "State", "Targeting", "LastModifiedDate"},
+	typeSaaSProduct: {"EntityId", "ProductTitle", "Visibility", "LastModifiedDate"},
+}
+
+// listed is one entity as ListEntities sees it.
+type listed struct {
+	summary map[string]any
+	attrs   map[string][]string
+}
+
+func (s *Server) listEntities(acct string, body []byte) (any, error) {
+	var in listEntitiesInput
+	if err := strictJSON(body, &in); err != nil {
+		return nil, validationError("invalid request body: " + err.Error())
+	}
+	var errs fieldErrors
+	if in.Catalog != catalogName {
+		errs.add("Catalog", "must be AWSMarketplace, got %q", in.Catalog)
+	}
+	typ := strings.TrimSuffix(in.EntityType, "@1.0")
+	attrs, known := entityAttributes[typ]
+	if !known {
+		errs.add("EntityType", "the simulator lists ResaleAuthorization, Offer and SaaSProduct, got %q", in.EntityType)
+	}
+	max := 20
+	if in.MaxResults != nil {
+		if *in.MaxResults < 1 || *in.MaxResults > 50 {
+			errs.add("MaxResults", "must be 1-50, got %d", *in.MaxResults)
+		}
+		max = *in.MaxResults
+	}
+	ownership := in.OwnershipType
+	if ownership == "" {
+		ownership = "SELF"
+	}
+	if ownership != "SELF" && ownership != "SHARED" {
+		errs.add("OwnershipType", "must be SELF or SHARED, got %q", in.OwnershipType)
+	}
+	filters := map[string]attrFilter{}
+	if len(in.EntityTypeFilters) > 1 {
+		errs.add("EntityTypeFilters", "is a union: give exactly one member")
+	}
+	for member, fs := range in.EntityTypeFilters {
+		if member != typ+"Filters" {
+			errs.add("EntityTypeFilters."+member, "does not apply to entity type %s (use %sFilters)", typ, typ)
+			continue
+		}
+		for name, raw := range fs {
+			if !contains(attrs, name) {
+				errs.add("EntityTypeFilters."+member+"."+name, "is not a filter of %s", typ)
+				continue
+			}
+			var af attrFilter
+			if err := strictJSON(raw, &af); err != nil {
+				errs.add("EntityTypeFilters."+member+"."+name, "%v", err)
+				continue
+			}
+			filters[name] = af
+		}
+	}
+	for i, f := range in.FilterList {
+		if f.Name != "EntityId" && f.Name != "Name" {
+			errs.add(fmt.Sprintf("FilterList[%d].Name", i), "the simulator supports EntityId and Name, got %q", f.Name)
+			continue
+		}
+		filters[f.Name] = attrFilter{ValueList: f.ValueList}
+	}
+	sortBy, desc := "LastModifiedDate", true
+	var so *sortInput
+	if in.Sort != nil {
+		so = in.Sort
+	}
+	for member, v := range in.EntityTypeSort {
+		if member != typ+"Sort" {
+			errs.add("EntityTypeSort."+member, "does not apply to entity type %s", typ)
+			continue
+		}
+		v := v
+		so = &v
+	}
+	if so != nil {
+		if so.SortBy != "" {
+			sortBy = so.SortBy
+			desc = false
+		}
+		if !contains(attrs, sortBy) {
+			errs.add("Sort.SortBy", "is not a sort attribute of %s: %q", typ, sortBy)
+		}
+		switch so.SortOrder {
+		case "":
+		case "ASCENDING":
+			desc = false
+		case "DESCENDING":
+			desc = true
+		default:
+			errs.add("Sort.SortOrder", "must be ASCENDING or DESCENDING, got %q", so.SortOrder)
+		}
+	}
+	offset, err := decodeToken(in.NextToken)
+	if err != nil {
+		errs.add("NextToken", "is not a token this API returned")
+	}
+	if len(errs) > 0 {
+		return nil, validationError(errs.err("invalid ListEntities request").Error())
+	}
+
+	s.mu.Lock()
+	s.advanceLocked(s.now())
+	var all []listed
+	switch typ {
+	case typeSaaSProduct:
+		if ownership == "SELF" && acct == s.seed.seed.Seller.AccountID {
+			for i := range s.seed.seed.Products {
+				all = append(all, s.productListed(&s.seed.seed.Products[i]))
+			}
+		}
+	default:
+		for _, e := range s.st.Entities {
+			if e.Type != typ {
+				continue
+			}
+			if ownership == "SELF" && e.Owner != acct || ownership == "SHARED" && !s.sharedWith(acct, e) {
+				continue
+			}
+			all = append(all, s.entityListed(e))
+		}
+	}
+	s.mu.Unlock()
+
+	var hits []listed
+	for _, l := range all {
+		if matchAll(l.attrs, filters) {
+			hits = append(hits, l)
+		}
+	}
+	sort.SliceStable(hits, func(i, j int) bool {
+		a, b := strings.Join(hits[i].attrs[sortBy], ","), strings.Join(hits[j].attrs[sortBy], ",")
+		if a == b {
+			return hits[i].attrs["EntityId"][0] < hits[j].attrs["EntityId"][0]
+		}
+		if desc {
+			return a > b
+		}
+		return a < b
+	})
+	page, next := paginate(len(hits), offset, max)
+	list := make([]map[string]any, 0, page[1]-page[0])
+	for _, l := range hits[page[0]:page[1]] {
+		list = append(list, l.summary)
+	}
+	out := map[string]any{"EntitySummaryList": list}
+	if next != "" {
+		out["NextToken"] = next
+	}
+	return out, nil
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// matchAll applies every filter: ValueList (any value equal), WildCardValue (contains, case
+// insensitive) and DateRange (ISO dates compare as strings).
+func matchAll(attrs map[string][]string, filters map[string]attrFilter) bool {
+	for name, f := range filters {
+		vals := attrs[name]
+		ok := false
+		for _, v := range vals {
+			switch {
+			case f.ValueList != nil:
+				ok = ok || contains(f.ValueList, v)
+			case f.WildCardValue != nil:
+				ok = ok || strings.Contains(strings.ToLower(v), strings.ToLower(strings.Trim(*f.WildCardValue, "*")))
+			case f.DateRange != nil:
+				in := v != ""
+				if f.DateRange.AfterValue != nil && v < *f.DateRange.AfterValue {
+					in = false
+				}
+				if f.DateRange.BeforeValue != nil && v > *f.DateRange.BeforeValue {
+					in = false
+				}
+				ok = ok || in
+			default:
+				ok = true
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Server) productListed(p *Product) listed {
+	mod := "2026-01-01T00:00:00Z"
+	return listed{
+		summary: map[string]any{"Name": p.Title, "EntityType": typeSaaSProduct, "EntityId": p.ProductID,
+			"EntityArn":        entityArn(s.seed.seed.Seller.AccountID, typeSaaSProduct, p.ProductID),
+			"LastModifiedDate": mod, "Visibility": p.Visibility,
+			"SaaSProductSummary": map[string]any{"ProductTitle": p.Title, "Visibility": p.Visibility}},
+		attrs: map[string][]string{"EntityId": {p.ProductID}, "ProductTitle": {p.Title}, "Visibility": {p.Visibility}, "LastModifiedDate": {mod}},
+	}
+}
+
+func (s *Server) entityListed(e *Entity) listed {
+	mod := catalogTime(e.LastModified)
+	base := map[string]any{"EntityType": e.Type, "EntityId": e.ID, "EntityArn": entityArn(e.Owner, e.Type, e.ID), "LastModifiedDate": mod}
+	if ra := e.RA; ra != nil {
+		productName := ""
+		if p := s.seed.byID[ra.ProductID]; p != nil {
+			productName = p.Title
+		}
+		end := ""
+		if ra.AvailabilityEndDate != "" {
+			day, _ := parseDay(ra.AvailabilityEndDate)
+			end = endOfDay(day).Format(isoSecond)
+		}
+		sum := map[string]any{"Name": ra.Name, "ProductId": ra.ProductID, "ProductName": productName,
+			"ManufacturerAccountId": e.Owner, "ManufacturerLegalName": s.seed.legalName(e.Owner),
+			"ResellerAccountID": ra.ResellerAccountID, "ResellerLegalName": s.seed.legalName(ra.ResellerAccountID),
+			"Status": ra.Status, "OfferExtendedStatus": ra.offerExtendedStatus(), "CreatedDate": catalogTime(e.CreatedAt),
+			"ResellerRole": "ChannelPartner"}
+		if end != "" {
+			sum["AvailabilityEndDate"] = end
+		}
+		base["Name"] = ra.Name
+		base["ResaleAuthorizationSummary"] = sum
+		attrs := map[string][]string{"EntityId": {e.ID}, "LastModifiedDate": {mod}}
+		for k, v := range sum {
+			if str, ok := v.(string); ok {
+				attrs[k] = []string{str}
+			}
+		}
+		return listed{summary: base, attrs: attrs}
+	}
+	o := e.Offer
+	day, _ := parseDay(o.AvailabilityEndDate)
+	end := endOfDay(day).Format(isoSecond)
+	sum := map[string]any{"Name": o.Name, "ProductId": o.ProductID, "ResaleAuthorizationId": o.ResaleAuthorizationID,
+		"ReleaseDate": catalogTime(e.CreatedAt), "AvailabilityEndDate": end, "BuyerAccounts": o.BuyerAccountIDs,
+		"State": o.State, "Targeting": []string{"BuyerAccounts"}}
+	base["Name"] = o.Name
+	base["OfferSummary"] = sum
+	attrs := map[string][]string{"EntityId": {e.ID}, "Name": {o.Name}, "ProductId": {o.ProductID},
+		"ResaleAuthorizationId": {o.ResaleAuthorizationID}, "ReleaseDate": {catalogTime(e.CreatedAt)},
+		"AvailabilityEndDate": {end}, "BuyerAccounts": o.BuyerAccountIDs, "State": {o.State},
+		"Targeting": {"BuyerAccounts"}, "LastModifiedDate": {mod}}
+	return listed{summary: base, attrs: attrs}
+}

@@ -1,0 +1,36 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// fieldErrors gathers validation errors, each naming the field it concerns.
+type fieldErrors []string
+
+func (e *fieldErrors) add(field, format string, args ...any) {
+	*e = append(*e, field+": "+fmt.Sprintf(format, args...))
+}
+
+// err returns nil when nothing was added, else one error listing every problem.
+func (e fieldErrors) err(prefix string) error {
+	if len(e) == 0 {
+		return nil
+	}
+	return errors.New(prefix + ": " + strings.Join(e, "; "))
+}
+
+// apiError is an error answer of a simulated AWS operation, independent of the wire protocol.
+type apiError struct {
+	Status  int
+	Type    string // the error shape name, e.g. "ValidationException"
+	Message string
+	Extra   map[string]any // protocol members besides the message (reason, resourceId, ...)
+}
+
+func (e *apiError) Error() string { return e.Type + ": " + e.Message }
+
+func newAPIError(status int, typ, format string, args ...any) *apiError {
+	return &apiError{Status: status, Type: typ, Message: fmt.Sprintf(format, args...)}
+}

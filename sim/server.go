@@ -1,0 +1,263 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dealdesk/dealdesk/sim/eventbus"
+	"github.com/dealdesk/dealdesk/sim/wire"
+)
+
+// Server is the simulator: an http.Handler serving the AWS APIs and the /_sim/ control API.
+// Close it to stop its background work and write its state.
+type Server struct {
+	cfg  Config
+	seed *seedIndex
+	now  func() time.Time
+	log  *slog.Logger
+
+	mu    sync.Mutex // guards st and the indexes below
+	st    *state
+	locks map[string]string // entity id -> id of the running change set that locks it
+	meter meterIndex
+
+	sqs    *sqsService
+	bus    *eventbus.Bus
+	events *eventbus.Builder
+	quotas *quotas
+	faults *faults
+	ctl    *http.ServeMux
+	rpc    map[string]rpcHandler
+	catalog map[string]catalogRoute
+
+	saveMu    sync.Mutex // serialises state file writes
+	dirty     chan struct{}
+	done      chan struct{}
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New builds a simulator from cfg, restoring the state file when it exists.
+func New(cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	seed := DemoSeed()
+	if cfg.Seed != nil {
+		seed = *cfg.Seed
+	}
+	if err := seed.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:   cfg,
+		seed:  newSeedIndex(seed),
+		now:   func() time.Time { return cfg.Now().UTC() },
+		log:   cfg.Logger,
+		dirty: make(chan struct{}, 1),
+		done:  make(chan struct{}),
+	}
+	s.st = newState()
+	s.sqs = newSQSService(s)
+	s.quotas = newQuotas(s.now)
+	s.quotas.setEnabled(!cfg.DisableQuotas)
+	s.faults = newFaults()
+	s.bus = eventbus.New(eventbus.Config{
+		Clock:       s.now,
+		QueueSender: s.sqs,
+		HTTPClient:  cfg.EventHTTPClient,
+		Logger:      cfg.Logger,
+	})
+	s.events = eventbus.NewBuilder(s.now, nil)
+	if cfg.StatePath != "" {
+		if err := s.load(cfg.StatePath); err != nil {
+			s.bus.Close()
+			return nil, err
+		}
+	}
+	s.rebuildIndexes()
+	s.ctl = s.controlRoutes()
+	s.rpc = s.rpcHandlers()
+	s.catalog = s.catalogRoutes()
+	s.wg.Add(2)
+	go s.saveLoop()
+	go s.tickLoop()
+	return s, nil
+}
+
+// Close stops background work, waits for pending event deliveries to be attempted no longer,
+// and writes the state file. It is safe to call more than once.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.done)
+		s.wg.Wait()
+		s.sqs.close()
+		s.bus.Close()
+		if s.cfg.StatePath != "" {
+			s.closeErr = s.save()
+		}
+	})
+	return s.closeErr
+}
+
+// Seed returns the seed in force.
+func (s *Server) Seed() Seed { return s.seed.seed }
+
+// Bus returns the event bus (tests flush it and read its log).
+func (s *Server) Bus() *eventbus.Bus { return s.bus }
+
+// Advance applies every change set whose delay has passed; the server also does this on each
+// Catalog call and from a background ticker.
+func (s *Server) Advance() {
+	s.mu.Lock()
+	s.advanceLocked(s.now())
+	s.mu.Unlock()
+}
+
+func (s *Server) tickLoop() {
+	defer s.wg.Done()
+	t := time.NewTicker(s.cfg.TickInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+			s.Advance()
+		}
+	}
+}
+
+// ServeHTTP routes by protocol: the control API by path, RPC calls by ParseCall, and the
+// Catalog's restJson1 operations by path.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/_sim/") {
+		s.ctl.ServeHTTP(w, r)
+		return
+	}
+	call, ok, err := wire.ParseCall(r, maxRequestBody)
+	if ok {
+		if err != nil {
+			wire.WriteRequestError(w, call, err)
+			return
+		}
+		s.serveRPC(w, r, call)
+		return
+	}
+	s.serveCatalog(w, r)
+}
+
+// rpcHandler serves one RPC operation: it decodes c and returns an output or an *apiError.
+type rpcHandler func(r *http.Request, acct string, c wire.Call) (any, error)
+
+func (s *Server) rpcHandlers() map[string]rpcHandler {
+	return map[string]rpcHandler{
+		"AWSMPMeteringService.BatchMeterUsage":                 s.batchMeterUsage,
+		"AWSMPMeteringService.ResolveCustomer":                 s.resolveCustomer,
+		"AWSMPEntitlementService.GetEntitlements":              s.getEntitlements,
+		"AWSMPCommerceService_v20200301.SearchAgreements":      s.searchAgreements,
+		"AWSMPCommerceService_v20200301.DescribeAgreement":     s.describeAgreement,
+		"AWSMPCommerceService_v20200301.GetAgreementTerms":     s.getAgreementTerms,
+		"AmazonSQS.CreateQueue":                                s.sqs.createQueue,
+		"AmazonSQS.GetQueueUrl":                                s.sqs.getQueueURL,
+		"AmazonSQS.SendMessage":                                s.sqs.sendMessage,
+		"AmazonSQS.ReceiveMessage":                             s.sqs.receiveMessage,
+		"AmazonSQS.DeleteMessage":                              s.sqs.deleteMessage,
+		"AmazonSQS.DeleteQueue":                                s.sqs.deleteQueue,
+		"AmazonSQS.PurgeQueue":                                 s.sqs.purgeQueue,
+		"AmazonSQS.GetQueueAttributes":                         s.sqs.getQueueAttributes,
+		"AmazonSQS.ListQueues":                                 s.sqs.listQueues,
+		"AmazonSQS.ChangeMessageVisibility":                    s.sqs.changeMessageVisibility,
+	}
+}
+
+func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request, c wire.Call) {
+	h := s.rpc[c.Service+"."+c.Operation]
+	if h == nil {
+		wire.WriteError(w, c, http.StatusBadRequest, "UnknownOperationException",
+			fmt.Sprintf("the simulator does not implement %s.%s", c.Service, c.Operation), nil)
+		return
+	}
+	acct := s.caller(r)
+	if ae := s.guard(r, serviceOf(c.Service), c.Operation, acct); ae != nil {
+		s.writeRPCError(w, c, ae)
+		return
+	}
+	out, err := h(r, acct, c)
+	if err != nil {
+		s.writeRPCError(w, c, err)
+		return
+	}
+	wire.WriteResult(w, c, out)
+}
+
+func (s *Server) writeRPCError(w http.ResponseWriter, c wire.Call, err error) {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		s.log.Error("sim: handler failed", "operation", c.Operation, "err", err)
+		ae = &apiError{Status: 500, Type: internalErrorType(serviceOf(c.Service)), Message: "internal error"}
+	}
+	if c.Service == "AmazonSQS" {
+		if code, ok := sqsQueryErrors[ae.Type]; ok {
+			wire.WriteErrorHeader(w, c, ae.Status, "com.amazonaws.sqs#"+ae.Type, ae.Message, ae.Extra,
+				http.Header{"X-Amzn-Query-Error": []string{code}})
+			return
+		}
+	}
+	wire.WriteError(w, c, ae.Status, ae.Type, ae.Message, ae.Extra)
+}
+
+// caller identifies the calling account from the SigV4 access key id when it is a 12-digit
+// account of the seed; anything else is the vendor's seller account.
+func (s *Server) caller(r *http.Request) string {
+	auth := r.Header.Get("Authorization")
+	if i := strings.Index(auth, "Credential="); i >= 0 {
+		cred := auth[i+len("Credential="):]
+		if j := strings.IndexByte(cred, '/'); j > 0 {
+			if akid := cred[:j]; s.seed.known(akid) {
+				return akid
+			}
+		}
+	}
+	return s.seed.seed.Seller.AccountID
+}
+
+// Service names used for quotas, faults and error shapes.
+const (
+	svcCatalog     = "catalog"
+	svcMetering    = "metering"
+	svcEntitlement = "entitlement"
+	svcAgreement   = "agreement"
+	svcSQS         = "sqs"
+)
+
+func serviceOf(shape string) string {
+	switch shape {
+	case "AWSMPMeteringService":
+		return svcMetering
+	case "AWSMPEntitlementService":
+		return svcEntitlement
+	case "AWSMPCommerceService_v20200301":
+		return svcAgreement
+	case "AmazonSQS":
+		return svcSQS
+	}
+	return svcCatalog
+}
+
+// internalErrorType is each service's 500 error shape.
+func internalErrorType(svc string) string {
+	switch svc {
+	case svcCatalog:
+		return "InternalServiceException"
+	case svcMetering, svcEntitlement:
+		return "InternalServiceErrorException"
+	case svcAgreement:
+		return "InternalServerException"
+	}
+	return "InternalFailure"
+}

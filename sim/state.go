@@ -1,0 +1,223 @@
+package sim
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+)
+
+// stateVersion is the version of the state file format.
+const stateVersion = 1
+
+// state is everything the simulator remembers; it is guarded by Server.mu. The metering ledger is
+// append-only and its records are never modified, so a snapshot can share them.
+type state struct {
+	Entities   map[string]*Entity    `json:"entities"`
+	ChangeSets map[string]*ChangeSet `json:"changeSets"`
+	// Tokens maps account + "/" + ClientRequestToken to a change set id.
+	Tokens     map[string]string     `json:"tokens"`
+	Agreements map[string]*Agreement `json:"agreements"`
+	Ledger     []*LedgerRecord       `json:"-"`
+}
+
+func newState() *state {
+	return &state{
+		Entities:   map[string]*Entity{},
+		ChangeSets: map[string]*ChangeSet{},
+		Tokens:     map[string]string{},
+		Agreements: map[string]*Agreement{},
+	}
+}
+
+// stateFile is the on-disk form of the state.
+type stateFile struct {
+	Version int             `json:"version"`
+	SavedAt time.Time       `json:"savedAt"`
+	Core    json.RawMessage `json:"core"`
+	Ledger  []*LedgerRecord `json:"ledger"`
+	Queues  json.RawMessage `json:"queues,omitempty"`
+	Events  json.RawMessage `json:"events,omitempty"`
+}
+
+// markDirty asks the background saver to write the state soon; it never blocks.
+func (s *Server) markDirty() {
+	if s.cfg.StatePath == "" {
+		return
+	}
+	select {
+	case s.dirty <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Server) saveLoop() {
+	defer s.wg.Done()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-s.dirty:
+		}
+		t := time.NewTimer(s.cfg.SaveDelay)
+		select {
+		case <-s.done:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		if err := s.save(); err != nil {
+			s.log.Error("sim: saving state", "path", s.cfg.StatePath, "err", err)
+		}
+	}
+}
+
+// snapshot returns the state file content. The lock is held only to marshal the small parts
+// and to take the ledger's current length.
+func (s *Server) snapshot() ([]byte, error) {
+	s.mu.Lock()
+	core, err := json.Marshal(s.st)
+	ledger := s.st.Ledger[:len(s.st.Ledger):len(s.st.Ledger)]
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	queues, err := s.sqs.snapshot()
+	if err != nil {
+		return nil, err
+	}
+	events, err := s.bus.Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	if ledger == nil {
+		ledger = []*LedgerRecord{}
+	}
+	return json.Marshal(stateFile{Version: stateVersion, SavedAt: s.now(), Core: core, Ledger: ledger, Queues: queues, Events: events})
+}
+
+// save writes the state file atomically: a temporary file in the same directory, then rename.
+func (s *Server) save() error {
+	b, err := s.snapshot()
+	if err != nil {
+		return fmt.Errorf("snapshot state: %w", err)
+	}
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	return writeFileAtomic(s.cfg.StatePath, b)
+}
+
+func writeFileAtomic(path string, b []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// load restores the state file; a missing file is an empty state.
+func (s *Server) load(path string) error {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read state: %w", err)
+	}
+	var f stateFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		return fmt.Errorf("state file %s is not valid: %w", path, err)
+	}
+	if f.Version != stateVersion {
+		return fmt.Errorf("state file %s has version %d; this simulator reads version %d", path, f.Version, stateVersion)
+	}
+	st := newState()
+	if len(f.Core) > 0 {
+		if err := json.Unmarshal(f.Core, st); err != nil {
+			return fmt.Errorf("state file %s is not valid: %w", path, err)
+		}
+	}
+	if st.Entities == nil {
+		st.Entities = map[string]*Entity{}
+	}
+	if st.ChangeSets == nil {
+		st.ChangeSets = map[string]*ChangeSet{}
+	}
+	if st.Tokens == nil {
+		st.Tokens = map[string]string{}
+	}
+	if st.Agreements == nil {
+		st.Agreements = map[string]*Agreement{}
+	}
+	st.Ledger = f.Ledger
+	s.st = st
+	if len(f.Queues) > 0 {
+		if err := s.sqs.restore(f.Queues); err != nil {
+			return fmt.Errorf("state file %s: queues: %w", path, err)
+		}
+	}
+	if len(f.Events) > 0 {
+		if err := s.bus.Restore(f.Events); err != nil {
+			return fmt.Errorf("state file %s: events: %w", path, err)
+		}
+	}
+	return nil
+}
+
+// rebuildIndexes derives the locks and the metering index from the state.
+func (s *Server) rebuildIndexes() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.locks = map[string]string{}
+	for _, cs := range s.st.ChangeSets {
+		if !cs.terminal() {
+			for _, id := range cs.lockedIDs() {
+				s.locks[id] = cs.ID
+			}
+		}
+	}
+	s.meter = newMeterIndex()
+	for _, rec := range s.st.Ledger {
+		s.meter.add(rec)
+	}
+	s.indexCustomersLocked()
+}
+
+// sortedChangeSets returns the change sets ordered by start time then id.
+func (s *Server) sortedChangeSets() []*ChangeSet {
+	out := make([]*ChangeSet, 0, len(s.st.ChangeSets))
+	for _, cs := range s.st.ChangeSets {
+		out = append(out, cs)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].StartTime.Equal(out[j].StartTime) {
+			return out[i].StartTime.Before(out[j].StartTime)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
