@@ -122,14 +122,14 @@ type licenseDetail struct {
 	RequestID string      `json:"requestId"`
 	Catalog   string      `json:"catalog"`
 	Agreement idRef       `json:"agreement"`
-	Product   productCode `json:"product"`
+	Product   productCodeRef `json:"product"`
 	License   licenseRef  `json:"license"`
 	Acceptor  accountRef  `json:"acceptor"`
 	Proposer  accountRef  `json:"proposer"`
 	Offer     idRef       `json:"offer"`
 }
 
-type productCode struct {
+type productCodeRef struct {
 	Code string `json:"code"`
 	ID   string `json:"id"`
 }
@@ -153,7 +153,7 @@ func (b *Builder) license(detailType string, in LicenseInput) Envelope {
 		RequestID: b.id(),
 		Catalog:   catalogName,
 		Agreement: idRef{ID: in.AgreementID},
-		Product:   productCode{Code: in.ProductCode, ID: in.ProductID},
+		Product:   productCodeRef{Code: in.ProductCode, ID: in.ProductID},
 		License:   licenseRef{Arn: in.LicenseArn},
 		Acceptor:  accountRef{AccountID: in.AcceptorAccountID},
 		Proposer:  accountRef{AccountID: in.ProposerAccountID},
