@@ -119,14 +119,14 @@ type LicenseInput struct {
 }
 
 type licenseDetail struct {
-	RequestID string      `json:"requestId"`
-	Catalog   string      `json:"catalog"`
-	Agreement idRef       `json:"agreement"`
+	RequestID string         `json:"requestId"`
+	Catalog   string         `json:"catalog"`
+	Agreement idRef          `json:"agreement"`
 	Product   productCodeRef `json:"product"`
-	License   licenseRef  `json:"license"`
-	Acceptor  accountRef  `json:"acceptor"`
-	Proposer  accountRef  `json:"proposer"`
-	Offer     idRef       `json:"offer"`
+	License   licenseRef     `json:"license"`
+	Acceptor  accountRef     `json:"acceptor"`
+	Proposer  accountRef     `json:"proposer"`
+	Offer     idRef          `json:"offer"`
 }
 
 type productCodeRef struct {

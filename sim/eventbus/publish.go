@@ -132,7 +132,7 @@ func (b *Bus) snsPayloadLocked(t Target, e snsEnvelope) (payload, error) {
 	if err != nil {
 		return payload{}, err
 	}
-	subscription := e.TopicArn + ":" + uuid.NewSHA1(uuid.NameSpaceURL, []byte(t.Name+"|"+t.URL+"|"+t.QueueName)).String()
+	subscription := e.TopicArn + ":" + uuid.NewSHA1(uuid.NameSpaceURL, []byte(e.TopicArn+"|"+t.Name)).String()
 	e.SignatureVersion = t.SignatureVersion
 	e.SigningCertURL = b.cfg.CertURL
 	base := b.cfg.UnsubscribeURL
