@@ -1,6 +1,8 @@
 package eventbus
 
 import (
+	"encoding/json"
+	"regexp"
 	"testing"
 	"time"
 )
@@ -132,5 +134,106 @@ func TestEnvelopesMatchGoldenFiles(t *testing.T) {
 			t.Parallel()
 			checkGolden(t, c.name, c.build(NewBuilder(fixedClock, sequentialIDs())))
 		})
+	}
+}
+
+func TestEnvelopeFields(t *testing.T) {
+	t.Parallel()
+	b := NewBuilder(nil, nil) // wall clock and random UUIDs, as in production
+	agreementArn := "arn:aws:aws-marketplace::aws:agreement:" + agreementID
+	cases := []struct {
+		name       string
+		env        Envelope
+		source     string
+		detailType string
+		resource   string
+		detailKey  string // a key the detail must hold
+	}{
+		{"offer released", b.OfferReleased(offerReleasedInput()), "aws.marketplacecatalog", "Offer Released",
+			"arn:aws:aws-marketplace:us-east-1:" + resellerAcct + ":AWSMarketplace/Offer/" + offerID, "sellerOfRecord"},
+		{"change set succeeded", b.ChangeSetSucceeded(changeSetInput()), "aws.marketplacecatalog", "Change Set Succeeded",
+			"arn:aws:aws-marketplace:us-east-1:" + vendorAcct + ":AWSMarketplace/ChangeSet/76yesvf8y165pa4f98td2crtg", "ChangeSetId"},
+		{"change set failed", b.ChangeSetFailed(changeSetInput()), "aws.marketplacecatalog", "Change Set Failed",
+			"arn:aws:aws-marketplace:us-east-1:" + vendorAcct + ":AWSMarketplace/ChangeSet/76yesvf8y165pa4f98td2crtg", "FailureCode"},
+		{"change set cancelled", b.ChangeSetCancelled(changeSetInput()), "aws.marketplacecatalog", "Change Set Cancelled",
+			"arn:aws:aws-marketplace:us-east-1:" + vendorAcct + ":AWSMarketplace/ChangeSet/76yesvf8y165pa4f98td2crtg", "EndTime"},
+		{"agreement created", b.PurchaseAgreementCreated(agreementInput()), "aws.agreement-marketplace",
+			"Purchase Agreement Created - Manufacturer", agreementArn, "resaleAuthorization"},
+		{"agreement amended", b.PurchaseAgreementAmended(agreementInput()), "aws.agreement-marketplace",
+			"Purchase Agreement Amended - Manufacturer", agreementArn, "proposer"},
+		{"agreement ended", b.PurchaseAgreementEnded(agreementInput()), "aws.agreement-marketplace",
+			"Purchase Agreement Ended - Manufacturer", agreementArn, "acceptor"},
+		{"license updated", b.LicenseUpdated(licenseInput()), "aws.agreement-marketplace",
+			"License Updated - Manufacturer", agreementArn, "license"},
+		{"license deprovisioned", b.LicenseDeprovisioned(licenseInput()), "aws.agreement-marketplace",
+			"License Deprovisioned - Manufacturer", agreementArn, "license"},
+	}
+	uuidRE := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	timeRE := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var got map[string]any
+			if err := json.Unmarshal(env(c.env), &got); err != nil {
+				t.Fatal(err)
+			}
+			if got["version"] != "0" || got["source"] != c.source || got["detail-type"] != c.detailType ||
+				got["account"] != vendorAcct || got["region"] != "us-east-1" {
+				t.Errorf("envelope header %v", got)
+			}
+			if id, _ := got["id"].(string); !uuidRE.MatchString(id) {
+				t.Errorf("id %q is not a UUID", id)
+			}
+			if tm, _ := got["time"].(string); !timeRE.MatchString(tm) {
+				t.Errorf("time %q is not YYYY-MM-DDTHH:MM:SSZ", tm)
+			}
+			if res, _ := got["resources"].([]any); len(res) != 1 || res[0] != c.resource {
+				t.Errorf("resources %v, want [%s]", got["resources"], c.resource)
+			}
+			detail, _ := got["detail"].(map[string]any)
+			if _, ok := detail[c.detailKey]; !ok {
+				t.Errorf("detail %v has no %q", detail, c.detailKey)
+			}
+			if rid, _ := detail["requestId"].(string); !uuidRE.MatchString(rid) || rid == got["id"] {
+				t.Errorf("requestId %q: want a UUID distinct from the event id", rid)
+			}
+		})
+	}
+}
+
+func TestLegacyMessageFields(t *testing.T) {
+	t.Parallel()
+	b := NewBuilder(fixedClock, sequentialIDs())
+	sub := b.SubscribeSuccess(SubscriptionInput{CustomerIdentifier: customerID, ProductCode: productCode, FreeTrial: true})
+	ent := b.EntitlementUpdated(EntitlementInput{CustomerIdentifier: customerID, ProductCode: productCode})
+	if sub.TopicArn != "arn:aws:sns:us-east-1:287250355862:aws-mp-subscription-notification-"+productCode ||
+		ent.TopicArn != "arn:aws:sns:us-east-1:287250355862:aws-mp-entitlement-notification-"+productCode {
+		t.Errorf("topic ARNs %s, %s", sub.TopicArn, ent.TopicArn)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(sub.Body, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m["isFreeTrialTermPresent"] != "true" {
+		t.Errorf("isFreeTrialTermPresent = %#v, want the string \"true\"", m["isFreeTrialTermPresent"])
+	}
+	if _, ok := m["offer-identifier"]; ok {
+		t.Errorf("offer-identifier present without an offer")
+	}
+	if sub.Time != "2026-11-26T10:00:00.000Z" || sub.ID == ent.ID {
+		t.Errorf("message time %q / ids %s %s", sub.Time, sub.ID, ent.ID)
+	}
+}
+
+func TestEnvelopeJSONRejectsInvalidDetail(t *testing.T) {
+	t.Parallel()
+	e := Envelope{ID: "x", DetailType: "Offer Released", Detail: json.RawMessage(`{"broken"`)}
+	if _, err := e.JSON(); err == nil {
+		t.Fatal("JSON accepted an invalid detail")
+	}
+	b := newTestBus(t, Config{})
+	b.Publish(e)
+	if log := b.Log(); len(log) != 1 || log[0].Error == "" {
+		t.Errorf("an envelope that cannot be encoded must be logged with its error: %+v", log)
 	}
 }

@@ -138,6 +138,8 @@ func decodeError(err error) error {
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return &ValidationError{Problems: []FieldError{{Field: name, Message: "unknown field"}}}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &ValidationError{Problems: []FieldError{{Field: "(body)", Message: "malformed JSON: the body ends in the middle of a value"}}}
 	case errors.Is(err, io.EOF):
 		return &ValidationError{Problems: []FieldError{{Field: "(body)", Message: "empty body; want a JSON object"}}}
 	default:
