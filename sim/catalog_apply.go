@@ -145,6 +145,9 @@ func (s *Server) applyLocked(cs *ChangeSet) {
 	default:
 		cs.Status = csSucceeded
 		for id, e := range work {
+			if e.RA != nil {
+				e.RA.ensureTermIDs()
+			}
 			s.st.Entities[id] = e
 		}
 	}

@@ -3,6 +3,7 @@ package sim
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"regexp"
 	"strings"
 )
 
@@ -27,13 +28,13 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-func newChangeSetID() string { return randomID(25) }
+func newChangeSetID() string           { return randomID(25) }
 func newResaleAuthorizationID() string { return "resaleauthz-" + randomID(13) }
-func newOfferID() string { return "offer-" + randomID(13) }
-func newAgreementID() string { return "agmt-" + randomID(25) }
-func newTermID() string { return "term-" + randomHex(32) }
-func newCustomerIdentifier() string { return strings.ToUpper(randomID(11)) }
-func newRegistrationToken() string { return randomHex(48) }
+func newOfferID() string               { return "offer-" + randomID(13) }
+func newAgreementID() string           { return "agmt-" + randomID(25) }
+func newTermID() string                { return "term-" + randomHex(32) }
+func newCustomerIdentifier() string    { return strings.ToUpper(randomID(11)) }
+func newRegistrationToken() string     { return randomHex(48) }
 func newLicenseArn(seller string) string {
 	return "arn:aws:license-manager::" + seller + ":license:l-" + randomHex(16)
 }
@@ -41,3 +42,5 @@ func newMeteringRecordID() string {
 	h := randomHex(16)
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
+
+var agreementIDPattern = regexp.MustCompile(`^[A-Za-z0-9_/-]{1,64}$`)

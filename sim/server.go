@@ -21,18 +21,20 @@ type Server struct {
 	now  func() time.Time
 	log  *slog.Logger
 
-	mu    sync.Mutex // guards st and the indexes below
-	st    *state
-	locks map[string]string // entity id -> id of the running change set that locks it
-	meter meterIndex
+	mu         sync.Mutex // guards st and the indexes below
+	st         *state
+	locks      map[string]string // entity id -> id of the running change set that locks it
+	meter      meterIndex
+	byLicense  map[string]*Agreement // license ARN -> agreement
+	byCustomer map[string]*Agreement // product code + "/" + customer identifier -> latest agreement
+	byToken    map[string]*Agreement // registration token -> agreement
 
-	sqs    *sqsService
-	bus    *eventbus.Bus
-	events *eventbus.Builder
-	quotas *quotas
-	faults *faults
-	ctl    *http.ServeMux
-	rpc    map[string]rpcHandler
+	sqs     *sqsService
+	bus     *eventbus.Bus
+	quotas  *quotas
+	faults  *faults
+	ctl     *http.ServeMux
+	rpc     map[string]rpcHandler
 	catalog map[string]catalogRoute
 
 	saveMu    sync.Mutex // serialises state file writes
@@ -71,8 +73,9 @@ func New(cfg Config) (*Server, error) {
 		QueueSender: s.sqs,
 		HTTPClient:  cfg.EventHTTPClient,
 		Logger:      cfg.Logger,
+		Account:     seed.Seller.AccountID,
+		CertURL:     strings.TrimSuffix(cfg.BaseURL, "/") + certPath,
 	})
-	s.events = eventbus.NewBuilder(s.now, nil)
 	if cfg.StatePath != "" {
 		if err := s.load(cfg.StatePath); err != nil {
 			s.bus.Close()
@@ -94,6 +97,7 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.done)
+		s.faults.close()
 		s.wg.Wait()
 		s.sqs.close()
 		s.bus.Close()
@@ -156,22 +160,22 @@ type rpcHandler func(r *http.Request, acct string, c wire.Call) (any, error)
 
 func (s *Server) rpcHandlers() map[string]rpcHandler {
 	return map[string]rpcHandler{
-		"AWSMPMeteringService.BatchMeterUsage":                 s.batchMeterUsage,
-		"AWSMPMeteringService.ResolveCustomer":                 s.resolveCustomer,
-		"AWSMPEntitlementService.GetEntitlements":              s.getEntitlements,
-		"AWSMPCommerceService_v20200301.SearchAgreements":      s.searchAgreements,
-		"AWSMPCommerceService_v20200301.DescribeAgreement":     s.describeAgreement,
-		"AWSMPCommerceService_v20200301.GetAgreementTerms":     s.getAgreementTerms,
-		"AmazonSQS.CreateQueue":                                s.sqs.createQueue,
-		"AmazonSQS.GetQueueUrl":                                s.sqs.getQueueURL,
-		"AmazonSQS.SendMessage":                                s.sqs.sendMessage,
-		"AmazonSQS.ReceiveMessage":                             s.sqs.receiveMessage,
-		"AmazonSQS.DeleteMessage":                              s.sqs.deleteMessage,
-		"AmazonSQS.DeleteQueue":                                s.sqs.deleteQueue,
-		"AmazonSQS.PurgeQueue":                                 s.sqs.purgeQueue,
-		"AmazonSQS.GetQueueAttributes":                         s.sqs.getQueueAttributes,
-		"AmazonSQS.ListQueues":                                 s.sqs.listQueues,
-		"AmazonSQS.ChangeMessageVisibility":                    s.sqs.changeMessageVisibility,
+		"AWSMPMeteringService.BatchMeterUsage":             s.batchMeterUsage,
+		"AWSMPMeteringService.ResolveCustomer":             s.resolveCustomer,
+		"AWSMPEntitlementService.GetEntitlements":          s.getEntitlements,
+		"AWSMPCommerceService_v20200301.SearchAgreements":  s.searchAgreements,
+		"AWSMPCommerceService_v20200301.DescribeAgreement": s.describeAgreement,
+		"AWSMPCommerceService_v20200301.GetAgreementTerms": s.getAgreementTerms,
+		"AmazonSQS.CreateQueue":                            s.sqs.createQueue,
+		"AmazonSQS.GetQueueUrl":                            s.sqs.getQueueURL,
+		"AmazonSQS.SendMessage":                            s.sqs.sendMessage,
+		"AmazonSQS.ReceiveMessage":                         s.sqs.receiveMessage,
+		"AmazonSQS.DeleteMessage":                          s.sqs.deleteMessage,
+		"AmazonSQS.DeleteQueue":                            s.sqs.deleteQueue,
+		"AmazonSQS.PurgeQueue":                             s.sqs.purgeQueue,
+		"AmazonSQS.GetQueueAttributes":                     s.sqs.getQueueAttributes,
+		"AmazonSQS.ListQueues":                             s.sqs.listQueues,
+		"AmazonSQS.ChangeMessageVisibility":                s.sqs.changeMessageVisibility,
 	}
 }
 
@@ -202,11 +206,12 @@ func (s *Server) writeRPCError(w http.ResponseWriter, c wire.Call, err error) {
 		ae = &apiError{Status: 500, Type: internalErrorType(serviceOf(c.Service)), Message: "internal error"}
 	}
 	if c.Service == "AmazonSQS" {
+		var h http.Header
 		if code, ok := sqsQueryErrors[ae.Type]; ok {
-			wire.WriteErrorHeader(w, c, ae.Status, "com.amazonaws.sqs#"+ae.Type, ae.Message, ae.Extra,
-				http.Header{"X-Amzn-Query-Error": []string{code}})
-			return
+			h = http.Header{"X-Amzn-Query-Error": []string{code}}
 		}
+		wire.WriteErrorHeader(w, c, ae.Status, "com.amazonaws.sqs#"+ae.Type, ae.Message, ae.Extra, h)
+		return
 	}
 	wire.WriteError(w, c, ae.Status, ae.Type, ae.Message, ae.Extra)
 }

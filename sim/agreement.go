@@ -1,0 +1,99 @@
+package sim
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Agreement statuses used by the simulator.
+const (
+	agreementActive = "ACTIVE"
+)
+
+// meteringGrace is how long after an agreement ends usage for hours before the end is accepted.
+const meteringGrace = time.Hour
+
+// Agreement is a purchase agreement: a buyer accepted a CPPO offer. It also carries the license,
+// the metering customer and the entitlements that follow from it.
+type Agreement struct {
+	ID                    string    `json:"id"`
+	OfferID               string    `json:"offerId"`
+	ResaleAuthorizationID string    `json:"resaleAuthorizationId,omitempty"`
+	ProductID             string    `json:"productId"`
+	ProductCode           string    `json:"productCode"`
+	MeteringMode          string    `json:"meteringMode"`
+	Proposer              string    `json:"proposer"`
+	Acceptor              string    `json:"acceptor"`
+	Manufacturer          string    `json:"manufacturer"`
+	Status                string    `json:"status"`
+	Intent                string    `json:"intent"`
+	AcceptanceTime        time.Time `json:"acceptanceTime"`
+	StartTime             time.Time `json:"startTime"`
+	EndTime               time.Time `json:"endTime,omitzero"` // contract end; zero for pay-as-you-go
+	EndedAt               time.Time `json:"endedAt,omitzero"`
+	LastUpdateTime        time.Time `json:"lastUpdateTime"`
+	LicenseArn            string    `json:"licenseArn"`
+	CustomerIdentifier    string    `json:"customerIdentifier"`
+	RegistrationToken     string    `json:"registrationToken"`
+	Amendments            int       `json:"amendments"`
+	// Grants are the entitled quantities (from the fixed upfront term, or amendments).
+	Grants []Grant `json:"grants,omitempty"`
+	// Terms as accepted, buyer prices (wholesale plus markup).
+	MarkupPercentage string               `json:"markupPercentage"`
+	PricingTerms     []PricingTerm        `json:"pricingTerms,omitempty"`
+	PaymentSchedule  *PaymentScheduleTerm `json:"paymentSchedule,omitempty"`
+	LegalTerms       []LegalTerm          `json:"legalTerms,omitempty"`
+	Validity         *ValidityTerm        `json:"validity,omitempty"`
+	TermIDs          map[string]string    `json:"termIds"`
+	CurrencyCode     string               `json:"currencyCode,omitempty"`
+	Value            string               `json:"value,omitempty"`
+}
+
+// meteringOpen reports whether usage at hour t may still be metered at now: the agreement is
+// active, or it ended less than an hour ago and t is before its end.
+func (a *Agreement) meteringOpen(t, now time.Time) bool {
+	if t.Before(a.AcceptanceTime.Truncate(time.Hour)) {
+		return false
+	}
+	if a.Status == agreementActive {
+		return true
+	}
+	return !a.EndedAt.IsZero() && now.Before(a.EndedAt.Add(meteringGrace)) && t.Before(a.EndedAt)
+}
+
+// entitled reports whether the agreement's entitlements are in force at now.
+func (a *Agreement) entitled(now time.Time) bool {
+	return a.Status == agreementActive && (a.EndTime.IsZero() || now.Before(a.EndTime))
+}
+
+// withMarkup returns price raised by pct percent, rounded to places decimals.
+func withMarkup(price string, pct decimal.Decimal, places int32) string {
+	p := decimalOf(price)
+	factor := decimal.NewFromInt(1).Add(pct.Div(decimal.NewFromInt(100)))
+	return p.Mul(factor).Round(places).StringFixed(places)
+}
+
+// customerKey identifies a legacy metering customer.
+func customerKey(productCode, customerIdentifier string) string {
+	return productCode + "/" + customerIdentifier
+}
+
+// indexCustomersLocked rebuilds the lookups of agreements by license, customer and token.
+func (s *Server) indexCustomersLocked() {
+	s.byLicense = map[string]*Agreement{}
+	s.byCustomer = map[string]*Agreement{}
+	s.byToken = map[string]*Agreement{}
+	for _, a := range sortedAgreements(s.st.Agreements) {
+		s.indexAgreementLocked(a)
+	}
+}
+
+func (s *Server) indexAgreementLocked(a *Agreement) {
+	s.byLicense[a.LicenseArn] = a
+	key := customerKey(a.ProductCode, a.CustomerIdentifier)
+	if prev := s.byCustomer[key]; prev == nil || a.Status == agreementActive || prev.Status != agreementActive {
+		s.byCustomer[key] = a
+	}
+	s.byToken[a.RegistrationToken] = a
+}

@@ -1,0 +1,129 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/dealdesk/dealdesk/sim/eventbus"
+)
+
+// controlError is the JSON error of the /_sim/ API.
+type controlError struct {
+	Status  int          `json:"-"`
+	Code    string       `json:"code"`
+	Message string       `json:"message"`
+	Fields  []fieldIssue `json:"fields,omitempty"`
+}
+
+type fieldIssue struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func (e *controlError) Error() string { return e.Code + ": " + e.Message }
+
+func ctlErr(status int, code, msg string) *controlError {
+	return &controlError{Status: status, Code: code, Message: msg}
+}
+
+func (s *Server) controlRoutes() *http.ServeMux {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /_sim/seed", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, s.seed.seed) })
+	m.HandleFunc("POST /_sim/resellers/{accountId}/offers", s.ctl1(s.createOffer))
+	m.HandleFunc("POST /_sim/buyers/{accountId}/accept", s.ctl1(s.acceptOffer))
+	m.HandleFunc("POST /_sim/agreements/{id}/amend", s.ctl1(s.amendAgreement))
+	m.HandleFunc("POST /_sim/agreements/{id}/end", s.ctl1(s.endAgreement))
+	m.HandleFunc("GET /_sim/agreements/{id}", s.ctl1(s.getAgreement))
+	m.HandleFunc("PUT /_sim/events", s.putEvents)
+	m.HandleFunc("GET /_sim/events", s.getEvents)
+	m.HandleFunc("GET /_sim/metering/ledger", s.getLedger)
+	m.HandleFunc("PUT /_sim/faults", s.ctl1(s.putFaults))
+	m.HandleFunc("GET /_sim/faults", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, s.faults.get()) })
+	m.HandleFunc("PUT /_sim/quotas", s.ctl1(s.putQuotas))
+	m.HandleFunc("GET /_sim/quotas", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"enabled": s.quotas.isEnabled(), "rates": quotaRates})
+	})
+	m.HandleFunc("GET "+certPath, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-pem-file")
+		_, _ = w.Write(s.bus.CertificatePEM())
+	})
+	m.HandleFunc("/_sim/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, ctlErr(http.StatusNotFound, "NOT_FOUND", "no control operation at "+r.Method+" "+r.URL.Path))
+	})
+	return m
+}
+
+// ctl1 adapts a control handler that reads a JSON body and returns a result or an error.
+func (s *Server) ctl1(h func(r *http.Request, body []byte) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+		if err != nil || len(body) > maxRequestBody {
+			writeJSON(w, http.StatusRequestEntityTooLarge, ctlErr(http.StatusRequestEntityTooLarge, "BODY_TOO_LARGE", "the body is unreadable or larger than 1 MiB"))
+			return
+		}
+		out, err := h(r, body)
+		if err != nil {
+			var ce *controlError
+			if !errors.As(err, &ce) {
+				s.log.Error("sim: control handler failed", "path", r.URL.Path, "err", err)
+				ce = ctlErr(http.StatusInternalServerError, "INTERNAL", "internal error")
+			}
+			writeJSON(w, ce.Status, ce)
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+// decodeControl strictly decodes a control body; the error names the bad property.
+func decodeControl(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	}
+	if err := strictJSON(body, v); err != nil {
+		return &controlError{Status: http.StatusBadRequest, Code: "VALIDATION", Message: "invalid body: " + err.Error()}
+	}
+	return nil
+}
+
+// validationFailed turns field errors into a 400 naming every field.
+func validationFailed(errs fieldErrors, issues []fieldIssue) *controlError {
+	return &controlError{Status: http.StatusBadRequest, Code: "VALIDATION", Message: errs.err("invalid request").Error(), Fields: issues}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+func (s *Server) putEvents(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, ctlErr(http.StatusBadRequest, "VALIDATION", "unreadable body"))
+		return
+	}
+	if err := s.bus.ConfigureJSON(body); err != nil {
+		ce := &controlError{Status: http.StatusBadRequest, Code: "VALIDATION", Message: err.Error()}
+		var ve *eventbus.ValidationError
+		if errors.As(err, &ve) {
+			for _, f := range ve.Problems {
+				ce.Fields = append(ce.Fields, fieldIssue{Field: f.Field, Message: f.Message})
+			}
+		}
+		writeJSON(w, http.StatusBadRequest, ce)
+		return
+	}
+	s.markDirty()
+	writeJSON(w, http.StatusOK, s.bus.Targets())
+}
+
+func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"targets": s.bus.Targets(), "events": s.bus.Log()})
+}

@@ -1,0 +1,290 @@
+package sim
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+
+	"github.com/dealdesk/dealdesk/sim/eventbus"
+	"github.com/shopspring/decimal"
+)
+
+type acceptInput struct {
+	OfferID string `json:"offerId"`
+}
+
+// acceptOutput is what a buyer's acceptance returns: the agreement, the license, the metering
+// customer and the registration token the buyer's browser would post to the vendor.
+type acceptOutput struct {
+	AgreementID          string `json:"agreementId"`
+	LicenseArn           string `json:"licenseArn"`
+	CustomerIdentifier   string `json:"customerIdentifier"`
+	CustomerAWSAccountID string `json:"customerAWSAccountId"`
+	ProductCode          string `json:"productCode"`
+	ProductID            string `json:"productId"`
+	RegistrationToken    string `json:"registrationToken"`
+}
+
+// acceptOffer plays a buyer accepting a CPPO offer.
+func (s *Server) acceptOffer(r *http.Request, body []byte) (any, error) {
+	buyer := r.PathValue("accountId")
+	var in acceptInput
+	if err := decodeControl(body, &in); err != nil {
+		return nil, err
+	}
+	var errs fieldErrors
+	var issues []fieldIssue
+	if !accountIDPattern.MatchString(buyer) {
+		errs.add("accountId", "must be 12 digits, got %q", buyer)
+		issues = append(issues, fieldIssue{"accountId", "must be 12 digits"})
+	}
+	if in.OfferID == "" {
+		errs.add("offerId", "is required")
+		issues = append(issues, fieldIssue{"offerId", "is required"})
+	}
+	if len(errs) > 0 {
+		return nil, validationFailed(errs, issues)
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	oe := s.st.Entities[in.OfferID]
+	if oe == nil || oe.Offer == nil {
+		return nil, ctlErr(http.StatusNotFound, "RESOURCE_NOT_FOUND", "offer "+in.OfferID+" does not exist")
+	}
+	o := oe.Offer
+	if !contains(o.BuyerAccountIDs, buyer) {
+		return nil, ctlErr(http.StatusForbidden, "BUYER_NOT_TARGETED", fmt.Sprintf("offer %s is not targeted to buyer %s", oe.ID, buyer))
+	}
+	if day, _ := parseDay(o.AvailabilityEndDate); now.After(endOfDay(day)) {
+		return nil, ctlErr(http.StatusUnprocessableEntity, "OFFER_EXPIRED", fmt.Sprintf("offer %s expired on %s", oe.ID, o.AvailabilityEndDate))
+	}
+	for _, a := range s.st.Agreements {
+		if a.OfferID == oe.ID && a.Acceptor == buyer {
+			return nil, ctlErr(http.StatusConflict, "ALREADY_ACCEPTED", fmt.Sprintf("buyer %s already accepted offer %s: agreement %s", buyer, oe.ID, a.ID))
+		}
+	}
+	p := s.seed.byID[o.ProductID]
+	if p == nil {
+		return nil, ctlErr(http.StatusUnprocessableEntity, "INCOMPATIBLE_PRODUCT", "product "+o.ProductID+" is not in the seed")
+	}
+	markup := decimalOf(o.MarkupPercentage)
+	a := &Agreement{
+		ID: newAgreementID(), OfferID: oe.ID, ProductID: p.ProductID, ProductCode: p.ProductCode, MeteringMode: p.MeteringMode,
+		Proposer: oe.Owner, Acceptor: buyer, Manufacturer: s.seed.seed.Seller.AccountID, Status: agreementActive, Intent: "NEW",
+		AcceptanceTime: now, StartTime: now, LastUpdateTime: now,
+		LicenseArn: newLicenseArn(s.seed.seed.Seller.AccountID), RegistrationToken: newRegistrationToken(),
+		MarkupPercentage: o.MarkupPercentage, LegalTerms: o.LegalTerms, Validity: o.Validity, TermIDs: o.TermIDs,
+	}
+	if raE := s.st.Entities[o.ResaleAuthorizationID]; raE != nil && raE.RA != nil {
+		a.ResaleAuthorizationID = raE.ID
+		if pre := raE.RA.PreExistingBuyerAgreement; pre != nil && pre.AcquisitionChannel == "AwsMarketplace" {
+			a.Intent = "RENEW"
+		}
+	}
+	// One customer identifier per buyer and product, reused across agreements.
+	for _, prev := range sortedAgreements(s.st.Agreements) {
+		if prev.Acceptor == buyer && prev.ProductCode == p.ProductCode {
+			a.CustomerIdentifier = prev.CustomerIdentifier
+		}
+	}
+	if a.CustomerIdentifier == "" {
+		a.CustomerIdentifier = newCustomerIdentifier()
+	}
+	value := decimal.Zero
+	for _, t := range o.PricingTerms {
+		t2 := t
+		a.CurrencyCode = t.CurrencyCode
+		if t.Price != nil {
+			v := withMarkup(*t.Price, markup, 2)
+			t2.Price = &v
+			value = value.Add(decimalOf(v))
+		}
+		if t.Type == "ResaleFixedUpfrontPricingTerm" {
+			a.Grants = append([]Grant(nil), t.Grants...)
+			if t.Duration != nil {
+				if end, ok := addPeriod(now, *t.Duration); ok {
+					a.EndTime = end
+				}
+			}
+		}
+		t2.RateCards = nil
+		for _, rc := range t.RateCards {
+			rc2 := rc
+			rc2.RateCard = nil
+			for _, rate := range rc.RateCard {
+				rc2.RateCard = append(rc2.RateCard, Rate{DimensionKey: rate.DimensionKey, Price: withMarkup(rate.Price, markup, 8)})
+			}
+			t2.RateCards = append(t2.RateCards, rc2)
+		}
+		a.PricingTerms = append(a.PricingTerms, t2)
+	}
+	if ps := o.PaymentSchedule; ps != nil {
+		ps2 := &PaymentScheduleTerm{Type: ps.Type, CurrencyCode: ps.CurrencyCode}
+		for _, in := range ps.Schedule {
+			amt := withMarkup(in.ChargeAmount, markup, 2)
+			ps2.Schedule = append(ps2.Schedule, Installment{ChargeDate: in.ChargeDate, ChargeAmount: amt})
+			value = value.Add(decimalOf(amt))
+		}
+		a.PaymentSchedule = ps2
+		a.CurrencyCode = ps.CurrencyCode
+	}
+	if a.CurrencyCode != "" {
+		a.Value = value.StringFixed(2)
+	}
+	s.st.Agreements[a.ID] = a
+	o.AcceptedCount++
+	s.indexAgreementLocked(a)
+
+	s.bus.Publish(s.bus.PurchaseAgreementCreated(s.agreementEvent(a, false)))
+	s.bus.Publish(s.bus.LicenseUpdated(s.licenseEvent(a)))
+	s.bus.PublishMessage(s.bus.SubscribeSuccess(eventbus.SubscriptionInput{CustomerIdentifier: a.CustomerIdentifier, ProductCode: a.ProductCode, OfferID: a.OfferID}))
+	s.bus.PublishMessage(s.bus.EntitlementUpdated(eventbus.EntitlementInput{CustomerIdentifier: a.CustomerIdentifier, ProductCode: a.ProductCode}))
+	s.markDirty()
+	return acceptOutput{AgreementID: a.ID, LicenseArn: a.LicenseArn, CustomerIdentifier: a.CustomerIdentifier,
+		CustomerAWSAccountID: buyer, ProductCode: a.ProductCode, ProductID: a.ProductID, RegistrationToken: a.RegistrationToken}, nil
+}
+
+type amendInput struct {
+	Grants []struct {
+		DimensionKey string `json:"dimensionKey"`
+		MaxQuantity  int64  `json:"maxQuantity"`
+	} `json:"grants"`
+	EndDate string `json:"endDate"`
+}
+
+// amendAgreement plays an amendment (for example an upgrade): new entitled quantities and/or a
+// new end date.
+func (s *Server) amendAgreement(r *http.Request, body []byte) (any, error) {
+	var in amendInput
+	if err := decodeControl(body, &in); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.st.Agreements[r.PathValue("id")]
+	if a == nil {
+		return nil, ctlErr(http.StatusNotFound, "RESOURCE_NOT_FOUND", "agreement "+r.PathValue("id")+" does not exist")
+	}
+	if a.Status != agreementActive {
+		return nil, ctlErr(http.StatusConflict, "AGREEMENT_NOT_ACTIVE", fmt.Sprintf("agreement %s is %s", a.ID, a.Status))
+	}
+	p := s.seed.byID[a.ProductID]
+	var errs fieldErrors
+	var issues []fieldIssue
+	var grants []Grant
+	for i, g := range in.Grants {
+		f := fmt.Sprintf("grants[%d]", i)
+		if d, ok := p.dimension(g.DimensionKey); !ok || !d.has(DimensionEntitled) {
+			errs.add(f+".dimensionKey", "%q is not an entitled dimension of %s", g.DimensionKey, p.ProductID)
+			issues = append(issues, fieldIssue{f + ".dimensionKey", "not an entitled dimension"})
+		}
+		if g.MaxQuantity < 1 {
+			errs.add(f+".maxQuantity", "must be at least 1, got %d", g.MaxQuantity)
+			issues = append(issues, fieldIssue{f + ".maxQuantity", "must be at least 1"})
+		}
+		grants = append(grants, Grant{DimensionKey: g.DimensionKey, MaxQuantity: g.MaxQuantity})
+	}
+	var end = a.EndTime
+	if in.EndDate != "" {
+		d, err := parseDay(in.EndDate)
+		if err != nil || !endOfDay(d).After(now) {
+			errs.add("endDate", "must be a future date (YYYY-MM-DD), got %q", in.EndDate)
+			issues = append(issues, fieldIssue{"endDate", "must be a future date"})
+		}
+		end = endOfDay(d)
+	}
+	if len(errs) > 0 {
+		return nil, validationFailed(errs, issues)
+	}
+	if len(grants) > 0 {
+		a.Grants = grants
+	}
+	a.EndTime = end
+	a.LastUpdateTime = now
+	a.Amendments++
+	s.bus.Publish(s.bus.PurchaseAgreementAmended(s.agreementEvent(a, true)))
+	s.bus.Publish(s.bus.LicenseUpdated(s.licenseEvent(a)))
+	s.bus.PublishMessage(s.bus.EntitlementUpdated(eventbus.EntitlementInput{CustomerIdentifier: a.CustomerIdentifier, ProductCode: a.ProductCode}))
+	s.markDirty()
+	return s.agreementView(a), nil
+}
+
+type endInput struct {
+	Status string `json:"status"`
+}
+
+// endAgreement plays the end of an agreement (cancellation, expiry or termination).
+func (s *Server) endAgreement(r *http.Request, body []byte) (any, error) {
+	var in endInput
+	if err := decodeControl(body, &in); err != nil {
+		return nil, err
+	}
+	if in.Status == "" {
+		in.Status = "CANCELLED"
+	}
+	switch in.Status {
+	case "CANCELLED", "EXPIRED", "TERMINATED":
+	default:
+		return nil, validationFailed(fieldErrors{fmt.Sprintf("status: must be CANCELLED, EXPIRED or TERMINATED, got %q", in.Status)},
+			[]fieldIssue{{"status", "must be CANCELLED, EXPIRED or TERMINATED"}})
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.st.Agreements[r.PathValue("id")]
+	if a == nil {
+		return nil, ctlErr(http.StatusNotFound, "RESOURCE_NOT_FOUND", "agreement "+r.PathValue("id")+" does not exist")
+	}
+	if a.Status != agreementActive {
+		return nil, ctlErr(http.StatusConflict, "AGREEMENT_NOT_ACTIVE", fmt.Sprintf("agreement %s is already %s", a.ID, a.Status))
+	}
+	a.Status = in.Status
+	a.EndedAt = now
+	if a.EndTime.IsZero() || a.EndTime.After(now) {
+		a.EndTime = now
+	}
+	a.LastUpdateTime = now
+	s.indexAgreementLocked(a)
+	s.bus.Publish(s.bus.PurchaseAgreementEnded(s.agreementEvent(a, false)))
+	s.bus.Publish(s.bus.LicenseDeprovisioned(s.licenseEvent(a)))
+	s.bus.PublishMessage(s.bus.UnsubscribePending(eventbus.SubscriptionInput{CustomerIdentifier: a.CustomerIdentifier, ProductCode: a.ProductCode, OfferID: a.OfferID}))
+	s.bus.PublishMessage(s.bus.EntitlementUpdated(eventbus.EntitlementInput{CustomerIdentifier: a.CustomerIdentifier, ProductCode: a.ProductCode}))
+	s.markDirty()
+	return s.agreementView(a), nil
+}
+
+func (s *Server) getAgreement(r *http.Request, _ []byte) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.st.Agreements[r.PathValue("id")]
+	if a == nil {
+		return nil, ctlErr(http.StatusNotFound, "RESOURCE_NOT_FOUND", "agreement "+r.PathValue("id")+" does not exist")
+	}
+	return s.agreementView(a), nil
+}
+
+// agreementView is the control API's view of an agreement.
+func (s *Server) agreementView(a *Agreement) map[string]any {
+	return map[string]any{"agreementId": a.ID, "status": a.Status, "offerId": a.OfferID,
+		"resaleAuthorizationId": a.ResaleAuthorizationID, "proposer": a.Proposer, "acceptor": a.Acceptor,
+		"productId": a.ProductID, "productCode": a.ProductCode, "licenseArn": a.LicenseArn,
+		"customerIdentifier": a.CustomerIdentifier, "grants": a.Grants, "startTime": a.StartTime,
+		"endTime": a.EndTime, "amendments": a.Amendments}
+}
+
+// sortedAgreements returns agreements by acceptance time, then id.
+func sortedAgreements(m map[string]*Agreement) []*Agreement {
+	out := make([]*Agreement, 0, len(m))
+	for _, a := range m {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].AcceptanceTime.Equal(out[j].AcceptanceTime) {
+			return out[i].AcceptanceTime.Before(out[j].AcceptanceTime)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}

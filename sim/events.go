@@ -1,0 +1,46 @@
+package sim
+
+import (
+	"github.com/dealdesk/dealdesk/sim/eventbus"
+)
+
+// certPath is where the SNS signing certificate is served.
+const certPath = "/_sim/sns/certificate.pem"
+
+// emitChangeSetLocked publishes Change Set Succeeded, Failed or Cancelled to the account that
+// started the change set.
+func (s *Server) emitChangeSetLocked(cs *ChangeSet) {
+	in := eventbus.ChangeSetInput{Account: cs.Account, ChangeSetID: cs.ID, ChangeSetName: cs.Name,
+		StartTime: cs.StartTime, EndTime: cs.EndTime, FailureCode: cs.FailureCode}
+	switch cs.Status {
+	case csSucceeded:
+		s.bus.Publish(s.bus.ChangeSetSucceeded(in))
+	case csFailed:
+		s.bus.Publish(s.bus.ChangeSetFailed(in))
+	case csCancelled:
+		s.bus.Publish(s.bus.ChangeSetCancelled(in))
+	}
+}
+
+// agreementEvent returns the event input describing an agreement.
+func (s *Server) agreementEvent(a *Agreement, withProduct bool) eventbus.AgreementInput {
+	in := eventbus.AgreementInput{
+		Account: a.Manufacturer, AgreementID: a.ID, Status: a.Status,
+		AcceptanceTime: a.AcceptanceTime, StartTime: a.StartTime, EndTime: a.EndTime,
+		ResaleAuthorizationID: a.ResaleAuthorizationID, AcceptorAccountID: a.Acceptor,
+		ProposerAccountID: a.Proposer, OfferID: a.OfferID,
+	}
+	if withProduct {
+		in.ProductID = a.ProductID
+		if p := s.seed.byID[a.ProductID]; p != nil {
+			in.ProductTitle = p.Title
+		}
+	}
+	return in
+}
+
+func (s *Server) licenseEvent(a *Agreement) eventbus.LicenseInput {
+	return eventbus.LicenseInput{Account: a.Manufacturer, AgreementID: a.ID, ProductCode: a.ProductCode,
+		ProductID: a.ProductID, LicenseArn: a.LicenseArn, AcceptorAccountID: a.Acceptor,
+		ProposerAccountID: a.Proposer, OfferID: a.OfferID}
+}

@@ -1,0 +1,180 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+)
+
+// FaultConfig is the body of PUT /_sim/faults: per operation name ("BatchMeterUsage",
+// "StartChangeSet", ...; "*" for every operation) an error rate and type, a latency and a
+// timeout rate.
+type FaultConfig struct {
+	Seed       *uint64            `json:"seed,omitempty"`
+	Operations map[string]OpFault `json:"operations"`
+}
+
+// OpFault is the fault injected into one operation.
+type OpFault struct {
+	// ErrorRate is the share of calls (0..1) answered with ErrorType instead of being served.
+	ErrorRate float64 `json:"errorRate,omitempty"`
+	// ErrorType is the error shape (default: the service's internal error, e.g.
+	// InternalServiceErrorException); ErrorStatus its HTTP status (default by type).
+	ErrorType    string `json:"errorType,omitempty"`
+	ErrorStatus  int    `json:"errorStatus,omitempty"`
+	ErrorMessage string `json:"errorMessage,omitempty"`
+	// LatencyMs delays every call.
+	LatencyMs int `json:"latencyMs,omitempty"`
+	// TimeoutRate is the share of calls held without an answer until the client gives up.
+	TimeoutRate float64 `json:"timeoutRate,omitempty"`
+}
+
+type faults struct {
+	mu   sync.Mutex
+	cfg  FaultConfig
+	rng  *rand.Rand
+	stop chan struct{}
+}
+
+func newFaults() *faults {
+	return &faults{cfg: FaultConfig{Operations: map[string]OpFault{}}, rng: rand.New(rand.NewPCG(1, 2)), stop: make(chan struct{})}
+}
+
+func (f *faults) get() FaultConfig {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := FaultConfig{Seed: f.cfg.Seed, Operations: map[string]OpFault{}}
+	for k, v := range f.cfg.Operations {
+		out.Operations[k] = v
+	}
+	return out
+}
+
+// apply injects the configured faults of op: latency first, then a timeout or an error.
+func (f *faults) apply(r *http.Request, svc, op string) *apiError {
+	f.mu.Lock()
+	of, ok := f.cfg.Operations[op]
+	if !ok {
+		of, ok = f.cfg.Operations["*"]
+	}
+	if !ok {
+		f.mu.Unlock()
+		return nil
+	}
+	timeout := of.TimeoutRate > 0 && f.rng.Float64() < of.TimeoutRate
+	fail := !timeout && of.ErrorRate > 0 && f.rng.Float64() < of.ErrorRate
+	f.mu.Unlock()
+	if of.LatencyMs > 0 {
+		t := time.NewTimer(time.Duration(of.LatencyMs) * time.Millisecond)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+		case <-f.stop:
+			t.Stop()
+		}
+	}
+	if timeout {
+		select {
+		case <-r.Context().Done():
+		case <-f.stop:
+		}
+		return &apiError{Status: http.StatusGatewayTimeout, Type: internalErrorType(svc), Message: "injected timeout"}
+	}
+	if !fail {
+		return nil
+	}
+	typ := of.ErrorType
+	if typ == "" {
+		typ = internalErrorType(svc)
+	}
+	status := of.ErrorStatus
+	if status == 0 {
+		switch {
+		case typ == "ThrottlingException":
+			status = throttled(svc, op).Status
+		case typ == internalErrorType(svc) || typ == "InternalServiceErrorException" || typ == "InternalServerException" || typ == "InternalServiceException":
+			status = http.StatusInternalServerError
+		default:
+			status = http.StatusBadRequest
+		}
+	}
+	msg := of.ErrorMessage
+	if msg == "" {
+		msg = "injected fault: " + typ
+	}
+	return &apiError{Status: status, Type: typ, Message: msg}
+}
+
+func (f *faults) close() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	select {
+	case <-f.stop:
+	default:
+		close(f.stop)
+	}
+}
+
+func (s *Server) putFaults(r *http.Request, body []byte) (any, error) {
+	var in FaultConfig
+	if err := decodeControl(body, &in); err != nil {
+		return nil, err
+	}
+	var errs fieldErrors
+	var issues []fieldIssue
+	bad := func(field, format string, args ...any) {
+		errs.add(field, format, args...)
+		issues = append(issues, fieldIssue{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	names := make([]string, 0, len(in.Operations))
+	for k := range in.Operations {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, op := range names {
+		of := in.Operations[op]
+		f := "operations." + op
+		if op != "*" && !knownOperations[op] {
+			bad(f, "is not an operation of the simulator")
+		}
+		if of.ErrorRate < 0 || of.ErrorRate > 1 {
+			bad(f+".errorRate", "must be between 0 and 1, got %v", of.ErrorRate)
+		}
+		if of.TimeoutRate < 0 || of.TimeoutRate > 1 {
+			bad(f+".timeoutRate", "must be between 0 and 1, got %v", of.TimeoutRate)
+		}
+		if of.LatencyMs < 0 || of.LatencyMs > 60000 {
+			bad(f+".latencyMs", "must be 0-60000, got %d", of.LatencyMs)
+		}
+		if of.ErrorStatus != 0 && (of.ErrorStatus < 400 || of.ErrorStatus > 599) {
+			bad(f+".errorStatus", "must be an HTTP error status 400-599, got %d", of.ErrorStatus)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, validationFailed(errs, issues)
+	}
+	if in.Operations == nil {
+		in.Operations = map[string]OpFault{}
+	}
+	s.faults.mu.Lock()
+	s.faults.cfg = in
+	if in.Seed != nil {
+		s.faults.rng = rand.New(rand.NewPCG(*in.Seed, *in.Seed^0x5bd1e995))
+	}
+	s.faults.mu.Unlock()
+	return s.faults.get(), nil
+}
+
+// knownOperations are the operation names faults can target.
+var knownOperations = map[string]bool{
+	"StartChangeSet": true, "DescribeChangeSet": true, "CancelChangeSet": true, "ListChangeSets": true,
+	"DescribeEntity": true, "ListEntities": true, "BatchDescribeEntities": true,
+	"SearchAgreements": true, "DescribeAgreement": true, "GetAgreementTerms": true,
+	"BatchMeterUsage": true, "ResolveCustomer": true, "GetEntitlements": true,
+	"CreateQueue": true, "GetQueueUrl": true, "SendMessage": true, "ReceiveMessage": true, "DeleteMessage": true,
+	"DeleteQueue": true, "PurgeQueue": true, "GetQueueAttributes": true, "ListQueues": true, "ChangeMessageVisibility": true,
+}

@@ -1,0 +1,341 @@
+package sim
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/dealdesk/dealdesk/sim/wire"
+)
+
+// LedgerRecord is one metering record BatchMeterUsage accepted. Records are never modified once
+// in the ledger.
+type LedgerRecord struct {
+	MeteringRecordID     string       `json:"meteringRecordId"`
+	Status               string       `json:"status"`
+	ProductCode          string       `json:"productCode"`
+	CustomerIdentifier   string       `json:"customerIdentifier,omitempty"`
+	CustomerAWSAccountID string       `json:"customerAWSAccountId,omitempty"`
+	LicenseArn           string       `json:"licenseArn,omitempty"`
+	AgreementID          string       `json:"agreementId"`
+	Dimension            string       `json:"dimension"`
+	Quantity             int64        `json:"quantity"`
+	Timestamp            time.Time    `json:"timestamp"`
+	Hour                 time.Time    `json:"hour"`
+	ReceivedAt           time.Time    `json:"receivedAt"`
+	Allocations          []allocation `json:"allocations,omitempty"`
+	key                  meterKey
+}
+
+// meterKey is what makes two records the same usage: customer, dimension and hour.
+type meterKey struct {
+	customer  string
+	dimension string
+	hour      int64
+}
+
+type meterIndex map[meterKey]*LedgerRecord
+
+func newMeterIndex() meterIndex { return meterIndex{} }
+
+func (m meterIndex) add(r *LedgerRecord) {
+	r.key = recordKey(r.CustomerIdentifier, r.ProductCode, r.CustomerAWSAccountID, r.LicenseArn, r.Dimension, r.Timestamp)
+	if _, ok := m[r.key]; !ok {
+		m[r.key] = r
+	}
+}
+
+func recordKey(customerID, productCode, account, license, dimension string, ts time.Time) meterKey {
+	k := meterKey{dimension: dimension, hour: ts.Unix() / 3600}
+	if customerID != "" {
+		k.customer = "C:" + productCode + "/" + customerID
+	} else {
+		k.customer = "L:" + license + "/" + account
+	}
+	return k
+}
+
+type tag struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
+}
+
+type allocation struct {
+	AllocatedUsageQuantity *int64 `json:"AllocatedUsageQuantity,omitempty"`
+	Tags                   []tag  `json:"Tags,omitempty"`
+}
+
+type usageRecord struct {
+	Timestamp            *wire.Time   `json:"Timestamp,omitempty"`
+	CustomerIdentifier   string       `json:"CustomerIdentifier,omitempty"`
+	CustomerAWSAccountID string       `json:"CustomerAWSAccountId,omitempty"`
+	LicenseArn           string       `json:"LicenseArn,omitempty"`
+	Dimension            string       `json:"Dimension,omitempty"`
+	Quantity             *int64       `json:"Quantity,omitempty"`
+	UsageAllocations     []allocation `json:"UsageAllocations,omitempty"`
+}
+
+type batchMeterUsageInput struct {
+	ProductCode  string        `json:"ProductCode"`
+	UsageRecords []usageRecord `json:"UsageRecords"`
+}
+
+type usageRecordResult struct {
+	UsageRecord      usageRecord `json:"UsageRecord"`
+	MeteringRecordID string      `json:"MeteringRecordId,omitempty"`
+	Status           string      `json:"Status"`
+}
+
+type batchMeterUsageOutput struct {
+	Results            []usageRecordResult `json:"Results"`
+	UnprocessedRecords []usageRecord       `json:"UnprocessedRecords"`
+}
+
+var (
+	licenseArnPattern = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$`)
+	tagPattern        = regexp.MustCompile(`^[a-zA-Z0-9+ -=._:\\/@]+$`)
+)
+
+func meteringError(typ, format string, args ...any) *apiError {
+	return &apiError{Status: http.StatusBadRequest, Type: typ, Message: fmt.Sprintf(format, args...)}
+}
+
+// batchMeterUsage implements BatchMeterUsage (reference §4.2): whole-batch checks first, then a
+// result per record: Success (new or an identical retry), DuplicateRecord or CustomerNotSubscribed.
+func (s *Server) batchMeterUsage(r *http.Request, acct string, c wire.Call) (any, error) {
+	var in batchMeterUsageInput
+	if err := c.Decode(&in); err != nil {
+		return nil, meteringError("ValidationException", "invalid request: %v", err)
+	}
+	if len(in.UsageRecords) > 25 {
+		return nil, meteringError("ValidationException", "1 validation error detected: Value at 'usageRecords' failed to satisfy constraint: Member must have length less than or equal to 25 (got %d)", len(in.UsageRecords))
+	}
+	now := s.now()
+	var product *Product
+	if in.ProductCode != "" {
+		product = s.seed.byCode[in.ProductCode]
+		if product == nil {
+			return nil, meteringError("InvalidProductCodeException", "ProductCode %s is not a product of this seller", in.ProductCode)
+		}
+	}
+	for i, rec := range in.UsageRecords {
+		f := fmt.Sprintf("UsageRecords[%d]", i)
+		if rec.Timestamp == nil {
+			return nil, meteringError("ValidationException", "%s.Timestamp: is required", f)
+		}
+		if rec.Dimension == "" || len(rec.Dimension) > 255 {
+			return nil, meteringError("ValidationException", "%s.Dimension: is required (1-255 characters)", f)
+		}
+		q := rec.quantity()
+		if q < 0 || q > 2147483647 {
+			return nil, meteringError("ValidationException", "%s.Quantity: must be 0-2147483647, got %d", f, q)
+		}
+		switch {
+		case rec.CustomerIdentifier != "" && rec.CustomerAWSAccountID != "":
+			return nil, meteringError("InvalidCustomerIdentifierException", "%s: CustomerIdentifier and CustomerAWSAccountId are mutually exclusive", f)
+		case rec.CustomerIdentifier == "" && rec.CustomerAWSAccountID == "":
+			return nil, meteringError("InvalidCustomerIdentifierException", "%s: give CustomerIdentifier (with ProductCode) or CustomerAWSAccountId (with LicenseArn)", f)
+		case rec.CustomerIdentifier != "":
+			if rec.LicenseArn != "" {
+				return nil, meteringError("InvalidLicenseException", "%s.LicenseArn: goes with CustomerAWSAccountId, not CustomerIdentifier", f)
+			}
+			if product == nil {
+				return nil, meteringError("InvalidProductCodeException", "%s: ProductCode is required when records use CustomerIdentifier", f)
+			}
+			if product.MeteringMode != MeteringCustomerIdentifier {
+				return nil, meteringError("InvalidCustomerIdentifierException", "%s: product %s meters with CustomerAWSAccountId and LicenseArn, not CustomerIdentifier", f, product.ProductCode)
+			}
+		default:
+			if !accountIDPattern.MatchString(rec.CustomerAWSAccountID) {
+				return nil, meteringError("InvalidCustomerIdentifierException", "%s.CustomerAWSAccountId: must be 12 digits, got %q", f, rec.CustomerAWSAccountID)
+			}
+			if rec.LicenseArn == "" {
+				return nil, meteringError("InvalidLicenseException", "%s.LicenseArn: is required with CustomerAWSAccountId", f)
+			}
+			if !licenseArnPattern.MatchString(rec.LicenseArn) {
+				return nil, meteringError("InvalidLicenseException", "%s.LicenseArn: %q is not a license ARN", f, rec.LicenseArn)
+			}
+		}
+		if n := len(rec.UsageAllocations); n > 2500 {
+			return nil, meteringError("InvalidUsageAllocationsException", "%s.UsageAllocations: at most 2500 allocations, got %d", f, n)
+		}
+		if rec.UsageAllocations != nil {
+			if len(rec.UsageAllocations) == 0 {
+				return nil, meteringError("InvalidUsageAllocationsException", "%s.UsageAllocations: must hold at least one allocation", f)
+			}
+			var sum int64
+			for j, al := range rec.UsageAllocations {
+				af := fmt.Sprintf("%s.UsageAllocations[%d]", f, j)
+				if al.AllocatedUsageQuantity == nil || *al.AllocatedUsageQuantity < 0 {
+					return nil, meteringError("InvalidUsageAllocationsException", "%s.AllocatedUsageQuantity: is required and must be at least 0", af)
+				}
+				sum += *al.AllocatedUsageQuantity
+				if len(al.Tags) > 5 {
+					return nil, meteringError("InvalidTagException", "%s.Tags: at most 5 tags per allocation, got %d", af, len(al.Tags))
+				}
+				if len(al.Tags) == 0 {
+					return nil, meteringError("InvalidTagException", "%s.Tags: at least one tag is required", af)
+				}
+				seen := map[string]bool{}
+				for k, t := range al.Tags {
+					tf := fmt.Sprintf("%s.Tags[%d]", af, k)
+					if t.Key == "" || len(t.Key) > 100 || !tagPattern.MatchString(t.Key) {
+						return nil, meteringError("InvalidTagException", "%s.Key: must be 1-100 characters of letters, digits, spaces and +-=._:/@", tf)
+					}
+					if t.Value == "" || len(t.Value) > 256 || !tagPattern.MatchString(t.Value) {
+						return nil, meteringError("InvalidTagException", "%s.Value: must be 1-256 characters of letters, digits, spaces and +-=._:/@", tf)
+					}
+					if seen[t.Key] {
+						return nil, meteringError("InvalidTagException", "%s.Key: %q is used twice", tf, t.Key)
+					}
+					seen[t.Key] = true
+				}
+			}
+			if sum != q {
+				return nil, meteringError("InvalidUsageAllocationsException", "%s.UsageAllocations: allocated quantities sum to %d but Quantity is %d", f, sum, q)
+			}
+		}
+	}
+	oldest := now.Add(-s.cfg.MeteringWindow)
+	latest := now.Add(5 * time.Minute)
+	for i, rec := range in.UsageRecords {
+		ts := rec.Timestamp.Time
+		if ts.Before(oldest) || ts.After(latest) {
+			return nil, meteringError("TimestampOutOfBoundsException", "UsageRecords[%d].Timestamp %s is outside the accepted window (%s to now); the whole batch is rejected",
+				i, ts.UTC().Format(time.RFC3339), oldest.Format(time.RFC3339))
+		}
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Resolve customers and dimensions (whole-batch errors) before recording anything.
+	agreements := make([]*Agreement, len(in.UsageRecords))
+	for i, rec := range in.UsageRecords {
+		f := fmt.Sprintf("UsageRecords[%d]", i)
+		p := product
+		if rec.CustomerAWSAccountID != "" {
+			a := s.byLicense[rec.LicenseArn]
+			if a == nil {
+				return nil, meteringError("InvalidLicenseException", "%s.LicenseArn: %s is not a license of this seller", f, rec.LicenseArn)
+			}
+			if a.Acceptor != rec.CustomerAWSAccountID {
+				return nil, meteringError("InvalidLicenseException", "%s.LicenseArn: %s does not belong to account %s", f, rec.LicenseArn, rec.CustomerAWSAccountID)
+			}
+			if product != nil && product.ProductCode != a.ProductCode {
+				return nil, meteringError("InvalidProductCodeException", "%s: license %s is for product %s, not %s", f, rec.LicenseArn, a.ProductCode, product.ProductCode)
+			}
+			p = s.seed.byCode[a.ProductCode]
+			if p == nil || p.MeteringMode != MeteringLicenseArn {
+				return nil, meteringError("InvalidLicenseException", "%s: product %s meters with CustomerIdentifier and ProductCode, not LicenseArn", f, a.ProductCode)
+			}
+			agreements[i] = a
+		} else {
+			agreements[i] = s.byCustomer[customerKey(p.ProductCode, rec.CustomerIdentifier)]
+		}
+		if d, ok := p.dimension(rec.Dimension); !ok || !d.has(DimensionMetered) {
+			return nil, meteringError("InvalidUsageDimensionException", "%s.Dimension: %q is not a metered dimension of product %s", f, rec.Dimension, p.ProductCode)
+		}
+	}
+	out := batchMeterUsageOutput{Results: make([]usageRecordResult, len(in.UsageRecords)), UnprocessedRecords: []usageRecord{}}
+	added := false
+	for i, rec := range in.UsageRecords {
+		res := usageRecordResult{UsageRecord: rec}
+		a := agreements[i]
+		ts := rec.Timestamp.Time.UTC()
+		if a == nil || !a.meteringOpen(ts, now) {
+			res.Status = "CustomerNotSubscribed"
+			out.Results[i] = res
+			continue
+		}
+		q := rec.quantity()
+		key := recordKey(rec.CustomerIdentifier, a.ProductCode, rec.CustomerAWSAccountID, rec.LicenseArn, rec.Dimension, ts)
+		if prev := s.meter[key]; prev != nil {
+			if prev.Quantity == q {
+				res.Status, res.MeteringRecordID = prev.Status, prev.MeteringRecordID
+			} else {
+				res.Status = "DuplicateRecord"
+			}
+			out.Results[i] = res
+			continue
+		}
+		lr := &LedgerRecord{MeteringRecordID: newMeteringRecordID(), Status: "Success", ProductCode: a.ProductCode,
+			CustomerIdentifier: rec.CustomerIdentifier, CustomerAWSAccountID: rec.CustomerAWSAccountID, LicenseArn: rec.LicenseArn,
+			AgreementID: a.ID, Dimension: rec.Dimension, Quantity: q, Timestamp: ts, Hour: ts.Truncate(time.Hour),
+			ReceivedAt: now, Allocations: rec.UsageAllocations, key: key}
+		s.meter[key] = lr
+		s.st.Ledger = append(s.st.Ledger, lr)
+		added = true
+		res.Status, res.MeteringRecordID = lr.Status, lr.MeteringRecordID
+		out.Results[i] = res
+	}
+	if added {
+		s.markDirty()
+	}
+	return out, nil
+}
+
+func (r usageRecord) quantity() int64 {
+	if r.Quantity == nil {
+		return 0
+	}
+	return *r.Quantity
+}
+
+type resolveCustomerInput struct {
+	RegistrationToken string `json:"RegistrationToken"`
+}
+
+type resolveCustomerOutput struct {
+	CustomerIdentifier   string `json:"CustomerIdentifier,omitempty"`
+	ProductCode          string `json:"ProductCode,omitempty"`
+	CustomerAWSAccountID string `json:"CustomerAWSAccountId,omitempty"`
+	LicenseArn           string `json:"LicenseArn,omitempty"`
+}
+
+// resolveCustomer exchanges the registration token of an accepted offer for the customer.
+func (s *Server) resolveCustomer(r *http.Request, acct string, c wire.Call) (any, error) {
+	var in resolveCustomerInput
+	if err := c.Decode(&in); err != nil {
+		return nil, meteringError("ValidationException", "invalid request: %v", err)
+	}
+	if in.RegistrationToken == "" {
+		return nil, meteringError("InvalidTokenException", "RegistrationToken is required")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.byToken[in.RegistrationToken]
+	if a == nil {
+		return nil, meteringError("InvalidTokenException", "the registration token is not valid")
+	}
+	if acct != a.Manufacturer {
+		return nil, meteringError("InvalidTokenException", "the registration token was not issued for a product of account %s", acct)
+	}
+	out := resolveCustomerOutput{ProductCode: a.ProductCode, CustomerAWSAccountID: a.Acceptor, LicenseArn: a.LicenseArn}
+	if a.MeteringMode == MeteringCustomerIdentifier {
+		out.CustomerIdentifier = a.CustomerIdentifier
+	}
+	return out, nil
+}
+
+// getLedger serves GET /_sim/metering/ledger: every accepted record, oldest first, optionally
+// filtered by productCode, customerIdentifier, customerAWSAccountId, licenseArn, agreementId or
+// dimension.
+func (s *Server) getLedger(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	s.mu.Lock()
+	ledger := s.st.Ledger[:len(s.st.Ledger):len(s.st.Ledger)]
+	s.mu.Unlock()
+	match := func(want, got string) bool { return want == "" || want == got }
+	out := []*LedgerRecord{}
+	var total int64
+	for _, rec := range ledger {
+		if match(q.Get("productCode"), rec.ProductCode) && match(q.Get("customerIdentifier"), rec.CustomerIdentifier) &&
+			match(q.Get("customerAWSAccountId"), rec.CustomerAWSAccountID) && match(q.Get("licenseArn"), rec.LicenseArn) &&
+			match(q.Get("agreementId"), rec.AgreementID) && match(q.Get("dimension"), rec.Dimension) {
+			out = append(out, rec)
+			total += rec.Quantity
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"records": out, "count": len(out), "totalQuantity": total})
+}

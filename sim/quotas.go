@@ -1,0 +1,123 @@
+package sim
+
+import (
+	"net/http"
+	"sync"
+	"time"
+)
+
+// quotaRates are AWS's documented per-account request rates (requests per second) for the
+// operations the simulator serves (reference §1.1, §3.1, §4.1, §4.5). The burst equals the rate.
+var quotaRates = map[string]float64{
+	"catalog.ListEntities":          10,
+	"catalog.DescribeEntity":        20,
+	"catalog.BatchDescribeEntities": 10,
+	"catalog.StartChangeSet":        5,
+	"catalog.ListChangeSets":        5,
+	"catalog.DescribeChangeSet":     10,
+	"catalog.CancelChangeSet":       5,
+	"agreement.DescribeAgreement":   5,
+	"agreement.SearchAgreements":    5,
+	"agreement.GetAgreementTerms":   10,
+	"metering.BatchMeterUsage":      10,
+	"metering.ResolveCustomer":      20,
+	"entitlement.GetEntitlements":   20,
+}
+
+// quotas is a token bucket per account and operation, on the injected clock.
+type quotas struct {
+	now     func() time.Time
+	mu      sync.Mutex
+	enabled bool
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newQuotas(now func() time.Time) *quotas {
+	return &quotas{now: now, enabled: true, buckets: map[string]*bucket{}}
+}
+
+func (q *quotas) setEnabled(on bool) {
+	q.mu.Lock()
+	q.enabled = on
+	q.buckets = map[string]*bucket{}
+	q.mu.Unlock()
+}
+
+func (q *quotas) isEnabled() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.enabled
+}
+
+// allow takes a token for acct's call of svc.op, reporting false when the rate is exceeded.
+func (q *quotas) allow(svc, op, acct string) bool {
+	rate, ok := quotaRates[svc+"."+op]
+	if !ok {
+		return true
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.enabled {
+		return true
+	}
+	now := q.now()
+	key := acct + "/" + svc + "." + op
+	b := q.buckets[key]
+	if b == nil {
+		b = &bucket{tokens: rate, last: now}
+		q.buckets[key] = b
+	}
+	if el := now.Sub(b.last).Seconds(); el > 0 {
+		b.tokens += el * rate
+		if b.tokens > rate {
+			b.tokens = rate
+		}
+		b.last = now
+	}
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// throttled is each service's ThrottlingException.
+func throttled(svc, op string) *apiError {
+	status := http.StatusBadRequest
+	if svc == svcCatalog || svc == svcAgreement {
+		status = http.StatusTooManyRequests
+	}
+	return &apiError{Status: status, Type: "ThrottlingException", Message: "Rate exceeded for " + op}
+}
+
+// guard applies injected faults, then quotas, before an AWS operation runs.
+func (s *Server) guard(r *http.Request, svc, op, acct string) *apiError {
+	if ae := s.faults.apply(r, svc, op); ae != nil {
+		return ae
+	}
+	if !s.quotas.allow(svc, op, acct) {
+		return throttled(svc, op)
+	}
+	return nil
+}
+
+type quotasInput struct {
+	Enabled *bool `json:"enabled"`
+}
+
+func (s *Server) putQuotas(r *http.Request, body []byte) (any, error) {
+	var in quotasInput
+	if err := decodeControl(body, &in); err != nil {
+		return nil, err
+	}
+	if in.Enabled == nil {
+		return nil, ctlErr(http.StatusBadRequest, "VALIDATION", "enabled: is required (true or false)")
+	}
+	s.quotas.setEnabled(*in.Enabled)
+	return map[string]any{"enabled": *in.Enabled, "rates": quotaRates}, nil
+}
