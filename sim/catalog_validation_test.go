@@ -1,0 +1,170 @@
+package sim_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/marketplacecatalog"
+	"github.com/aws/aws-sdk-go-v2/service/marketplacecatalog/document"
+	"github.com/aws/aws-sdk-go-v2/service/marketplacecatalog/types"
+)
+
+// replace returns the renewal change set with the change of type changeType given new details
+// (nil details drops the change).
+func replace(changeType string, details map[string]any) []types.Change {
+	var out []types.Change
+	for _, c := range renewalChangeSet() {
+		if *c.ChangeType != changeType {
+			out = append(out, c)
+			continue
+		}
+		if details == nil {
+			continue
+		}
+		id := ""
+		if c.Entity.Identifier != nil {
+			id = *c.Entity.Identifier
+		}
+		name := ""
+		if c.ChangeName != nil {
+			name = *c.ChangeName
+		}
+		out = append(out, change(changeType, id, name, details, false))
+	}
+	return out
+}
+
+func createDetails(reseller string) map[string]any {
+	return map[string]any{"ProductId": newProductID, "Name": "Acme renewal 2027", "ResellerAccountId": reseller}
+}
+
+func TestStartChangeSetRejectsInvalidInputSynchronously(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	existing := e.publish(renewalChangeSet())
+	both := change("UpdateInformation", existing, "", map[string]any{"Name": "x"}, true)
+	both.DetailsDocument = document.NewLazyDocument(map[string]any{"Name": "x"})
+	buyers := make([]any, 26)
+	for i := range buyers {
+		buyers[i] = "1000000000" + string(rune('1'+i/10)) + string(rune('0'+i%10))
+	}
+	cases := []struct {
+		name    string
+		changes []types.Change
+		as      string // account ("" = seller)
+		want    any    // pointer to the expected error type
+		inMsg   string
+	}{
+		{"details and document together", []types.Change{both}, "", &types.ValidationException{}, "not both"},
+		{"unknown property", replace("UpdateAvailability", map[string]any{"AvailabilityEndDate": "2026-12-31", "Foo": 1}), "", &types.ValidationException{}, `unknown property "Foo"`},
+		{"reseller account not 12 digits", replace("CreateResaleAuthorization", createDetails("12345")), "", &types.ValidationException{}, "ResellerAccountId"},
+		{"more than 25 buyers", replace("UpdateBuyerTargetingTerms", map[string]any{"Terms": []any{map[string]any{"Type": "BuyerTargetingTerm", "PositiveTargeting": map[string]any{"BuyerAccounts": buyers}}}}), "", &types.ValidationException{}, "BuyerAccounts"},
+		{"offers max quantity other than 1", replace("UpdateAvailability", map[string]any{"OffersMaxQuantity": 2}), "", &types.ValidationException{}, "OffersMaxQuantity"},
+		{"custom EULA without URL", replace("UpdateLegalTerms", map[string]any{"Terms": []any{map[string]any{"Type": "BuyerLegalTerm", "Documents": []any{map[string]any{"Type": "CustomEula"}}}}}), "", &types.ValidationException{}, "Documents[0].Url"},
+		{"standard EULA with URL", replace("UpdateLegalTerms", map[string]any{"Terms": []any{map[string]any{"Type": "BuyerLegalTerm", "Documents": []any{map[string]any{"Type": "StandardEula", "Url": "https://x.example/e"}}}}}), "", &types.ValidationException{}, "must not be given"},
+		{"charge amount with 3 decimals", replace("UpdatePaymentScheduleTerms", map[string]any{"Terms": []any{map[string]any{"Type": "ResalePaymentScheduleTerm", "CurrencyCode": "USD", "Schedule": []any{map[string]any{"ChargeDate": "2027-01-15", "ChargeAmount": "1.005"}}}}}), "", &types.ValidationException{}, "ChargeAmount"},
+		{"reference to an unknown change", []types.Change{change("UpdateInformation", "$Nope.Entity.Identifier", "", map[string]any{"Name": "x"}, false)}, "", &types.ValidationException{}, "Identifier"},
+		{"unknown change type", []types.Change{change("UpdateExpiryDate", existing, "", map[string]any{}, false)}, "", &types.ValidationException{}, "ChangeType"},
+		{"same change type twice on an entity", []types.Change{change("UpdateInformation", existing, "", map[string]any{"Name": "a"}, false), change("UpdateInformation", existing, "", map[string]any{"Name": "b"}, false)}, "", &types.ValidationException{}, "already used"},
+		{"update without identifier", []types.Change{change("UpdateInformation", "", "", map[string]any{"Name": "a"}, false)}, "", &types.ValidationException{}, "Entity.Identifier"},
+		{"restrict with details", []types.Change{change("RestrictResaleAuthorization", existing, "", map[string]any{"Reason": "x"}, false)}, "", &types.ValidationException{}, "Reason"},
+		{"unknown product", replace("CreateResaleAuthorization", map[string]any{"ProductId": "prod-unknown123", "Name": "n", "ResellerAccountId": reseller1}), "", &types.ResourceNotFoundException{}, "prod-unknown123"},
+		{"unknown resale authorization", []types.Change{change("UpdateInformation", "resaleauthz-nope", "", map[string]any{"Name": "a"}, false)}, "", &types.ResourceNotFoundException{}, "resaleauthz-nope"},
+		{"another account's resale authorization", []types.Change{change("RestrictResaleAuthorization", existing, "", map[string]any{}, false)}, reseller1, &types.AccessDeniedException{}, existing},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := e.catalog(tc.as).StartChangeSet(ctx(t), &marketplacecatalog.StartChangeSetInput{Catalog: aws.String("AWSMarketplace"), ChangeSet: tc.changes})
+			var msg string
+			switch want := tc.want.(type) {
+			case *types.ValidationException:
+				if !errors.As(err, &want) {
+					t.Fatalf("err = %v, want ValidationException", err)
+				}
+				msg = *want.Message
+			case *types.ResourceNotFoundException:
+				if !errors.As(err, &want) {
+					t.Fatalf("err = %v, want ResourceNotFoundException", err)
+				}
+				msg = *want.Message
+			case *types.AccessDeniedException:
+				if !errors.As(err, &want) {
+					t.Fatalf("err = %v, want AccessDeniedException", err)
+				}
+				msg = *want.Message
+			}
+			if !strings.Contains(msg, tc.inMsg) {
+				t.Errorf("message %q does not mention %q", msg, tc.inMsg)
+			}
+		})
+	}
+	list, err := e.catalog("").ListChangeSets(ctx(t), &marketplacecatalog.ListChangeSetsInput{Catalog: aws.String("AWSMarketplace")})
+	if err != nil || len(list.ChangeSetSummaryList) != 1 {
+		t.Errorf("rejected requests created change sets: %v (%v)", list, err)
+	}
+}
+
+func TestChangeSetFailsAsynchronouslyAndAppliesNothing(t *testing.T) {
+	t.Parallel()
+	usage := func(cards ...any) map[string]any {
+		return map[string]any{"PricingModel": "Contract", "Terms": []any{
+			map[string]any{"Type": "ResaleFixedUpfrontPricingTerm", "CurrencyCode": "USD", "Price": "0.00", "Duration": "P12M",
+				"Grants": []any{map[string]any{"DimensionKey": "seats", "MaxQuantity": 100}}},
+			map[string]any{"Type": "ResaleUsageBasedPricingTerm", "CurrencyCode": "USD", "RateCards": []any{map[string]any{"RateCard": cards}}}}}
+	}
+	schedule := func(dates ...string) map[string]any {
+		var s []any
+		for _, d := range dates {
+			s = append(s, map[string]any{"ChargeDate": d, "ChargeAmount": "100.00"})
+		}
+		return map[string]any{"Terms": []any{map[string]any{"Type": "ResalePaymentScheduleTerm", "CurrencyCode": "USD", "Schedule": s}}}
+	}
+	cases := []struct {
+		name    string
+		changes []types.Change
+		code    string
+	}{
+		{"unknown reseller", replace("CreateResaleAuthorization", createDetails("999999999999")), "INVALID_RESELLER_ACCOUNT"},
+		{"availability end in the past", replace("UpdateAvailability", map[string]any{"AvailabilityEndDate": "2026-01-01", "OffersMaxQuantity": 1}), "INVALID_AVAILABILITY_END_DATE"},
+		{"installments on a multi-use authorization", replace("UpdateAvailability", map[string]any{"AvailabilityEndDate": "2026-12-31"}), "INCOMPATIBLE_TERMS"},
+		{"no buyer legal term", replace("UpdateLegalTerms", nil), "MISSING_MANDATORY_TERMS"},
+		{"metered dimension not priced", replace("UpdatePricingTerms", usage(map[string]any{"DimensionKey": "api_calls", "Price": "0.1"})), "INVALID_RATE_CARD"},
+		{"renewal without buyers", replace("UpdateBuyerTargetingTerms", nil), "INCOMPATIBLE_BUYER_TARGETING"},
+		{"duplicate charge dates", replace("UpdatePaymentScheduleTerms", schedule("2027-01-15", "2027-01-15")), "DUPLICATE_CHARGE_DATES"},
+		{"charge date before the availability end", replace("UpdatePaymentScheduleTerms", schedule("2026-12-15")), "INVALID_AVAILABILITY_END_DATE"},
+		{"charge date in the past", replace("UpdatePaymentScheduleTerms", schedule("2026-11-01")), "INVALID_CHARGE_DATES"},
+		{"unsupported currency", replace("UpdatePaymentScheduleTerms", map[string]any{"Terms": []any{map[string]any{"Type": "ResalePaymentScheduleTerm", "CurrencyCode": "CHF", "Schedule": []any{map[string]any{"ChargeDate": "2027-01-15", "ChargeAmount": "1.00"}}}}}), "INVALID_CURRENCY_CODE"},
+		{"grant on a metered dimension", replace("UpdatePricingTerms", map[string]any{"PricingModel": "Contract", "Terms": []any{map[string]any{"Type": "ResaleFixedUpfrontPricingTerm", "CurrencyCode": "USD", "Price": "0.00", "Duration": "P12M", "Grants": []any{map[string]any{"DimensionKey": "api_calls", "MaxQuantity": 1}}}}}), "INCOMPATIBLE_PRODUCT"},
+		{"fixed term without duration", replace("UpdatePricingTerms", map[string]any{"PricingModel": "Contract", "Terms": []any{map[string]any{"Type": "ResaleFixedUpfrontPricingTerm", "CurrencyCode": "USD", "Price": "0.00", "Grants": []any{map[string]any{"DimensionKey": "seats", "MaxQuantity": 1}}}}}), "MISSING_DURATION"},
+		{"installments without fixed upfront term", replace("UpdatePricingTerms", map[string]any{"PricingModel": "Usage", "Terms": []any{map[string]any{"Type": "ResaleUsageBasedPricingTerm", "CurrencyCode": "USD", "RateCards": []any{map[string]any{"RateCard": []any{map[string]any{"DimensionKey": "api_calls", "Price": "0.1"}, map[string]any{"DimensionKey": "storage_gb", "Price": "0.1"}}}}}}}), "MISSING_MANDATORY_TERMS"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			out, err := e.start(tc.changes)
+			if err != nil {
+				t.Fatalf("StartChangeSet: %v (the error is asynchronous)", err)
+			}
+			d := e.finish(*out.ChangeSetId)
+			if d.Status != types.ChangeStatusFailed || d.FailureCode != types.FailureCodeClientError {
+				t.Fatalf("status %s / %s, want FAILED / CLIENT_ERROR", d.Status, d.FailureCode)
+			}
+			var codes []string
+			for _, c := range d.ChangeSet {
+				for _, ed := range c.ErrorDetailList {
+					codes = append(codes, *ed.ErrorCode)
+				}
+			}
+			if !strings.Contains(strings.Join(codes, ","), tc.code) {
+				t.Errorf("error codes %v, want %s", codes, tc.code)
+			}
+			list, err := e.catalog("").ListEntities(ctx(t), &marketplacecatalog.ListEntitiesInput{Catalog: aws.String("AWSMarketplace"), EntityType: aws.String("ResaleAuthorization")})
+			if err != nil || len(list.EntitySummaryList) != 0 {
+				t.Errorf("a failed change set left entities: %v (%v)", list, err)
+			}
+		})
+	}
+}
