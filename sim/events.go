@@ -12,20 +12,26 @@ const certPath = "/_sim/sns/certificate.pem"
 func (s *Server) emitChangeSetLocked(cs *ChangeSet) {
 	in := eventbus.ChangeSetInput{Account: cs.Account, ChangeSetID: cs.ID, ChangeSetName: cs.Name,
 		StartTime: cs.StartTime, EndTime: cs.EndTime, FailureCode: cs.FailureCode}
+	var env eventbus.Envelope
 	switch cs.Status {
 	case csSucceeded:
-		s.bus.Publish(s.bus.ChangeSetSucceeded(in))
+		env = s.bus.ChangeSetSucceeded(in)
 	case csFailed:
-		s.bus.Publish(s.bus.ChangeSetFailed(in))
+		env = s.bus.ChangeSetFailed(in)
 	case csCancelled:
-		s.bus.Publish(s.bus.ChangeSetCancelled(in))
+		env = s.bus.ChangeSetCancelled(in)
+	default:
+		return
 	}
+	// The change set may be finished lazily, after its end: the event is dated when it ended.
+	env.Time = cs.EndTime.UTC().Format(isoSecond)
+	s.bus.Publish(env)
 }
 
 // agreementEvent returns the event input describing an agreement.
 func (s *Server) agreementEvent(a *Agreement, withProduct bool) eventbus.AgreementInput {
 	in := eventbus.AgreementInput{
-		Account: a.Manufacturer, AgreementID: a.ID, Status: a.Status,
+		Account: a.Manufacturer, AgreementID: a.ID, Status: a.Status, Intent: a.Intent,
 		AcceptanceTime: a.AcceptanceTime, StartTime: a.StartTime, EndTime: a.EndTime,
 		ResaleAuthorizationID: a.ResaleAuthorizationID, AcceptorAccountID: a.Acceptor,
 		ProposerAccountID: a.Proposer, OfferID: a.OfferID,
