@@ -88,6 +88,9 @@ type env struct {
 	cfg     sim.Config
 }
 
+// simConfig is sim.Config, for options.
+type simConfig = sim.Config
+
 type option func(*sim.Config)
 
 func withState(path string) option { return func(c *sim.Config) { c.StatePath = path } }

@@ -1,0 +1,261 @@
+package sim_test
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/marketplacecatalog/types"
+	"github.com/aws/aws-sdk-go-v2/service/marketplacemetering"
+	mtypes "github.com/aws/aws-sdk-go-v2/service/marketplacemetering/types"
+	"github.com/aws/smithy-go"
+)
+
+// simpleRA is a multi-use contract resale authorization for product: entitled grants plus usage
+// prices for every metered dimension.
+func simpleRA(productID, reseller, entitled string, metered ...string) []types.Change {
+	var rates []any
+	for _, m := range metered {
+		rates = append(rates, map[string]any{"DimensionKey": m, "Price": "0.01"})
+	}
+	terms := []any{map[string]any{"Type": "ResaleFixedUpfrontPricingTerm", "CurrencyCode": "USD", "Price": "1000.00", "Duration": "P12M",
+		"Grants": []any{map[string]any{"DimensionKey": entitled, "MaxQuantity": 10}}}}
+	if len(rates) > 0 {
+		terms = append(terms, map[string]any{"Type": "ResaleUsageBasedPricingTerm", "CurrencyCode": "USD", "RateCards": []any{map[string]any{"RateCard": rates}}})
+	}
+	return []types.Change{
+		change("CreateResaleAuthorization", "", "RA", map[string]any{"ProductId": productID, "Name": "Multi-use " + productID, "ResellerAccountId": reseller}, false),
+		change("UpdatePricingTerms", ref, "", map[string]any{"PricingModel": "Contract", "Terms": terms}, false),
+		change("UpdateLegalTerms", ref, "", map[string]any{"Terms": []any{map[string]any{"Type": "BuyerLegalTerm", "Documents": []any{map[string]any{"Type": "StandardEula"}}}}}, false),
+		change("ReleaseResaleAuthorization", ref, "", map[string]any{}, false),
+	}
+}
+
+type subscription struct {
+	AgreementID          string `json:"agreementId"`
+	LicenseArn           string `json:"licenseArn"`
+	CustomerIdentifier   string `json:"customerIdentifier"`
+	CustomerAWSAccountID string `json:"customerAWSAccountId"`
+	RegistrationToken    string `json:"registrationToken"`
+}
+
+// subscribe runs the CPPO flow for buyer on a multi-use authorization of raID (published once).
+func (e *env) subscribe(raID, reseller, buyer string) subscription {
+	e.t.Helper()
+	var offer struct {
+		OfferID string `json:"offerId"`
+	}
+	e.mustControl(http.MethodPost, "/_sim/resellers/"+reseller+"/offers", map[string]any{"resaleAuthorizationId": raID, "buyerAccountIds": []string{buyer}}, &offer)
+	var s subscription
+	e.mustControl(http.MethodPost, "/_sim/buyers/"+buyer+"/accept", map[string]any{"offerId": offer.OfferID}, &s)
+	return s
+}
+
+func rec(ts time.Time, dim string, q int32) mtypes.UsageRecord {
+	return mtypes.UsageRecord{Timestamp: aws.Time(ts), Dimension: aws.String(dim), Quantity: aws.Int32(q)}
+}
+
+func byLicense(r mtypes.UsageRecord, buyer, license string) mtypes.UsageRecord {
+	r.CustomerAWSAccountId, r.LicenseArn = aws.String(buyer), aws.String(license)
+	return r
+}
+
+func byCustomer(r mtypes.UsageRecord, customer string) mtypes.UsageRecord {
+	r.CustomerIdentifier = aws.String(customer)
+	return r
+}
+
+func TestBatchMeterUsage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	newRA := e.publish(simpleRA(newProductID, reseller1, "seats", "api_calls", "storage_gb"))
+	legacyRA := e.publish(simpleRA(legacyProductID, reseller2, "hosts", "events"))
+	a := e.subscribe(newRA, reseller1, buyer1)
+	b := e.subscribe(newRA, reseller1, buyer2)
+	legacy := e.subscribe(legacyRA, reseller2, buyer3)
+	e.clock.Advance(45 * time.Minute)
+	now := e.clock.Now()
+	hour := now.Truncate(time.Hour)
+	m := e.metering()
+	batch := func(productCode string, records ...mtypes.UsageRecord) (*marketplacemetering.BatchMeterUsageOutput, error) {
+		in := &marketplacemetering.BatchMeterUsageInput{UsageRecords: records}
+		if productCode != "" {
+			in.ProductCode = aws.String(productCode)
+		}
+		return m.BatchMeterUsage(ctx(t), in)
+	}
+
+	t.Run("results per record", func(t *testing.T) {
+		first, err := batch("", byLicense(rec(hour, "api_calls", 10), buyer1, a.LicenseArn), byLicense(rec(hour, "storage_gb", 3), buyer1, a.LicenseArn))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range first.Results {
+			if r.Status != mtypes.UsageRecordResultStatusSuccess || aws.ToString(r.MeteringRecordId) == "" {
+				t.Errorf("new record: %s %v", r.Status, r.MeteringRecordId)
+			}
+		}
+		if len(first.UnprocessedRecords) != 0 {
+			t.Errorf("unprocessed: %v", first.UnprocessedRecords)
+		}
+		// An identical retry, and the same usage stamped later in the same hour, return the same id.
+		retry, err := batch("", byLicense(rec(hour, "api_calls", 10), buyer1, a.LicenseArn), byLicense(rec(hour.Add(30*time.Minute), "storage_gb", 3), buyer1, a.LicenseArn))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range retry.Results {
+			if r.Status != mtypes.UsageRecordResultStatusSuccess || aws.ToString(r.MeteringRecordId) != aws.ToString(first.Results[i].MeteringRecordId) {
+				t.Errorf("retry %d: %s %v, want Success %v", i, r.Status, aws.ToString(r.MeteringRecordId), aws.ToString(first.Results[i].MeteringRecordId))
+			}
+		}
+		dup, err := batch("",
+			byLicense(rec(hour, "api_calls", 11), buyer1, a.LicenseArn),                            // other quantity
+			byLicense(rec(hour, "api_calls", 11), buyer2, b.LicenseArn),                            // another customer
+			byCustomer(rec(hour, "events", 5), legacy.CustomerIdentifier),                           // wrong: no product code here
+		)
+		var pc *mtypes.InvalidProductCodeException
+		if !errors.As(err, &pc) {
+			t.Fatalf("CustomerIdentifier without ProductCode: %v, want InvalidProductCodeException", err)
+		}
+		dup, err = batch("", byLicense(rec(hour, "api_calls", 11), buyer1, a.LicenseArn), byLicense(rec(hour, "api_calls", 11), buyer2, b.LicenseArn))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dup.Results[0].Status != mtypes.UsageRecordResultStatusDuplicateRecord || dup.Results[0].MeteringRecordId != nil {
+			t.Errorf("same customer, dimension and hour with another quantity: %s", dup.Results[0].Status)
+		}
+		if dup.Results[1].Status != mtypes.UsageRecordResultStatusSuccess {
+			t.Errorf("another customer: %s", dup.Results[1].Status)
+		}
+		leg, err := batch(legacyProductCod, byCustomer(rec(hour, "events", 5), legacy.CustomerIdentifier), byCustomer(rec(hour, "events", 5), "UNKNOWNCUST1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if leg.Results[0].Status != mtypes.UsageRecordResultStatusSuccess || leg.Results[1].Status != mtypes.UsageRecordResultStatusCustomerNotSubscribed {
+			t.Errorf("legacy records: %s, %s", leg.Results[0].Status, leg.Results[1].Status)
+		}
+		alloc := byLicense(rec(hour, "storage_gb", 4), buyer2, b.LicenseArn)
+		alloc.UsageAllocations = []mtypes.UsageAllocation{
+			{AllocatedUsageQuantity: aws.Int32(1), Tags: []mtypes.Tag{{Key: aws.String("team"), Value: aws.String("a")}}},
+			{AllocatedUsageQuantity: aws.Int32(3), Tags: []mtypes.Tag{{Key: aws.String("team"), Value: aws.String("b")}}}}
+		if out, err := batch("", alloc); err != nil || out.Results[0].Status != mtypes.UsageRecordResultStatusSuccess {
+			t.Errorf("allocations summing to the quantity: %v %v", out, err)
+		}
+		var ledger struct {
+			Count         int   `json:"count"`
+			TotalQuantity int64 `json:"totalQuantity"`
+		}
+		e.mustControl(http.MethodGet, "/_sim/metering/ledger", nil, &ledger)
+		if ledger.Count != 5 || ledger.TotalQuantity != 10+3+11+5+4 {
+			t.Errorf("ledger = %+v, want 5 records totalling 33", ledger)
+		}
+	})
+
+	sixTags := make([]mtypes.Tag, 6)
+	for i := range sixTags {
+		sixTags[i] = mtypes.Tag{Key: aws.String(fmt.Sprintf("k%d", i)), Value: aws.String("v")}
+	}
+	tooMany := make([]mtypes.UsageRecord, 26)
+	for i := range tooMany {
+		tooMany[i] = byLicense(rec(hour, "api_calls", 1), buyer1, a.LicenseArn)
+	}
+	good := byLicense(rec(hour.Add(-time.Hour), "api_calls", 1), buyer2, b.LicenseArn)
+	withAlloc := func(q int32, allocs ...mtypes.UsageAllocation) mtypes.UsageRecord {
+		r := byLicense(rec(hour, "api_calls", q), buyer2, b.LicenseArn)
+		r.UsageAllocations = allocs
+		return r
+	}
+	cases := []struct {
+		name    string
+		product string
+		records []mtypes.UsageRecord
+		code    string
+		typed   func(error) bool
+	}{
+		{"more than 25 records", "", tooMany, "ValidationException", nil},
+		{"one record outside the time window", "", []mtypes.UsageRecord{good, byLicense(rec(now.Add(-7*time.Hour), "api_calls", 1), buyer2, b.LicenseArn)},
+			"TimestampOutOfBoundsException", func(err error) bool { var x *mtypes.TimestampOutOfBoundsException; return errors.As(err, &x) }},
+		{"unknown dimension", "", []mtypes.UsageRecord{good, byLicense(rec(hour, "nope", 1), buyer2, b.LicenseArn)},
+			"InvalidUsageDimensionException", func(err error) bool { var x *mtypes.InvalidUsageDimensionException; return errors.As(err, &x) }},
+		{"entitled dimension", "", []mtypes.UsageRecord{byLicense(rec(hour, "seats", 1), buyer2, b.LicenseArn)},
+			"InvalidUsageDimensionException", func(err error) bool { var x *mtypes.InvalidUsageDimensionException; return errors.As(err, &x) }},
+		{"six tags", "", []mtypes.UsageRecord{withAlloc(1, mtypes.UsageAllocation{AllocatedUsageQuantity: aws.Int32(1), Tags: sixTags})},
+			"InvalidTagException", func(err error) bool { var x *mtypes.InvalidTagException; return errors.As(err, &x) }},
+		{"allocations not summing to the quantity", "", []mtypes.UsageRecord{withAlloc(5, mtypes.UsageAllocation{AllocatedUsageQuantity: aws.Int32(4), Tags: sixTags[:1]})},
+			"InvalidUsageAllocationsException", func(err error) bool { var x *mtypes.InvalidUsageAllocationsException; return errors.As(err, &x) }},
+		{"unknown product code", "nosuchproduct", []mtypes.UsageRecord{byCustomer(rec(hour, "events", 1), legacy.CustomerIdentifier)},
+			"InvalidProductCodeException", func(err error) bool { var x *mtypes.InvalidProductCodeException; return errors.As(err, &x) }},
+		{"account without license", "", []mtypes.UsageRecord{func() mtypes.UsageRecord { r := rec(hour, "api_calls", 1); r.CustomerAWSAccountId = aws.String(buyer1); return r }()},
+			"InvalidLicenseException", func(err error) bool { var x *mtypes.InvalidLicenseException; return errors.As(err, &x) }},
+		{"license of another customer", "", []mtypes.UsageRecord{byLicense(rec(hour, "api_calls", 1), buyer2, a.LicenseArn)},
+			"InvalidLicenseException", func(err error) bool { var x *mtypes.InvalidLicenseException; return errors.As(err, &x) }},
+		{"customer identifier and account together", legacyProductCod, []mtypes.UsageRecord{func() mtypes.UsageRecord {
+			r := byCustomer(rec(hour, "events", 1), legacy.CustomerIdentifier)
+			r.CustomerAWSAccountId = aws.String(buyer3)
+			return r
+		}()}, "InvalidCustomerIdentifierException", func(err error) bool { var x *mtypes.InvalidCustomerIdentifierException; return errors.As(err, &x) }},
+		{"customer identifier on a license product", newProductCode, []mtypes.UsageRecord{byCustomer(rec(hour, "api_calls", 1), "X")},
+			"InvalidCustomerIdentifierException", func(err error) bool { var x *mtypes.InvalidCustomerIdentifierException; return errors.As(err, &x) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var before struct {
+				Count int `json:"count"`
+			}
+			e.mustControl(http.MethodGet, "/_sim/metering/ledger", nil, &before)
+			_, err := batch(tc.product, tc.records...)
+			var api smithy.APIError
+			if !errors.As(err, &api) || api.ErrorCode() != tc.code {
+				t.Fatalf("err = %v, want %s", err, tc.code)
+			}
+			if tc.typed != nil && !tc.typed(err) {
+				t.Errorf("err %T is not the SDK's typed %s", err, tc.code)
+			}
+			var after struct {
+				Count int `json:"count"`
+			}
+			e.mustControl(http.MethodGet, "/_sim/metering/ledger", nil, &after)
+			if after.Count != before.Count {
+				t.Errorf("a rejected batch recorded %d records", after.Count-before.Count)
+			}
+		})
+	}
+
+	t.Run("resolve customer", func(t *testing.T) {
+		out, err := m.ResolveCustomer(ctx(t), &marketplacemetering.ResolveCustomerInput{RegistrationToken: aws.String(legacy.RegistrationToken)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if aws.ToString(out.CustomerIdentifier) != legacy.CustomerIdentifier || aws.ToString(out.ProductCode) != legacyProductCod || aws.ToString(out.CustomerAWSAccountId) != buyer3 {
+			t.Errorf("legacy ResolveCustomer = %s", mustJSON(t, out))
+		}
+		_, err = m.ResolveCustomer(ctx(t), &marketplacemetering.ResolveCustomerInput{RegistrationToken: aws.String("bogus")})
+		var it *mtypes.InvalidTokenException
+		if !errors.As(err, &it) {
+			t.Errorf("bogus token: %v, want InvalidTokenException", err)
+		}
+	})
+}
+
+func TestMeteringWindowIsConfigurable(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *simConfig) { c.MeteringWindow = time.Hour })
+	ra := e.publish(simpleRA(newProductID, reseller1, "seats", "api_calls", "storage_gb"))
+	a := e.subscribe(ra, reseller1, buyer1)
+	e.clock.Advance(90 * time.Minute)
+	now := e.clock.Now()
+	_, err := e.metering().BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{UsageRecords: []mtypes.UsageRecord{
+		byLicense(rec(now.Add(-90*time.Minute), "api_calls", 1), buyer1, a.LicenseArn)}})
+	var x *mtypes.TimestampOutOfBoundsException
+	if !errors.As(err, &x) {
+		t.Errorf("90 minutes old with a 1h window: %v, want TimestampOutOfBoundsException", err)
+	}
+	out, err := e.metering().BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{UsageRecords: []mtypes.UsageRecord{
+		byLicense(rec(now.Add(-30*time.Minute), "api_calls", 1), buyer1, a.LicenseArn)}})
+	if err != nil || out.Results[0].Status != mtypes.UsageRecordResultStatusSuccess {
+		t.Errorf("30 minutes old: %v %v", out, err)
+	}
+}
