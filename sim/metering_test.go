@@ -112,9 +112,9 @@ func TestBatchMeterUsage(t *testing.T) {
 			}
 		}
 		dup, err := batch("",
-			byLicense(rec(hour, "api_calls", 11), buyer1, a.LicenseArn),                            // other quantity
-			byLicense(rec(hour, "api_calls", 11), buyer2, b.LicenseArn),                            // another customer
-			byCustomer(rec(hour, "events", 5), legacy.CustomerIdentifier),                           // wrong: no product code here
+			byLicense(rec(hour, "api_calls", 11), buyer1, a.LicenseArn),   // other quantity
+			byLicense(rec(hour, "api_calls", 11), buyer2, b.LicenseArn),   // another customer
+			byCustomer(rec(hour, "events", 5), legacy.CustomerIdentifier), // wrong: no product code here
 		)
 		var pc *mtypes.InvalidProductCodeException
 		if !errors.As(err, &pc) {
@@ -188,7 +188,11 @@ func TestBatchMeterUsage(t *testing.T) {
 			"InvalidUsageAllocationsException", func(err error) bool { var x *mtypes.InvalidUsageAllocationsException; return errors.As(err, &x) }},
 		{"unknown product code", "nosuchproduct", []mtypes.UsageRecord{byCustomer(rec(hour, "events", 1), legacy.CustomerIdentifier)},
 			"InvalidProductCodeException", func(err error) bool { var x *mtypes.InvalidProductCodeException; return errors.As(err, &x) }},
-		{"account without license", "", []mtypes.UsageRecord{func() mtypes.UsageRecord { r := rec(hour, "api_calls", 1); r.CustomerAWSAccountId = aws.String(buyer1); return r }()},
+		{"account without license", "", []mtypes.UsageRecord{func() mtypes.UsageRecord {
+			r := rec(hour, "api_calls", 1)
+			r.CustomerAWSAccountId = aws.String(buyer1)
+			return r
+		}()},
 			"InvalidLicenseException", func(err error) bool { var x *mtypes.InvalidLicenseException; return errors.As(err, &x) }},
 		{"license of another customer", "", []mtypes.UsageRecord{byLicense(rec(hour, "api_calls", 1), buyer2, a.LicenseArn)},
 			"InvalidLicenseException", func(err error) bool { var x *mtypes.InvalidLicenseException; return errors.As(err, &x) }},

@@ -1,0 +1,128 @@
+package sim_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/marketplacecatalog"
+	"github.com/aws/aws-sdk-go-v2/service/marketplacecatalog/types"
+	"github.com/aws/aws-sdk-go-v2/service/marketplacemetering"
+	mtypes "github.com/aws/aws-sdk-go-v2/service/marketplacemetering/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/dealdesk/dealdesk/sim"
+)
+
+func TestStateSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "sim-state.json")
+	e := newEnv(t, withState(path), withDelay(2*time.Second))
+	ra := e.publish(renewalChangeSet())
+	var offer struct {
+		OfferID string `json:"offerId"`
+	}
+	e.mustControl(http.MethodPost, "/_sim/resellers/"+reseller1+"/offers", map[string]any{"resaleAuthorizationId": ra}, &offer)
+	var acc subscription
+	e.mustControl(http.MethodPost, "/_sim/buyers/"+buyer1+"/accept", map[string]any{"offerId": offer.OfferID}, &acc)
+	hour := e.clock.Now().Truncate(time.Hour)
+	first, err := e.metering().BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{UsageRecords: []mtypes.UsageRecord{
+		byLicense(rec(hour, "api_calls", 7), buyer1, acc.LicenseArn)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A change set still running when the simulator stops.
+	running, err := e.start([]types.Change{change("RestrictResaleAuthorization", ra, "", map[string]any{}, false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := e.sqs().CreateQueue(ctx(t), &sqs.CreateQueueInput{QueueName: aws.String("events")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sqs().SendMessage(ctx(t), &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String("hello")}); err != nil {
+		t.Fatal(err)
+	}
+	e.mustControl(http.MethodPut, "/_sim/events", map[string]any{"targets": []any{map[string]any{"name": "q", "type": "sqs", "queueName": "events"}}}, nil)
+	before := snapshotOf(t, e)
+
+	e.restart()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("state file: %v", err)
+	}
+	after := snapshotOf(t, e)
+	if before != after {
+		t.Errorf("state differs after restart:\nbefore %s\nafter  %s", before, after)
+	}
+	// The running change set still holds its lock and finishes after the restart.
+	if _, err := e.start([]types.Change{change("RestrictResaleAuthorization", ra, "", map[string]any{}, false)}); err == nil {
+		t.Error("the lock of the running change set was lost in the restart")
+	}
+	if d := e.finish(*running.ChangeSetId); d.Status != "SUCCEEDED" {
+		t.Errorf("running change set ended %s after restart", d.Status)
+	}
+	// The ledger's dedupe survives: an identical retry gets the same record id.
+	again, err := e.metering().BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{UsageRecords: []mtypes.UsageRecord{
+		byLicense(rec(hour, "api_calls", 7), buyer1, acc.LicenseArn)}})
+	if err != nil || aws.ToString(again.Results[0].MeteringRecordId) != aws.ToString(first.Results[0].MeteringRecordId) {
+		t.Errorf("retry after restart: %v %v, want record %s", again, err, aws.ToString(first.Results[0].MeteringRecordId))
+	}
+	msg, err := e.sqs().ReceiveMessage(ctx(t), &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl})
+	if err != nil || len(msg.Messages) != 1 || aws.ToString(msg.Messages[0].Body) != "hello" {
+		t.Errorf("queue after restart: %v %v", msg, err)
+	}
+}
+
+// snapshotOf reads what the simulator shows through its APIs: entities, change sets,
+// agreements (via the ledger and entitlements), the ledger and the event configuration.
+func snapshotOf(t *testing.T, e *env) string {
+	t.Helper()
+	cat := e.catalog("")
+	cs, err := cat.ListChangeSets(ctx(t), &marketplacecatalog.ListChangeSetsInput{Catalog: aws.String("AWSMarketplace")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ents, err := cat.ListEntities(ctx(t), &marketplacecatalog.ListEntitiesInput{Catalog: aws.String("AWSMarketplace"), EntityType: aws.String("ResaleAuthorization")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []any
+	for _, s := range ents.EntitySummaryList {
+		d, _ := e.describeRA(*s.EntityId)
+		docs = append(docs, d)
+	}
+	offers, err := cat.ListEntities(ctx(t), &marketplacecatalog.ListEntitiesInput{Catalog: aws.String("AWSMarketplace"), EntityType: aws.String("Offer"), OwnershipType: "SHARED"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ledger, events, agreement any
+	e.mustControl(http.MethodGet, "/_sim/metering/ledger", nil, &ledger)
+	e.mustControl(http.MethodGet, "/_sim/events", nil, &events)
+	var list struct {
+		Records []struct {
+			AgreementID string `json:"agreementId"`
+		} `json:"records"`
+	}
+	e.mustControl(http.MethodGet, "/_sim/metering/ledger", nil, &list)
+	if len(list.Records) > 0 {
+		e.mustControl(http.MethodGet, "/_sim/agreements/"+list.Records[0].AgreementID, nil, &agreement)
+	}
+	b, _ := json.Marshal(map[string]any{"changeSets": cs.ChangeSetSummaryList, "entities": docs, "offers": offers.EntitySummaryList,
+		"ledger": ledger, "events": events, "agreement": agreement})
+	return string(b)
+}
+
+func TestNewRejectsACorruptStateFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "state.json")
+	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sim.New(sim.Config{StatePath: path}); err == nil {
+		t.Error("New accepted a corrupt state file")
+	}
+}
