@@ -18,6 +18,7 @@ const meteringGrace = time.Hour
 // the metering customer and the entitlements that follow from it.
 type Agreement struct {
 	ID                    string    `json:"id"`
+	Seq                   int       `json:"seq"` // creation order
 	OfferID               string    `json:"offerId"`
 	ResaleAuthorizationID string    `json:"resaleAuthorizationId,omitempty"`
 	ProductID             string    `json:"productId"`

@@ -70,7 +70,7 @@ func (s *Server) acceptOffer(r *http.Request, body []byte) (any, error) {
 	}
 	markup := decimalOf(o.MarkupPercentage)
 	a := &Agreement{
-		ID: newAgreementID(), OfferID: oe.ID, ProductID: p.ProductID, ProductCode: p.ProductCode, MeteringMode: p.MeteringMode,
+		ID: newAgreementID(), Seq: len(s.st.Agreements) + 1, OfferID: oe.ID, ProductID: p.ProductID, ProductCode: p.ProductCode, MeteringMode: p.MeteringMode,
 		Proposer: oe.Owner, Acceptor: buyer, Manufacturer: s.seed.seed.Seller.AccountID, Status: agreementActive, Intent: "NEW",
 		AcceptanceTime: now, StartTime: now, LastUpdateTime: now,
 		LicenseArn: newLicenseArn(s.seed.seed.Seller.AccountID), RegistrationToken: newRegistrationToken(),
@@ -274,17 +274,12 @@ func (s *Server) agreementView(a *Agreement) map[string]any {
 		"endTime": a.EndTime, "amendments": a.Amendments}
 }
 
-// sortedAgreements returns agreements by acceptance time, then id.
+// sortedAgreements returns agreements in creation order.
 func sortedAgreements(m map[string]*Agreement) []*Agreement {
 	out := make([]*Agreement, 0, len(m))
 	for _, a := range m {
 		out = append(out, a)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].AcceptanceTime.Equal(out[j].AcceptanceTime) {
-			return out[i].AcceptanceTime.Before(out[j].AcceptanceTime)
-		}
-		return out[i].ID < out[j].ID
-	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
 	return out
 }
