@@ -79,7 +79,7 @@ func (s *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // env is one simulator under test with its clients.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *sim.Server
 	http    *httptest.Server
 	handler swapHandler
@@ -100,7 +100,7 @@ func withDelay(d time.Duration) option {
 }
 
 // newEnv starts a simulator on a loopback listener with a test clock, quotas off unless asked.
-func newEnv(t *testing.T, opts ...option) *env {
+func newEnv(t testing.TB, opts ...option) *env {
 	t.Helper()
 	e := &env{t: t, clock: newClock()}
 	e.http = httptest.NewServer(&e.handler)
@@ -229,7 +229,7 @@ func (e *env) mustControl(method, path string, body any, out any) {
 	}
 }
 
-func ctx(t *testing.T) context.Context {
+func ctx(t testing.TB) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
 	return c

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/dealdesk/dealdesk/sim/eventbus"
 	"github.com/dealdesk/dealdesk/sim/wire"
@@ -196,7 +199,25 @@ func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request, c wire.Call) {
 		s.writeRPCError(w, c, err)
 		return
 	}
+	if raw, ok := out.(rawJSON); ok && c.Protocol != wire.RPCv2CBOR {
+		writeRawJSON(w, c, raw)
+		return
+	}
 	wire.WriteResult(w, c, out)
+}
+
+// rawJSON is an output a handler has already encoded as JSON (the metering hot path).
+type rawJSON []byte
+
+// writeRawJSON writes pre-encoded JSON output with the call's protocol headers, sparing the
+// generic encoder a second pass over a large body.
+func writeRawJSON(w http.ResponseWriter, c wire.Call, body rawJSON) {
+	h := w.Header()
+	h.Set("Content-Type", c.Protocol.ContentType())
+	h.Set("X-Amzn-Requestid", uuid.NewString())
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
 }
 
 func (s *Server) writeRPCError(w http.ResponseWriter, c wire.Call, err error) {
