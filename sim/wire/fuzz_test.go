@@ -47,7 +47,10 @@ func FuzzParseCall(f *testing.F) {
 		}
 		c, ok, err := wire.ParseCall(r, 1<<16)
 		if !ok {
-			t.Fatalf("a request with protocol headers was not recognised")
+			if isCBOR || r.Header.Get("X-Amz-Target") != "" || err != nil {
+				t.Fatalf("a request with protocol headers was not recognised (err %v)", err)
+			}
+			return
 		}
 		rec := httptest.NewRecorder()
 		if err != nil {
