@@ -68,7 +68,11 @@ func New(cfg Config) *Bus {
 		cfg.After = time.After
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		// Like EventBridge and SNS, do not follow redirects: a 3xx is a failed delivery.
+		cfg.HTTPClient = &http.Client{
+			Timeout:       10 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

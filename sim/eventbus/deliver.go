@@ -190,6 +190,7 @@ func (b *Bus) attempt(d *delivery) {
 	case b.closed:
 		b.finishLocked(d, StatusAbandoned, "event bus closed during delivery: "+err.Error())
 	case !retryable(d.target.Type, code) || d.attempts >= d.retry.MaxAttempts:
+		b.cfg.Logger.Warn("event delivery failed", "event", d.rec.ID, "type", d.rec.Type, "target", d.target.Name, "attempts", d.attempts, "err", err)
 		b.finishLocked(d, StatusFailed, err.Error())
 	default:
 		del.Error = err.Error()
