@@ -116,6 +116,15 @@ func (b *Bus) Configure(t Targets) error {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	for _, tg := range n.Targets {
+		if tg.Type == TargetSNS || tg.Type == TargetSQS {
+			// Make the signing key now, not in the first Publish.
+			if _, err := b.signerLocked(); err != nil {
+				return err
+			}
+			break
+		}
+	}
 	if n.Faults.Seed != nil {
 		b.seed(*n.Faults.Seed)
 	}
