@@ -68,7 +68,11 @@ func New(cfg Config) *Bus {
 		cfg.After = time.After
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		// Like EventBridge and SNS, do not follow redirects: a 3xx is a failed delivery.
+		cfg.HTTPClient = &http.Client{
+			Timeout:       10 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -112,6 +116,15 @@ func (b *Bus) Configure(t Targets) error {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	for _, tg := range n.Targets {
+		if tg.Type == TargetSNS || tg.Type == TargetSQS {
+			// Make the signing key now, not in the first Publish.
+			if _, err := b.signerLocked(); err != nil {
+				return err
+			}
+			break
+		}
+	}
 	if n.Faults.Seed != nil {
 		b.seed(*n.Faults.Seed)
 	}

@@ -354,6 +354,7 @@ func TestRetries(t *testing.T) {
 		{"gives up after maxAttempts with doubling backoff", func(int) int { return 503 }, `{"maxAttempts":4,"backoffMs":100,"maxBackoffMs":300}`,
 			[]int{503, 503, 503, 503}, []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond}, StatusFailed},
 		{"400 is not retried", func(int) int { return 400 }, `{}`, []int{400}, nil, StatusFailed},
+		{"a redirect is a failure", func(int) int { return 302 }, `{}`, []int{302}, nil, StatusFailed},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -190,6 +190,7 @@ func (b *Bus) attempt(d *delivery) {
 	case b.closed:
 		b.finishLocked(d, StatusAbandoned, "event bus closed during delivery: "+err.Error())
 	case !retryable(d.target.Type, code) || d.attempts >= d.retry.MaxAttempts:
+		b.cfg.Logger.Warn("event delivery failed", "event", d.rec.ID, "type", d.rec.Type, "target", d.target.Name, "attempts", d.attempts, "err", err)
 		b.finishLocked(d, StatusFailed, err.Error())
 	default:
 		del.Error = err.Error()
@@ -232,17 +233,21 @@ func (b *Bus) finishLocked(d *delivery, status, errMsg string) {
 
 // send makes one attempt; code is the HTTP status for http and sns targets.
 func (b *Bus) send(d *delivery) (code int, err error) {
+	body, err := d.payload.bytes()
+	if err != nil {
+		return 0, err
+	}
 	switch d.target.Type {
 	case TargetSQS:
 		if b.cfg.QueueSender == nil {
 			return 0, errors.New("no queue sender wired to the event bus")
 		}
-		if err := b.cfg.QueueSender.SendToQueue(d.target.QueueName, string(d.payload.body)); err != nil {
+		if err := b.cfg.QueueSender.SendToQueue(d.target.QueueName, string(body)); err != nil {
 			return 0, fmt.Errorf("queue %s: %w", d.target.QueueName, err)
 		}
 		return 0, nil
 	default:
-		req, err := http.NewRequestWithContext(b.ctx, http.MethodPost, d.target.URL, bytes.NewReader(d.payload.body))
+		req, err := http.NewRequestWithContext(b.ctx, http.MethodPost, d.target.URL, bytes.NewReader(body))
 		if err != nil {
 			return 0, err
 		}

@@ -1,6 +1,7 @@
 package eventbus
 
 import (
+	"crypto/rsa"
 	"fmt"
 	"slices"
 	"time"
@@ -103,10 +104,31 @@ func (b *Bus) recordLocked(kind, id, typ string, event []byte) *Record {
 	return rec
 }
 
-// payload is what one delivery sends.
+// payload is what one delivery sends. An SNS envelope is signed by the target's worker on
+// first use (signing takes about a millisecond; Publish must stay cheap).
 type payload struct {
 	body    []byte
 	headers map[string]string
+	sns     *snsEnvelope    // unsigned; nil for raw payloads
+	key     *rsa.PrivateKey // signs sns
+}
+
+// bytes returns the body, signing and encoding the SNS envelope on first use. Only the worker
+// of the delivery's target calls it.
+func (p *payload) bytes() ([]byte, error) {
+	if p.body != nil || p.sns == nil {
+		return p.body, nil
+	}
+	e := *p.sns
+	if err := e.sign(p.key); err != nil {
+		return nil, err
+	}
+	body, err := marshal(e)
+	if err != nil {
+		return nil, err
+	}
+	p.body = body
+	return body, nil
 }
 
 func (b *Bus) rawPayload(t Target, body []byte) payload {
@@ -126,7 +148,7 @@ func (b *Bus) rawPayload(t Target, body []byte) payload {
 	return p
 }
 
-// snsPayloadLocked completes, signs and encodes an SNS envelope for target t.
+// snsPayloadLocked completes an SNS envelope for target t; its worker signs it.
 func (b *Bus) snsPayloadLocked(t Target, e snsEnvelope) (payload, error) {
 	s, err := b.signerLocked()
 	if err != nil {
@@ -140,14 +162,7 @@ func (b *Bus) snsPayloadLocked(t Target, e snsEnvelope) (payload, error) {
 		base = "https://sns." + Region + ".amazonaws.com/"
 	}
 	e.UnsubscribeURL = base + "?Action=Unsubscribe&SubscriptionArn=" + subscription
-	if err := e.sign(s.key); err != nil {
-		return payload{}, err
-	}
-	body, err := marshal(e)
-	if err != nil {
-		return payload{}, err
-	}
-	p := payload{body: body}
+	p := payload{sns: &e, key: s.key}
 	if t.Type == TargetSNS {
 		p.headers = map[string]string{
 			"Content-Type":               "text/plain; charset=UTF-8",

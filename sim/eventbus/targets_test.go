@@ -2,6 +2,7 @@ package eventbus
 
 import (
 	"errors"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -126,5 +127,34 @@ func TestConfigureFillsDefaults(t *testing.T) {
 	configure(t, b, `{}`)
 	if n := len(b.Targets().Targets); n != 0 {
 		t.Errorf("after {}: %d targets", n)
+	}
+}
+
+func TestDocumentedConfigurationIsAccepted(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body strings.Builder
+	in := false
+	for _, line := range strings.Split(string(src), "\n") {
+		switch {
+		case strings.HasPrefix(line, "//\t"):
+			in = true
+			body.WriteString(strings.TrimPrefix(line, "//\t") + "\n")
+		case in:
+			in = false
+		}
+		if !in && body.Len() > 0 {
+			break
+		}
+	}
+	b := newTestBus(t, Config{QueueSender: &queueRecorder{}})
+	if err := b.ConfigureJSON([]byte(body.String())); err != nil {
+		t.Fatalf("the example in doc.go is rejected: %v\n%s", err, body.String())
+	}
+	if n := len(b.Targets().Targets); n != 3 {
+		t.Errorf("the example configures %d targets, want 3", n)
 	}
 }

@@ -366,8 +366,8 @@ func TestAgreementErrorsAreTyped(t *testing.T) {
 				if err := describe("agmt-throttle"); !errors.As(err, &e) {
 					t.Fatalf("error %v (%T) is not a ThrottlingException", err, err)
 				}
-				if e.ErrorMessage() != "Rate exceeded" {
-					t.Errorf("message = %q", e.ErrorMessage())
+				if e.ErrorMessage() != "Rate exceeded" || aws.ToString(e.RequestId) == "" {
+					t.Errorf("ThrottlingException = %+v, want its message and a request ID", e)
 				}
 			})
 			t.Run("AccessDeniedException from a qualified __type", func(t *testing.T) {

@@ -169,12 +169,8 @@ func tooLarge(maxBody int64) *RequestError {
 
 // checkJSONObject reports whether body is one JSON object.
 func checkJSONObject(body []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	tok, err := dec.Token()
-	if err != nil {
-		return badRequest("SerializationException", "malformed JSON body: %v", err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) > 0 && trimmed[0] != '{' {
 		return badRequest("SerializationException", "malformed JSON body: top-level value must be an object")
 	}
 	if !json.Valid(body) {

@@ -74,41 +74,6 @@ func marshalCBOR(v any) ([]byte, error) {
 	return encMode.Marshal(normalize(v))
 }
 
-// normalize prepares generic values for CBOR: numbers that came from JSON (json.Number, or
-// float64 holding a whole number) become CBOR integers, so that integer members decode in the
-// SDKs (whose float readers accept integers too). Typed struct fields are left as they are.
-func normalize(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = normalize(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = normalize(e)
-		}
-		return out
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		if f, err := x.Float64(); err == nil {
-			return normalize(f)
-		}
-		return string(x)
-	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1<<63 {
-			return int64(x)
-		}
-		return x
-	default:
-		return v
-	}
-}
-
 // cborToJSON transcodes a CBOR request body to JSON: tag-1 timestamps become epoch-second
 // numbers, byte strings become base64 strings, NaN and infinities become the strings the
 // awsJson protocols use.

@@ -2,7 +2,6 @@ package wire
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -57,8 +56,7 @@ func parseEpoch(s string) (time.Time, error) {
 	bad := func() (time.Time, error) {
 		return time.Time{}, fmt.Errorf("timestamp must be a number of epoch seconds, got %.40q", s)
 	}
-	if !json.Valid([]byte(s)) || s == "" || s[0] == '"' || s[0] == '{' || s[0] == '[' ||
-		s == "true" || s == "false" {
+	if s == "" || (s[0] != '-' && (s[0] < '0' || s[0] > '9')) {
 		return bad()
 	}
 	if strings.ContainsAny(s, "eE") {

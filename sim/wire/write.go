@@ -29,8 +29,9 @@ func WriteResult(w http.ResponseWriter, c Call, v any) {
 
 // WriteError writes an error the SDK turns into its typed exception: status, the shape name
 // (e.g. "ThrottlingException"; a qualified "namespace#Name" is written as given), the message
-// (member "message"), and extra members (e.g. "reason", "resourceId"). For restJson1 it
-// writes what WriteRESTError does.
+// (member "message"), and extra members (e.g. "reason", "resourceId"). Agreement errors also
+// get "requestId" (the response's x-amzn-RequestId) unless extra has one. For restJson1 it
+// writes what WriteRESTErrorFields does.
 func WriteError(w http.ResponseWriter, c Call, status int, typ, msg string, extra map[string]any) {
 	WriteErrorHeader(w, c, status, typ, msg, extra, nil)
 }
@@ -56,6 +57,11 @@ func WriteErrorHeader(w http.ResponseWriter, c Call, status int, typ, msg string
 	}
 	m["__type"] = typ
 	m["message"] = msg
+	rid := requestID(w)
+	if _, ok := m["requestId"]; !ok && c.Service == agreementService {
+		// Every Agreement error shape has a requestId member, which AWS fills.
+		m["requestId"] = rid
+	}
 	body, err := encode(c.Protocol, m)
 	if err != nil {
 		writeInternal(w, c, err)
@@ -103,12 +109,24 @@ func writeBody(w http.ResponseWriter, p Protocol, status int, body []byte) {
 	if p == RPCv2CBOR {
 		h.Set("Smithy-Protocol", SmithyProtocolCBOR)
 	}
-	if h.Get("X-Amzn-Requestid") == "" {
-		h.Set("X-Amzn-Requestid", uuid.NewString())
-	}
+	requestID(w)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// agreementService is the Agreement API's service shape.
+const agreementService = "AWSMPCommerceService_v20200301"
+
+// requestID returns the response's x-amzn-RequestId, setting a new one if the caller has not.
+func requestID(w http.ResponseWriter) string {
+	h := w.Header()
+	if id := h.Get("X-Amzn-Requestid"); id != "" {
+		return id
+	}
+	id := uuid.NewString()
+	h.Set("X-Amzn-Requestid", id)
+	return id
 }
 
 // writeInternal answers with a 500 when an output cannot be encoded (a handler bug); the
