@@ -256,6 +256,15 @@ func TestRenewalResaleAuthorizationPublishesInOneChangeSet(t *testing.T) {
 	}
 }
 
+// eventTypes lists the types of the events emitted so far, comma-separated.
+func eventTypes(e *env) string {
+	var types []string
+	for _, r := range e.srv.Bus().Log() {
+		types = append(types, r.Type)
+	}
+	return strings.Join(types, ",")
+}
+
 func mustJSON(t testing.TB, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)
@@ -314,6 +323,9 @@ func TestCancelChangeSet(t *testing.T) {
 	if d.Status != types.ChangeStatusCancelled {
 		t.Errorf("status = %s, want CANCELLED", d.Status)
 	}
+	if got := eventTypes(e); got != "Change Set Cancelled" {
+		t.Errorf("events after a cancellation: %s", got)
+	}
 	list, err := cat.ListEntities(ctx(t), &marketplacecatalog.ListEntitiesInput{Catalog: aws.String("AWSMarketplace"), EntityType: aws.String("ResaleAuthorization")})
 	if err != nil || len(list.EntitySummaryList) != 0 {
 		t.Errorf("a cancelled change set created %v (%v)", list.EntitySummaryList, err)
@@ -363,5 +375,35 @@ func TestClientRequestTokenIdempotency(t *testing.T) {
 	ents, _ := cat.ListEntities(ctx(t), &marketplacecatalog.ListEntitiesInput{Catalog: aws.String("AWSMarketplace"), EntityType: aws.String("ResaleAuthorization")})
 	if len(ents.EntitySummaryList) != 1 {
 		t.Errorf("%d resale authorizations, want 1", len(ents.EntitySummaryList))
+	}
+}
+
+func TestValidateIntentAppliesNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cat := e.catalog("")
+	out, err := cat.StartChangeSet(ctx(t), &marketplacecatalog.StartChangeSetInput{Catalog: aws.String("AWSMarketplace"),
+		ChangeSet: renewalChangeSet(), Intent: types.IntentValidate, ChangeSetName: aws.String("dry run")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := e.finish(*out.ChangeSetId)
+	if d.Status != types.ChangeStatusSucceeded || d.Intent != types.IntentValidate || aws.ToString(d.ChangeSetName) != "dry run" {
+		t.Errorf("VALIDATE change set: %s %s %s", d.Status, d.Intent, aws.ToString(d.ChangeSetName))
+	}
+	list, err := cat.ListEntities(ctx(t), &marketplacecatalog.ListEntitiesInput{Catalog: aws.String("AWSMarketplace"), EntityType: aws.String("ResaleAuthorization")})
+	if err != nil || len(list.EntitySummaryList) != 0 {
+		t.Errorf("VALIDATE created entities: %v %v", list, err)
+	}
+	byStatus, err := cat.ListChangeSets(ctx(t), &marketplacecatalog.ListChangeSetsInput{Catalog: aws.String("AWSMarketplace"),
+		FilterList: []types.Filter{{Name: aws.String("Status"), ValueList: []string{"FAILED"}}}})
+	if err != nil || len(byStatus.ChangeSetSummaryList) != 0 {
+		t.Errorf("ListChangeSets Status=FAILED: %v %v", byStatus, err)
+	}
+	_, err = cat.ListChangeSets(ctx(t), &marketplacecatalog.ListChangeSetsInput{Catalog: aws.String("AWSMarketplace"),
+		FilterList: []types.Filter{{Name: aws.String("Colour"), ValueList: []string{"x"}}}})
+	var ve *types.ValidationException
+	if !errors.As(err, &ve) || !strings.Contains(*ve.Message, "FilterList[0].Name") {
+		t.Errorf("unknown ListChangeSets filter: %v", err)
 	}
 }

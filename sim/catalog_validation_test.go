@@ -161,6 +161,9 @@ func TestChangeSetFailsAsynchronouslyAndAppliesNothing(t *testing.T) {
 			if !strings.Contains(strings.Join(codes, ","), tc.code) {
 				t.Errorf("error codes %v, want %s", codes, tc.code)
 			}
+			if got := eventTypes(e); got != "Change Set Failed" {
+				t.Errorf("events: %s, want Change Set Failed", got)
+			}
 			list, err := e.catalog("").ListEntities(ctx(t), &marketplacecatalog.ListEntitiesInput{Catalog: aws.String("AWSMarketplace"), EntityType: aws.String("ResaleAuthorization")})
 			if err != nil || len(list.EntitySummaryList) != 0 {
 				t.Errorf("a failed change set left entities: %v (%v)", list, err)

@@ -222,10 +222,15 @@ func TestCPPOFlowEmitsEventsInOrder(t *testing.T) {
 	}
 	e.mustControl(http.MethodGet, "/_sim/events", nil, &log)
 	var subs int
+	var legacy []string
 	for _, r := range log.Events {
 		if r.Kind == "sns" {
 			subs++
+			legacy = append(legacy, r.Type)
 		}
+	}
+	if got := strings.Join(legacy, ","); got != "subscribe-success,entitlement-updated,entitlement-updated,unsubscribe-pending,entitlement-updated" {
+		t.Errorf("legacy SNS messages: %s", got)
 	}
 	if len(log.Events) != len(expected)+subs || subs == 0 {
 		t.Errorf("event log has %d records (%d legacy), want %d EventBridge events plus legacy messages", len(log.Events), subs, len(expected))
