@@ -3,9 +3,9 @@ package sim
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"net/http"
 	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/dealdesk/dealdesk/sim/wire"
