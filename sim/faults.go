@@ -30,6 +30,9 @@ type OpFault struct {
 	LatencyMs int `json:"latencyMs,omitempty"`
 	// TimeoutRate is the share of calls held without an answer until the client gives up.
 	TimeoutRate float64 `json:"timeoutRate,omitempty"`
+	// UnprocessedRate (BatchMeterUsage only) is the share of records returned in
+	// UnprocessedRecords, as AWS does on transient failures, instead of being metered.
+	UnprocessedRate float64 `json:"unprocessedRate,omitempty"`
 }
 
 type faults struct {
@@ -109,6 +112,22 @@ func (f *faults) apply(r *http.Request, svc, op string) *apiError {
 	return &apiError{Status: status, Type: typ, Message: msg}
 }
 
+// unprocessed returns a function that draws, per record, whether op leaves it unprocessed; nil
+// when no such fault is configured.
+func (f *faults) unprocessed(op string) func() bool {
+	f.mu.Lock()
+	of, ok := f.cfg.Operations[op]
+	f.mu.Unlock()
+	if !ok || of.UnprocessedRate <= 0 {
+		return nil
+	}
+	return func() bool {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return f.rng.Float64() < of.UnprocessedRate
+	}
+}
+
 func (f *faults) close() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -146,6 +165,11 @@ func (s *Server) putFaults(r *http.Request, body []byte) (any, error) {
 		}
 		if of.TimeoutRate < 0 || of.TimeoutRate > 1 {
 			bad(f+".timeoutRate", "must be between 0 and 1, got %v", of.TimeoutRate)
+		}
+		if of.UnprocessedRate < 0 || of.UnprocessedRate > 1 {
+			bad(f+".unprocessedRate", "must be between 0 and 1, got %v", of.UnprocessedRate)
+		} else if of.UnprocessedRate > 0 && op != "BatchMeterUsage" {
+			bad(f+".unprocessedRate", "applies to BatchMeterUsage only")
 		}
 		if of.LatencyMs < 0 || of.LatencyMs > 60000 {
 			bad(f+".latencyMs", "must be 0-60000, got %d", of.LatencyMs)

@@ -247,15 +247,20 @@ func (s *Server) batchMeterUsage(r *http.Request, acct string, c wire.Call) (any
 			return nil, meteringError("InvalidUsageDimensionException", "%s.Dimension: %q is not a metered dimension of product %s", f, rec.Dimension, p.ProductCode)
 		}
 	}
-	out := batchMeterUsageOutput{Results: make([]usageRecordResult, len(in.UsageRecords)), UnprocessedRecords: []usageRecord{}}
+	out := batchMeterUsageOutput{Results: make([]usageRecordResult, 0, len(in.UsageRecords)), UnprocessedRecords: []usageRecord{}}
 	added := false
+	skip := s.faults.unprocessed("BatchMeterUsage")
 	for i, rec := range in.UsageRecords {
+		if skip != nil && skip() {
+			out.UnprocessedRecords = append(out.UnprocessedRecords, rec)
+			continue
+		}
 		res := usageRecordResult{UsageRecord: rec}
 		a := agreements[i]
 		ts := times[i]
 		if a == nil || !a.meteringOpen(ts, now) {
 			res.Status = "CustomerNotSubscribed"
-			out.Results[i] = res
+			out.Results = append(out.Results, res)
 			continue
 		}
 		q := rec.quantity()
@@ -266,7 +271,7 @@ func (s *Server) batchMeterUsage(r *http.Request, acct string, c wire.Call) (any
 			} else {
 				res.Status = "DuplicateRecord"
 			}
-			out.Results[i] = res
+			out.Results = append(out.Results, res)
 			continue
 		}
 		lr := &LedgerRecord{MeteringRecordID: newMeteringRecordID(), Status: "Success", ProductCode: a.ProductCode,
@@ -277,7 +282,7 @@ func (s *Server) batchMeterUsage(r *http.Request, acct string, c wire.Call) (any
 		s.st.Ledger = append(s.st.Ledger, lr)
 		added = true
 		res.Status, res.MeteringRecordID = lr.Status, lr.MeteringRecordID
-		out.Results[i] = res
+		out.Results = append(out.Results, res)
 	}
 	if added {
 		s.markDirty()

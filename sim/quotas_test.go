@@ -120,3 +120,38 @@ func TestFaultInjection(t *testing.T) {
 		t.Errorf("after clearing faults: %v", err)
 	}
 }
+
+func TestUnprocessedRecordsFault(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ra := e.publish(simpleRA(newProductID, reseller1, "seats", "api_calls", "storage_gb"))
+	s := e.subscribe(ra, reseller1, buyer1)
+	e.mustControl(http.MethodPut, "/_sim/faults", map[string]any{"seed": 7, "operations": map[string]any{"BatchMeterUsage": map[string]any{"unprocessedRate": 0.5}}}, nil)
+	e.clock.Advance(3 * time.Hour) // four whole hours of subscription
+	hour := e.clock.Now().Truncate(time.Hour)
+	var records []mtypes.UsageRecord
+	for h := 0; h < 4; h++ {
+		for _, dim := range []string{"api_calls", "storage_gb"} {
+			records = append(records, byLicense(rec(hour.Add(-time.Duration(h)*time.Hour), dim, int32(h+1)), buyer1, s.LicenseArn))
+		}
+	}
+	out, err := e.metering().BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{UsageRecords: records})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.UnprocessedRecords) == 0 || len(out.Results) == 0 || len(out.Results)+len(out.UnprocessedRecords) != len(records) {
+		t.Fatalf("%d results and %d unprocessed of %d records", len(out.Results), len(out.UnprocessedRecords), len(records))
+	}
+	var ledger struct {
+		Count int `json:"count"`
+	}
+	e.mustControl(http.MethodGet, "/_sim/metering/ledger", nil, &ledger)
+	if ledger.Count != len(out.Results) {
+		t.Errorf("ledger holds %d records, want only the %d processed", ledger.Count, len(out.Results))
+	}
+	e.mustControl(http.MethodPut, "/_sim/faults", map[string]any{"operations": map[string]any{}}, nil)
+	retry, err := e.metering().BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{UsageRecords: out.UnprocessedRecords})
+	if err != nil || len(retry.UnprocessedRecords) != 0 || len(retry.Results) != len(out.UnprocessedRecords) {
+		t.Errorf("retrying the unprocessed records: %v %v", retry, err)
+	}
+}
