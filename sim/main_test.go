@@ -126,3 +126,13 @@ func TestMainFlagsAndHelp(t *testing.T) {
 		t.Error("a negative metering window was accepted")
 	}
 }
+
+// TestMainReadsEnvironment is not parallel: it sets environment variables.
+func TestMainReadsEnvironment(t *testing.T) {
+	t.Setenv("DEALDESK_SIM_METERING_WINDOW", "soon")
+	t.Setenv("DEALDESK_SIM_QUOTAS", "maybe")
+	err := sim.Main(context.Background(), []string{"--addr", "127.0.0.1:0"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "DEALDESK_SIM_METERING_WINDOW") || !strings.Contains(err.Error(), "DEALDESK_SIM_QUOTAS") {
+		t.Errorf("bad environment: %v, want an error naming both variables", err)
+	}
+}
