@@ -77,7 +77,7 @@ func New(cfg Config) (*Server, error) {
 		HTTPClient:  cfg.EventHTTPClient,
 		Logger:      cfg.Logger,
 		Account:     seed.Seller.AccountID,
-		CertURL:     strings.TrimSuffix(cfg.BaseURL, "/") + certPath,
+		CertURL:     publicURL(cfg.BaseURL) + certPath,
 	})
 	if cfg.StatePath != "" {
 		if err := s.load(cfg.StatePath); err != nil {
@@ -235,6 +235,15 @@ func (s *Server) writeRPCError(w http.ResponseWriter, c wire.Call, err error) {
 		return
 	}
 	wire.WriteError(w, c, ae.Status, ae.Type, ae.Message, ae.Extra)
+}
+
+// publicURL is the simulator's base URL without a trailing slash, the default address when
+// none is configured.
+func publicURL(base string) string {
+	if base == "" {
+		return "http://127.0.0.1:4566"
+	}
+	return strings.TrimSuffix(base, "/")
 }
 
 // caller identifies the calling account from the SigV4 access key id when it is a 12-digit
