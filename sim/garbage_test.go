@@ -1,0 +1,68 @@
+package sim_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestMalformedRequestsGetClientErrors sends malformed bodies to every operation: each gets a
+// 4xx answer (never a 5xx or a dropped connection).
+func TestMalformedRequestsGetClientErrors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	bodies := []string{``, `{`, `[]`, `null`, `{"ChangeSet":null}`, `{"ChangeSet":[null]}`, `{"ChangeSet":[{"Entity":null}]}`,
+		`{"Catalog":"AWSMarketplace","ChangeSet":[{"ChangeType":"UpdateInformation","Entity":{"Type":"ResaleAuthorization@1.0","Identifier":"$"},"DetailsDocument":[]}]}`,
+		`{"Catalog":"AWSMarketplace","ChangeSet":[{"ChangeType":"CreateResaleAuthorization","Entity":{"Type":"ResaleAuthorization@1.0"},"Details":"not json"}]}`,
+		`{"Catalog":"AWSMarketplace","EntityType":"ResaleAuthorization","EntityTypeFilters":{"ResaleAuthorizationFilters":null}}`,
+		`{"Catalog":"AWSMarketplace","EntityType":"ResaleAuthorization","EntityTypeFilters":{"ResaleAuthorizationFilters":{"Status":{"ValueList":"Active"}}}}`,
+		`{"UsageRecords":[{"Timestamp":"soon"}]}`, `{"UsageRecords":[{}]}`, `{"UsageRecords":[null]}`, `{"UsageRecords":{}}`,
+		`{"Filter":{"DIMENSION":null},"ProductCode":1}`, `{"filters":[{"name":"PartyType"}],"catalog":"AWSMarketplace"}`,
+		`{"agreementId":7}`, `{"QueueUrl":{}}`, `{"RegistrationToken":[1]}`}
+	type target struct{ method, path, amzTarget, contentType string }
+	var targets []target
+	for _, p := range []string{"/StartChangeSet", "/ListChangeSets", "/ListEntities", "/BatchDescribeEntities"} {
+		targets = append(targets, target{http.MethodPost, p, "", "application/json"})
+	}
+	for _, op := range []string{"AWSMPMeteringService.BatchMeterUsage", "AWSMPMeteringService.ResolveCustomer", "AWSMPEntitlementService.GetEntitlements"} {
+		targets = append(targets, target{http.MethodPost, "/", op, "application/x-amz-json-1.1"})
+	}
+	for _, op := range []string{"AWSMPCommerceService_v20200301.SearchAgreements", "AWSMPCommerceService_v20200301.DescribeAgreement",
+		"AWSMPCommerceService_v20200301.GetAgreementTerms", "AmazonSQS.SendMessage", "AmazonSQS.ReceiveMessage", "AmazonSQS.CreateQueue"} {
+		targets = append(targets, target{http.MethodPost, "/", op, "application/x-amz-json-1.0"})
+	}
+	for _, p := range []string{"/_sim/resellers/" + reseller1 + "/offers", "/_sim/buyers/" + buyer1 + "/accept", "/_sim/agreements/agmt-x/amend", "/_sim/agreements/agmt-x/end", "/_sim/faults", "/_sim/events", "/_sim/quotas"} {
+		m := http.MethodPost
+		if strings.HasSuffix(p, "faults") || strings.HasSuffix(p, "events") || strings.HasSuffix(p, "quotas") {
+			m = http.MethodPut
+		}
+		targets = append(targets, target{m, p, "", "application/json"})
+	}
+	for _, tg := range targets {
+		for _, body := range bodies {
+			req, _ := http.NewRequest(tg.method, e.url+tg.path, strings.NewReader(body))
+			req.Header.Set("Content-Type", tg.contentType)
+			if tg.amzTarget != "" {
+				req.Header.Set("X-Amz-Target", tg.amzTarget)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Errorf("%s %s %s: %v", tg.path, tg.amzTarget, body, err)
+				continue
+			}
+			resp.Body.Close()
+			if resp.StatusCode >= 500 {
+				t.Errorf("%s %s %s: status %d", tg.path, tg.amzTarget, body, resp.StatusCode)
+			}
+		}
+	}
+	for _, q := range []string{"/DescribeEntity?catalog=AWSMarketplace", "/DescribeChangeSet?catalog=x&changeSetId=", "/DescribeEntity?catalog=AWSMarketplace&entityId=%00"} {
+		resp, err := http.Get(e.url + q)
+		if err != nil || resp.StatusCode >= 500 || resp.StatusCode < 400 {
+			t.Errorf("GET %s: %v %v", q, resp.StatusCode, err)
+		}
+		if resp != nil {
+			resp.Body.Close()
+		}
+	}
+}
