@@ -32,6 +32,8 @@ type Config struct {
 	BaseURL string
 	// EventHTTPClient delivers events to HTTP targets; nil uses a client with a 10s timeout.
 	EventHTTPClient *http.Client
+	// OnSave, when set, is called after each background write of the state file (a test signal).
+	OnSave func(error)
 	// Logger receives the simulator's logs; nil discards them.
 	Logger *slog.Logger
 }

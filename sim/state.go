@@ -70,8 +70,12 @@ func (s *Server) saveLoop() {
 			return
 		case <-t.C:
 		}
-		if err := s.save(); err != nil {
+		err := s.save()
+		if err != nil {
 			s.log.Error("sim: saving state", "path", s.cfg.StatePath, "err", err)
+		}
+		if s.cfg.OnSave != nil {
+			s.cfg.OnSave(err)
 		}
 	}
 }

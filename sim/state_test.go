@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,5 +125,30 @@ func TestNewRejectsACorruptStateFile(t *testing.T) {
 	}
 	if _, err := sim.New(sim.Config{StatePath: path}); err == nil {
 		t.Error("New accepted a corrupt state file")
+	}
+}
+
+func TestStateIsSavedInTheBackground(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "state.json")
+	saved := make(chan error, 16)
+	e := newEnv(t, withState(path), func(c *simConfig) {
+		c.SaveDelay = time.Millisecond
+		c.OnSave = func(err error) { saved <- err }
+	})
+	id := e.publish(simpleRA(newProductID, reseller1, "seats", "api_calls", "storage_gb"))
+	for {
+		select {
+		case err := <-saved:
+			if err != nil {
+				t.Fatalf("background save: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("no background save of the state")
+		}
+		b, err := os.ReadFile(path)
+		if err == nil && strings.Contains(string(b), id) {
+			return // written without Close
+		}
 	}
 }
