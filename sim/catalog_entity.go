@@ -7,7 +7,9 @@ import (
 	"time"
 )
 
-const standardEulaURL = "https://s3.amazonaws.com/aws-mp-standard-contracts/Standard-Contact-for-AWS-Marketplace-2022-07-14.pdf"
+// standardDocumentURL is where the simulator says a standard document (StandardEula,
+// EnterpriseEula, StandardResellerContract) lives; AWS answers with a signed S3 URL.
+const standardDocumentURL = "https://sim.dealdesk.invalid/legal/"
 
 type describeEntityOutput struct {
 	EntityType       string          `json:"EntityType"`
@@ -256,7 +258,7 @@ func legalDocs(docs []LegalDocument) []LegalDocument {
 	for i, d := range docs {
 		out[i] = d
 		if d.URL == "" {
-			out[i].URL = standardEulaURL
+			out[i].URL = standardDocumentURL + d.Type + ".pdf"
 		}
 	}
 	return out
