@@ -20,6 +20,10 @@ type Config struct {
 	// ChangeSetDelay is how long a change set takes from PREPARING to its end (default 2s; the
 	// first half PREPARING, the second APPLYING). Negative means immediately.
 	ChangeSetDelay time.Duration
+	// ManufacturerReadsAgreements lets the vendor DescribeAgreement and GetAgreementTerms on CPPO
+	// agreements it is not a party to. AWS documents the Agreement API for proposers and
+	// acceptors only, so this is off by default.
+	ManufacturerReadsAgreements bool
 	// DisableQuotas turns off AWS's per-operation rate limits (ThrottlingException).
 	DisableQuotas bool
 	// SaveDelay debounces state writes (default 200ms).

@@ -31,7 +31,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	seedPath := fs.String("seed", env("SEED", ""), "seed `file` (JSON: seller, products, resellers, buyers); empty uses the built-in demo seed (env DEALDESK_SIM_SEED)")
 	baseURL := fs.String("base-url", env("BASE_URL", ""), "public `URL` of the simulator, for SQS queue URLs and the SNS certificate URL; default http://<addr> (env DEALDESK_SIM_BASE_URL)")
 	var window, delay time.Duration
-	var quotasOn bool
+	var quotasOn, manufacturerReads bool
 	var parseErrs []string
 	durationEnv := func(name string, def time.Duration) time.Duration {
 		v, ok := os.LookupEnv("DEALDESK_SIM_" + name)
@@ -63,6 +63,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"time a Catalog change set takes from PREPARING to its end; 0 ends it at once (env DEALDESK_SIM_CHANGESET_DELAY)")
 	fs.BoolVar(&quotasOn, "quotas", boolEnv("QUOTAS", true),
 		"enforce AWS's per-operation request rates with ThrottlingException (env DEALDESK_SIM_QUOTAS)")
+	fs.BoolVar(&manufacturerReads, "manufacturer-reads-agreements", boolEnv("MANUFACTURER_READS_AGREEMENTS", false),
+		"let the vendor DescribeAgreement/GetAgreementTerms CPPO agreements it is not a party to; AWS does not document this (env DEALDESK_SIM_MANUFACTURER_READS_AGREEMENTS)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: dealdesk sim [flags]
 
@@ -93,7 +95,8 @@ Flags (each also read from the environment variable named in its description):
 		return fmt.Errorf("--changeset-delay must not be negative, got %s", delay)
 	}
 	cfg := Config{StatePath: *statePath, MeteringWindow: window, ChangeSetDelay: delay, DisableQuotas: !quotasOn,
-		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+		ManufacturerReadsAgreements: manufacturerReads,
+		Logger:                      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
 	if delay == 0 {
 		cfg.ChangeSetDelay = -1
 	}

@@ -109,7 +109,7 @@ func (s *Server) batchMeterUsage(r *http.Request, acct string, c wire.Call) (any
 	var in batchMeterUsageInput
 	// The hot path of the project's benchmarks: goccy/go-json decodes and encodes with
 	// encoding/json's semantics at a fraction of its cost.
-	if err := gojson.Unmarshal(c.Body, &in); err != nil {
+	if err := gojson.UnmarshalNoEscape(c.Body, &in); err != nil {
 		return nil, meteringError("SerializationException", "invalid request: %v", err)
 	}
 	if len(in.UsageRecords) > 25 {
@@ -287,7 +287,7 @@ func (s *Server) batchMeterUsage(r *http.Request, acct string, c wire.Call) (any
 	if added {
 		s.markDirty()
 	}
-	b, err := gojson.Marshal(out)
+	b, err := gojson.MarshalNoEscape(&out)
 	if err != nil {
 		return nil, err
 	}

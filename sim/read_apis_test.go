@@ -245,3 +245,19 @@ func TestControlAPIRejectsBadInput(t *testing.T) {
 		t.Errorf("GET /_sim/seed = %v", seed)
 	}
 }
+
+func TestManufacturerReadsAgreementsWhenEnabled(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *simConfig) { c.ManufacturerReadsAgreements = true })
+	ra := e.publish(simpleRA(newProductID, reseller1, "seats", "api_calls", "storage_gb"))
+	sub := e.subscribe(ra, reseller1, buyer1)
+	out, err := e.agreement(seller, true).DescribeAgreement(ctx(t), &marketplaceagreement.DescribeAgreementInput{AgreementId: aws.String(sub.AgreementID)})
+	if err != nil || aws.ToString(out.Proposer.AccountId) != reseller1 {
+		t.Errorf("the manufacturer's DescribeAgreement with the option: %v %v", out, err)
+	}
+	_, err = e.agreement(reseller2, true).DescribeAgreement(ctx(t), &marketplaceagreement.DescribeAgreementInput{AgreementId: aws.String(sub.AgreementID)})
+	var nf *agtypes.ResourceNotFoundException
+	if !errors.As(err, &nf) {
+		t.Errorf("an unrelated reseller: %v, want ResourceNotFoundException", err)
+	}
+}
