@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/marketplacecatalog/types"
+	"github.com/aws/aws-sdk-go-v2/service/marketplaceentitlementservice"
 	"github.com/aws/aws-sdk-go-v2/service/marketplacemetering"
 	mtypes "github.com/aws/aws-sdk-go-v2/service/marketplacemetering/types"
 	"github.com/aws/smithy-go"
@@ -261,5 +262,45 @@ func TestMeteringWindowIsConfigurable(t *testing.T) {
 		byLicense(rec(now.Add(-30*time.Minute), "api_calls", 1), buyer1, a.LicenseArn)}})
 	if err != nil || out.Results[0].Status != mtypes.UsageRecordResultStatusSuccess {
 		t.Errorf("30 minutes old: %v %v", out, err)
+	}
+}
+
+func TestLegacyCustomerAndMeteringGraceAfterTheEnd(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ra := e.publish(simpleRA(legacyProductID, reseller2, "hosts", "events"))
+	s := e.subscribe(ra, reseller2, buyer3)
+	for _, useJSON := range []bool{false, true} {
+		out, err := e.entitlement(useJSON).GetEntitlements(ctx(t), &marketplaceentitlementservice.GetEntitlementsInput{ProductCode: aws.String(legacyProductCod),
+			Filter: map[string][]string{"CUSTOMER_IDENTIFIER": {s.CustomerIdentifier}}})
+		if err != nil || len(out.Entitlements) != 1 || aws.ToString(out.Entitlements[0].CustomerIdentifier) != s.CustomerIdentifier ||
+			aws.ToString(out.Entitlements[0].Dimension) != "hosts" || aws.ToInt32(out.Entitlements[0].Value.IntegerValue) != 10 {
+			t.Errorf("json=%v: legacy entitlements %s %v", useJSON, mustJSON(t, out), err)
+		}
+	}
+	e.clock.Advance(2 * time.Hour)
+	hour := e.clock.Now().Truncate(time.Hour)
+	e.clock.Advance(30 * time.Minute)
+	e.mustControl(http.MethodPost, "/_sim/agreements/"+s.AgreementID+"/end", map[string]any{"status": "EXPIRED"}, nil)
+	e.clock.Advance(20 * time.Minute)
+	meter := func(ts time.Time) mtypes.UsageRecordResultStatus {
+		t.Helper()
+		out, err := e.metering().BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{ProductCode: aws.String(legacyProductCod),
+			UsageRecords: []mtypes.UsageRecord{byCustomer(rec(ts, "events", 3), s.CustomerIdentifier)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Results[0].Status
+	}
+	if st := meter(hour); st != mtypes.UsageRecordResultStatusSuccess {
+		t.Errorf("final usage for the hour before the end, within the grace hour: %s", st)
+	}
+	e.clock.Advance(time.Hour)
+	if st := meter(hour.Add(-time.Hour)); st != mtypes.UsageRecordResultStatusCustomerNotSubscribed {
+		t.Errorf("usage after the grace hour: %s, want CustomerNotSubscribed", st)
+	}
+	var out map[string]any
+	if st := e.control(http.MethodPost, "/_sim/agreements/"+s.AgreementID+"/amend", map[string]any{}, &out); st != http.StatusConflict {
+		t.Errorf("amending an ended agreement: %d %v", st, out)
 	}
 }
