@@ -80,7 +80,10 @@ func (s *Server) applyLocked(cs *ChangeSet) {
 		var e *Entity
 		var id string
 		if c.ChangeType == ctCreate {
-			id = newResaleAuthorizationID()
+			id = c.EntityID
+			if id == "" {
+				id = newResaleAuthorizationID()
+			}
 			e = &Entity{Type: typeResaleAuthorization, ID: id, Owner: cs.Account, CreatedAt: at,
 				RA: &ResaleAuthorization{Status: "Draft"}}
 			work[id] = e
@@ -130,18 +133,10 @@ func (s *Server) applyLocked(cs *ChangeSet) {
 		cs.Status = csFailed
 		cs.FailureCode = "CLIENT_ERROR"
 		cs.FailureDescription = "Errors found in the change set. See ErrorDetailList of each change for details."
-		for _, c := range cs.Changes {
-			if _, ref := reference(c.Identifier); ref || c.ChangeType == ctCreate {
-				c.EntityID = ""
-			}
-		}
+		cs.forgetCreated()
 	case cs.Intent == "VALIDATE":
 		cs.Status = csSucceeded
-		for _, c := range cs.Changes {
-			if c.ChangeType == ctCreate {
-				c.EntityID = ""
-			}
-		}
+		cs.forgetCreated()
 	default:
 		cs.Status = csSucceeded
 		for id, e := range work {

@@ -101,6 +101,7 @@ func (s *Server) cancelChangeSet(acct string, q map[string][]string) (any, error
 	}
 	cs.Status = csCancelled
 	cs.EndTime = now
+	cs.forgetCreated()
 	s.unlockLocked(cs)
 	s.emitChangeSetLocked(cs)
 	s.markDirty()

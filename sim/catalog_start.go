@@ -197,6 +197,18 @@ func (s *Server) startChangeSet(acct string, body []byte) (any, error) {
 			}
 		}
 	}
+	// Entities a running change set holds are in use (423), including the ones it is creating.
+	if intent == "APPLY" {
+		for _, c := range changes {
+			if _, ref := reference(c.Identifier); c.Identifier == "" || ref {
+				continue
+			}
+			if other, locked := s.locks[c.Identifier]; locked {
+				return nil, newAPIError(http.StatusLocked, "ResourceInUseException",
+					"entity %s is in use by change set %s; retry when that change set has finished", c.Identifier, other)
+			}
+		}
+	}
 	// Existence and ownership of what the changes refer to (404 / 403 / 422).
 	for i, c := range changes {
 		f := fmt.Sprintf("ChangeSet[%d]", i)
@@ -242,13 +254,23 @@ func (s *Server) startChangeSet(acct string, body []byte) (any, error) {
 	} else {
 		cs.Name = "Submitted by " + acct
 	}
-	if intent == "APPLY" {
-		for _, id := range cs.lockedIDs() {
-			if other, locked := s.locks[id]; locked {
-				return nil, newAPIError(http.StatusLocked, "ResourceInUseException",
-					"entity %s is in use by change set %s; retry when that change set has finished", id, other)
+	// The entities the change set creates get their ids now: DescribeChangeSet shows them and
+	// they are locked until the change set ends (nothing exists under them before it succeeds).
+	created := map[string]string{}
+	for _, c := range changes {
+		if c.ChangeType == ctCreate {
+			c.EntityID = newResaleAuthorizationID()
+			if c.ChangeName != "" {
+				created[c.ChangeName] = c.EntityID
 			}
 		}
+	}
+	for _, c := range changes {
+		if name, ok := reference(c.Identifier); ok {
+			c.EntityID = created[name]
+		}
+	}
+	if intent == "APPLY" {
 		for _, id := range cs.lockedIDs() {
 			s.locks[id] = cs.ID
 		}

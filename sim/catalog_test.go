@@ -277,7 +277,34 @@ func mustJSON(t testing.TB, v any) string {
 func TestChangeSetLocksItsEntities(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, withDelay(2*time.Second))
-	id := e.publish(renewalChangeSet())
+	cat := e.catalog("")
+	// While the publishing change set runs, the resale authorization it creates is named in
+	// DescribeChangeSet, does not exist yet, and is locked.
+	publishing, err := e.start(renewalChangeSet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	running, err := cat.DescribeChangeSet(ctx(t), &marketplacecatalog.DescribeChangeSetInput{Catalog: aws.String("AWSMarketplace"), ChangeSetId: publishing.ChangeSetId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := aws.ToString(running.ChangeSet[1].Entity.Identifier)
+	if !strings.HasPrefix(id, "resaleauthz-") {
+		t.Fatalf("running change set names entity %q", id)
+	}
+	_, err = cat.DescribeEntity(ctx(t), &marketplacecatalog.DescribeEntityInput{Catalog: aws.String("AWSMarketplace"), EntityId: aws.String(id)})
+	var nf *types.ResourceNotFoundException
+	if !errors.As(err, &nf) {
+		t.Errorf("DescribeEntity while it is being created: %v, want ResourceNotFoundException", err)
+	}
+	_, err = e.start([]types.Change{change("UpdateInformation", id, "", map[string]any{"Name": "other"}, false)})
+	var busy *types.ResourceInUseException
+	if !errors.As(err, &busy) {
+		t.Fatalf("second change set on it while the first runs: %v, want ResourceInUseException", err)
+	}
+	if d := e.finish(*publishing.ChangeSetId); d.Status != types.ChangeStatusSucceeded || aws.ToString(d.ChangeSet[0].Entity.Identifier) != id {
+		t.Fatalf("publishing ended %s on %v", d.Status, d.ChangeSet[0].Entity.Identifier)
+	}
 	first, err := e.start([]types.Change{change("RestrictResaleAuthorization", id, "", map[string]any{}, false)})
 	if err != nil {
 		t.Fatalf("first change set: %v", err)

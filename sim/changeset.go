@@ -94,19 +94,28 @@ func (cs *ChangeSet) statusAt(now time.Time) string {
 	return csApplying
 }
 
-// lockedIDs returns the existing entities the change set targets.
+// lockedIDs returns the entities the change set targets or creates.
 func (cs *ChangeSet) lockedIDs() []string {
 	var ids []string
 	for _, c := range cs.Changes {
-		if c.Identifier == "" {
-			continue
+		id := c.EntityID
+		if _, ref := reference(c.Identifier); id == "" && !ref {
+			id = c.Identifier
 		}
-		if _, ref := reference(c.Identifier); ref {
-			continue
+		if id != "" {
+			ids = append(ids, id)
 		}
-		ids = append(ids, c.Identifier)
 	}
 	return ids
+}
+
+// forgetCreated clears the ids of entities the change set would have created, when it did not.
+func (cs *ChangeSet) forgetCreated() {
+	for _, c := range cs.Changes {
+		if _, ref := reference(c.Identifier); ref || c.ChangeType == ctCreate {
+			c.EntityID = ""
+		}
+	}
 }
 
 // entityIDs returns every entity id the change set concerns (for ListChangeSets).
