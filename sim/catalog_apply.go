@@ -129,6 +129,14 @@ func (s *Server) applyLocked(cs *ChangeSet) {
 	s.unlockLocked(cs)
 	cs.EndTime = at
 	switch {
+	case cs.ServerFault:
+		cs.Status = csFailed
+		cs.FailureCode = "SERVER_FAULT"
+		cs.FailureDescription = "An internal error occurred while applying the change set (injected fault). Retry."
+		for _, c := range cs.Changes {
+			c.ErrorDetailList = nil
+		}
+		cs.forgetCreated()
 	case failed:
 		cs.Status = csFailed
 		cs.FailureCode = "CLIENT_ERROR"

@@ -279,6 +279,7 @@ func (s *Server) startChangeSet(acct string, body []byte) (any, error) {
 		cs.Token = *in.ClientRequestToken
 		s.st.Tokens[acct+"/"+cs.Token] = cs.ID
 	}
+	cs.ServerFault = s.faults.draw("StartChangeSet", func(f OpFault) float64 { return f.ServerFaultRate })
 	s.st.ChangeSets[cs.ID] = cs
 	s.advanceLocked(now)
 	s.markDirty()

@@ -42,6 +42,8 @@ type ChangeSet struct {
 	FailureDescription string    `json:"failureDescription,omitempty"`
 	Changes            []*Change `json:"changes"`
 	Tags               []Tag     `json:"tags,omitempty"`
+	// ServerFault makes the change set end FAILED with SERVER_FAULT (an injected fault).
+	ServerFault bool `json:"serverFault,omitempty"`
 }
 
 // Change is one change of a change set, as submitted plus its outcome.

@@ -33,6 +33,9 @@ type OpFault struct {
 	// UnprocessedRate (BatchMeterUsage only) is the share of records returned in
 	// UnprocessedRecords, as AWS does on transient failures, instead of being metered.
 	UnprocessedRate float64 `json:"unprocessedRate,omitempty"`
+	// ServerFaultRate (StartChangeSet only) is the share of accepted change sets that end FAILED
+	// with FailureCode SERVER_FAULT, applying nothing.
+	ServerFaultRate float64 `json:"serverFaultRate,omitempty"`
 }
 
 type faults struct {
@@ -112,6 +115,17 @@ func (f *faults) apply(r *http.Request, svc, op string) *apiError {
 	return &apiError{Status: status, Type: typ, Message: msg}
 }
 
+// draw reports whether op's fault of the given rate (picked by rate) happens this time.
+func (f *faults) draw(op string, rate func(OpFault) float64) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	of, ok := f.cfg.Operations[op]
+	if !ok || rate(of) <= 0 {
+		return false
+	}
+	return f.rng.Float64() < rate(of)
+}
+
 // unprocessed returns a function that draws, per record, whether op leaves it unprocessed; nil
 // when no such fault is configured.
 func (f *faults) unprocessed(op string) func() bool {
@@ -170,6 +184,11 @@ func (s *Server) putFaults(r *http.Request, body []byte) (any, error) {
 			bad(f+".unprocessedRate", "must be between 0 and 1, got %v", of.UnprocessedRate)
 		} else if of.UnprocessedRate > 0 && op != "BatchMeterUsage" {
 			bad(f+".unprocessedRate", "applies to BatchMeterUsage only")
+		}
+		if of.ServerFaultRate < 0 || of.ServerFaultRate > 1 {
+			bad(f+".serverFaultRate", "must be between 0 and 1, got %v", of.ServerFaultRate)
+		} else if of.ServerFaultRate > 0 && op != "StartChangeSet" {
+			bad(f+".serverFaultRate", "applies to StartChangeSet only")
 		}
 		if of.LatencyMs < 0 || of.LatencyMs > 60000 {
 			bad(f+".latencyMs", "must be 0-60000, got %d", of.LatencyMs)

@@ -155,3 +155,23 @@ func TestUnprocessedRecordsFault(t *testing.T) {
 		t.Errorf("retrying the unprocessed records: %v %v", retry, err)
 	}
 }
+
+func TestServerFaultChangeSet(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.mustControl(http.MethodPut, "/_sim/faults", map[string]any{"operations": map[string]any{"StartChangeSet": map[string]any{"serverFaultRate": 1}}}, nil)
+	out, err := e.start(renewalChangeSet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := e.finish(*out.ChangeSetId)
+	if d.Status != types.ChangeStatusFailed || d.FailureCode != types.FailureCodeServerFault {
+		t.Errorf("status %s / %s, want FAILED / SERVER_FAULT", d.Status, d.FailureCode)
+	}
+	list, err := e.catalog("").ListEntities(ctx(t), &marketplacecatalog.ListEntitiesInput{Catalog: aws.String("AWSMarketplace"), EntityType: aws.String("ResaleAuthorization")})
+	if err != nil || len(list.EntitySummaryList) != 0 {
+		t.Errorf("a SERVER_FAULT change set created %v (%v)", list, err)
+	}
+	e.mustControl(http.MethodPut, "/_sim/faults", map[string]any{"operations": map[string]any{}}, nil)
+	e.publish(renewalChangeSet())
+}
