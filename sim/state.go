@@ -55,22 +55,27 @@ func (s *Server) markDirty() {
 	}
 }
 
+// saveLoop writes the state after changes, at most once per SaveDelay, and never spending more
+// than about a fifth of its time writing: a large ledger must not slow the metering hot path.
 func (s *Server) saveLoop() {
 	defer s.wg.Done()
+	var lastWrite time.Duration
 	for {
 		select {
 		case <-s.done:
 			return
 		case <-s.dirty:
 		}
-		t := time.NewTimer(s.cfg.SaveDelay)
+		t := time.NewTimer(max(s.cfg.SaveDelay, 4*lastWrite))
 		select {
 		case <-s.done:
 			t.Stop()
 			return
 		case <-t.C:
 		}
+		began := time.Now()
 		err := s.save()
+		lastWrite = time.Since(began)
 		if err != nil {
 			s.log.Error("sim: saving state", "path", s.cfg.StatePath, "err", err)
 		}
