@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,8 +20,16 @@ import (
 // an in-process simulator (quotas off) with 25-record batches, and reports requests per second.
 // The records cycle over 50 customers x 2 metered dimensions x 6 hours: the first pass records
 // new usage, later passes are identical retries, which take the same path plus the dedupe hit.
-func BenchmarkBatchMeterUsage(b *testing.B) {
-	e := newEnv(b)
+func BenchmarkBatchMeterUsage(b *testing.B) { benchmarkMetering(b) }
+
+// BenchmarkBatchMeterUsagePersisted is BenchmarkBatchMeterUsage with a state file written in
+// the background, to show that persistence does not slow the hot path much.
+func BenchmarkBatchMeterUsagePersisted(b *testing.B) {
+	benchmarkMetering(b, withState(filepath.Join(b.TempDir(), "state.json")))
+}
+
+func benchmarkMetering(b *testing.B, opts ...option) {
+	e := newEnv(b, opts...)
 	ra := e.publish(simpleRA(newProductID, reseller1, "seats", "api_calls", "storage_gb"))
 	type customer struct{ account, license string }
 	var customers []customer

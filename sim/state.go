@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"time"
+
+	gojson "github.com/goccy/go-json"
 )
 
 // stateVersion is the version of the state file format.
@@ -106,7 +108,8 @@ func (s *Server) snapshot() ([]byte, error) {
 	if ledger == nil {
 		ledger = []*LedgerRecord{}
 	}
-	return json.Marshal(stateFile{Version: stateVersion, SavedAt: s.now(), Core: core, Ledger: ledger, Queues: queues, Events: events})
+	// goccy/go-json: the ledger can be large, and this runs beside the metering hot path.
+	return gojson.Marshal(stateFile{Version: stateVersion, SavedAt: s.now(), Core: core, Ledger: ledger, Queues: queues, Events: events})
 }
 
 // save writes the state file atomically: a temporary file in the same directory, then rename.
