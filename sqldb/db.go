@@ -11,10 +11,12 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/dealdesk/dealdesk"
 )
@@ -31,6 +33,9 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives the store's and River's logs. Default: slog.Default().
 	Logger *slog.Logger
+	// PasswordCost is the bcrypt cost of user passwords. Default: bcrypt.DefaultCost; tests
+	// lower it to bcrypt.MinCost to stay fast.
+	PasswordCost int
 }
 
 // DB is an open database. It implements the service interfaces of package dealdesk.
@@ -41,6 +46,10 @@ type DB struct {
 	logger  *slog.Logger
 	driver  riverdriver.Driver[*sql.Tx]
 	river   *river.Client[*sql.Tx]
+
+	passwordCost  int
+	dummyHashOnce sync.Once
+	dummyHash     []byte
 }
 
 // Compile-time checks that *DB implements every service of the domain.
@@ -66,7 +75,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if dsn == "" {
 		return nil, errors.New("sqldb: empty database DSN: give a SQLite file path or a postgres:// URL")
 	}
-	db := &DB{now: opts.Now, logger: opts.Logger}
+	db := &DB{now: opts.Now, logger: opts.Logger, passwordCost: opts.PasswordCost}
+	if db.passwordCost == 0 {
+		db.passwordCost = bcrypt.DefaultCost
+	}
 	if db.now == nil {
 		db.now = time.Now
 	}
