@@ -42,7 +42,7 @@ type Options struct {
 type DB struct {
 	db      *sql.DB
 	dialect *dialect
-	now     func() time.Time
+	clock   func() time.Time
 	logger  *slog.Logger
 	driver  riverdriver.Driver[*sql.Tx]
 	river   *river.Client[*sql.Tx]
@@ -75,12 +75,12 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if dsn == "" {
 		return nil, errors.New("sqldb: empty database DSN: give a SQLite file path or a postgres:// URL")
 	}
-	db := &DB{now: opts.Now, logger: opts.Logger, passwordCost: opts.PasswordCost}
+	db := &DB{clock: opts.Now, logger: opts.Logger, passwordCost: opts.PasswordCost}
 	if db.passwordCost == 0 {
 		db.passwordCost = bcrypt.DefaultCost
 	}
-	if db.now == nil {
-		db.now = time.Now
+	if db.clock == nil {
+		db.clock = time.Now
 	}
 	if db.logger == nil {
 		db.logger = slog.Default()
@@ -133,6 +133,5 @@ func (db *DB) RiverDriver() riverdriver.Driver[*sql.Tx] { return db.driver }
 // River returns the insert-only River client the store uses to record jobs.
 func (db *DB) River() *river.Client[*sql.Tx] { return db.river }
 
-// Now returns the store's clock reading, in UTC, at the precision both engines keep
-// (microseconds).
-func (db *DB) Now() time.Time { return db.now().UTC().Truncate(time.Microsecond) }
+// now returns the clock's reading in UTC at the precision both engines keep (microseconds).
+func (db *DB) now() time.Time { return db.clock().UTC().Truncate(time.Microsecond) }

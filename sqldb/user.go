@@ -51,7 +51,7 @@ func (db *DB) CreateUser(ctx context.Context, orgID, email, name, password strin
 	if err != nil {
 		return nil, err
 	}
-	now := db.Now()
+	now := db.now()
 	u := &dealdesk.User{ID: dealdesk.NewID(dealdesk.PrefixUser, now), OrgID: orgID, Email: email, Name: name, CreatedAt: now}
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := findOrganization(ctx, tx, orgID); err != nil {
