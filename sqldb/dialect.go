@@ -1,6 +1,8 @@
 package sqldb
 
 import (
+	"context"
+	"database/sql"
 	"time"
 )
 
@@ -11,8 +13,13 @@ type dialect struct {
 	// forUpdate locks the rows a SELECT reads until the transaction ends. SQLite needs no row
 	// locks: its transactions are IMMEDIATE, so one writer runs at a time.
 	forUpdate string
-	// lockMigrations serialises concurrent Opens (several replicas starting) while they migrate.
-	lockMigrations string
+	// lockMigrations serialises concurrent Opens (several replicas starting) while they migrate,
+	// River's migrations included; nil where the migration transaction itself is exclusive.
+	lockMigrations func(ctx context.Context, db *sql.DB) (unlock func(), err error)
+	// riverMigrationsInTx runs River's migrations in the same transaction as dealdesk's. SQLite
+	// allows it; on PostgreSQL one River migration adds an enum value that a later one uses,
+	// which cannot share a transaction.
+	riverMigrationsInTx bool
 	// textTimes stores times as fixed-width RFC 3339 text (SQLite) instead of TIMESTAMPTZ.
 	textTimes bool
 	// mapError turns a driver error into a domain error, or returns it unchanged.

@@ -63,18 +63,24 @@ func SchemaVersion() int {
 }
 
 // migrate brings dealdesk's schema up to date in one transaction, so a failed migration leaves
-// the database as it was, and then River's.
+// the database as it was, and River's with it (SQLite) or right after it (PostgreSQL).
 func (db *DB) migrate(ctx context.Context) error {
 	ms, err := migrations(db.dialect.name)
 	if err != nil {
 		return err
 	}
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		if db.dialect.lockMigrations != "" {
-			if _, err := tx.ExecContext(ctx, db.dialect.lockMigrations); err != nil {
-				return fmt.Errorf("sqldb: lock migrations: %w", err)
-			}
+	if db.dialect.lockMigrations != nil {
+		unlock, err := db.dialect.lockMigrations(ctx, db.db)
+		if err != nil {
+			return err
 		}
+		defer unlock()
+	}
+	migrator, err := rivermigrate.New(db.driver, &rivermigrate.Config{Logger: db.logger})
+	if err != nil {
+		return fmt.Errorf("sqldb: river migrator: %w", err)
+	}
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version    INTEGER PRIMARY KEY,
 			name       TEXT NOT NULL,
@@ -99,16 +105,16 @@ func (db *DB) migrate(ctx context.Context) error {
 			}
 			db.logger.Info("applied migration", "engine", db.dialect.name, "migration", m.name)
 		}
+		if db.dialect.riverMigrationsInTx {
+			//nolint:staticcheck // MigrateTx is discouraged only for PostgreSQL's enum migrations.
+			if _, err := migrator.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil); err != nil {
+				return fmt.Errorf("sqldb: river migrations: %w", err)
+			}
+		}
 		return nil
 	})
-	if err != nil {
+	if err != nil || db.dialect.riverMigrationsInTx {
 		return err
-	}
-	// River's migrations run after ours, each in its own transaction: on PostgreSQL a migration
-	// that adds an enum value cannot share a transaction with the one that uses it.
-	migrator, err := rivermigrate.New(db.driver, &rivermigrate.Config{Logger: db.logger})
-	if err != nil {
-		return fmt.Errorf("sqldb: river migrator: %w", err)
 	}
 	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("sqldb: river migrations: %w", err)

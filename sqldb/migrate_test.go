@@ -103,3 +103,39 @@ func TestMigrationsInStep(t *testing.T) {
 		t.Fatalf("SQLite migrations %v, PostgreSQL migrations %v, schema version %d", lite, pg, sqldb.SchemaVersion())
 	}
 }
+
+func TestConcurrentOpens(t *testing.T) {
+	t.Parallel()
+	for _, newEngine := range []func(*testing.T) engine{newSQLiteEngine, newPostgresEngine} {
+		e := newEngine(t)
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			// Replicas (or serve and an admin command) starting together on a fresh database.
+			const n = 4
+			errs := make(chan error, n)
+			dbs := make(chan *sqldb.DB, n)
+			for i := 0; i < n; i++ {
+				go func() {
+					db, err := sqldb.Open(context.Background(), e.dsn, e.options(t))
+					errs <- err
+					dbs <- db
+				}()
+			}
+			for i := 0; i < n; i++ {
+				if err := <-errs; err != nil {
+					t.Errorf("concurrent Open: %v", err)
+				}
+				if db := <-dbs; db != nil {
+					defer db.Close()
+				}
+			}
+			if t.Failed() {
+				return
+			}
+			db := e.open(t)
+			if v := count(t, db, "schema_migrations", ""); v != sqldb.SchemaVersion() {
+				t.Fatalf("schema_migrations has %d rows, want %d", v, sqldb.SchemaVersion())
+			}
+		})
+	}
+}

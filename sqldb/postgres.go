@@ -1,6 +1,7 @@
 package sqldb
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -27,10 +28,27 @@ func openPostgres(dsn string) (*sql.DB, *dialect, riverdriver.Driver[*sql.Tx], e
 	d := &dialect{
 		name:           EnginePostgres,
 		forUpdate:      " FOR UPDATE",
-		lockMigrations: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", migrationLockKey),
+		lockMigrations: lockPostgresMigrations,
 		mapError:       mapPostgresError,
 	}
 	return db, d, riverdatabasesql.New(db), nil
+}
+
+// lockPostgresMigrations holds a session advisory lock on a connection of its own until unlock
+// is called, so that replicas starting together migrate one after the other.
+func lockPostgresMigrations(ctx context.Context, db *sql.DB) (func(), error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(migrationLockKey)); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("sqldb: lock migrations: %w", err)
+	}
+	return func() {
+		_, _ = conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, int64(migrationLockKey))
+		conn.Close()
+	}, nil
 }
 
 // mapPostgresError maps PostgreSQL integrity errors to domain errors.

@@ -41,7 +41,7 @@ func openSQLite(path string) (*sql.DB, *dialect, riverdriver.Driver[*sql.Tx], er
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	d := &dialect{name: EngineSQLite, textTimes: true, mapError: mapSQLiteError}
+	d := &dialect{name: EngineSQLite, textTimes: true, riverMigrationsInTx: true, mapError: mapSQLiteError}
 	return db, d, riversqlite.New(db), nil
 }
 
