@@ -76,3 +76,37 @@ func TestConcurrentSQLiteProcesses(t *testing.T) {
 		t.Fatalf("%d offers, want 20", n)
 	}
 }
+
+func TestConcurrentUpsertsOfOneAWSObject(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		// The same EventBridge event delivered several times at once.
+		ctx := newOrg(t, db, "Acme")
+		const deliveries = 8
+		var wg sync.WaitGroup
+		errs := make(chan error, 2*deliveries)
+		for i := 0; i < deliveries; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := db.SaveCPPOOffer(ctx, &dealdesk.Offer{ExternalID: "offer-dup"}, "resaleauthz-1"); err != nil {
+					errs <- err
+				}
+				if _, err := db.SaveEntitlement(ctx, &dealdesk.Entitlement{ExternalID: "agmt-dup"}, "offer-dup"); err != nil {
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Errorf("delivery: %v", err)
+		}
+		if n := count(t, db, "offers", "external_id = $1", "offer-dup"); n != 1 {
+			t.Fatalf("%d offers for one AWS offer", n)
+		}
+		if n := count(t, db, "entitlements", "external_id = $1", "agmt-dup"); n != 1 {
+			t.Fatalf("%d entitlements for one agreement", n)
+		}
+	})
+}

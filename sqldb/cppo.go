@@ -28,22 +28,22 @@ func (db *DB) SaveCPPOOffer(ctx context.Context, o *dealdesk.Offer, resaleAuthor
 	if err != nil {
 		return nil, err
 	}
-	in := *o
-	if in.Status == "" {
-		in.Status = dealdesk.OfferActive
+	base := *o
+	if base.Status == "" {
+		base.Status = dealdesk.OfferActive
 	}
 	var p dealdesk.Problems
-	checkExternalID(&p, in.ExternalID)
-	if in.Type != "" && in.Type != dealdesk.OfferCPPO {
+	checkExternalID(&p, base.ExternalID)
+	if base.Type != "" && base.Type != dealdesk.OfferCPPO {
 		p.Add("type", "must be CPPO")
 	}
-	if !in.Status.Valid() {
+	if !base.Status.Valid() {
 		p.Add("status", "is not a known offer status")
 	}
-	if in.ResellerAccountID != "" && !dealdesk.ValidAccountID(in.ResellerAccountID) {
+	if base.ResellerAccountID != "" && !dealdesk.ValidAccountID(base.ResellerAccountID) {
 		p.Add("resellerAccountId", "must be a 12-digit AWS account ID")
 	}
-	for i, id := range in.BuyerAccountIDs {
+	for i, id := range base.BuyerAccountIDs {
 		if !dealdesk.ValidAccountID(id) {
 			p.Add("buyerAccountIds["+itoa(i)+"]", "must be a 12-digit AWS account ID")
 		}
@@ -56,7 +56,8 @@ func (db *DB) SaveCPPOOffer(ctx context.Context, o *dealdesk.Offer, resaleAuthor
 	}
 	now := db.now()
 	var out *dealdesk.Offer
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTxRetry(ctx, func(tx *sql.Tx) error {
+		in := base
 		existing, err := scanOffer(tx.QueryRowContext(ctx, `SELECT `+offerColumns+` FROM offers
 			WHERE org_id = $1 AND external_id = $2`+db.dialect.forUpdate, orgID, in.ExternalID))
 		if errors.Is(err, sql.ErrNoRows) {

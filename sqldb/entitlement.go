@@ -121,25 +121,25 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 	if err != nil {
 		return nil, err
 	}
-	in := *e
-	if in.Type == "" {
-		in.Type = dealdesk.EntitlementCPPO
+	base := *e
+	if base.Type == "" {
+		base.Type = dealdesk.EntitlementCPPO
 	}
-	if in.Status == "" {
-		in.Status = dealdesk.EntitlementActive
+	if base.Status == "" {
+		base.Status = dealdesk.EntitlementActive
 	}
 	var p dealdesk.Problems
-	checkExternalID(&p, in.ExternalID)
-	if in.Type != dealdesk.EntitlementCPPO {
+	checkExternalID(&p, base.ExternalID)
+	if base.Type != dealdesk.EntitlementCPPO {
 		p.Add("type", "must be CPPO")
 	}
-	if !in.Status.Valid() {
+	if !base.Status.Valid() {
 		p.Add("status", "must be one of PENDING_START, ACTIVE, CANCELLED, EXPIRED")
 	}
-	if in.BuyerAccountID != "" && !dealdesk.ValidAccountID(in.BuyerAccountID) {
+	if base.BuyerAccountID != "" && !dealdesk.ValidAccountID(base.BuyerAccountID) {
 		p.Add("buyerAccountId", "must be a 12-digit AWS account ID")
 	}
-	if in.ResellerAccountID != "" && !dealdesk.ValidAccountID(in.ResellerAccountID) {
+	if base.ResellerAccountID != "" && !dealdesk.ValidAccountID(base.ResellerAccountID) {
 		p.Add("resellerAccountId", "must be a 12-digit AWS account ID")
 	}
 	if len(offerExternalID) > 255 {
@@ -150,7 +150,8 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 	}
 	now := db.now()
 	var out *dealdesk.Entitlement
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTxRetry(ctx, func(tx *sql.Tx) error {
+		in := base
 		existing, err := scanEntitlement(tx.QueryRowContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements
 			WHERE org_id = $1 AND external_id = $2`+db.dialect.forUpdate, orgID, in.ExternalID))
 		if errors.Is(err, sql.ErrNoRows) {

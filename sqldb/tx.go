@@ -22,6 +22,17 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return db.mapError(tx.Commit())
 }
 
+// inTxRetry is inTx for idempotent upserts: when a concurrent writer inserted the same key first
+// (a unique violation on PostgreSQL, where two transactions can both see no row), fn runs again
+// and finds the row.
+func (db *DB) inTxRetry(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	err := db.inTx(ctx, fn)
+	for attempt := 1; attempt < 3 && dealdesk.ErrorCode(err) == dealdesk.ECONFLICT; attempt++ {
+		err = db.inTx(ctx, fn)
+	}
+	return err
+}
+
 // mapError turns driver errors into domain errors; domain errors pass unchanged.
 func (db *DB) mapError(err error) error {
 	var e *dealdesk.Error
