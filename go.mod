@@ -3,6 +3,7 @@ module github.com/dealdesk/dealdesk
 go 1.26.8
 
 require (
+	github.com/google/uuid v1.6.0
 	github.com/oklog/ulid/v2 v2.1.2
 	github.com/shopspring/decimal v1.6.0
 )
