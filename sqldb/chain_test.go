@@ -65,6 +65,10 @@ func TestOfferChain(t *testing.T) {
 					t.Fatalf("chain of %s: %s", id, jsonOf(t, chain))
 				}
 			}
+			offers, _, err := db.FindOffers(ctx, dealdesk.OfferFilter{OpportunityID: opp.ID})
+			if err != nil || len(offers) != 1 || offers[0].ID != cppo.ID {
+				t.Fatalf("offers of the opportunity: %v, %v", offers, err)
+			}
 		})
 		t.Run("events in the wrong order link late", func(t *testing.T) {
 			// The agreement arrives first, then the offer, then the opportunity is published.
@@ -86,6 +90,14 @@ func TestOfferChain(t *testing.T) {
 			if err != nil || len(chain.Offers) != 1 || chain.Offers[0].ID != late.ID || len(chain.Entitlements) != 1 ||
 				chain.Entitlements[0].ID != early.ID {
 				t.Fatalf("chain after late publish: %s, %v", jsonOf(t, chain), err)
+			}
+			offers, _, err := db.FindOffers(ctx, dealdesk.OfferFilter{OpportunityID: opp2.ID})
+			if err != nil || len(offers) != 1 || offers[0].ID != late.ID {
+				t.Fatalf("offers of the opportunity published late: %v, %v", offers, err)
+			}
+			ents, _, err := db.FindEntitlements(ctx, dealdesk.EntitlementFilter{OpportunityID: opp2.ID})
+			if err != nil || len(ents) != 1 || ents[0].ID != early.ID {
+				t.Fatalf("entitlements of the opportunity published late: %v, %v", ents, err)
 			}
 		})
 		t.Run("entitlements filter and page", func(t *testing.T) {

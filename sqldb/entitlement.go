@@ -82,7 +82,11 @@ func (db *DB) FindEntitlements(ctx context.Context, f dealdesk.EntitlementFilter
 		w.add("offer_id = ?", f.OfferID)
 	}
 	if f.OpportunityID != "" {
-		w.add("opportunity_id = ?", f.OpportunityID)
+		// Linked when saved, or through an offer of the opportunity that was linked later.
+		w.add("(opportunity_id = ? OR offer_id IN (SELECT id FROM offers WHERE org_id = ? AND type = ? AND"+
+			" (opportunity_id = ? OR resale_authorization_id IN (SELECT external_id FROM offers"+
+			" WHERE org_id = ? AND id = ? AND type = ?))))",
+			f.OpportunityID, orgID, dealdesk.OfferCPPO, f.OpportunityID, orgID, f.OpportunityID, dealdesk.OfferCPPOOut)
 	}
 	if after != "" {
 		w.add("id < ?", after)

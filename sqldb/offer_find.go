@@ -39,7 +39,9 @@ func (db *DB) FindOffers(ctx context.Context, f dealdesk.OfferFilter) ([]*dealde
 		w.add("reseller_account_id = ?", f.ResellerAccountID)
 	}
 	if f.OpportunityID != "" {
-		w.add("opportunity_id = ?", f.OpportunityID)
+		// Linked when saved, or made from the opportunity's resale authorization before it was known.
+		w.add("(opportunity_id = ? OR resale_authorization_id IN (SELECT external_id FROM offers"+
+			" WHERE org_id = ? AND id = ? AND type = ?))", f.OpportunityID, orgID, f.OpportunityID, dealdesk.OfferCPPOOut)
 	}
 	if after != "" {
 		w.add("id < ?", after)
