@@ -80,7 +80,7 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sqldb: river migrator: %w", err)
 	}
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.rawTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version    INTEGER PRIMARY KEY,
 			name       TEXT NOT NULL,

@@ -9,17 +9,23 @@ import (
 )
 
 // inTx runs fn in one transaction and commits it when fn returns nil; any error rolls everything
-// back, so a failed write stores nothing.
+// back, so a failed write stores nothing. Driver errors come back as domain errors.
 func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return db.mapError(db.rawTx(ctx, fn))
+}
+
+// rawTx is inTx without the mapping of driver errors, for migrations, whose errors must keep
+// the database's own words.
+func (db *DB) rawTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
-		return db.mapError(err)
+		return err
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
-		return db.mapError(err)
+		return err
 	}
-	return db.mapError(tx.Commit())
+	return tx.Commit()
 }
 
 // inTxRetry is inTx for idempotent upserts: when a concurrent writer inserted the same key first
@@ -39,7 +45,11 @@ func (db *DB) mapError(err error) error {
 	if err == nil || errors.As(err, &e) {
 		return err
 	}
-	return db.dialect.mapError(err)
+	mapped := db.dialect.mapError(err)
+	if errors.As(mapped, &e) {
+		db.logger.Debug("driver error mapped", "code", dealdesk.ErrorCode(mapped), "err", err)
+	}
+	return mapped
 }
 
 // queryer is what both *sql.DB and *sql.Tx offer for reads.
