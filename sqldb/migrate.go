@@ -106,7 +106,7 @@ func (db *DB) migrate(ctx context.Context) error {
 			db.logger.Info("applied migration", "engine", db.dialect.name, "migration", m.name)
 		}
 		if db.dialect.riverMigrationsInTx {
-			//nolint:staticcheck // MigrateTx is discouraged only for PostgreSQL's enum migrations.
+			//lint:ignore SA1019 MigrateTx is discouraged only because of PostgreSQL's enum migrations.
 			if _, err := migrator.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil); err != nil {
 				return fmt.Errorf("sqldb: river migrations: %w", err)
 			}

@@ -210,14 +210,20 @@ func TestCancelAndDeleteOffer(t *testing.T) {
 		p := newProduct(t, db, ctx, "prod-abc123")
 		restrictKind := dealdesk.RestrictOpportunityJob{}.Kind()
 
-		t.Run("draft is cancelled without a job", func(t *testing.T) {
-			o := newOffer(t, db, ctx, p.ID)
-			got, err := db.CancelOffer(ctx, o.ID)
-			if err != nil || got.Status != dealdesk.OfferCancelled {
-				t.Fatalf("CancelOffer = %+v, %v", got, err)
+		t.Run("draft and CREATE_FAILED are cancelled without a job", func(t *testing.T) {
+			for _, status := range []dealdesk.OfferStatus{dealdesk.OfferDraft, dealdesk.OfferCreateFailed} {
+				o := newOffer(t, db, ctx, p.ID)
+				setStatus(t, db, o.ID, status, "")
+				got, err := db.CancelOffer(ctx, o.ID)
+				if err != nil || got.Status != dealdesk.OfferCancelled {
+					t.Fatalf("CancelOffer of %s = %+v, %v", status, got, err)
+				}
+				if back, _ := db.FindOfferByID(ctx, o.ID); back.Status != dealdesk.OfferCancelled {
+					t.Fatalf("stored status %s", back.Status)
+				}
 			}
 			if js := jobs(t, db, restrictKind); len(js) != 0 {
-				t.Fatalf("restrict jobs %+v for a draft", js)
+				t.Fatalf("restrict jobs %+v for drafts", js)
 			}
 		})
 		t.Run("active opportunity is cancelled with a restrict job", func(t *testing.T) {
