@@ -112,7 +112,9 @@ func (e *env) newOrg(name string) (id, key string) {
 }
 
 // ctxA is a context of organization A, for calling the store directly.
-func (e *env) ctxA() context.Context { return dealdesk.NewContextWithOrgID(context.Background(), e.orgA) }
+func (e *env) ctxA() context.Context {
+	return dealdesk.NewContextWithOrgID(context.Background(), e.orgA)
+}
 
 var (
 	routerOnce sync.Once
