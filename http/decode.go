@@ -115,19 +115,21 @@ func decodeValue(p *dealdesk.Problems, path string, raw json.RawMessage, v refle
 	}
 }
 
-// decodeObject decodes a JSON object into the struct v, field by field by JSON name, and names
-// every key the struct does not have.
+// decodeObject decodes a JSON object into the struct v, field by field by JSON name. It names
+// every key the struct does not have and every key given twice.
 func decodeObject(p *dealdesk.Problems, path string, raw json.RawMessage, v reflect.Value) {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
+	obj, dups, ok := splitObject(raw)
+	if !ok {
 		p.Add(path, "must be an object")
 		return
+	}
+	for _, k := range dups {
+		p.Add(joinPath(path, k), "is given more than once")
 	}
 	known := map[string]bool{}
 	t := v.Type()
 	for i := range t.NumField() {
-		f := t.Field(i)
-		name := jsonName(f)
+		name := jsonName(t.Field(i))
 		if name == "" {
 			continue
 		}
@@ -146,6 +148,32 @@ func decodeObject(p *dealdesk.Problems, path string, raw json.RawMessage, v refl
 	for _, k := range unknown {
 		p.Add(joinPath(path, k), "unknown field")
 	}
+}
+
+// splitObject returns the members of a JSON object and the keys that appear more than once.
+// ok is false when raw is not an object.
+func splitObject(raw json.RawMessage) (obj map[string]json.RawMessage, dups []string, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, nil, false
+	}
+	obj = map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, nil, false
+		}
+		key, _ := tok.(string)
+		var val json.RawMessage
+		if err := dec.Decode(&val); err != nil {
+			return nil, nil, false
+		}
+		if _, seen := obj[key]; seen && !slices.Contains(dups, key) {
+			dups = append(dups, key)
+		}
+		obj[key] = val
+	}
+	return obj, dups, true
 }
 
 // jsonName returns the JSON name of a struct field, or "" when JSON ignores it.
