@@ -1,0 +1,51 @@
+package sqldb
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// migrationLockKey is the advisory lock that serialises migrations across replicas.
+const migrationLockKey = 7405217301
+
+// openPostgres opens PostgreSQL through pgx's database/sql driver.
+func openPostgres(dsn string) (*sql.DB, *dialect, riverdriver.Driver[*sql.Tx], error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("sqldb: open PostgreSQL: %w", err)
+	}
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(5)
+	d := &dialect{
+		name:           EnginePostgres,
+		forUpdate:      " FOR UPDATE",
+		lockMigrations: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", migrationLockKey),
+		mapError:       mapPostgresError,
+	}
+	return db, d, riverdatabasesql.New(db), nil
+}
+
+// mapPostgresError maps PostgreSQL integrity errors to domain errors.
+func mapPostgresError(err error) error {
+	var e *pgconn.PgError
+	if !errors.As(err, &e) {
+		return err
+	}
+	switch e.Code {
+	case "23505": // unique_violation
+		return &dealdesk.Error{Code: dealdesk.ECONFLICT, Message: "A resource with this identifier already exists."}
+	case "23503": // foreign_key_violation
+		return &dealdesk.Error{Code: dealdesk.EINVALID, Message: "The request refers to a resource that does not exist."}
+	case "23514", "23502", "22P02", "22003": // check, not null, invalid text, out of range
+		return &dealdesk.Error{Code: dealdesk.EINVALID, Message: "The request has invalid values."}
+	}
+	return err
+}
