@@ -7,43 +7,44 @@ import (
 
 func TestAuth_RequiresAValidKey(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	tests := []struct {
-		name   string
-		header string
-	}{
-		{"no header", ""},
-		{"wrong key", "Bearer dd_not_a_real_key"},
-		{"key of the wrong shape", "Bearer x"},
-		{"empty bearer", "Bearer "},
-		{"basic scheme", "Basic " + e.keyA},
-		{"key without scheme", e.keyA},
-	}
-	paths := []req{
-		{method: "GET", path: "/api/v1/offers"},
-		{method: "GET", path: "/api/v1/products"},
-		{method: "GET", path: "/api/v1/entitlements"},
-		{method: "POST", path: "/api/v1/offers", body: opportunity("prd_x")},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			for _, r := range paths {
-				if tt.header != "" {
-					r.header = map[string]string{"Authorization": tt.header}
+	forEachEngine(t, func(t *testing.T, e *env) {
+		tests := []struct {
+			name   string
+			header string
+		}{
+			{"no header", ""},
+			{"wrong key", "Bearer dd_not_a_real_key"},
+			{"key of the wrong shape", "Bearer x"},
+			{"empty bearer", "Bearer "},
+			{"basic scheme", "Basic " + e.keyA},
+			{"key without scheme", e.keyA},
+		}
+		paths := []req{
+			{method: "GET", path: "/api/v1/offers"},
+			{method: "GET", path: "/api/v1/products"},
+			{method: "GET", path: "/api/v1/entitlements"},
+			{method: "POST", path: "/api/v1/offers", body: opportunity("prd_x")},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				for _, r := range paths {
+					if tt.header != "" {
+						r.header = map[string]string{"Authorization": tt.header}
+					}
+					r.bad = true
+					res := e.do(r).want(t, 401)
+					if got := res.header.Get("WWW-Authenticate"); !strings.HasPrefix(got, "Bearer") {
+						t.Errorf("WWW-Authenticate = %q, want Bearer", got)
+					}
 				}
-				r.bad = true
-				res := e.do(r).want(t, 401)
-				if got := res.header.Get("WWW-Authenticate"); !strings.HasPrefix(got, "Bearer") {
-					t.Errorf("WWW-Authenticate = %q, want Bearer", got)
-				}
-			}
-		})
-	}
-	if n := len(e.offerIDs(e.keyA)); n != 0 {
-		t.Errorf("an unauthenticated POST stored %d offers", n)
-	}
-	// The scheme is case-insensitive.
-	e.do(req{method: "GET", path: "/api/v1/offers", header: map[string]string{"Authorization": "bearer " + e.keyA}}).want(t, 200)
+			})
+		}
+		if n := len(e.offerIDs(e.keyA)); n != 0 {
+			t.Errorf("an unauthenticated POST stored %d offers", n)
+		}
+		// The scheme is case-insensitive.
+		e.do(req{method: "GET", path: "/api/v1/offers", header: map[string]string{"Authorization": "bearer " + e.keyA}}).want(t, 200)
+	})
 }
 
 func TestAuth_KeysAreNeverLogged(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,14 +64,25 @@ type env struct {
 	router routers.Router
 }
 
-// newEnv starts a server on a fresh SQLite file, or on a fresh PostgreSQL database when
-// DEALDESK_TEST_ENGINE=postgres.
+// newEnv starts a server on a fresh SQLite file.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	if os.Getenv("DEALDESK_TEST_ENGINE") == "postgres" {
-		return newEnvDSN(t, postgresDSN(t))
-	}
 	return newEnvDSN(t, filepath.Join(t.TempDir(), "dealdesk.db"))
+}
+
+// forEachEngine runs fn as parallel subtests on a server over a fresh SQLite file and over a
+// fresh PostgreSQL database (DEALDESK_TEST_POSTGRES_URL, default the local server). An
+// unreachable PostgreSQL fails the test.
+func forEachEngine(t *testing.T, fn func(t *testing.T, e *env)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		fn(t, newEnv(t))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		fn(t, newEnvDSN(t, postgresDSN(t)))
+	})
 }
 
 func newEnvDSN(t *testing.T, dsn string) *env {
@@ -404,19 +416,28 @@ func (b *syncBuffer) String() string {
 // postgresDSN creates a fresh PostgreSQL database for the test and drops it afterwards.
 func postgresDSN(t *testing.T) string {
 	t.Helper()
-	admin, err := sql.Open("pgx", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
+	base := os.Getenv("DEALDESK_TEST_POSTGRES_URL")
+	if base == "" {
+		base = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("DEALDESK_TEST_POSTGRES_URL: %v", err)
+	}
+	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		t.Fatalf("open postgres: %v", err)
 	}
 	t.Cleanup(func() { admin.Close() })
 	name := "dealdesk_http_" + strings.ToLower(rand.Text())
 	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create database: %v", err)
+		t.Fatalf("create database on %s (is PostgreSQL running?): %v", u.Redacted(), err)
 	}
 	t.Cleanup(func() {
 		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
 			t.Errorf("drop database: %v", err)
 		}
 	})
-	return "postgres://postgres@127.0.0.1:5432/" + name + "?sslmode=disable"
+	u.Path = "/" + name
+	return u.String()
 }

@@ -10,42 +10,43 @@ import (
 
 func TestOfferList_PagesWithLimitAndCursor(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	var want []string
-	for range 5 {
-		var d dealdesk.Offer
-		e.do(req{method: "POST", path: "/api/v1/offers?draft=true", key: e.keyA,
-			body: map[string]any{"type": "CPPO_OUT", "name": "Draft"}}).want(t, 201).decode(t, &d)
-		want = append(want, d.ID)
-	}
-	var got []string
-	cursor, pages := "", 0
-	for {
-		path := "/api/v1/offers?limit=2"
-		if cursor != "" {
-			path += "&cursor=" + url.QueryEscape(cursor)
+	forEachEngine(t, func(t *testing.T, e *env) {
+		var want []string
+		for range 5 {
+			var d dealdesk.Offer
+			e.do(req{method: "POST", path: "/api/v1/offers?draft=true", key: e.keyA,
+				body: map[string]any{"type": "CPPO_OUT", "name": "Draft"}}).want(t, 201).decode(t, &d)
+			want = append(want, d.ID)
 		}
-		var l listResp[dealdesk.Offer]
-		e.do(req{method: "GET", path: path, key: e.keyA}).want(t, 200).decode(t, &l)
-		pages++
-		if len(l.Items) > 2 {
-			t.Fatalf("page of %d items with limit=2", len(l.Items))
+		var got []string
+		cursor, pages := "", 0
+		for {
+			path := "/api/v1/offers?limit=2"
+			if cursor != "" {
+				path += "&cursor=" + url.QueryEscape(cursor)
+			}
+			var l listResp[dealdesk.Offer]
+			e.do(req{method: "GET", path: path, key: e.keyA}).want(t, 200).decode(t, &l)
+			pages++
+			if len(l.Items) > 2 {
+				t.Fatalf("page of %d items with limit=2", len(l.Items))
+			}
+			for _, o := range l.Items {
+				got = append(got, o.ID)
+			}
+			if cursor = l.NextCursor; cursor == "" || pages > 5 {
+				break
+			}
 		}
-		for _, o := range l.Items {
-			got = append(got, o.ID)
+		if pages != 3 {
+			t.Errorf("5 offers by 2 took %d pages, want 3", pages)
 		}
-		if cursor = l.NextCursor; cursor == "" || pages > 5 {
-			break
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("paged through %v, want each of %v once", got, want)
 		}
-	}
-	if pages != 3 {
-		t.Errorf("5 offers by 2 took %d pages, want 3", pages)
-	}
-	slices.Sort(got)
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("paged through %v, want each of %v once", got, want)
-	}
+	})
 }
 
 func TestOfferList_Filters(t *testing.T) {
