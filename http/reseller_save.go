@@ -21,7 +21,7 @@ func (s *Server) handleResellerSave(w http.ResponseWriter, r *http.Request) {
 	}
 	rs, err := s.cfg.Parties.SaveReseller(r.Context(), r.PathValue("accountId"), in.LegalName)
 	if err != nil {
-		s.error(w, r, renameField(err, "name", "legalName"))
+		s.error(w, r, err)
 		return
 	}
 	s.writeJSON(w, r, http.StatusOK, rs)
