@@ -45,7 +45,7 @@ func (db *DB) CreateAPIKey(ctx context.Context, orgID, name string) (*dealdesk.A
 		return nil, "", err
 	}
 	secret := APIKeyScheme + strings.ToLower(keyEncoding.EncodeToString(raw[:]))
-	now := db.Now()
+	now := db.now()
 	k := &dealdesk.APIKey{ID: dealdesk.NewID(dealdesk.PrefixAPIKey, now), OrgID: orgID, Name: name,
 		Prefix: secret[:APIKeyPrefixLen], CreatedAt: now}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
@@ -78,7 +78,7 @@ func (db *DB) AuthenticateAPIKey(ctx context.Context, secret string) (*dealdesk.
 	} else if err != nil {
 		return nil, err
 	}
-	now := db.Now()
+	now := db.now()
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= lastUsedGranularity {
 		if _, err := db.db.ExecContext(ctx, `UPDATE api_keys SET last_used_at = $1 WHERE id = $2`,
 			db.dialect.timeArg(now), k.ID); err != nil {

@@ -54,7 +54,7 @@ func (db *DB) SaveCPPOOffer(ctx context.Context, o *dealdesk.Offer, resaleAuthor
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	now := db.Now()
+	now := db.now()
 	var out *dealdesk.Offer
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		existing, err := scanOffer(tx.QueryRowContext(ctx, `SELECT `+offerColumns+` FROM offers

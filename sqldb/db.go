@@ -11,10 +11,12 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/dealdesk/dealdesk"
 )
@@ -31,16 +33,23 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives the store's and River's logs. Default: slog.Default().
 	Logger *slog.Logger
+	// PasswordCost is the bcrypt cost of user passwords. Default: bcrypt.DefaultCost; tests
+	// lower it to bcrypt.MinCost to stay fast.
+	PasswordCost int
 }
 
 // DB is an open database. It implements the service interfaces of package dealdesk.
 type DB struct {
 	db      *sql.DB
 	dialect *dialect
-	now     func() time.Time
+	clock   func() time.Time
 	logger  *slog.Logger
 	driver  riverdriver.Driver[*sql.Tx]
 	river   *river.Client[*sql.Tx]
+
+	passwordCost  int
+	dummyHashOnce sync.Once
+	dummyHash     []byte
 }
 
 // Compile-time checks that *DB implements every service of the domain.
@@ -66,9 +75,12 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if dsn == "" {
 		return nil, errors.New("sqldb: empty database DSN: give a SQLite file path or a postgres:// URL")
 	}
-	db := &DB{now: opts.Now, logger: opts.Logger}
-	if db.now == nil {
-		db.now = time.Now
+	db := &DB{clock: opts.Now, logger: opts.Logger, passwordCost: opts.PasswordCost}
+	if db.passwordCost == 0 {
+		db.passwordCost = bcrypt.DefaultCost
+	}
+	if db.clock == nil {
+		db.clock = time.Now
 	}
 	if db.logger == nil {
 		db.logger = slog.Default()
@@ -121,6 +133,5 @@ func (db *DB) RiverDriver() riverdriver.Driver[*sql.Tx] { return db.driver }
 // River returns the insert-only River client the store uses to record jobs.
 func (db *DB) River() *river.Client[*sql.Tx] { return db.river }
 
-// Now returns the store's clock reading, in UTC, at the precision both engines keep
-// (microseconds).
-func (db *DB) Now() time.Time { return db.now().UTC().Truncate(time.Microsecond) }
+// now returns the clock's reading in UTC at the precision both engines keep (microseconds).
+func (db *DB) now() time.Time { return db.clock().UTC().Truncate(time.Microsecond) }

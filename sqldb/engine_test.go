@@ -14,6 +14,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/dealdesk/dealdesk"
 	"github.com/dealdesk/dealdesk/sqldb"
@@ -126,5 +127,5 @@ func newPostgresEngine(t *testing.T) engine {
 
 // options returns the engine's clock and a logger that shows warnings in the test's output.
 func (e engine) options(t *testing.T) sqldb.Options {
-	return sqldb.Options{Now: e.clock.Now, Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	return sqldb.Options{Now: e.clock.Now, PasswordCost: bcrypt.MinCost, Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))}
 }

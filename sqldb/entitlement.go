@@ -148,7 +148,7 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	now := db.Now()
+	now := db.now()
 	var out *dealdesk.Entitlement
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		existing, err := scanEntitlement(tx.QueryRowContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements

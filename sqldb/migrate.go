@@ -94,7 +94,7 @@ func (db *DB) migrate(ctx context.Context) error {
 				return fmt.Errorf("sqldb: migration %s: %w", m.name, err)
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-				m.version, m.name, db.Now().Format(sqliteTimeLayout)); err != nil {
+				m.version, m.name, db.now().Format(sqliteTimeLayout)); err != nil {
 				return fmt.Errorf("sqldb: record migration %s: %w", m.name, err)
 			}
 			db.logger.Info("applied migration", "engine", db.dialect.name, "migration", m.name)

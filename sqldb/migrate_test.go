@@ -2,6 +2,8 @@ package sqldb_test
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -80,5 +82,24 @@ func TestSQLiteSettings(t *testing.T) {
 	}
 	if err := db.Ping(ctx); err != nil {
 		t.Fatalf("Ping: %v", err)
+	}
+}
+
+func TestMigrationsInStep(t *testing.T) {
+	t.Parallel()
+	names := func(dir string) []string {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range entries {
+			out = append(out, e.Name())
+		}
+		return out
+	}
+	lite, pg := names("migrations/sqlite"), names("migrations/postgres")
+	if fmt.Sprint(lite) != fmt.Sprint(pg) || len(lite) != sqldb.SchemaVersion() {
+		t.Fatalf("SQLite migrations %v, PostgreSQL migrations %v, schema version %d", lite, pg, sqldb.SchemaVersion())
 	}
 }

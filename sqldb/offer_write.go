@@ -22,7 +22,7 @@ func (db *DB) CreateOffer(ctx context.Context, in dealdesk.OfferInput, draft boo
 	if err := dealdesk.ValidateOfferType(in.Type); err != nil {
 		return nil, err
 	}
-	now := db.Now()
+	now := db.now()
 	o := dealdesk.NewOpportunity(in)
 	o.ID, o.OrgID, o.Status = dealdesk.NewID(dealdesk.PrefixOffer, now), orgID, dealdesk.OfferDraft
 	o.CreatedAt, o.UpdatedAt = now, now
@@ -85,7 +85,7 @@ func (db *DB) UpdateOffer(ctx context.Context, id string, in dealdesk.OfferInput
 			p.Add("type", "cannot be changed")
 			return p.Err()
 		}
-		now := db.Now()
+		now := db.now()
 		dealdesk.ApplyOfferInput(r.Offer, in)
 		if err := db.validateOpportunity(ctx, tx, r.Offer, now, false); err != nil {
 			return err
@@ -127,7 +127,7 @@ func (db *DB) SubmitOffer(ctx context.Context, id string) (*dealdesk.Offer, erro
 		if err != nil {
 			return err
 		}
-		now := db.Now()
+		now := db.now()
 		if err := db.validateOpportunity(ctx, tx, r.Offer, now, true); err != nil {
 			return err
 		}
@@ -173,7 +173,7 @@ func (db *DB) CancelOffer(ctx context.Context, id string) (*dealdesk.Offer, erro
 		default:
 			return dealdesk.Errorf(dealdesk.ECONFLICT, "Offer %s is %s and cannot be cancelled.", id, r.Status)
 		}
-		r.Status, r.UpdatedAt = dealdesk.OfferCancelled, db.Now()
+		r.Status, r.UpdatedAt = dealdesk.OfferCancelled, db.now()
 		if err := db.updateOfferRow(ctx, tx, r); err != nil {
 			return err
 		}

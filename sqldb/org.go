@@ -13,7 +13,7 @@ func (db *DB) CreateOrganization(ctx context.Context, name string) (*dealdesk.Or
 	if err := dealdesk.ValidateOrganizationName(name); err != nil {
 		return nil, err
 	}
-	now := db.Now()
+	now := db.now()
 	o := &dealdesk.Organization{ID: dealdesk.NewID(dealdesk.PrefixOrganization, now), Name: name, CreatedAt: now}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO organizations (id, org_id, name, created_at) VALUES ($1, $1, $2, $3)`,

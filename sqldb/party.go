@@ -16,7 +16,7 @@ func (db *DB) SaveReseller(ctx context.Context, accountID, legalName string) (*d
 	if err := validateParty(accountID, legalName, "legalName"); err != nil {
 		return nil, err
 	}
-	now := db.Now()
+	now := db.now()
 	r := &dealdesk.Reseller{OrgID: orgID, AccountID: accountID, LegalName: legalName}
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, `INSERT INTO resellers (id, org_id, account_id, legal_name, created_at, updated_at)
@@ -64,7 +64,7 @@ func (db *DB) SaveBuyer(ctx context.Context, accountID, name string) (*dealdesk.
 	if err := validateParty(accountID, name, "name"); err != nil {
 		return nil, err
 	}
-	now := db.Now()
+	now := db.now()
 	b := &dealdesk.Buyer{OrgID: orgID, AccountID: accountID, Name: name}
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, `INSERT INTO buyers (id, org_id, account_id, name, created_at, updated_at)

@@ -30,7 +30,7 @@ func (db *DB) CreateProduct(ctx context.Context, in dealdesk.ProductInput) (*dea
 	if err != nil {
 		return nil, err
 	}
-	now := db.Now()
+	now := db.now()
 	p.ID, p.OrgID, p.CreatedAt, p.UpdatedAt = dealdesk.NewID(dealdesk.PrefixProduct, now), orgID, now, now
 	dims, err := jsonArg(p.Dimensions)
 	if err != nil {

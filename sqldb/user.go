@@ -19,9 +19,14 @@ const (
 	MaxPasswordBytes  = 72
 )
 
-// dummyHash is compared against when no user matches, so a wrong email costs as much time as a
-// wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("dealdesk-no-such-user"), bcrypt.DefaultCost)
+// noUserHash returns a hash to compare against when no user matches, so a wrong email costs as
+// much time as a wrong password.
+func (db *DB) noUserHash() []byte {
+	db.dummyHashOnce.Do(func() {
+		db.dummyHash, _ = bcrypt.GenerateFromPassword([]byte("dealdesk-no-such-user"), db.passwordCost)
+	})
+	return db.dummyHash
+}
 
 // CreateUser creates a user in orgID with a bcrypt-hashed password. Emails are unique across
 // organizations (sign-in starts from the email) and compared in lower case.
@@ -42,11 +47,11 @@ func (db *DB) CreateUser(ctx context.Context, orgID, email, name, password strin
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), db.passwordCost)
 	if err != nil {
 		return nil, err
 	}
-	now := db.Now()
+	now := db.now()
 	u := &dealdesk.User{ID: dealdesk.NewID(dealdesk.PrefixUser, now), OrgID: orgID, Email: email, Name: name, CreatedAt: now}
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := findOrganization(ctx, tx, orgID); err != nil {
@@ -73,7 +78,7 @@ func (db *DB) AuthenticateUser(ctx context.Context, email, password string) (*de
 	err := db.db.QueryRowContext(ctx, `SELECT id, org_id, email, name, password_hash, created_at FROM users WHERE email = $1`, email).
 		Scan(&u.ID, &u.OrgID, &u.Email, &u.Name, &hash, timeCol{&u.CreatedAt})
 	if errors.Is(err, sql.ErrNoRows) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(db.noUserHash(), []byte(password))
 		return nil, dealdesk.Errorf(dealdesk.EUNAUTHORIZED, "Wrong email or password.")
 	} else if err != nil {
 		return nil, err

@@ -1,0 +1,4 @@
+package sqldb
+
+// JobInsertOpts exposes the job uniqueness options to the tests.
+var JobInsertOpts = jobInsertOpts
