@@ -90,3 +90,6 @@ func (d *Date) scanString(s string) error {
 	*d = v
 	return err
 }
+
+// AddDays returns the date n days after d.
+func (d Date) AddDays(n int) Date { return Date{d.t.AddDate(0, 0, n)} }
