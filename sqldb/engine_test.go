@@ -57,7 +57,7 @@ type engine struct {
 }
 
 // open opens the engine's database with the engine's clock.
-func (e engine) open(t *testing.T) *sqldb.DB {
+func (e engine) open(t testing.TB) *sqldb.DB {
 	t.Helper()
 	db, err := sqldb.Open(context.Background(), e.dsn, e.options(t))
 	if err != nil {
@@ -83,12 +83,12 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, db *sqldb.DB, e engine)) 
 	})
 }
 
-func newSQLiteEngine(t *testing.T) engine {
+func newSQLiteEngine(t testing.TB) engine {
 	return engine{name: sqldb.EngineSQLite, dsn: filepath.Join(t.TempDir(), "dealdesk.db"), clock: newTestClock()}
 }
 
 // newPostgresEngine creates a database dd_test_<random> and drops it when the test ends.
-func newPostgresEngine(t *testing.T) engine {
+func newPostgresEngine(t testing.TB) engine {
 	t.Helper()
 	admin := os.Getenv("DEALDESK_TEST_POSTGRES_URL")
 	if admin == "" {
@@ -126,6 +126,6 @@ func newPostgresEngine(t *testing.T) engine {
 }
 
 // options returns the engine's clock and a logger that shows warnings in the test's output.
-func (e engine) options(t *testing.T) sqldb.Options {
+func (e engine) options(t testing.TB) sqldb.Options {
 	return sqldb.Options{Now: e.clock.Now, PasswordCost: bcrypt.MinCost, Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))}
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // newOrg creates an organization and returns a context scoped to it.
-func newOrg(t *testing.T, db *sqldb.DB, name string) context.Context {
+func newOrg(t testing.TB, db *sqldb.DB, name string) context.Context {
 	t.Helper()
 	org, err := db.CreateOrganization(context.Background(), name)
 	if err != nil {
@@ -30,7 +30,7 @@ func productInput(externalID string) dealdesk.ProductInput {
 }
 
 // newProduct creates productInput(externalID) in ctx's organization.
-func newProduct(t *testing.T, db *sqldb.DB, ctx context.Context, externalID string) *dealdesk.Product {
+func newProduct(t testing.TB, db *sqldb.DB, ctx context.Context, externalID string) *dealdesk.Product {
 	t.Helper()
 	p, err := db.CreateProduct(ctx, productInput(externalID))
 	if err != nil {

@@ -106,7 +106,7 @@ func TestMigrationsInStep(t *testing.T) {
 
 func TestConcurrentOpens(t *testing.T) {
 	t.Parallel()
-	for _, newEngine := range []func(*testing.T) engine{newSQLiteEngine, newPostgresEngine} {
+	for _, newEngine := range []func(testing.TB) engine{newSQLiteEngine, newPostgresEngine} {
 		e := newEngine(t)
 		t.Run(e.name, func(t *testing.T) {
 			t.Parallel()
