@@ -1,0 +1,96 @@
+package cli_test
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dealdesk/dealdesk"
+	"github.com/dealdesk/dealdesk/cli"
+	"github.com/dealdesk/dealdesk/sqldb"
+)
+
+// admin runs `dealdesk admin args...` and returns its exit code, stdout and stderr.
+func admin(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	out, errOut := newLineWriter(), newLineWriter()
+	env := cli.Env{Getenv: func(string) string { return "" }, Stdin: strings.NewReader(stdin), Stdout: out, Stderr: errOut}
+	code := cli.Run(context.Background(), append([]string{"admin"}, args...), env)
+	return code, out.String(), errOut.String()
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+func TestAdminCommands(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "admin.db")
+
+	code, out, errOut := admin(t, "", "create-org", "--db", db, "--name", "Acme Software")
+	if code != 0 {
+		t.Fatalf("create-org: %d %s", code, errOut)
+	}
+	orgID := strings.TrimSpace(out)
+	if !strings.HasPrefix(orgID, "org_") {
+		t.Fatalf("create-org printed %q", out)
+	}
+
+	code, out, errOut = admin(t, "", "create-api-key", "--db", db, "--org", orgID)
+	if code != 0 {
+		t.Fatalf("create-api-key: %d %s", code, errOut)
+	}
+	secret := lastLine(out)
+
+	code, out, errOut = admin(t, "correct horse battery staple\n", "create-user", "--db", db, "--org", orgID, "--email", "ana@example.com", "--name", "Ana")
+	if code != 0 || !strings.HasPrefix(strings.TrimSpace(out), "usr_") {
+		t.Fatalf("create-user: %d %q %s", code, out, errOut)
+	}
+
+	store, err := sqldb.Open(context.Background(), db, sqldb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	key, err := store.AuthenticateAPIKey(context.Background(), secret)
+	if err != nil || key.OrgID != orgID {
+		t.Fatalf("printed key does not authenticate for %s: %+v %v", orgID, key, err)
+	}
+	if _, err := store.AuthenticateUser(context.Background(), "ana@example.com", "correct horse battery staple"); err != nil {
+		t.Fatalf("user cannot sign in: %v", err)
+	}
+	if _, err := store.AuthenticateUser(context.Background(), "ana@example.com", "wrong password!!"); dealdesk.ErrorCode(err) != dealdesk.EUNAUTHORIZED {
+		t.Fatalf("wrong password: %v", err)
+	}
+}
+
+func TestAdminErrors(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "admin.db")
+	cases := []struct {
+		name  string
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"missing name", "", []string{"create-org", "--db", db}, "--name is required"},
+		{"unknown org", "", []string{"create-api-key", "--db", db, "--org", "org_nope"}, "dealdesk:"},
+		{"no password", "", []string{"create-user", "--db", db, "--org", "org_x", "--email", "a@b.co"}, "standard input"},
+		{"unknown command", "", []string{"drop-everything"}, "unknown command"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := admin(t, tc.stdin, tc.args...)
+			if code == 0 || !strings.Contains(errOut, tc.want) {
+				t.Fatalf("exit %d, stderr %q, want %q", code, errOut, tc.want)
+			}
+			if strings.Contains(errOut, "goroutine") || strings.Contains(strings.ToUpper(errOut), "SELECT ") {
+				t.Fatalf("internal detail leaked: %s", errOut)
+			}
+		})
+	}
+	_ = io.Discard
+}

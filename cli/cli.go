@@ -1,0 +1,103 @@
+// Package cli implements the dealdesk command line: serve, sim and admin.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// Env is what a command gets from the process: environment, standard streams.
+type Env struct {
+	Getenv func(string) string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+const usage = `dealdesk runs Channel Partner Private Offer deals on AWS Marketplace.
+
+Usage:
+  dealdesk serve [flags]            run the service (REST API)
+  dealdesk sim [flags]              run the AWS Marketplace simulator
+  dealdesk admin create-org --name NAME
+  dealdesk admin create-api-key --org ORG_ID [--name NAME]
+  dealdesk admin create-user --org ORG_ID --email EMAIL [--name NAME] (password on stdin)
+  dealdesk help
+
+Run 'dealdesk COMMAND --help' for a command's flags. Every flag can also be set with its
+DEALDESK_* environment variable.
+`
+
+// Run runs the command in args (without the program name) and returns the exit code.
+func Run(ctx context.Context, args []string, env Env) int {
+	err := run(ctx, args, env)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	}
+	fmt.Fprintf(env.Stderr, "dealdesk: %s\n", describe(err))
+	return 1
+}
+
+var errUsage = errors.New("usage")
+
+func run(ctx context.Context, args []string, env Env) error {
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, usage)
+		return errUsage
+	}
+	switch args[0] {
+	case "serve":
+		return runServe(ctx, args[1:], env)
+	case "sim":
+		return runSim(ctx, args[1:], env)
+	case "admin":
+		return runAdmin(ctx, args[1:], env)
+	case "help", "-h", "--help":
+		fmt.Fprint(env.Stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(env.Stderr, "dealdesk: unknown command %q\n\n%s", args[0], usage)
+	return errUsage
+}
+
+// describe turns an error into one line for the terminal, listing invalid fields.
+func describe(err error) error {
+	fields := dealdesk.ErrorFields(err)
+	if len(fields) == 0 {
+		if dealdesk.ErrorCode(err) == dealdesk.EINTERNAL {
+			return err
+		}
+		return errors.New(dealdesk.ErrorMessage(err))
+	}
+	parts := make([]string, 0, len(fields))
+	for _, f := range fields {
+		parts = append(parts, f.Field+": "+f.Message)
+	}
+	return fmt.Errorf("%s (%s)", dealdesk.ErrorMessage(err), strings.Join(parts, "; "))
+}
+
+// newFlagSet returns a flag set that writes its usage to stderr and returns errors.
+func newFlagSet(name string, env Env) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	return fs
+}
+
+// envDefault returns the environment variable name's value, or def when it is unset.
+func envDefault(env Env, name, def string) string {
+	if v := env.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	dhttp "github.com/dealdesk/dealdesk/http"
+	"github.com/dealdesk/dealdesk/sqldb"
+)
+
+// runServe runs the service until ctx ends, then shuts down gracefully.
+func runServe(ctx context.Context, args []string, env Env) error {
+	fs := newFlagSet("serve", env)
+	addr := fs.String("addr", envDefault(env, "DEALDESK_ADDR", "127.0.0.1:8080"), "`address` to listen on (DEALDESK_ADDR)")
+	dsn := fs.String("db", envDefault(env, "DEALDESK_DB", "dealdesk.db"), "database: a SQLite file `path` or a postgres:// DSN (DEALDESK_DB)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	db, err := sqldb.Open(ctx, *dsn, sqldb.Options{Logger: logger})
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	defer db.Close()
+	if err := bootstrap(ctx, db, env); err != nil {
+		return err
+	}
+
+	srv := dhttp.NewServer(dhttp.Config{
+		APIKeys:      db,
+		Products:     db,
+		Parties:      db,
+		Offers:       db,
+		Entitlements: db,
+		Ready:        db.Ping,
+		Logger:       logger,
+	})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(env.Stdout, "dealdesk: %s database %s\n", db.Engine(), redactDSN(*dsn))
+	fmt.Fprintf(env.Stdout, "dealdesk: listening on http://%s\n", ln.Addr())
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	fmt.Fprintln(env.Stdout, "dealdesk: stopped")
+	return nil
+}
+
+// bootstrap creates a default organization and prints an API key for it when the database has
+// no organization yet, so that a newcomer can call the API at once.
+func bootstrap(ctx context.Context, db *sqldb.DB, env Env) error {
+	n, err := db.CountOrganizations(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	org, err := db.CreateOrganization(ctx, "Default")
+	if err != nil {
+		return fmt.Errorf("create default organization: %w", err)
+	}
+	_, secret, err := db.CreateAPIKey(ctx, org.ID, "initial")
+	if err != nil {
+		return fmt.Errorf("create initial API key: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "dealdesk: first start: created organization %q (%s)\n", org.Name, org.ID)
+	fmt.Fprintf(env.Stdout, "dealdesk: its API key, shown only now: %s\n", secret)
+	return nil
+}
+
+// redactDSN hides the password of a postgres:// DSN so that it can be printed.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Scheme == "" || u.Scheme == "file" {
+		return dsn
+	}
+	return u.Redacted()
+}

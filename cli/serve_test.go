@@ -1,0 +1,151 @@
+package cli_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dealdesk/dealdesk/cli"
+)
+
+const productBody = `{"externalId":"prod-abc123def456","productCode":"abc123def456","title":"Analytics",
+ "dimensions":[{"key":"users","name":"Users","unit":"Users","kind":"ENTITLED"},
+               {"key":"api_calls","name":"API calls","unit":"Requests","kind":"METERED"}]}`
+
+func opportunityBody(productID string) string {
+	return `{"type":"CPPO_OUT","name":"Acme via Partner","productId":"` + productID + `",
+	 "resellerAccountId":"123456789012","buyerAccountIds":["210987654321"],
+	 "commitAmount":"12000.00","currency":"USD","contractDuration":"P12M",
+	 "entitledDimensions":[{"dimensionKey":"users","quantity":10}],
+	 "dimensionPrices":[{"dimensionKey":"api_calls","price":"0.002"}],
+	 "expiryDate":"2099-06-30","oneTime":true,"eula":{"type":"STANDARD"},
+	 "installments":[{"chargeDate":"2099-07-15","amount":"6000.00"},{"chargeDate":"2100-01-15","amount":"6000.00"}]}`
+}
+
+// call sends a request with the API key and decodes the JSON answer into out.
+func call(t *testing.T, method, url, key, body string, out any) int {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %d %s: %v", method, url, resp.StatusCode, b, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+// exerciseNewcomerFlow does what the README's walk-through does with a fresh server's key.
+func exerciseNewcomerFlow(t *testing.T, base, key string) {
+	t.Helper()
+	var product struct{ ID string }
+	if code := call(t, "POST", base+"/api/v1/products", key, productBody, &product); code != http.StatusCreated {
+		t.Fatalf("create product: %d", code)
+	}
+	var offer struct{ ID, Status, CommitAmount string }
+	if code := call(t, "POST", base+"/api/v1/offers", key, opportunityBody(product.ID), &offer); code != http.StatusCreated {
+		t.Fatalf("create opportunity: %d", code)
+	}
+	if offer.Status != "DRAFT" || offer.CommitAmount != "12000.00" {
+		t.Fatalf("created opportunity: %+v", offer)
+	}
+	var list struct{ Items []struct{ ID, Type string } }
+	if code := call(t, "GET", base+"/api/v1/offers?type=CPPO_OUT", key, "", &list); code != http.StatusOK {
+		t.Fatalf("list offers: %d", code)
+	}
+	if len(list.Items) != 1 || list.Items[0].ID != offer.ID || list.Items[0].Type != "CPPO_OUT" {
+		t.Fatalf("listed offers %+v, want %s", list.Items, offer.ID)
+	}
+}
+
+func TestServeFirstStart(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	out, errOut := newLineWriter(), newLineWriter()
+	db := filepath.Join(t.TempDir(), "dealdesk.db")
+	env := cli.Env{Getenv: func(string) string { return "" }, Stdout: out, Stderr: errOut}
+	done := make(chan int, 1)
+	go func() { done <- cli.Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db}, env) }()
+
+	key := out.waitFor(t, "its API key, shown only now: ")
+	base := out.waitFor(t, "listening on ")
+	if !strings.HasPrefix(key, "ddk_") {
+		t.Fatalf("printed key %q", key)
+	}
+	exerciseNewcomerFlow(t, base, key)
+
+	resp, err := http.Get(base + "/readyz")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("readyz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exited %d: %s", code, errOut.String())
+	}
+	if strings.Contains(errOut.String(), key) {
+		t.Fatal("the API key was logged")
+	}
+
+	// A second start on the same database creates no second organization or key.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	out2 := newLineWriter()
+	go func() {
+		done <- cli.Run(ctx2, []string{"serve", "--addr", "127.0.0.1:0", "--db", db}, cli.Env{Getenv: func(string) string { return "" }, Stdout: out2, Stderr: io.Discard})
+	}()
+	base2 := out2.waitFor(t, "listening on ")
+	var list struct{ Items []struct{ ID string } }
+	if code := call(t, "GET", base2+"/api/v1/offers", key, "", &list); code != http.StatusOK || len(list.Items) != 1 {
+		t.Fatalf("after restart: %d %+v", code, list)
+	}
+	cancel2()
+	<-done
+	if strings.Contains(out2.String(), "API key") {
+		t.Fatal("second start printed a new key")
+	}
+}
+
+func TestServeEnvironment(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db := filepath.Join(t.TempDir(), "env.db")
+	vars := map[string]string{"DEALDESK_ADDR": "127.0.0.1:0", "DEALDESK_DB": db}
+	out := newLineWriter()
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Run(ctx, []string{"serve"}, cli.Env{Getenv: func(k string) string { return vars[k] }, Stdout: out, Stderr: io.Discard})
+	}()
+	out.waitFor(t, "listening on http://127.0.0.1:")
+	if !strings.Contains(out.String(), db) {
+		t.Fatalf("DEALDESK_DB not used: %s", out.String())
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+}
+
+func TestServeBadDatabase(t *testing.T) {
+	t.Parallel()
+	errOut := newLineWriter()
+	code := cli.Run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "missing", "dir", "x.db")},
+		cli.Env{Getenv: func(string) string { return "" }, Stdout: io.Discard, Stderr: errOut})
+	if code == 0 || !strings.Contains(errOut.String(), "open database") {
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+}

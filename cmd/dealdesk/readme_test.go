@@ -1,0 +1,121 @@
+package main_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// readmeCommands returns the two set-up commands at the top of the README: the first fenced
+// block's lines.
+func readmeCommands(t *testing.T) (serve, test string) {
+	t.Helper()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := strings.SplitN(string(b), "```", 3)
+	if len(parts) < 3 {
+		t.Fatal("README has no code block")
+	}
+	var lines []string
+	for _, l := range strings.Split(parts[1], "\n")[1:] {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 2 {
+		t.Fatalf("README's first block has %d commands, want 2: %q", len(lines), lines)
+	}
+	return lines[0], lines[1]
+}
+
+func TestCIRunsTheREADMETestCommand(t *testing.T) {
+	_, test := readmeCommands(t)
+	b, err := os.ReadFile("../../.ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "\n"+test+"\n") {
+		t.Fatalf(".ci/run does not run %q:\n%s", test, b)
+	}
+}
+
+// TestREADMEFirstCommand runs the README's first command as a newcomer would, on a fresh
+// database, and uses the key it prints to create and list an opportunity.
+func TestREADMEFirstCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	serve, _ := readmeCommands(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "-c", serve)
+	cmd.Dir = "../.."
+	cmd.Env = append(os.Environ(), "DEALDESK_ADDR=127.0.0.1:0", "DEALDESK_DB="+filepath.Join(t.TempDir(), "readme.db"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+		_ = cmd.Wait()
+	}()
+
+	var key, base string
+	sc := bufio.NewScanner(stdout)
+	for (key == "" || base == "") && sc.Scan() {
+		line := sc.Text()
+		if _, k, ok := strings.Cut(line, "shown only now: "); ok {
+			key = strings.TrimSpace(k)
+		}
+		if _, a, ok := strings.Cut(line, "listening on "); ok {
+			base = strings.TrimSpace(a)
+		}
+	}
+	if key == "" || base == "" {
+		t.Fatalf("the server printed no key (%q) or address (%q)", key, base)
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+
+	send := func(method, path, body string, want int) map[string]any {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		if resp.StatusCode != want {
+			t.Fatalf("%s %s: %d, want %d: %v", method, path, resp.StatusCode, want, out)
+		}
+		return out
+	}
+	product := send("POST", "/api/v1/products", `{"externalId":"prod-readme1","productCode":"readme1","title":"Readme",
+		"dimensions":[{"key":"users","name":"Users","unit":"Users","kind":"ENTITLED"}]}`, http.StatusCreated)
+	offer := send("POST", "/api/v1/offers", `{"type":"CPPO_OUT","name":"First deal","productId":"`+product["id"].(string)+`",
+		"resellerAccountId":"123456789012","commitAmount":"1000.00","currency":"USD","contractDuration":"P12M",
+		"entitledDimensions":[{"dimensionKey":"users","quantity":5}],"eula":{"type":"STANDARD"}}`, http.StatusCreated)
+	list := send("GET", "/api/v1/offers?type=CPPO_OUT", "", http.StatusOK)
+	items, _ := list["items"].([]any)
+	if len(items) != 1 || items[0].(map[string]any)["id"] != offer["id"] {
+		t.Fatalf("the new opportunity is not listed: %v", list)
+	}
+}

@@ -1,0 +1,112 @@
+package dealdesk
+
+import (
+	"database/sql/driver"
+	"fmt"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// Decimal is an exact decimal number that keeps the scale it was written with: "12000.00" stays
+// "12000.00". Money and prices are Decimals, never floats.
+type Decimal struct{ decimal.Decimal }
+
+// ParseDecimal parses a decimal number such as "12000.00".
+func ParseDecimal(s string) (Decimal, error) {
+	d, err := decimal.NewFromString(s)
+	if err != nil || strings.ContainsAny(s, "eE") {
+		return Decimal{}, fmt.Errorf("must be a decimal number such as \"12.50\"")
+	}
+	return Decimal{d}, nil
+}
+
+// MustDecimal parses s and panics on error; for tests and constants.
+func MustDecimal(s string) Decimal {
+	d, err := ParseDecimal(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// Places returns how many digits are written after the decimal point.
+func (d Decimal) Places() int {
+	if e := d.Exponent(); e < 0 {
+		return int(-e)
+	}
+	return 0
+}
+
+// String writes d with its own scale.
+func (d Decimal) String() string { return d.StringFixed(int32(d.Places())) }
+
+// MarshalJSON writes d as a JSON string, which keeps it exact.
+func (d Decimal) MarshalJSON() ([]byte, error) { return []byte(`"` + d.String() + `"`), nil }
+
+// UnmarshalJSON reads a JSON string or number.
+func (d *Decimal) UnmarshalJSON(b []byte) error {
+	s := string(b)
+	if s == "null" {
+		return fmt.Errorf("must be a decimal number such as \"12.50\"")
+	}
+	s = strings.TrimSuffix(strings.TrimPrefix(s, `"`), `"`)
+	v, err := ParseDecimal(s)
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// Value stores d as text with its scale.
+func (d Decimal) Value() (driver.Value, error) { return d.String(), nil }
+
+// Scan reads a decimal stored as text or numeric.
+func (d *Decimal) Scan(src any) error {
+	switch v := src.(type) {
+	case string:
+		return d.scan(v)
+	case []byte:
+		return d.scan(string(v))
+	case int64:
+		*d = Decimal{decimal.NewFromInt(v)}
+		return nil
+	}
+	return fmt.Errorf("dealdesk: cannot scan %T into Decimal", src)
+}
+
+func (d *Decimal) scan(s string) error {
+	v, err := ParseDecimal(s)
+	*d = v
+	return err
+}
+
+// Currency is an ISO 4217 code that AWS Marketplace accepts for resale pricing.
+type Currency string
+
+// Currencies AWS Marketplace accepts for resale pricing and payment schedules.
+const (
+	USD Currency = "USD"
+	AUD Currency = "AUD"
+	EUR Currency = "EUR"
+	GBP Currency = "GBP"
+	JPY Currency = "JPY"
+)
+
+// Valid reports whether AWS Marketplace accepts c.
+func (c Currency) Valid() bool {
+	switch c {
+	case USD, AUD, EUR, GBP, JPY:
+		return true
+	}
+	return false
+}
+
+// MinorUnits returns the number of decimals an amount in c may have.
+func (c Currency) MinorUnits() int {
+	if c == JPY {
+		return 0
+	}
+	return 2
+}

@@ -1,0 +1,220 @@
+package http
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// MaxBodyBytes is the largest request body the API reads (1 MiB).
+const MaxBodyBytes = 1 << 20
+
+// decodeBody reads the request body, at most MaxBodyBytes, into dst strictly (see decodeJSON).
+func decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return dealdesk.Errorf(dealdesk.ETOOLARGE, "The request body is larger than %d bytes.", MaxBodyBytes)
+		}
+		return dealdesk.Errorf(dealdesk.EMALFORMED, "The request body could not be read.")
+	}
+	return decodeJSON(body, dst)
+}
+
+// decodeJSON decodes one JSON object into the struct that dst points to.
+//
+// Syntax errors, a body that is not an object and data after the object are EMALFORMED.
+// Everything else is checked field by field, so that every problem names its JSON path
+// ("installments[1].chargeDate"): unknown fields and values of the wrong type (including those
+// that a type's UnmarshalJSON refuses, such as a bad decimal or date) are EINVALID, all listed.
+// JSON null leaves a field unset. Values are not validated beyond their type: that is the
+// domain's work.
+func decodeJSON(body []byte, dst any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		if errors.Is(err, io.EOF) {
+			return dealdesk.Errorf(dealdesk.EMALFORMED, "The request body is empty: a JSON object is expected.")
+		}
+		return dealdesk.Errorf(dealdesk.EMALFORMED, "The request body is not valid JSON: %s.", syntaxMessage(err))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return dealdesk.Errorf(dealdesk.EMALFORMED, "The request body has data after the JSON object.")
+	}
+	if raw[0] != '{' {
+		return dealdesk.Errorf(dealdesk.EMALFORMED, "The request body must be a JSON object.")
+	}
+	var p dealdesk.Problems
+	decodeValue(&p, "", raw, reflect.ValueOf(dst).Elem())
+	return p.Err()
+}
+
+// syntaxMessage describes a JSON syntax error without Go type names.
+func syntaxMessage(err error) string {
+	if e, ok := errors.AsType[*json.SyntaxError](err); ok {
+		return e.Error() + " at byte " + strconv.FormatInt(e.Offset, 10)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return "it ends too early"
+	}
+	return "it cannot be parsed"
+}
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// decodeValue decodes raw into v, adding a problem at path for each value that does not fit.
+func decodeValue(p *dealdesk.Problems, path string, raw json.RawMessage, v reflect.Value) {
+	null := bytes.Equal(raw, []byte("null"))
+	if v.Kind() == reflect.Pointer {
+		if null {
+			v.SetZero()
+			return
+		}
+		elem := reflect.New(v.Type().Elem())
+		decodeValue(p, path, raw, elem.Elem())
+		v.Set(elem)
+		return
+	}
+	if reflect.PointerTo(v.Type()).Implements(unmarshalerType) {
+		// The domain's own types (Decimal, Date) say what is wrong in words fit for users.
+		if err := v.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(raw); err != nil {
+			p.Add(path, "%s", err.Error())
+		}
+		return
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		decodeObject(p, path, raw, v)
+	case reflect.Slice:
+		if null {
+			v.SetZero()
+			return
+		}
+		var elems []json.RawMessage
+		if err := json.Unmarshal(raw, &elems); err != nil {
+			p.Add(path, "must be an array")
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), len(elems), len(elems))
+		for i, e := range elems {
+			decodeValue(p, path+"["+strconv.Itoa(i)+"]", e, s.Index(i))
+		}
+		v.Set(s)
+	default:
+		if err := json.Unmarshal(raw, v.Addr().Interface()); err != nil {
+			p.Add(path, "must be %s", describeType(v.Type()))
+		}
+	}
+}
+
+// decodeObject decodes a JSON object into the struct v, field by field by JSON name. It names
+// every key the struct does not have and every key given twice.
+func decodeObject(p *dealdesk.Problems, path string, raw json.RawMessage, v reflect.Value) {
+	obj, dups, ok := splitObject(raw)
+	if !ok {
+		p.Add(path, "must be an object")
+		return
+	}
+	for _, k := range dups {
+		p.Add(joinPath(path, k), "is given more than once")
+	}
+	known := map[string]bool{}
+	t := v.Type()
+	for i := range t.NumField() {
+		name := jsonName(t.Field(i))
+		if name == "" {
+			continue
+		}
+		known[name] = true
+		if rv, ok := obj[name]; ok {
+			decodeValue(p, joinPath(path, name), rv, v.Field(i))
+		}
+	}
+	var unknown []string
+	for k := range obj {
+		if !known[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	slices.Sort(unknown)
+	for _, k := range unknown {
+		p.Add(joinPath(path, k), "unknown field")
+	}
+}
+
+// splitObject returns the members of a JSON object and the keys that appear more than once.
+// ok is false when raw is not an object.
+func splitObject(raw json.RawMessage) (obj map[string]json.RawMessage, dups []string, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, nil, false
+	}
+	obj = map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, nil, false
+		}
+		key, _ := tok.(string)
+		var val json.RawMessage
+		if err := dec.Decode(&val); err != nil {
+			return nil, nil, false
+		}
+		if _, seen := obj[key]; seen && !slices.Contains(dups, key) {
+			dups = append(dups, key)
+		}
+		obj[key] = val
+	}
+	return obj, dups, true
+}
+
+// jsonName returns the JSON name of a struct field, or "" when JSON ignores it.
+func jsonName(f reflect.StructField) string {
+	if !f.IsExported() {
+		return ""
+	}
+	tag := f.Tag.Get("json")
+	if tag == "-" {
+		return ""
+	}
+	if name, _, _ := strings.Cut(tag, ","); name != "" {
+		return name
+	}
+	return f.Name
+}
+
+func joinPath(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+// describeType names what a JSON value for t must be.
+func describeType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "an integer"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a non-negative integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return "a valid value"
+}

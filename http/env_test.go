@@ -1,0 +1,447 @@
+package http_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/dealdesk/dealdesk"
+	dhttp "github.com/dealdesk/dealdesk/http"
+	"github.com/dealdesk/dealdesk/sqldb"
+)
+
+// testNow is where the store's clock starts in every test: date rules are deterministic.
+var testNow = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+
+// clock is the store's clock; it moves only when a test advances it.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// env is one API server on its own real database, with two organizations and a key for each.
+type env struct {
+	t      *testing.T
+	db     *sqldb.DB
+	clock  *clock
+	srv    *httptest.Server
+	server *dhttp.Server
+	logs   *syncBuffer
+	orgA   string
+	orgB   string
+	keyA   string
+	keyB   string
+	router routers.Router
+}
+
+// newEnv starts a server on a fresh SQLite file.
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	return newEnvDSN(t, filepath.Join(t.TempDir(), "dealdesk.db"))
+}
+
+// forEachEngine runs fn as parallel subtests on a server over a fresh SQLite file and over a
+// fresh PostgreSQL database (DEALDESK_TEST_POSTGRES_URL, default the local server). An
+// unreachable PostgreSQL fails the test.
+func forEachEngine(t *testing.T, fn func(t *testing.T, e *env)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		fn(t, newEnv(t))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		fn(t, newEnvDSN(t, postgresDSN(t)))
+	})
+}
+
+func newEnvDSN(t *testing.T, dsn string) *env {
+	t.Helper()
+	ctx := context.Background()
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	clk := &clock{t: testNow}
+	db, err := sqldb.Open(ctx, dsn, sqldb.Options{Now: clk.now, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	e := &env{t: t, db: db, clock: clk, logs: logs}
+	e.orgA, e.keyA = e.newOrg("Vendor A")
+	e.orgB, e.keyB = e.newOrg("Vendor B")
+	e.server = dhttp.NewServer(dhttp.Config{
+		APIKeys: db, Products: db, Parties: db, Offers: db, Entitlements: db,
+		Ready: db.Ping, Logger: logger,
+	})
+	e.srv = httptest.NewServer(e.server.Handler())
+	t.Cleanup(e.srv.Close)
+	e.router = loadRouter(t)
+	return e
+}
+
+func (e *env) newOrg(name string) (id, key string) {
+	e.t.Helper()
+	ctx := context.Background()
+	org, err := e.db.CreateOrganization(ctx, name)
+	if err != nil {
+		e.t.Fatalf("create org: %v", err)
+	}
+	_, secret, err := e.db.CreateAPIKey(ctx, org.ID, "test")
+	if err != nil {
+		e.t.Fatalf("create key: %v", err)
+	}
+	return org.ID, secret
+}
+
+// ctxA is a context of organization A, for calling the store directly.
+func (e *env) ctxA() context.Context {
+	return dealdesk.NewContextWithOrgID(context.Background(), e.orgA)
+}
+
+// exercised records every operation of the document that a test called ("GET /api/v1/offers/{id}").
+var exercised sync.Map
+
+var (
+	routerOnce sync.Once
+	routerDoc  *openapi3.T
+	routerErr  error
+)
+
+// loadRouter parses and validates the embedded OpenAPI document once and returns a router over it.
+func loadRouter(t *testing.T) routers.Router {
+	t.Helper()
+	routerOnce.Do(func() {
+		loader := openapi3.NewLoader()
+		routerDoc, routerErr = loader.LoadFromData(dhttp.OpenAPI)
+		if routerErr == nil {
+			routerErr = routerDoc.Validate(loader.Context)
+		}
+	})
+	if routerErr != nil {
+		t.Fatalf("OpenAPI document: %v", routerErr)
+	}
+	r, err := legacy.NewRouter(routerDoc)
+	if err != nil {
+		t.Fatalf("OpenAPI router: %v", err)
+	}
+	return r
+}
+
+// req describes one request of a test.
+type req struct {
+	method string
+	path   string
+	key    string // API key; "" sends no Authorization header
+	body   any    // string or []byte is sent as is; anything else as JSON
+	header map[string]string
+	// bad marks a request that deliberately breaks the API contract (bad JSON, unknown fields,
+	// invalid values the document constrains): its request is not validated against the
+	// document, but its answer still is.
+	bad bool
+	// undocumented marks a request to a path or method that is not in the document.
+	undocumented bool
+}
+
+// resp is an answer.
+type resp struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends r to the server, checks the request (unless bad) and the answer against the OpenAPI
+// document, and checks that every error answer is a problem that leaks nothing internal.
+func (e *env) do(r req) *resp {
+	e.t.Helper()
+	var body []byte
+	switch b := r.body.(type) {
+	case nil:
+	case string:
+		body = []byte(b)
+	case []byte:
+		body = b
+	default:
+		var err error
+		if body, err = json.Marshal(b); err != nil {
+			e.t.Fatalf("marshal body: %v", err)
+		}
+	}
+	newRequest := func() *http.Request {
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(body)
+		}
+		hr, err := http.NewRequest(r.method, e.srv.URL+r.path, rd)
+		if err != nil {
+			e.t.Fatalf("new request: %v", err)
+		}
+		if body != nil {
+			hr.Header.Set("Content-Type", "application/json")
+		}
+		if r.key != "" {
+			hr.Header.Set("Authorization", "Bearer "+r.key)
+		}
+		for k, v := range r.header {
+			hr.Header.Set(k, v)
+		}
+		return hr
+	}
+
+	hr := newRequest()
+	res, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", r.method, r.path, err)
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatalf("%s %s: read body: %v", r.method, r.path, err)
+	}
+	got := &resp{status: res.StatusCode, header: res.Header, body: out}
+
+	if res.StatusCode >= 400 {
+		checkProblem(e.t, r, got)
+	}
+	if r.undocumented {
+		return got
+	}
+	vr := newRequest()
+	route, params, err := e.router.FindRoute(vr)
+	if err != nil {
+		e.t.Fatalf("%s %s is not in the OpenAPI document: %v", r.method, r.path, err)
+	}
+	exercised.Store(route.Method+" "+route.Path, true)
+	in := &openapi3filter.RequestValidationInput{
+		Request: vr, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true, IncludeResponseStatus: true},
+	}
+	if !r.bad {
+		if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+			e.t.Errorf("%s %s: request does not match the OpenAPI document: %v", r.method, r.path, err)
+		}
+	}
+	rv := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in, Status: res.StatusCode, Header: res.Header,
+		Body: io.NopCloser(bytes.NewReader(out)), Options: in.Options,
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), rv); err != nil {
+		e.t.Errorf("%s %s: answer %d does not match the OpenAPI document: %v\n%s", r.method, r.path, res.StatusCode, err, out)
+	}
+	return got
+}
+
+// leaks are texts that no error answer may contain: traces, Go internals, SQL and driver names.
+var leaks = []string{"goroutine", "panic", ".go:", "runtime.", "SELECT", "INSERT", "UPDATE ", "DELETE FROM", " WHERE ", "sqlite", "SQLITE", "pq:", "pgx", "postgres", "database/sql", "sql:"}
+
+// checkProblem checks that an error answer is an RFC 9457 problem with the answer's status and
+// none of the leaks.
+func checkProblem(t *testing.T, r req, got *resp) {
+	t.Helper()
+	if ct := got.header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Errorf("%s %s: error Content-Type = %q, want application/problem+json", r.method, r.path, ct)
+	}
+	var p problem
+	if err := json.Unmarshal(got.body, &p); err != nil {
+		t.Errorf("%s %s: error body is not JSON: %v: %s", r.method, r.path, err, got.body)
+		return
+	}
+	if p.Status != got.status || p.Title == "" || p.Type == "" {
+		t.Errorf("%s %s: problem %+v does not match status %d or lacks type/title", r.method, r.path, p, got.status)
+	}
+	for _, s := range leaks {
+		if strings.Contains(string(got.body), s) {
+			t.Errorf("%s %s: error answer contains %q: %s", r.method, r.path, s, got.body)
+		}
+	}
+}
+
+// problem is the decoded body of an error answer.
+type problem struct {
+	Type   string                `json:"type"`
+	Title  string                `json:"title"`
+	Status int                   `json:"status"`
+	Detail string                `json:"detail"`
+	Code   string                `json:"code"`
+	Errors []dealdesk.FieldError `json:"errors"`
+}
+
+// problem decodes an error answer.
+func (r *resp) problem(t *testing.T) problem {
+	t.Helper()
+	var p problem
+	if err := json.Unmarshal(r.body, &p); err != nil {
+		t.Fatalf("decode problem: %v: %s", err, r.body)
+	}
+	return p
+}
+
+// hasField reports whether the problem names field.
+func (p problem) hasField(field string) bool {
+	for _, f := range p.Errors {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// decode decodes a JSON answer into v.
+func (r *resp) decode(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decode answer: %v: %s", err, r.body)
+	}
+}
+
+// want fails the test unless the answer has status.
+func (r *resp) want(t *testing.T, status int) *resp {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status = %d, want %d: %s", r.status, status, r.body)
+	}
+	return r
+}
+
+// listResp is the body of a list answer.
+type listResp[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"nextCursor"`
+}
+
+// offerIDs lists the IDs of every offer the key's organization sees.
+func (e *env) offerIDs(key string) []string {
+	e.t.Helper()
+	var l listResp[dealdesk.Offer]
+	e.do(req{method: "GET", path: "/api/v1/offers?limit=100", key: key}).want(e.t, 200).decode(e.t, &l)
+	ids := make([]string, len(l.Items))
+	for i, o := range l.Items {
+		ids[i] = o.ID
+	}
+	return ids
+}
+
+// createProduct registers the standard test product for key's organization: "users" is
+// ENTITLED and "api_calls" is METERED.
+func (e *env) createProduct(key, externalID string) dealdesk.Product {
+	e.t.Helper()
+	var p dealdesk.Product
+	e.do(req{method: "POST", path: "/api/v1/products", key: key, body: map[string]any{
+		"externalId": externalID, "productCode": "code" + strings.TrimPrefix(externalID, "prod-"), "title": "Widget " + externalID,
+		"dimensions": []map[string]any{
+			{"key": "users", "name": "Users", "unit": "Users", "kind": "ENTITLED"},
+			{"key": "api_calls", "name": "API calls", "unit": "Requests", "kind": "METERED"},
+		},
+	}}).want(e.t, 201).decode(e.t, &p)
+	return p
+}
+
+// opportunity returns a complete, valid CPPO_OUT request body for productID (today is testNow).
+func opportunity(productID string) map[string]any {
+	return map[string]any{
+		"type":               "CPPO_OUT",
+		"name":               "Acme resale FY27",
+		"description":        "Annual contract through Reseller Co",
+		"productId":          productID,
+		"resellerAccountId":  "123456789012",
+		"buyerAccountIds":    []any{"210987654321"},
+		"renewal":            false,
+		"commitAmount":       "12000.00",
+		"currency":           "USD",
+		"contractDuration":   "P12M",
+		"entitledDimensions": []any{map[string]any{"dimensionKey": "users", "quantity": 10}},
+		"dimensionPrices":    []any{map[string]any{"dimensionKey": "api_calls", "price": "0.002"}},
+		"expiryDate":         "2027-06-30",
+		"oneTime":            true,
+		"eula":               map[string]any{"type": "STANDARD"},
+		"resellerContract":   map[string]any{"type": "STANDARD"},
+		"installments": []any{
+			map[string]any{"chargeDate": "2027-07-15", "amount": "6000.00"},
+			map[string]any{"chargeDate": "2027-08-15", "amount": "6000.00"},
+		},
+	}
+}
+
+// createOpportunity posts a complete opportunity and returns it.
+func (e *env) createOpportunity(key, productID string) dealdesk.Offer {
+	e.t.Helper()
+	var o dealdesk.Offer
+	e.do(req{method: "POST", path: "/api/v1/offers", key: key, body: opportunity(productID)}).want(e.t, 201).decode(e.t, &o)
+	return o
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers (the server logs from its goroutines).
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// postgresDSN creates a fresh PostgreSQL database for the test and drops it afterwards.
+func postgresDSN(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("DEALDESK_TEST_POSTGRES_URL")
+	if base == "" {
+		base = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("DEALDESK_TEST_POSTGRES_URL: %v", err)
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	name := "dealdesk_http_" + strings.ToLower(rand.Text())
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatalf("create database on %s (is PostgreSQL running?): %v", u.Redacted(), err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+			t.Errorf("drop database: %v", err)
+		}
+	})
+	u.Path = "/" + name
+	return u.String()
+}

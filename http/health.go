@@ -1,0 +1,37 @@
+package http
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// status is the body of /healthz and /readyz.
+type status struct {
+	Status string `json:"status"`
+}
+
+// handleHealthz answers 200 while the process serves requests.
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	s.writeJSON(w, r, http.StatusOK, status{Status: "ok"})
+}
+
+// handleReadyz answers 200 when the readiness check (the database) answers within a few
+// seconds, else 503.
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		defer cancel()
+		if err := s.cfg.Ready(ctx); err != nil {
+			s.logger.WarnContext(r.Context(), "not ready", "err", err)
+			s.writeProblem(w, r, problem{
+				Type:   problemType("unavailable"),
+				Title:  "Service unavailable",
+				Status: http.StatusServiceUnavailable,
+				Detail: "The database does not answer.",
+			})
+			return
+		}
+	}
+	s.writeJSON(w, r, http.StatusOK, status{Status: "ok"})
+}

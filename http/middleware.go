@@ -1,0 +1,91 @@
+package http
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// requestInfo collects what the request log line reports and handlers learn late (the caller's
+// organization).
+type requestInfo struct {
+	orgID string
+}
+
+type requestInfoKey struct{}
+
+func requestInfoFrom(ctx context.Context) *requestInfo {
+	info, _ := ctx.Value(requestInfoKey{}).(*requestInfo)
+	return info
+}
+
+// logRequests logs one line per request: method, path, status, size, duration and organization.
+// It never logs headers, query strings or bodies, so keys and customer data stay out of logs.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &requestInfo{}
+		rw := &responseWriter{ResponseWriter: w}
+		next.ServeHTTP(rw, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
+		if rw.status == 0 {
+			rw.status = http.StatusOK
+		}
+		s.logger.InfoContext(r.Context(), "request",
+			"method", r.Method, "path", r.URL.Path, "status", rw.status, "bytes", rw.bytes,
+			"duration", time.Since(start), "org", info.orgID)
+	})
+}
+
+// recoverPanics turns a handler's panic into a logged internal error and a generic 500 answer.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.logger.ErrorContext(r.Context(), "panic", "method", r.Method, "path", r.URL.Path,
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			if rw, ok := w.(*responseWriter); ok && rw.status != 0 {
+				return // too late for an error answer
+			}
+			e := errorStatus[dealdesk.EINTERNAL]
+			s.writeProblem(w, r, problem{Type: problemType(dealdesk.EINTERNAL), Title: e.title,
+				Status: e.status, Detail: "Internal error.", Code: dealdesk.EINTERNAL})
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// responseWriter records the status and size of an answer.
+type responseWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *responseWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *responseWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,113 @@
+package http_test
+
+import (
+	"testing"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+func TestOfferDraft_SaveEditSubmit(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *env) {
+		p := e.createProduct(e.keyA, "prod-abc123")
+
+		// Without ?draft=true the same incomplete body is refused.
+		res := e.do(req{method: "POST", path: "/api/v1/offers", key: e.keyA, bad: true,
+			body: map[string]any{"type": "CPPO_OUT", "name": "Half done"}}).want(t, 422)
+		if !res.problem(t).hasField("productId") {
+			t.Errorf("incomplete offer: problem does not name productId: %s", res.body)
+		}
+
+		var d dealdesk.Offer
+		e.do(req{method: "POST", path: "/api/v1/offers?draft=true", key: e.keyA,
+			body: map[string]any{"type": "CPPO_OUT", "name": "Half done"}}).want(t, 201).decode(t, &d)
+		if d.Status != dealdesk.OfferDraft || d.Name != "Half done" || d.ProductID != "" {
+			t.Fatalf("draft = %+v", d)
+		}
+
+		// A draft's present fields are still checked.
+		res = e.do(req{method: "POST", path: "/api/v1/offers?draft=true", key: e.keyA, bad: true,
+			body: map[string]any{"type": "CPPO_OUT", "resellerAccountId": "123"}}).want(t, 422)
+		if !res.problem(t).hasField("resellerAccountId") {
+			t.Errorf("draft with a bad field: %s", res.body)
+		}
+
+		// Submitting the incomplete draft names what is missing and changes nothing.
+		res = e.do(req{method: "POST", path: "/api/v1/offers/" + d.ID + "/submit", key: e.keyA}).want(t, 422)
+		if pr := res.problem(t); !pr.hasField("productId") || !pr.hasField("resellerAccountId") {
+			t.Errorf("submit of an incomplete draft: %s", res.body)
+		}
+		var got dealdesk.Offer
+		e.do(req{method: "GET", path: "/api/v1/offers/" + d.ID, key: e.keyA}).want(t, 200).decode(t, &got)
+		if got.Status != dealdesk.OfferDraft {
+			t.Errorf("after refused submit status = %s, want DRAFT", got.Status)
+		}
+
+		// PATCH with a bad field is refused and changes nothing.
+		e.do(req{method: "PATCH", path: "/api/v1/offers/" + d.ID, key: e.keyA, bad: true,
+			body: map[string]any{"commitAmount": "1.234"}}).want(t, 422)
+		e.do(req{method: "PATCH", path: "/api/v1/offers/" + d.ID, key: e.keyA, bad: true,
+			body: map[string]any{"colour": "red"}}).want(t, 422)
+
+		// PATCH the rest in; fields absent from the PATCH keep their value.
+		rest := opportunity(p.ID)
+		delete(rest, "name")
+		delete(rest, "type")
+		var patched dealdesk.Offer
+		e.do(req{method: "PATCH", path: "/api/v1/offers/" + d.ID, key: e.keyA, body: rest}).want(t, 200).decode(t, &patched)
+		if patched.Name != "Half done" || patched.ProductID != p.ID || patched.CommitAmount.String() != "12000.00" {
+			t.Errorf("patched = %+v", patched)
+		}
+
+		var sub dealdesk.Offer
+		e.do(req{method: "POST", path: "/api/v1/offers/" + d.ID + "/submit", key: e.keyA}).want(t, 200).decode(t, &sub)
+		if sub.Status != dealdesk.OfferPendingCreate {
+			t.Errorf("submitted status = %s, want PENDING_CREATE", sub.Status)
+		}
+		var l listResp[dealdesk.Offer]
+		e.do(req{method: "GET", path: "/api/v1/offers?status=PENDING_CREATE", key: e.keyA}).want(t, 200).decode(t, &l)
+		if len(l.Items) != 1 || l.Items[0].ID != d.ID {
+			t.Errorf("status=PENDING_CREATE lists %+v", l.Items)
+		}
+
+		// A submitted offer is no longer a draft: no edit, no second submit, no delete.
+		for _, r := range []req{
+			{method: "PATCH", path: "/api/v1/offers/" + d.ID, key: e.keyA, body: map[string]any{"name": "Renamed"}},
+			{method: "POST", path: "/api/v1/offers/" + d.ID + "/submit", key: e.keyA},
+			{method: "DELETE", path: "/api/v1/offers/" + d.ID, key: e.keyA},
+		} {
+			if res := e.do(r); res.status != 409 {
+				t.Errorf("%s %s on a submitted offer = %d, want 409: %s", r.method, r.path, res.status, res.body)
+			}
+		}
+		e.do(req{method: "GET", path: "/api/v1/offers/" + d.ID, key: e.keyA}).want(t, 200).decode(t, &got)
+		if got.Status != dealdesk.OfferPendingCreate || got.Name != "Half done" {
+			t.Errorf("after refused changes: %+v", got)
+		}
+	})
+}
+
+func TestOfferDraft_DeleteAndCancel(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	newDraft := func() dealdesk.Offer {
+		var d dealdesk.Offer
+		e.do(req{method: "POST", path: "/api/v1/offers?draft=true", key: e.keyA,
+			body: map[string]any{"type": "CPPO_OUT", "name": "Draft"}}).want(t, 201).decode(t, &d)
+		return d
+	}
+	d := newDraft()
+	e.do(req{method: "DELETE", path: "/api/v1/offers/" + d.ID, key: e.keyA}).want(t, 204)
+	e.do(req{method: "GET", path: "/api/v1/offers/" + d.ID, key: e.keyA}).want(t, 404)
+	e.do(req{method: "DELETE", path: "/api/v1/offers/" + d.ID, key: e.keyA}).want(t, 404)
+
+	c := newDraft()
+	var cancelled dealdesk.Offer
+	e.do(req{method: "POST", path: "/api/v1/offers/" + c.ID + "/cancel", key: e.keyA}).want(t, 200).decode(t, &cancelled)
+	if cancelled.Status != dealdesk.OfferCancelled {
+		t.Errorf("cancelled draft status = %s", cancelled.Status)
+	}
+	e.do(req{method: "POST", path: "/api/v1/offers/" + c.ID + "/cancel", key: e.keyA}).want(t, 409)
+	e.do(req{method: "POST", path: "/api/v1/offers?draft=yes", key: e.keyA, bad: true,
+		body: map[string]any{"type": "CPPO_OUT"}}).want(t, 422)
+}

@@ -1,0 +1,117 @@
+package http_test
+
+import (
+	"net/url"
+	"slices"
+	"testing"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+func TestOfferList_PagesWithLimitAndCursor(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *env) {
+		var want []string
+		for range 5 {
+			var d dealdesk.Offer
+			e.do(req{method: "POST", path: "/api/v1/offers?draft=true", key: e.keyA,
+				body: map[string]any{"type": "CPPO_OUT", "name": "Draft"}}).want(t, 201).decode(t, &d)
+			want = append(want, d.ID)
+		}
+		var got []string
+		cursor, pages := "", 0
+		for {
+			path := "/api/v1/offers?limit=2"
+			if cursor != "" {
+				path += "&cursor=" + url.QueryEscape(cursor)
+			}
+			var l listResp[dealdesk.Offer]
+			e.do(req{method: "GET", path: path, key: e.keyA}).want(t, 200).decode(t, &l)
+			pages++
+			if len(l.Items) > 2 {
+				t.Fatalf("page of %d items with limit=2", len(l.Items))
+			}
+			for _, o := range l.Items {
+				got = append(got, o.ID)
+			}
+			if cursor = l.NextCursor; cursor == "" || pages > 5 {
+				break
+			}
+		}
+		if pages != 3 {
+			t.Errorf("5 offers by 2 took %d pages, want 3", pages)
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("paged through %v, want each of %v once", got, want)
+		}
+	})
+}
+
+func TestOfferList_Filters(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p1 := e.createProduct(e.keyA, "prod-one111")
+	p2 := e.createProduct(e.keyA, "prod-two222")
+	o1 := e.createOpportunity(e.keyA, p1.ID)
+	b2 := opportunity(p2.ID)
+	b2["resellerAccountId"] = "999999999999"
+	var o2 dealdesk.Offer
+	e.do(req{method: "POST", path: "/api/v1/offers", key: e.keyA, body: b2}).want(t, 201).decode(t, &o2)
+	e.do(req{method: "POST", path: "/api/v1/offers/" + o2.ID + "/submit", key: e.keyA}).want(t, 200)
+
+	tests := []struct {
+		query string
+		want  []string
+	}{
+		{"productId=" + p1.ID, []string{o1.ID}},
+		{"productId=" + p2.ID, []string{o2.ID}},
+		{"resellerAccountId=999999999999", []string{o2.ID}},
+		{"resellerAccountId=123456789012", []string{o1.ID}},
+		{"status=DRAFT", []string{o1.ID}},
+		{"status=PENDING_CREATE&productId=" + p2.ID, []string{o2.ID}},
+		{"status=ACTIVE", nil},
+		{"type=CPPO_OUT&status=DRAFT&productId=" + p2.ID, nil},
+		{"opportunityId=" + o1.ID, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			var l listResp[dealdesk.Offer]
+			e.do(req{method: "GET", path: "/api/v1/offers?" + tt.query, key: e.keyA}).want(t, 200).decode(t, &l)
+			var got []string
+			for _, o := range l.Items {
+				got = append(got, o.ID)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestOfferList_BadParametersAreNamed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tests := []struct{ query, field string }{
+		{"type=RESALE", "type"},
+		{"status=LIVE", "status"},
+		{"limit=0", "limit"},
+		{"limit=101", "limit"},
+		{"limit=ten", "limit"},
+		{"colour=red", "colour"},
+		{"type=CPPO&type=CPPO_OUT", "type"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			res := e.do(req{method: "GET", path: "/api/v1/offers?" + tt.query, key: e.keyA, bad: true}).want(t, 422)
+			if !res.problem(t).hasField(tt.field) {
+				t.Errorf("problem does not name %s: %s", tt.field, res.body)
+			}
+		})
+	}
+	res := e.do(req{method: "GET", path: "/api/v1/offers?cursor=not-a-cursor", key: e.keyA, bad: true})
+	if res.status != 422 && res.status != 400 {
+		t.Errorf("bad cursor = %d, want 422 or 400: %s", res.status, res.body)
+	}
+}

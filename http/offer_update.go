@@ -1,0 +1,27 @@
+package http
+
+import (
+	"net/http"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// handleOfferUpdate changes the fields present in the body of a draft (or a CREATE_FAILED
+// opportunity, which becomes a draft again): PATCH /api/v1/offers/{id}.
+func (s *Server) handleOfferUpdate(w http.ResponseWriter, r *http.Request) {
+	if err := newQuery(r).err(); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	var in dealdesk.OfferInput
+	if err := decodeBody(w, r, &in); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	o, err := s.cfg.Offers.UpdateOffer(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, offerJSON(o))
+}

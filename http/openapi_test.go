@@ -1,0 +1,73 @@
+package http_test
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	dhttp "github.com/dealdesk/dealdesk/http"
+)
+
+// TestOpenAPI_ServedDocumentIsValid checks that the server serves the embedded document and that
+// it is a valid OpenAPI 3 document.
+func TestOpenAPI_ServedDocumentIsValid(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	res := e.do(req{method: "GET", path: "/api/v1/openapi.json"}).want(t, 200)
+	if !bytes.Equal(res.body, dhttp.OpenAPI) {
+		t.Fatal("served document differs from the embedded one")
+	}
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(res.body)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Errorf("openapi = %q", doc.OpenAPI)
+	}
+}
+
+// TestOpenAPI_DescribesEveryRoute checks that every route of the route table is in the document
+// and every operation of the document is in the route table.
+func TestOpenAPI_DescribesEveryRoute(t *testing.T) {
+	t.Parallel()
+	doc, err := openapi3.NewLoader().LoadFromData(dhttp.OpenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inDoc []string
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			inDoc = append(inDoc, method+" "+path)
+			if op.OperationID == "" || op.Summary == "" {
+				t.Errorf("%s %s has no operationId or summary", method, path)
+			}
+			if _, ok := op.Responses.Map()["500"]; !ok && !strings.HasPrefix(path, "/api/v1/openapi") && path != "/healthz" && path != "/readyz" {
+				t.Errorf("%s %s does not document 500", method, path)
+			}
+		}
+	}
+	inTable := dhttp.RouteTable(dhttp.NewServer(dhttp.Config{}))
+	slices.Sort(inDoc)
+	slices.Sort(inTable)
+	for _, r := range inTable {
+		if !slices.Contains(inDoc, r) {
+			t.Errorf("route %s is not in the OpenAPI document", r)
+		}
+	}
+	for _, r := range inDoc {
+		if !slices.Contains(inTable, r) {
+			t.Errorf("the OpenAPI document has %s, which the server does not route", r)
+		}
+	}
+	if len(inTable) < 20 {
+		t.Errorf("route table has only %d routes", len(inTable))
+	}
+}

@@ -1,0 +1,31 @@
+package http
+
+import (
+	"net/http"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// handleProductList lists the organization's products, newest first: GET /api/v1/products.
+func (s *Server) handleProductList(w http.ResponseWriter, r *http.Request) {
+	q := newQuery(r, "externalId", "limit", "cursor")
+	f := dealdesk.ProductFilter{
+		ExternalID: q.str("externalId"),
+		Cursor:     q.str("cursor"),
+		Limit:      q.limit(),
+	}
+	if err := q.err(); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	products, next, err := s.cfg.Products.FindProducts(r.Context(), f)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	items := make([]*dealdesk.Product, len(products))
+	for i, p := range products {
+		items[i] = productJSON(p)
+	}
+	s.writeJSON(w, r, http.StatusOK, newList(items, next))
+}

@@ -1,0 +1,77 @@
+package http
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// Config holds what the server needs: the domain services, a readiness check and a logger.
+type Config struct {
+	APIKeys      dealdesk.APIKeyService
+	Products     dealdesk.ProductService
+	Parties      dealdesk.PartyService
+	Offers       dealdesk.OfferService
+	Entitlements dealdesk.EntitlementService
+
+	// Ready reports whether the server can serve requests (the database answers); /readyz
+	// calls it. Nil means always ready.
+	Ready func(ctx context.Context) error
+
+	// Logger receives one line per request and the details of internal errors. Nil discards.
+	Logger *slog.Logger
+}
+
+// Server is the HTTP server of the REST API.
+type Server struct {
+	cfg     Config
+	logger  *slog.Logger
+	handler http.Handler
+	srv     *http.Server
+}
+
+// NewServer returns a server for cfg with its routes registered.
+func NewServer(cfg Config) *Server {
+	s := &Server{cfg: cfg, logger: cfg.Logger}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	s.handler = s.logRequests(s.recoverPanics(s.newMux()))
+	s.srv = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+	}
+	return s
+}
+
+// Handler returns the server's root handler, for tests and for embedding in another server.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Serve accepts connections on ln until Shutdown. It returns nil after a shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	if err := s.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// ListenAndServe listens on addr (host:port) and serves until Shutdown.
+func (s *Server) ListenAndServe(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ln)
+}
+
+// Shutdown stops accepting connections and waits for active requests until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }

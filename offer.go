@@ -1,0 +1,200 @@
+package dealdesk
+
+import (
+	"context"
+	"time"
+)
+
+// OfferType says what an offer is.
+type OfferType string
+
+// Offer types.
+const (
+	OfferCPPOOut OfferType = "CPPO_OUT" // a resell opportunity: the vendor authorizes a reseller (AWS resale authorization)
+	OfferCPPO    OfferType = "CPPO"     // a private offer a reseller made to a buyer from an opportunity
+	OfferPrivate OfferType = "PRIVATE"  // a private offer the vendor made to a buyer directly
+)
+
+// Valid reports whether t is a known offer type.
+func (t OfferType) Valid() bool {
+	return t == OfferCPPOOut || t == OfferCPPO || t == OfferPrivate
+}
+
+// OfferStatus is where an offer is in its life.
+type OfferStatus string
+
+// Offer statuses.
+const (
+	OfferDraft         OfferStatus = "DRAFT"          // being edited; not on AWS
+	OfferPendingCreate OfferStatus = "PENDING_CREATE" // submitted; the publish job will create it on AWS
+	OfferCreateFailed  OfferStatus = "CREATE_FAILED"  // AWS refused it; the errors say why; editable again
+	OfferActive        OfferStatus = "ACTIVE"         // live on AWS
+	OfferUsed          OfferStatus = "USED"           // a one-time opportunity that a reseller has used
+	OfferExpired       OfferStatus = "EXPIRED"        // past its expiry date
+	OfferCancelled     OfferStatus = "CANCELLED"      // withdrawn by the vendor
+	OfferAccepted      OfferStatus = "ACCEPTED"       // a private offer the buyer accepted
+)
+
+// Valid reports whether s is a known offer status.
+func (s OfferStatus) Valid() bool {
+	switch s {
+	case OfferDraft, OfferPendingCreate, OfferCreateFailed, OfferActive, OfferUsed,
+		OfferExpired, OfferCancelled, OfferAccepted:
+		return true
+	}
+	return false
+}
+
+// Editable reports whether an offer in status s may still be changed, submitted or deleted.
+func (s OfferStatus) Editable() bool { return s == OfferDraft || s == OfferCreateFailed }
+
+// RenewalChannel says where a renewal opportunity's pre-existing buyer agreement was made.
+type RenewalChannel string
+
+// Renewal channels.
+const (
+	RenewalAWSMarketplace RenewalChannel = "AWS_MARKETPLACE"
+	RenewalExternal       RenewalChannel = "EXTERNAL"
+)
+
+// DocumentType says whether a legal document is AWS's standard one or the vendor's own.
+type DocumentType string
+
+// Legal document types.
+const (
+	DocumentStandard DocumentType = "STANDARD"
+	DocumentCustom   DocumentType = "CUSTOM"
+)
+
+// Document is a legal document: the buyer's EULA or the reseller's contract.
+type Document struct {
+	Type DocumentType `json:"type"`
+	URL  string       `json:"url,omitempty"` // https URL, only for CUSTOM
+}
+
+// EntitledDimension is a contract dimension and the quantity the commit buys.
+type EntitledDimension struct {
+	DimensionKey string `json:"dimensionKey"`
+	Quantity     int64  `json:"quantity"`
+}
+
+// DimensionPrice is the wholesale price of one unit of a metered dimension, in USD.
+type DimensionPrice struct {
+	DimensionKey string  `json:"dimensionKey"`
+	Price        Decimal `json:"price"`
+}
+
+// Installment is one dated charge of a flexible payment schedule.
+type Installment struct {
+	ChargeDate Date    `json:"chargeDate"`
+	Amount     Decimal `json:"amount"`
+}
+
+// Offer is an offer of any type. A CPPO_OUT offer is a resell opportunity (an AWS resale
+// authorization); its CPPO offers point back to it with OpportunityID.
+type Offer struct {
+	ID          string      `json:"id"`
+	OrgID       string      `json:"-"`
+	Type        OfferType   `json:"type"`
+	Status      OfferStatus `json:"status"`
+	ExternalID  string      `json:"externalId,omitempty"` // resale authorization ID (CPPO_OUT) or offer ID (CPPO)
+	Name        string      `json:"name,omitempty"`
+	Description string      `json:"description,omitempty"`
+	ProductID   string      `json:"productId,omitempty"`
+
+	ResellerAccountID  string              `json:"resellerAccountId,omitempty"`
+	BuyerAccountIDs    []string            `json:"buyerAccountIds"`
+	Renewal            bool                `json:"renewal"`
+	RenewalChannel     RenewalChannel      `json:"renewalChannel,omitempty"`
+	CommitAmount       *Decimal            `json:"commitAmount,omitempty"`
+	Currency           Currency            `json:"currency,omitempty"`
+	ContractDuration   string              `json:"contractDuration,omitempty"` // ISO 8601 period such as P12M
+	EntitledDimensions []EntitledDimension `json:"entitledDimensions"`
+	DimensionPrices    []DimensionPrice    `json:"dimensionPrices"`
+	ExpiryDate         *Date               `json:"expiryDate,omitempty"`
+	OneTime            bool                `json:"oneTime"`
+	EULA               *Document           `json:"eula,omitempty"`
+	ResellerContract   *Document           `json:"resellerContract,omitempty"`
+	Installments       []Installment       `json:"installments"`
+
+	OpportunityID    string   `json:"opportunityId,omitempty"`    // CPPO: the CPPO_OUT offer it was made from
+	MarkupPercentage *Decimal `json:"markupPercentage,omitempty"` // CPPO: the reseller's markup, where known
+
+	// PublishErrors are AWS's reasons for CREATE_FAILED, mapped to the fields they concern.
+	PublishErrors []FieldError `json:"publishErrors,omitempty"`
+
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// OfferInput is the body of a create or update request. Nil fields are absent: on create they
+// stay unset, on update they keep their value.
+type OfferInput struct {
+	Type               *OfferType           `json:"type"`
+	Name               *string              `json:"name"`
+	Description        *string              `json:"description"`
+	ProductID          *string              `json:"productId"`
+	ResellerAccountID  *string              `json:"resellerAccountId"`
+	BuyerAccountIDs    *[]string            `json:"buyerAccountIds"`
+	Renewal            *bool                `json:"renewal"`
+	RenewalChannel     *RenewalChannel      `json:"renewalChannel"`
+	CommitAmount       *Decimal             `json:"commitAmount"`
+	Currency           *Currency            `json:"currency"`
+	ContractDuration   *string              `json:"contractDuration"`
+	EntitledDimensions *[]EntitledDimension `json:"entitledDimensions"`
+	DimensionPrices    *[]DimensionPrice    `json:"dimensionPrices"`
+	ExpiryDate         *Date                `json:"expiryDate"`
+	OneTime            *bool                `json:"oneTime"`
+	EULA               *Document            `json:"eula"`
+	ResellerContract   *Document            `json:"resellerContract"`
+	Installments       *[]Installment       `json:"installments"`
+}
+
+// OfferFilter selects offers; Cursor and Limit page through them.
+type OfferFilter struct {
+	Type              OfferType
+	Status            OfferStatus
+	ProductID         string
+	ResellerAccountID string
+	OpportunityID     string
+	Cursor            string
+	Limit             int
+}
+
+// OfferChain is one deal seen whole: the opportunity, the CPPO offers made from it and the
+// entitlements those offers became.
+type OfferChain struct {
+	Opportunity  *Offer         `json:"opportunity"`
+	Offers       []*Offer       `json:"offers"`
+	Entitlements []*Entitlement `json:"entitlements"`
+}
+
+// OfferService manages the offers of the caller's organization.
+type OfferService interface {
+	// CreateOffer validates and stores a CPPO_OUT opportunity as DRAFT. With draft set, missing
+	// fields are allowed but the present ones are still checked. Returns EINVALID naming every
+	// bad field (an unknown product, or one of another organization, is a bad productId).
+	CreateOffer(ctx context.Context, in OfferInput, draft bool) (*Offer, error)
+	// FindOfferByID returns ENOTFOUND unless the offer belongs to the caller's organization.
+	FindOfferByID(ctx context.Context, id string) (*Offer, error)
+	// FindOffers lists offers, newest first, and the cursor of the next page ("" at the end).
+	FindOffers(ctx context.Context, f OfferFilter) ([]*Offer, string, error)
+	// UpdateOffer changes the present fields of a DRAFT or CREATE_FAILED offer, which becomes
+	// DRAFT. Returns ECONFLICT in other statuses and EINVALID for bad fields.
+	UpdateOffer(ctx context.Context, id string, in OfferInput) (*Offer, error)
+	// SubmitOffer validates the offer completely and moves it to PENDING_CREATE, recording the
+	// publish job in the same transaction. Returns ECONFLICT unless DRAFT or CREATE_FAILED.
+	SubmitOffer(ctx context.Context, id string) (*Offer, error)
+	// CancelOffer withdraws an offer: a draft at once; an active opportunity becomes CANCELLED
+	// and a job to restrict its resale authorization is recorded in the same transaction.
+	// Returns ECONFLICT while a publish is pending and for ended offers.
+	CancelOffer(ctx context.Context, id string) (*Offer, error)
+	// DeleteOffer deletes a DRAFT or CREATE_FAILED offer. Returns ECONFLICT in other statuses.
+	DeleteOffer(ctx context.Context, id string) error
+	// FindOfferChain returns the chain of an opportunity, or of the opportunity a CPPO offer was
+	// made from.
+	FindOfferChain(ctx context.Context, id string) (*OfferChain, error)
+	// SaveCPPOOffer creates or updates the CPPO offer with o.ExternalID, linking it to the
+	// opportunity whose resale authorization is resaleAuthorizationID when that is known.
+	SaveCPPOOffer(ctx context.Context, o *Offer, resaleAuthorizationID string) (*Offer, error)
+}

@@ -1,0 +1,166 @@
+package dealdesk_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+var today = dealdesk.NewDate(2026, 11, 26)
+
+func testProduct() *dealdesk.Product {
+	return &dealdesk.Product{
+		ID: "prd_1", ExternalID: "prod-abc123", ProductCode: "abc123", Title: "Analytics",
+		Dimensions: []dealdesk.Dimension{
+			{Key: "users", Name: "Users", Unit: "Users", Kind: dealdesk.DimensionEntitled},
+			{Key: "api_calls", Name: "API calls", Unit: "Requests", Kind: dealdesk.DimensionMetered},
+		},
+	}
+}
+
+func validOpportunity() *dealdesk.Offer {
+	d := func(s string) *dealdesk.Date { v, _ := dealdesk.ParseDate(s); return &v }
+	c := dealdesk.MustDecimal("12000.00")
+	return &dealdesk.Offer{
+		Type: dealdesk.OfferCPPOOut, Name: "Acme via Partner", ProductID: "prd_1",
+		ResellerAccountID: "123456789012", BuyerAccountIDs: []string{"210987654321"},
+		CommitAmount: &c, Currency: dealdesk.USD, ContractDuration: "P12M",
+		EntitledDimensions: []dealdesk.EntitledDimension{{DimensionKey: "users", Quantity: 10}},
+		DimensionPrices:    []dealdesk.DimensionPrice{{DimensionKey: "api_calls", Price: dealdesk.MustDecimal("0.002")}},
+		ExpiryDate:         d("2027-06-30"), OneTime: true,
+		EULA: &dealdesk.Document{Type: dealdesk.DocumentStandard},
+		Installments: []dealdesk.Installment{
+			{ChargeDate: *d("2027-07-15"), Amount: dealdesk.MustDecimal("6000.00")},
+			{ChargeDate: *d("2028-01-15"), Amount: dealdesk.MustDecimal("6000.00")},
+		},
+	}
+}
+
+func TestValidateOpportunity(t *testing.T) {
+	t.Parallel()
+	date := func(s string) dealdesk.Date { v, _ := dealdesk.ParseDate(s); return v }
+	cases := []struct {
+		name   string
+		change func(o *dealdesk.Offer)
+		field  string
+	}{
+		{"reseller not 12 digits", func(o *dealdesk.Offer) { o.ResellerAccountID = "12345" }, "resellerAccountId"},
+		{"26 buyers", func(o *dealdesk.Offer) {
+			o.BuyerAccountIDs = nil
+			for i := range 26 {
+				o.BuyerAccountIDs = append(o.BuyerAccountIDs, fmt.Sprintf("1000000000%02d", i))
+			}
+		}, "buyerAccountIds"},
+		{"bad buyer", func(o *dealdesk.Offer) { o.BuyerAccountIDs = []string{"210987654321", "x"} }, "buyerAccountIds[1]"},
+		{"renewal without buyers", func(o *dealdesk.Offer) {
+			o.Renewal, o.RenewalChannel, o.BuyerAccountIDs = true, dealdesk.RenewalExternal, nil
+		}, "buyerAccountIds"},
+		{"custom EULA over http", func(o *dealdesk.Offer) {
+			o.EULA = &dealdesk.Document{Type: dealdesk.DocumentCustom, URL: "http://example.com/eula.pdf"}
+		}, "eula.url"},
+		{"expiry in the past", func(o *dealdesk.Offer) { v := date("2026-11-01"); o.ExpiryDate = &v }, "expiryDate"},
+		{"negative commit", func(o *dealdesk.Offer) { v := dealdesk.MustDecimal("-1.00"); o.CommitAmount = &v }, "commitAmount"},
+		{"commit with 3 decimals", func(o *dealdesk.Offer) { v := dealdesk.MustDecimal("12000.000"); o.CommitAmount = &v }, "commitAmount"},
+		{"installments off the commit", func(o *dealdesk.Offer) { o.Installments[1].Amount = dealdesk.MustDecimal("5999.99") }, "installments"},
+		{"installments multi-use", func(o *dealdesk.Offer) { o.OneTime = false }, "installments"},
+		{"installments without expiry", func(o *dealdesk.Offer) { o.ExpiryDate = nil }, "installments"},
+		{"installment dates repeat", func(o *dealdesk.Offer) { o.Installments[1].ChargeDate = o.Installments[0].ChargeDate }, "installments[1].chargeDate"},
+		{"installment in the past", func(o *dealdesk.Offer) { o.Installments[0].ChargeDate = date("2026-01-01") }, "installments[0].chargeDate"},
+		{"installment before expiry", func(o *dealdesk.Offer) { o.Installments[0].ChargeDate = date("2027-06-30") }, "installments[0].chargeDate"},
+		{"61 installments", func(o *dealdesk.Offer) {
+			o.Installments = nil
+			for i := range 61 {
+				o.Installments = append(o.Installments, dealdesk.Installment{ChargeDate: date("2027-07-01").AddDays(i), Amount: dealdesk.MustDecimal("0.00")})
+			}
+		}, "installments"},
+		{"metered dimension unpriced", func(o *dealdesk.Offer) { o.DimensionPrices = nil }, "dimensionPrices"},
+		{"price for unknown dimension", func(o *dealdesk.Offer) {
+			o.DimensionPrices = append(o.DimensionPrices, dealdesk.DimensionPrice{DimensionKey: "gpu", Price: dealdesk.MustDecimal("1")})
+		}, "dimensionPrices[1].dimensionKey"},
+		{"price for entitled dimension", func(o *dealdesk.Offer) {
+			o.DimensionPrices = append(o.DimensionPrices, dealdesk.DimensionPrice{DimensionKey: "users", Price: dealdesk.MustDecimal("1")})
+		}, "dimensionPrices[1].dimensionKey"},
+		{"entitlement for metered dimension", func(o *dealdesk.Offer) {
+			o.EntitledDimensions[0].DimensionKey = "api_calls"
+		}, "entitledDimensions[0].dimensionKey"},
+		{"unknown currency", func(o *dealdesk.Offer) { o.Currency = "CHF" }, "currency"},
+		{"price with 9 decimals", func(o *dealdesk.Offer) { o.DimensionPrices[0].Price = dealdesk.MustDecimal("0.000000001") }, "dimensionPrices[0].price"},
+		{"JPY with decimals", func(o *dealdesk.Offer) {
+			o.Currency, o.DimensionPrices = dealdesk.JPY, nil
+		}, "commitAmount"},
+		{"bad duration", func(o *dealdesk.Offer) { o.ContractDuration = "12 months" }, "contractDuration"},
+		{"zero duration", func(o *dealdesk.Offer) { o.ContractDuration = "P0M" }, "contractDuration"},
+		{"missing name", func(o *dealdesk.Offer) { o.Name = "" }, "name"},
+		{"renewal channel without renewal", func(o *dealdesk.Offer) { o.RenewalChannel = dealdesk.RenewalExternal }, "renewalChannel"},
+	}
+	if err := dealdesk.ValidateOpportunity(validOpportunity(), testProduct(), today, true); err != nil {
+		t.Fatalf("valid opportunity rejected: %v", err)
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			o := validOpportunity()
+			tc.change(o)
+			err := dealdesk.ValidateOpportunity(o, testProduct(), today, true)
+			if dealdesk.ErrorCode(err) != dealdesk.EINVALID {
+				t.Fatalf("got %v, want EINVALID", err)
+			}
+			fields := []string{}
+			for _, f := range dealdesk.ErrorFields(err) {
+				fields = append(fields, f.Field)
+			}
+			if !slices.Contains(fields, tc.field) {
+				t.Fatalf("fields %v do not name %q", fields, tc.field)
+			}
+		})
+	}
+}
+
+func TestValidateOpportunityDraft(t *testing.T) {
+	t.Parallel()
+	draft := &dealdesk.Offer{Type: dealdesk.OfferCPPOOut, Name: "Half done"}
+	if err := dealdesk.ValidateOpportunity(draft, nil, today, false); err != nil {
+		t.Fatalf("draft with missing fields rejected: %v", err)
+	}
+	if err := dealdesk.ValidateOpportunity(draft, nil, today, true); dealdesk.ErrorCode(err) != dealdesk.EINVALID {
+		t.Fatalf("incomplete offer accepted as complete: %v", err)
+	}
+	draft.ResellerAccountID = "42"
+	err := dealdesk.ValidateOpportunity(draft, nil, today, false)
+	if f := dealdesk.ErrorFields(err); len(f) != 1 || f[0].Field != "resellerAccountId" {
+		t.Fatalf("present field not checked in draft: %v", err)
+	}
+}
+
+func TestValidateOpportunityListsEveryField(t *testing.T) {
+	t.Parallel()
+	o := validOpportunity()
+	o.ResellerAccountID, o.Currency = "1", "XXX"
+	o.EULA = &dealdesk.Document{Type: "OTHER"}
+	err := dealdesk.ValidateOpportunity(o, testProduct(), today, true)
+	got := map[string]bool{}
+	for _, f := range dealdesk.ErrorFields(err) {
+		got[f.Field] = true
+	}
+	for _, want := range []string{"resellerAccountId", "currency", "eula.type"} {
+		if !got[want] {
+			t.Errorf("missing field %s in %v", want, err)
+		}
+	}
+}
+
+func TestDecimalKeepsScale(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"12000.00", "0.002", "0.00000001", "7"} {
+		d := dealdesk.MustDecimal(s)
+		b, _ := d.MarshalJSON()
+		if string(b) != `"`+s+`"` {
+			t.Errorf("%s marshals to %s", s, b)
+		}
+	}
+	if _, err := dealdesk.ParseDecimal("1e3"); err == nil {
+		t.Error("exponent notation accepted")
+	}
+}

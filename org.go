@@ -1,0 +1,69 @@
+package dealdesk
+
+import (
+	"context"
+	"time"
+)
+
+// Organization is a vendor using dealdesk. Every other row belongs to exactly one.
+type Organization struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// User is a person who signs in to the console of one organization.
+type User struct {
+	ID        string    `json:"id"`
+	OrgID     string    `json:"orgId"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// APIKey authenticates API calls for one organization. Only a hash of the secret is stored.
+type APIKey struct {
+	ID         string     `json:"id"`
+	OrgID      string     `json:"orgId"`
+	Name       string     `json:"name"`
+	Prefix     string     `json:"prefix"` // the first characters of the key, to recognise it in lists
+	CreatedAt  time.Time  `json:"createdAt"`
+	LastUsedAt *time.Time `json:"lastUsedAt,omitempty"`
+}
+
+// OrganizationService manages organizations. It is not scoped to a tenant: only the admin
+// command and first start-up use it.
+type OrganizationService interface {
+	// CreateOrganization creates an organization. Returns EINVALID for an empty or too long name.
+	CreateOrganization(ctx context.Context, name string) (*Organization, error)
+	// FindOrganizationByID returns ENOTFOUND if there is no such organization.
+	FindOrganizationByID(ctx context.Context, id string) (*Organization, error)
+	// CountOrganizations returns how many organizations exist.
+	CountOrganizations(ctx context.Context) (int, error)
+}
+
+// UserService manages console users.
+type UserService interface {
+	// CreateUser creates a user in orgID with a password stored as a slow salted hash.
+	// Returns EINVALID for a bad email or a password under 12 characters, ECONFLICT for a taken
+	// email, ENOTFOUND for an unknown organization.
+	CreateUser(ctx context.Context, orgID, email, name, password string) (*User, error)
+	// AuthenticateUser returns the user whose email and password match, else EUNAUTHORIZED.
+	AuthenticateUser(ctx context.Context, email, password string) (*User, error)
+}
+
+// APIKeyService manages API keys.
+type APIKeyService interface {
+	// CreateAPIKey creates a key for orgID and returns it with its secret, which is shown once and
+	// never stored. Returns ENOTFOUND for an unknown organization.
+	CreateAPIKey(ctx context.Context, orgID, name string) (*APIKey, string, error)
+	// AuthenticateAPIKey returns the key matching secret, else EUNAUTHORIZED.
+	AuthenticateAPIKey(ctx context.Context, secret string) (*APIKey, error)
+}
+
+// ValidateOrganizationName checks an organization name.
+func ValidateOrganizationName(name string) error {
+	var p Problems
+	checkText(&p, "name", name, 1, 200)
+	return p.Err()
+}

@@ -1,0 +1,141 @@
+package dealdesk
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"time"
+)
+
+// DimensionKind says how a product dimension is charged.
+type DimensionKind string
+
+// Dimension kinds.
+const (
+	DimensionEntitled DimensionKind = "ENTITLED" // bought up front in a contract
+	DimensionMetered  DimensionKind = "METERED"  // reported as usage and metered to AWS
+)
+
+// MeteringIdentity says how usage of a product names the customer when metered to AWS.
+type MeteringIdentity string
+
+// Metering identities: products listed from 2026 on meter by account and license; older ones by
+// customer identifier and product code.
+const (
+	MeteringByLicense            MeteringIdentity = "LICENSE_ARN"
+	MeteringByCustomerIdentifier MeteringIdentity = "CUSTOMER_IDENTIFIER"
+)
+
+// Product is an AWS Marketplace SaaS product the vendor sells.
+type Product struct {
+	ID               string           `json:"id"`
+	OrgID            string           `json:"-"`
+	ExternalID       string           `json:"externalId"`  // AWS product ID, "prod-..."
+	ProductCode      string           `json:"productCode"` // AWS product code, used for metering
+	Title            string           `json:"title"`
+	MeteringIdentity MeteringIdentity `json:"meteringIdentity"`
+	Dimensions       []Dimension      `json:"dimensions"`
+	CreatedAt        time.Time        `json:"createdAt"`
+	UpdatedAt        time.Time        `json:"updatedAt"`
+}
+
+// Dimension is one priced unit of a product.
+type Dimension struct {
+	Key  string        `json:"key"`
+	Name string        `json:"name"`
+	Unit string        `json:"unit"`
+	Kind DimensionKind `json:"kind"`
+}
+
+// Dimension returns the product's dimension with key, or nil.
+func (p *Product) Dimension(key string) *Dimension {
+	for i := range p.Dimensions {
+		if p.Dimensions[i].Key == key {
+			return &p.Dimensions[i]
+		}
+	}
+	return nil
+}
+
+// ProductInput is the request to register a product.
+type ProductInput struct {
+	ExternalID       string           `json:"externalId"`
+	ProductCode      string           `json:"productCode"`
+	Title            string           `json:"title"`
+	MeteringIdentity MeteringIdentity `json:"meteringIdentity,omitempty"`
+	Dimensions       []Dimension      `json:"dimensions"`
+}
+
+// ProductFilter selects products; Cursor and Limit page through them.
+type ProductFilter struct {
+	ExternalID string
+	Cursor     string
+	Limit      int
+}
+
+// ProductService manages the products of the caller's organization.
+type ProductService interface {
+	// CreateProduct validates and stores a product. Returns EINVALID naming every bad field and
+	// ECONFLICT when the organization already has a product with this externalId.
+	CreateProduct(ctx context.Context, in ProductInput) (*Product, error)
+	// FindProductByID returns ENOTFOUND unless the product belongs to the caller's organization.
+	FindProductByID(ctx context.Context, id string) (*Product, error)
+	// FindProducts lists products, newest first, and the cursor of the next page ("" at the end).
+	FindProducts(ctx context.Context, f ProductFilter) ([]*Product, string, error)
+}
+
+var (
+	productIDPattern    = regexp.MustCompile(`^prod-[a-z0-9]{1,45}$`)
+	productCodePattern  = regexp.MustCompile(`^[a-z0-9]{1,255}$`)
+	dimensionKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,100}$`)
+)
+
+// NewProduct validates in and returns the product it describes (without ID and times).
+func NewProduct(in ProductInput) (*Product, error) {
+	var p Problems
+	if !productIDPattern.MatchString(in.ExternalID) {
+		p.Add("externalId", "must be an AWS product ID such as prod-abc123def456")
+	}
+	if !productCodePattern.MatchString(in.ProductCode) {
+		p.Add("productCode", "must be an AWS product code (lower-case letters and digits)")
+	}
+	checkText(&p, "title", in.Title, 1, 255)
+	mode := in.MeteringIdentity
+	switch mode {
+	case "":
+		mode = MeteringByLicense
+	case MeteringByLicense, MeteringByCustomerIdentifier:
+	default:
+		p.Add("meteringIdentity", "must be LICENSE_ARN or CUSTOMER_IDENTIFIER")
+	}
+	if len(in.Dimensions) == 0 {
+		p.Add("dimensions", "at least one dimension is required")
+	} else if len(in.Dimensions) > 200 {
+		p.Add("dimensions", "at most 200 dimensions are allowed")
+	}
+	seen := map[string]bool{}
+	for i, d := range in.Dimensions {
+		f := "dimensions[" + strconv.Itoa(i) + "]"
+		if !dimensionKeyPattern.MatchString(d.Key) {
+			p.Add(f+".key", "must be 1 to 100 letters, digits, '_', '.' or '-'")
+		} else if seen[d.Key] {
+			p.Add(f+".key", "duplicates dimension %q", d.Key)
+		}
+		seen[d.Key] = true
+		checkText(&p, f+".name", d.Name, 1, 255)
+		checkText(&p, f+".unit", d.Unit, 1, 64)
+		if d.Kind != DimensionEntitled && d.Kind != DimensionMetered {
+			p.Add(f+".kind", "must be ENTITLED or METERED")
+		}
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	return &Product{
+		ExternalID:       in.ExternalID,
+		ProductCode:      in.ProductCode,
+		Title:            in.Title,
+		MeteringIdentity: mode,
+		Dimensions:       append([]Dimension(nil), in.Dimensions...),
+	}, nil
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs every dealdesk test on a fresh machine: makes sure PostgreSQL runs at 127.0.0.1:5432
+# (installing or starting it when needed), then checks formatting and vet, then runs the whole
+# suite with the race detector. CI runs exactly this script (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$PATH"
+
+postgres_ready() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; }
+
+ensure_postgres() {
+	if command -v pg_isready >/dev/null && postgres_ready; then
+		return
+	fi
+	if ! command -v pg_ctlcluster >/dev/null; then
+		echo "== installing PostgreSQL"
+		apt-get update -q
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null
+	fi
+	local version
+	version=$(ls /etc/postgresql | sort -V | tail -n 1)
+	local hba="/etc/postgresql/$version/main/pg_hba.conf"
+	if ! grep -q '^host all all 127.0.0.1/32 trust' "$hba"; then
+		# Tests connect as postgres over TCP without a password.
+		sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
+	fi
+	echo "== starting PostgreSQL $version"
+	pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+	for _ in $(seq 1 60); do
+		postgres_ready && return
+		sleep 1
+	done
+	echo "PostgreSQL did not start at 127.0.0.1:5432" >&2
+	exit 1
+}
+
+ensure_postgres
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change:" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== go test -race"
+go test -race -count=1 -timeout 20m ./...

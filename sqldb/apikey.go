@@ -1,0 +1,90 @@
+package sqldb
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base32"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// API key format: "ddk_" and 32 random bytes in lower-case base32. Only the SHA-256 of the whole
+// key is stored; its first APIKeyPrefixLen characters are kept to recognise it in lists.
+const (
+	APIKeyScheme    = "ddk_"
+	APIKeyPrefixLen = 12
+)
+
+// lastUsedGranularity limits how often authentication writes last_used_at.
+const lastUsedGranularity = time.Minute
+
+var keyEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// hashAPIKey returns the stored form of a key.
+func hashAPIKey(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateAPIKey creates a key for orgID and returns it with its secret, which is not stored.
+func (db *DB) CreateAPIKey(ctx context.Context, orgID, name string) (*dealdesk.APIKey, string, error) {
+	if utf8.RuneCountInString(name) > 200 {
+		var p dealdesk.Problems
+		p.Add("name", "must be at most 200 characters")
+		return nil, "", p.Err()
+	}
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return nil, "", err
+	}
+	secret := APIKeyScheme + strings.ToLower(keyEncoding.EncodeToString(raw[:]))
+	now := db.now()
+	k := &dealdesk.APIKey{ID: dealdesk.NewID(dealdesk.PrefixAPIKey, now), OrgID: orgID, Name: name,
+		Prefix: secret[:APIKeyPrefixLen], CreatedAt: now}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := findOrganization(ctx, tx, orgID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, org_id, name, prefix, secret_hash, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6)`, k.ID, k.OrgID, k.Name, k.Prefix, hashAPIKey(secret), db.dialect.timeArg(now))
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return k, secret, nil
+}
+
+// AuthenticateAPIKey returns the key matching secret, else EUNAUTHORIZED. It records when the key
+// was last used, at most once a minute.
+func (db *DB) AuthenticateAPIKey(ctx context.Context, secret string) (*dealdesk.APIKey, error) {
+	unauthorized := dealdesk.Errorf(dealdesk.EUNAUTHORIZED, "Invalid API key.")
+	if !strings.HasPrefix(secret, APIKeyScheme) || len(secret) > 200 {
+		return nil, unauthorized
+	}
+	k := &dealdesk.APIKey{}
+	err := db.db.QueryRowContext(ctx, `SELECT id, org_id, name, prefix, created_at, last_used_at
+		FROM api_keys WHERE secret_hash = $1`, hashAPIKey(secret)).
+		Scan(&k.ID, &k.OrgID, &k.Name, &k.Prefix, timeCol{&k.CreatedAt}, nullTimeCol{&k.LastUsedAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, unauthorized
+	} else if err != nil {
+		return nil, err
+	}
+	now := db.now()
+	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= lastUsedGranularity {
+		if _, err := db.db.ExecContext(ctx, `UPDATE api_keys SET last_used_at = $1 WHERE id = $2`,
+			db.dialect.timeArg(now), k.ID); err != nil {
+			return nil, err
+		}
+		k.LastUsedAt = &now
+	}
+	return k, nil
+}

@@ -1,0 +1,152 @@
+package sqldb_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/dealdesk/dealdesk"
+	"github.com/dealdesk/dealdesk/sqldb"
+)
+
+func TestOfferChain(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		ctx := newOrg(t, db, "Acme")
+		p := newProduct(t, db, ctx, "prod-abc123")
+		opp := newOffer(t, db, ctx, p.ID)
+		setStatus(t, db, opp.ID, dealdesk.OfferActive, "resaleauthz-1")
+
+		markup := dealdesk.MustDecimal("5.5")
+		cppo, err := db.SaveCPPOOffer(ctx, &dealdesk.Offer{ExternalID: "offer-1", BuyerAccountIDs: []string{"210987654321"},
+			ExpiryDate: ptr(dealdesk.NewDate(2027, 3, 1)), MarkupPercentage: &markup}, "resaleauthz-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run("CPPO offer links to its opportunity", func(t *testing.T) {
+			if cppo.Type != dealdesk.OfferCPPO || cppo.Status != dealdesk.OfferActive || cppo.OpportunityID != opp.ID ||
+				cppo.ProductID != p.ID || cppo.ResellerAccountID != "123456789012" {
+				t.Fatalf("saved %+v", cppo)
+			}
+		})
+		t.Run("saving again updates the same offer", func(t *testing.T) {
+			again, err := db.SaveCPPOOffer(ctx, &dealdesk.Offer{ExternalID: "offer-1", Status: dealdesk.OfferAccepted,
+				BuyerAccountIDs: []string{"210987654321"}}, "")
+			if err != nil || again.ID != cppo.ID || again.Status != dealdesk.OfferAccepted || again.OpportunityID != opp.ID {
+				t.Fatalf("second save %+v, %v", again, err)
+			}
+			if n := count(t, db, "offers", "external_id = $1", "offer-1"); n != 1 {
+				t.Fatalf("%d rows for offer-1", n)
+			}
+		})
+		start := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+		ent, err := db.SaveEntitlement(ctx, &dealdesk.Entitlement{ExternalID: "agmt-1", BuyerAccountID: "210987654321",
+			LicenseARN: "arn:aws:license-manager::123:license:l-1", StartTime: &start}, "offer-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run("entitlement links to offer and opportunity", func(t *testing.T) {
+			if ent.OfferID != cppo.ID || ent.OpportunityID != opp.ID || ent.ProductID != p.ID ||
+				ent.Type != dealdesk.EntitlementCPPO || ent.Status != dealdesk.EntitlementActive {
+				t.Fatalf("saved %+v", ent)
+			}
+			got, err := db.FindEntitlementByID(ctx, ent.ID)
+			if err != nil || !got.StartTime.Equal(start) || got.EndTime != nil || got.LicenseARN != ent.LicenseARN {
+				t.Fatalf("read back %+v, %v", got, err)
+			}
+		})
+		t.Run("chain from the opportunity and from the offer", func(t *testing.T) {
+			for _, id := range []string{opp.ID, cppo.ID} {
+				chain, err := db.FindOfferChain(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if chain.Opportunity == nil || chain.Opportunity.ID != opp.ID || len(chain.Offers) != 1 ||
+					chain.Offers[0].ID != cppo.ID || len(chain.Entitlements) != 1 || chain.Entitlements[0].ID != ent.ID {
+					t.Fatalf("chain of %s: %s", id, jsonOf(t, chain))
+				}
+			}
+			offers, _, err := db.FindOffers(ctx, dealdesk.OfferFilter{OpportunityID: opp.ID})
+			if err != nil || len(offers) != 1 || offers[0].ID != cppo.ID {
+				t.Fatalf("offers of the opportunity: %v, %v", offers, err)
+			}
+		})
+		t.Run("events in the wrong order link late", func(t *testing.T) {
+			// The agreement arrives first, then the offer, then the opportunity is published.
+			early, err := db.SaveEntitlement(ctx, &dealdesk.Entitlement{ExternalID: "agmt-2", BuyerAccountID: "210987654321"}, "offer-2")
+			if err != nil || early.OfferID != "" {
+				t.Fatalf("early entitlement %+v, %v", early, err)
+			}
+			opp2 := newOffer(t, db, ctx, p.ID)
+			late, err := db.SaveCPPOOffer(ctx, &dealdesk.Offer{ExternalID: "offer-2"}, "resaleauthz-2")
+			if err != nil || late.OpportunityID != "" {
+				t.Fatalf("offer before its opportunity: %+v, %v", late, err)
+			}
+			got, _ := db.FindEntitlementByID(ctx, early.ID)
+			if got.OfferID != late.ID {
+				t.Fatalf("entitlement not linked to the offer that came later: %+v", got)
+			}
+			setStatus(t, db, opp2.ID, dealdesk.OfferActive, "resaleauthz-2")
+			chain, err := db.FindOfferChain(ctx, opp2.ID)
+			if err != nil || len(chain.Offers) != 1 || chain.Offers[0].ID != late.ID || len(chain.Entitlements) != 1 ||
+				chain.Entitlements[0].ID != early.ID {
+				t.Fatalf("chain after late publish: %s, %v", jsonOf(t, chain), err)
+			}
+			offers, _, err := db.FindOffers(ctx, dealdesk.OfferFilter{OpportunityID: opp2.ID})
+			if err != nil || len(offers) != 1 || offers[0].ID != late.ID {
+				t.Fatalf("offers of the opportunity published late: %v, %v", offers, err)
+			}
+			ents, _, err := db.FindEntitlements(ctx, dealdesk.EntitlementFilter{OpportunityID: opp2.ID})
+			if err != nil || len(ents) != 1 || ents[0].ID != early.ID {
+				t.Fatalf("entitlements of the opportunity published late: %v, %v", ents, err)
+			}
+		})
+		t.Run("entitlements filter and page", func(t *testing.T) {
+			for i := 0; i < 5; i++ {
+				if _, err := db.SaveEntitlement(ctx, &dealdesk.Entitlement{ExternalID: "agmt-x" + string(rune('a'+i)),
+					Status: dealdesk.EntitlementPendingStart}, "offer-1"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var all []*dealdesk.Entitlement
+			f := dealdesk.EntitlementFilter{OpportunityID: opp.ID, Limit: 2}
+			for pages := 0; pages < 10; pages++ {
+				list, next, err := db.FindEntitlements(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				all = append(all, list...)
+				if next == "" {
+					break
+				}
+				f.Cursor = next
+			}
+			if len(all) != 6 {
+				t.Fatalf("%d entitlements of the opportunity, want 6", len(all))
+			}
+			for i := 1; i < len(all); i++ {
+				if all[i].ID >= all[i-1].ID {
+					t.Fatalf("not newest first: %s then %s", all[i-1].ID, all[i].ID)
+				}
+			}
+			pending, _, err := db.FindEntitlements(ctx, dealdesk.EntitlementFilter{Status: dealdesk.EntitlementPendingStart, OfferID: cppo.ID})
+			if err != nil || len(pending) != 5 {
+				t.Fatalf("%d pending entitlements, %v", len(pending), err)
+			}
+			_, _, err = db.FindEntitlements(ctx, dealdesk.EntitlementFilter{Status: "NOPE"})
+			wantField(t, err, "status")
+		})
+		t.Run("bad CPPO offer and entitlement store nothing", func(t *testing.T) {
+			before := count(t, db, "offers", "")
+			_, err := db.SaveCPPOOffer(ctx, &dealdesk.Offer{ResellerAccountID: "1"}, "")
+			wantField(t, err, "externalId")
+			wantField(t, err, "resellerAccountId")
+			_, err = db.SaveCPPOOffer(ctx, &dealdesk.Offer{ExternalID: "resaleauthz-1"}, "")
+			wantCode(t, err, dealdesk.ECONFLICT)
+			_, err = db.SaveEntitlement(ctx, &dealdesk.Entitlement{ExternalID: "agmt-9", ProductID: "prd_nope"}, "")
+			wantField(t, err, "productId")
+			if count(t, db, "offers", "") != before || count(t, db, "entitlements", "external_id = $1", "agmt-9") != 0 {
+				t.Fatal("a refused save stored something")
+			}
+		})
+	})
+}

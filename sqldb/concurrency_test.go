@@ -1,0 +1,112 @@
+package sqldb_test
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/dealdesk/dealdesk"
+	"github.com/dealdesk/dealdesk/sqldb"
+)
+
+func TestConcurrentWriters(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		ctx := newOrg(t, db, "Acme")
+		p := newProduct(t, db, ctx, "prod-abc123")
+		const writers = 20
+		var wg sync.WaitGroup
+		errs := make(chan error, 2*writers)
+		for i := 0; i < writers; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				o, err := db.CreateOffer(ctx, completeOffer(p.ID), false)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if _, err := db.SubmitOffer(ctx, o.ID); err != nil {
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Errorf("concurrent writer: %v", err)
+		}
+		if n := count(t, db, "offers", "status = $1", dealdesk.OfferPendingCreate); n != writers {
+			t.Fatalf("%d submitted offers, want %d", n, writers)
+		}
+		if n := len(jobs(t, db, dealdesk.PublishOpportunityJob{}.Kind())); n != writers {
+			t.Fatalf("%d publish jobs, want %d", n, writers)
+		}
+	})
+}
+
+func TestConcurrentSQLiteProcesses(t *testing.T) {
+	t.Parallel()
+	// Two pools on one file stand for two processes (serve and an admin command): immediate
+	// transactions and the busy timeout make their writers wait for each other, never fail.
+	e := newSQLiteEngine(t)
+	a, b := e.open(t), e.open(t)
+	ctx := newOrg(t, a, "Acme")
+	p := newProduct(t, a, ctx, "prod-abc123")
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := 0; i < 20; i++ {
+		db := a
+		if i%2 == 1 {
+			db = b
+		}
+		wg.Add(1)
+		go func(db *sqldb.DB) {
+			defer wg.Done()
+			if _, err := db.CreateOffer(ctx, completeOffer(p.ID), false); err != nil {
+				errs <- err
+			}
+		}(db)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("writer: %v", err)
+	}
+	if n := count(t, b, "offers", ""); n != 20 {
+		t.Fatalf("%d offers, want 20", n)
+	}
+}
+
+func TestConcurrentUpsertsOfOneAWSObject(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		// The same EventBridge event delivered several times at once.
+		ctx := newOrg(t, db, "Acme")
+		const deliveries = 8
+		var wg sync.WaitGroup
+		errs := make(chan error, 2*deliveries)
+		for i := 0; i < deliveries; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := db.SaveCPPOOffer(ctx, &dealdesk.Offer{ExternalID: "offer-dup"}, "resaleauthz-1"); err != nil {
+					errs <- err
+				}
+				if _, err := db.SaveEntitlement(ctx, &dealdesk.Entitlement{ExternalID: "agmt-dup"}, "offer-dup"); err != nil {
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Errorf("delivery: %v", err)
+		}
+		if n := count(t, db, "offers", "external_id = $1", "offer-dup"); n != 1 {
+			t.Fatalf("%d offers for one AWS offer", n)
+		}
+		if n := count(t, db, "entitlements", "external_id = $1", "agmt-dup"); n != 1 {
+			t.Fatalf("%d entitlements for one agreement", n)
+		}
+	})
+}

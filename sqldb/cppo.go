@@ -1,0 +1,183 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// findOfferByExternalID returns the offer of type t with an AWS identifier in orgID, or nil.
+func (db *DB) findOfferByExternalID(ctx context.Context, q queryer, orgID string, t dealdesk.OfferType, externalID string) (*offerRow, error) {
+	r, err := scanOffer(q.QueryRowContext(ctx, `SELECT `+offerColumns+` FROM offers
+		WHERE org_id = $1 AND external_id = $2 AND type = $3`, orgID, externalID, t))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return r, err
+}
+
+// SaveCPPOOffer creates or updates the CPPO offer with o.ExternalID (the AWS offer ID) and links
+// it to the opportunity whose resale authorization is resaleAuthorizationID when that is known.
+// The resale authorization is kept, so an offer that arrives before its opportunity is published
+// still shows in the opportunity's chain; entitlements that arrived before the offer are linked
+// to it now.
+func (db *DB) SaveCPPOOffer(ctx context.Context, o *dealdesk.Offer, resaleAuthorizationID string) (*dealdesk.Offer, error) {
+	orgID, err := dealdesk.RequireOrgID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	base := *o
+	if base.Status == "" {
+		base.Status = dealdesk.OfferActive
+	}
+	var p dealdesk.Problems
+	checkExternalID(&p, base.ExternalID)
+	if base.Type != "" && base.Type != dealdesk.OfferCPPO {
+		p.Add("type", "must be CPPO")
+	}
+	if !base.Status.Valid() {
+		p.Add("status", "is not a known offer status")
+	}
+	if base.ResellerAccountID != "" && !dealdesk.ValidAccountID(base.ResellerAccountID) {
+		p.Add("resellerAccountId", "must be a 12-digit AWS account ID")
+	}
+	for i, id := range base.BuyerAccountIDs {
+		if !dealdesk.ValidAccountID(id) {
+			p.Add("buyerAccountIds["+itoa(i)+"]", "must be a 12-digit AWS account ID")
+		}
+	}
+	if len(resaleAuthorizationID) > 255 {
+		p.Add("resaleAuthorizationId", "must be at most 255 characters")
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	now := db.now()
+	var out *dealdesk.Offer
+	err = db.inTxRetry(ctx, func(tx *sql.Tx) error {
+		in := base
+		existing, err := scanOffer(tx.QueryRowContext(ctx, `SELECT `+offerColumns+` FROM offers
+			WHERE org_id = $1 AND external_id = $2`+db.dialect.forUpdate, orgID, in.ExternalID))
+		if errors.Is(err, sql.ErrNoRows) {
+			existing = nil
+		} else if err != nil {
+			return err
+		}
+		if existing != nil && existing.Type != dealdesk.OfferCPPO {
+			return dealdesk.Errorf(dealdesk.ECONFLICT, "The identifier %q belongs to a %s offer.", in.ExternalID, existing.Type)
+		}
+		r := &offerRow{Offer: &in, resaleAuthorizationID: resaleAuthorizationID}
+		in.Type, in.OrgID, in.UpdatedAt, in.OpportunityID = dealdesk.OfferCPPO, orgID, now, ""
+		if existing != nil {
+			in.ID, in.CreatedAt, in.OpportunityID = existing.ID, existing.CreatedAt, existing.OpportunityID
+			if r.resaleAuthorizationID == "" {
+				r.resaleAuthorizationID = existing.resaleAuthorizationID
+			}
+			if in.ProductID == "" {
+				in.ProductID = existing.ProductID
+			}
+		} else {
+			in.ID, in.CreatedAt = dealdesk.NewID(dealdesk.PrefixOffer, now), now
+		}
+		if r.resaleAuthorizationID != "" {
+			opp, err := db.findOfferByExternalID(ctx, tx, orgID, dealdesk.OfferCPPOOut, r.resaleAuthorizationID)
+			if err != nil {
+				return err
+			}
+			if opp != nil {
+				in.OpportunityID = opp.ID
+				if in.ProductID == "" {
+					in.ProductID = opp.ProductID
+				}
+				if in.ResellerAccountID == "" {
+					in.ResellerAccountID = opp.ResellerAccountID
+				}
+			}
+		}
+		if err := checkProductRef(ctx, tx, orgID, in.ProductID); err != nil {
+			return err
+		}
+		if existing == nil {
+			err = db.insertOffer(ctx, tx, r)
+		} else {
+			err = db.updateOfferRow(ctx, tx, r)
+		}
+		if err != nil {
+			return err
+		}
+		// Entitlements whose agreement arrived before this offer.
+		if _, err := tx.ExecContext(ctx, `UPDATE entitlements SET offer_id = $1,
+			opportunity_id = COALESCE($2, opportunity_id), product_id = COALESCE(product_id, $3), updated_at = $4
+			WHERE org_id = $5 AND offer_external_id = $6 AND (offer_id IS NULL OR offer_id <> $1 OR opportunity_id IS NULL)`,
+			in.ID, nullString(in.OpportunityID), nullString(in.ProductID), db.dialect.timeArg(now), orgID, in.ExternalID); err != nil {
+			return err
+		}
+		out = r.Offer
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// FindOfferChain returns an opportunity with the CPPO offers made from it and their entitlements.
+// Given a CPPO offer it returns the chain of that offer's opportunity; when the opportunity is
+// not known (or for a PRIVATE offer), Opportunity is nil and Offers holds the offer alone.
+func (db *DB) FindOfferChain(ctx context.Context, id string) (*dealdesk.OfferChain, error) {
+	orgID, err := dealdesk.RequireOrgID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	start, err := db.findOffer(ctx, db.db, orgID, id, false)
+	if err != nil {
+		return nil, err
+	}
+	var opp *offerRow
+	switch {
+	case start.Type == dealdesk.OfferCPPOOut:
+		opp = start
+	case start.OpportunityID != "":
+		if opp, err = db.findOffer(ctx, db.db, orgID, start.OpportunityID, false); err != nil {
+			return nil, err
+		}
+	case start.resaleAuthorizationID != "":
+		if opp, err = db.findOfferByExternalID(ctx, db.db, orgID, dealdesk.OfferCPPOOut, start.resaleAuthorizationID); err != nil {
+			return nil, err
+		}
+	}
+	chain := &dealdesk.OfferChain{Offers: []*dealdesk.Offer{start.Offer}}
+	if opp != nil {
+		chain.Opportunity = opp.Offer
+		var w where
+		w.add("org_id = ?", orgID)
+		w.add("type = ?", dealdesk.OfferCPPO)
+		if opp.ExternalID != "" {
+			w.add("(opportunity_id = ? OR resale_authorization_id = ?)", opp.ID, opp.ExternalID)
+		} else {
+			w.add("opportunity_id = ?", opp.ID)
+		}
+		if chain.Offers, err = db.queryOffers(ctx, `SELECT `+offerColumns+` FROM offers`+w.String()+` ORDER BY id`, w.args...); err != nil {
+			return nil, err
+		}
+	}
+	var w where
+	w.add("org_id = ?", orgID)
+	var or []string
+	if opp != nil {
+		or = append(or, "opportunity_id = "+w.arg(opp.ID))
+	}
+	for _, o := range chain.Offers {
+		or = append(or, "offer_id = "+w.arg(o.ID))
+		if o.ExternalID != "" {
+			or = append(or, "offer_external_id = "+w.arg(o.ExternalID))
+		}
+	}
+	w.conds = append(w.conds, "("+joinOr(or)+")")
+	if chain.Entitlements, err = db.queryEntitlements(ctx, `SELECT `+entitlementColumns+` FROM entitlements`+w.String()+` ORDER BY id`, w.args...); err != nil {
+		return nil, err
+	}
+	return chain, nil
+}

@@ -1,0 +1,137 @@
+// Package sqldb stores dealdesk's data in SQLite (the embedded default) or PostgreSQL (chosen by
+// a postgres:// DSN). Both engines run the same portable SQL; only the DDL, a few type encodings
+// and the mapping of driver errors differ per engine. Durable jobs are River jobs in the same
+// database, inserted in the same transaction as the state change that calls for them.
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// Engine names returned by (*DB).Engine.
+const (
+	EngineSQLite   = "sqlite"
+	EnginePostgres = "postgres"
+)
+
+// Options configure a DB. The zero value is usable.
+type Options struct {
+	// Now is the clock; tests control it. Default: time.Now in UTC.
+	Now func() time.Time
+	// Logger receives the store's and River's logs. Default: slog.Default().
+	Logger *slog.Logger
+	// PasswordCost is the bcrypt cost of user passwords. Default: bcrypt.DefaultCost; tests
+	// lower it to bcrypt.MinCost to stay fast.
+	PasswordCost int
+}
+
+// DB is an open database. It implements the service interfaces of package dealdesk.
+type DB struct {
+	db      *sql.DB
+	dialect *dialect
+	clock   func() time.Time
+	logger  *slog.Logger
+	driver  riverdriver.Driver[*sql.Tx]
+	river   *river.Client[*sql.Tx]
+
+	passwordCost  int
+	dummyHashOnce sync.Once
+	dummyHash     []byte
+}
+
+// Compile-time checks that *DB implements every service of the domain.
+var (
+	_ dealdesk.OrganizationService = (*DB)(nil)
+	_ dealdesk.UserService         = (*DB)(nil)
+	_ dealdesk.APIKeyService       = (*DB)(nil)
+	_ dealdesk.ProductService      = (*DB)(nil)
+	_ dealdesk.PartyService        = (*DB)(nil)
+	_ dealdesk.OfferService        = (*DB)(nil)
+	_ dealdesk.EntitlementService  = (*DB)(nil)
+)
+
+// IsPostgresDSN reports whether dsn selects PostgreSQL rather than a SQLite file.
+func IsPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens the database named by dsn, migrates it (dealdesk's schema and River's) and returns
+// it. A postgres:// or postgresql:// DSN opens PostgreSQL; anything else is a SQLite file path.
+// Open refuses a database whose schema is newer than this binary knows.
+func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
+	if dsn == "" {
+		return nil, errors.New("sqldb: empty database DSN: give a SQLite file path or a postgres:// URL")
+	}
+	db := &DB{clock: opts.Now, logger: opts.Logger, passwordCost: opts.PasswordCost}
+	if db.passwordCost == 0 {
+		db.passwordCost = bcrypt.DefaultCost
+	}
+	if db.clock == nil {
+		db.clock = time.Now
+	}
+	if db.logger == nil {
+		db.logger = slog.Default()
+	}
+	var err error
+	if IsPostgresDSN(dsn) {
+		db.db, db.dialect, db.driver, err = openPostgres(dsn)
+	} else {
+		db.db, db.dialect, db.driver, err = openSQLite(dsn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.db.PingContext(ctx); err != nil {
+		db.db.Close()
+		return nil, fmt.Errorf("sqldb: cannot reach the %s database: %w", db.dialect.name, err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.db.Close()
+		return nil, err
+	}
+	db.river, err = river.NewClient(db.driver, &river.Config{Logger: db.logger})
+	if err != nil {
+		db.db.Close()
+		return nil, fmt.Errorf("sqldb: river client: %w", err)
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.db.Close() }
+
+// Ping checks that the database answers; /readyz uses it.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.db.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Engine returns EngineSQLite or EnginePostgres.
+func (db *DB) Engine() string { return db.dialect.name }
+
+// SQL returns the underlying pool, for River workers and administration. On SQLite it holds a
+// single connection: never use it inside a transaction of the same DB.
+func (db *DB) SQL() *sql.DB { return db.db }
+
+// RiverDriver returns the River driver over the same pool, to start River workers on this
+// database.
+func (db *DB) RiverDriver() riverdriver.Driver[*sql.Tx] { return db.driver }
+
+// River returns the insert-only River client the store uses to record jobs.
+func (db *DB) River() *river.Client[*sql.Tx] { return db.river }
+
+// now returns the clock's reading in UTC at the precision both engines keep (microseconds).
+func (db *DB) now() time.Time { return db.clock().UTC().Truncate(time.Microsecond) }

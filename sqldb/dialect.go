@@ -1,0 +1,47 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// dialect is everything that differs between the engines once the SQL itself is shared. Both
+// engines accept $1-style placeholders, ON CONFLICT and RETURNING, so queries are written once.
+type dialect struct {
+	name string
+	// forUpdate locks the rows a SELECT reads until the transaction ends. SQLite needs no row
+	// locks: its transactions are IMMEDIATE, so one writer runs at a time.
+	forUpdate string
+	// lockMigrations serialises concurrent Opens (several replicas starting) while they migrate,
+	// River's migrations included; nil where the migration transaction itself is exclusive.
+	lockMigrations func(ctx context.Context, db *sql.DB) (unlock func(), err error)
+	// riverMigrationsInTx runs River's migrations in the same transaction as dealdesk's. SQLite
+	// allows it; on PostgreSQL one River migration adds an enum value that a later one uses,
+	// which cannot share a transaction.
+	riverMigrationsInTx bool
+	// textTimes stores times as fixed-width RFC 3339 text (SQLite) instead of TIMESTAMPTZ.
+	textTimes bool
+	// mapError turns a driver error into a domain error, or returns it unchanged.
+	mapError func(error) error
+}
+
+// sqliteTimeLayout is RFC 3339 with a fixed nine-digit fraction, so that text order is time order.
+const sqliteTimeLayout = "2006-01-02T15:04:05.000000000Z"
+
+// timeArg encodes t as a query argument.
+func (d *dialect) timeArg(t time.Time) any {
+	t = t.UTC()
+	if d.textTimes {
+		return t.Format(sqliteTimeLayout)
+	}
+	return t
+}
+
+// nullTimeArg encodes an optional time, nil as NULL.
+func (d *dialect) nullTimeArg(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return d.timeArg(*t)
+}

@@ -1,0 +1,252 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+const entitlementColumns = `id, org_id, type, status, external_id, product_id, offer_id, offer_external_id,
+	opportunity_id, buyer_account_id, reseller_account_id, license_arn, customer_identifier, start_time,
+	end_time, created_at, updated_at`
+
+// entitlementRow is an entitlement with the AWS offer ID it was accepted from, kept so that it
+// links to its offer even when the agreement arrives before the offer.
+type entitlementRow struct {
+	*dealdesk.Entitlement
+	offerExternalID string
+}
+
+func scanEntitlement(s interface{ Scan(...any) error }) (*entitlementRow, error) {
+	e := &dealdesk.Entitlement{}
+	r := &entitlementRow{Entitlement: e}
+	err := s.Scan(&e.ID, &e.OrgID, &e.Type, &e.Status, &e.ExternalID, nullStringCol{&e.ProductID},
+		nullStringCol{&e.OfferID}, &r.offerExternalID, nullStringCol{&e.OpportunityID}, &e.BuyerAccountID,
+		&e.ResellerAccountID, &e.LicenseARN, &e.CustomerIdentifier, nullTimeCol{&e.StartTime},
+		nullTimeCol{&e.EndTime}, timeCol{&e.CreatedAt}, timeCol{&e.UpdatedAt})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// FindEntitlementByID returns ENOTFOUND unless the entitlement belongs to the caller's organization.
+func (db *DB) FindEntitlementByID(ctx context.Context, id string) (*dealdesk.Entitlement, error) {
+	orgID, err := dealdesk.RequireOrgID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := scanEntitlement(db.db.QueryRowContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements
+		WHERE org_id = $1 AND id = $2`, orgID, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("entitlement", id)
+	} else if err != nil {
+		return nil, err
+	}
+	return r.Entitlement, nil
+}
+
+// FindEntitlements lists the organization's entitlements matching f, newest first, and the next
+// page's cursor.
+func (db *DB) FindEntitlements(ctx context.Context, f dealdesk.EntitlementFilter) ([]*dealdesk.Entitlement, string, error) {
+	orgID, err := dealdesk.RequireOrgID(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	var p dealdesk.Problems
+	if f.Type != "" && f.Type != dealdesk.EntitlementCPPO {
+		p.Add("type", "must be CPPO")
+	}
+	if f.Status != "" && !f.Status.Valid() {
+		p.Add("status", "must be one of PENDING_START, ACTIVE, CANCELLED, EXPIRED")
+	}
+	after, cursorErr := decodeCursor(f.Cursor, dealdesk.PrefixEntitlement)
+	p = append(p, dealdesk.ErrorFields(cursorErr)...)
+	if err := p.Err(); err != nil {
+		return nil, "", err
+	}
+	var w where
+	w.add("org_id = ?", orgID)
+	if f.Type != "" {
+		w.add("type = ?", f.Type)
+	}
+	if f.Status != "" {
+		w.add("status = ?", f.Status)
+	}
+	if f.ProductID != "" {
+		w.add("product_id = ?", f.ProductID)
+	}
+	if f.OfferID != "" {
+		w.add("offer_id = ?", f.OfferID)
+	}
+	if f.OpportunityID != "" {
+		// Linked when saved, or through an offer of the opportunity that was linked later.
+		w.add("(opportunity_id = ? OR offer_id IN (SELECT id FROM offers WHERE org_id = ? AND type = ? AND"+
+			" (opportunity_id = ? OR resale_authorization_id IN (SELECT external_id FROM offers"+
+			" WHERE org_id = ? AND id = ? AND type = ?))))",
+			f.OpportunityID, orgID, dealdesk.OfferCPPO, f.OpportunityID, orgID, f.OpportunityID, dealdesk.OfferCPPOOut)
+	}
+	if after != "" {
+		w.add("id < ?", after)
+	}
+	limit := pageLimit(f.Limit)
+	out, err := db.queryEntitlements(ctx, `SELECT `+entitlementColumns+` FROM entitlements`+w.String()+
+		` ORDER BY id DESC LIMIT `+w.arg(limit+1), w.args...)
+	if err != nil {
+		return nil, "", err
+	}
+	return page(out, limit, func(e *dealdesk.Entitlement) string { return e.ID })
+}
+
+func (db *DB) queryEntitlements(ctx context.Context, query string, args ...any) ([]*dealdesk.Entitlement, error) {
+	rows, err := db.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*dealdesk.Entitlement{}
+	for rows.Next() {
+		r, err := scanEntitlement(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r.Entitlement)
+	}
+	return out, rows.Err()
+}
+
+// SaveEntitlement creates or updates the entitlement with e.ExternalID (the AWS agreement ID). It
+// links the entitlement to the CPPO offer with offerExternalID and to that offer's opportunity
+// when they are known; an offer that arrives later links it then (see SaveCPPOOffer).
+func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offerExternalID string) (*dealdesk.Entitlement, error) {
+	orgID, err := dealdesk.RequireOrgID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	base := *e
+	if base.Type == "" {
+		base.Type = dealdesk.EntitlementCPPO
+	}
+	if base.Status == "" {
+		base.Status = dealdesk.EntitlementActive
+	}
+	var p dealdesk.Problems
+	checkExternalID(&p, base.ExternalID)
+	if base.Type != dealdesk.EntitlementCPPO {
+		p.Add("type", "must be CPPO")
+	}
+	if !base.Status.Valid() {
+		p.Add("status", "must be one of PENDING_START, ACTIVE, CANCELLED, EXPIRED")
+	}
+	if base.BuyerAccountID != "" && !dealdesk.ValidAccountID(base.BuyerAccountID) {
+		p.Add("buyerAccountId", "must be a 12-digit AWS account ID")
+	}
+	if base.ResellerAccountID != "" && !dealdesk.ValidAccountID(base.ResellerAccountID) {
+		p.Add("resellerAccountId", "must be a 12-digit AWS account ID")
+	}
+	if len(offerExternalID) > 255 {
+		p.Add("offerId", "must be at most 255 characters")
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	now := db.now()
+	var out *dealdesk.Entitlement
+	err = db.inTxRetry(ctx, func(tx *sql.Tx) error {
+		in := base
+		existing, err := scanEntitlement(tx.QueryRowContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements
+			WHERE org_id = $1 AND external_id = $2`+db.dialect.forUpdate, orgID, in.ExternalID))
+		if errors.Is(err, sql.ErrNoRows) {
+			existing = nil
+		} else if err != nil {
+			return err
+		}
+		r := &entitlementRow{Entitlement: &in, offerExternalID: offerExternalID}
+		in.OrgID, in.UpdatedAt = orgID, now
+		in.OfferID, in.OpportunityID = "", ""
+		if existing != nil {
+			in.ID, in.CreatedAt = existing.ID, existing.CreatedAt
+			in.OfferID, in.OpportunityID = existing.OfferID, existing.OpportunityID
+			if r.offerExternalID == "" {
+				r.offerExternalID = existing.offerExternalID
+			}
+			if in.ProductID == "" {
+				in.ProductID = existing.ProductID
+			}
+		} else {
+			in.ID, in.CreatedAt = dealdesk.NewID(dealdesk.PrefixEntitlement, now), now
+		}
+		if r.offerExternalID != "" {
+			offer, err := db.findOfferByExternalID(ctx, tx, orgID, dealdesk.OfferCPPO, r.offerExternalID)
+			if err != nil {
+				return err
+			}
+			if offer != nil {
+				in.OfferID = offer.ID
+				if offer.OpportunityID != "" {
+					in.OpportunityID = offer.OpportunityID
+				}
+				if in.ProductID == "" {
+					in.ProductID = offer.ProductID
+				}
+				if in.ResellerAccountID == "" {
+					in.ResellerAccountID = offer.ResellerAccountID
+				}
+			}
+		}
+		if err := checkProductRef(ctx, tx, orgID, in.ProductID); err != nil {
+			return err
+		}
+		args := []any{in.ID, in.OrgID, in.Type, in.Status, in.ExternalID, nullString(in.ProductID),
+			nullString(in.OfferID), r.offerExternalID, nullString(in.OpportunityID), in.BuyerAccountID,
+			in.ResellerAccountID, in.LicenseARN, in.CustomerIdentifier, db.dialect.nullTimeArg(in.StartTime),
+			db.dialect.nullTimeArg(in.EndTime), db.dialect.timeArg(in.CreatedAt), db.dialect.timeArg(in.UpdatedAt)}
+		if existing == nil {
+			_, err = tx.ExecContext(ctx, `INSERT INTO entitlements (`+entitlementColumns+`)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, `UPDATE entitlements SET type = $3, status = $4, external_id = $5,
+				product_id = $6, offer_id = $7, offer_external_id = $8, opportunity_id = $9, buyer_account_id = $10,
+				reseller_account_id = $11, license_arn = $12, customer_identifier = $13, start_time = $14,
+				end_time = $15, created_at = $16, updated_at = $17 WHERE id = $1 AND org_id = $2`, args...)
+		}
+		if err != nil {
+			return err
+		}
+		out = r.Entitlement
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// checkExternalID checks an AWS identifier given as externalId.
+func checkExternalID(p *dealdesk.Problems, id string) {
+	switch {
+	case id == "":
+		p.Add("externalId", "is required")
+	case len(id) > 255:
+		p.Add("externalId", "must be at most 255 characters")
+	}
+}
+
+// checkProductRef returns EINVALID unless productID is empty or a product of orgID.
+func checkProductRef(ctx context.Context, tx *sql.Tx, orgID, productID string) error {
+	if productID == "" {
+		return nil
+	}
+	product, err := findProduct(ctx, tx, orgID, productID)
+	if err != nil {
+		return err
+	}
+	if product == nil {
+		var p dealdesk.Problems
+		p.Add("productId", "no product %q in your organization", productID)
+		return p.Err()
+	}
+	return nil
+}

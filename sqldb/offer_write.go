@@ -1,0 +1,205 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// CreateOffer validates and stores a CPPO_OUT opportunity as DRAFT. With draft set, missing
+// fields are allowed but present ones are checked. The product must be in the caller's
+// organization; any other productId is a bad field.
+func (db *DB) CreateOffer(ctx context.Context, in dealdesk.OfferInput, draft bool) (*dealdesk.Offer, error) {
+	orgID, err := dealdesk.RequireOrgID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := dealdesk.ValidateOfferType(in.Type); err != nil {
+		return nil, err
+	}
+	now := db.now()
+	o := dealdesk.NewOpportunity(in)
+	o.ID, o.OrgID, o.Status = dealdesk.NewID(dealdesk.PrefixOffer, now), orgID, dealdesk.OfferDraft
+	o.CreatedAt, o.UpdatedAt = now, now
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := db.validateOpportunity(ctx, tx, o, now, !draft); err != nil {
+			return err
+		}
+		return db.insertOffer(ctx, tx, &offerRow{Offer: o})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// validateOpportunity looks the offer's product up in the offer's organization (nil when absent
+// or another organization's) and checks the offer against it.
+func (db *DB) validateOpportunity(ctx context.Context, tx *sql.Tx, o *dealdesk.Offer, now time.Time, complete bool) error {
+	var product *dealdesk.Product
+	if o.ProductID != "" {
+		var err error
+		if product, err = findProduct(ctx, tx, o.OrgID, o.ProductID); err != nil {
+			return err
+		}
+	}
+	return dealdesk.ValidateOpportunity(o, product, dealdesk.DateOf(now), complete)
+}
+
+// editableOpportunity locks offer id of the caller's organization and checks that it is an
+// opportunity that may still be changed.
+func (db *DB) editableOpportunity(ctx context.Context, tx *sql.Tx, id, action string) (*offerRow, error) {
+	orgID, err := dealdesk.RequireOrgID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := db.findOffer(ctx, tx, orgID, id, true)
+	if err != nil {
+		return nil, err
+	}
+	if r.Type != dealdesk.OfferCPPOOut {
+		return nil, dealdesk.Errorf(dealdesk.ECONFLICT, "Offer %s is a %s offer from AWS Marketplace and cannot be %s.", id, r.Type, action)
+	}
+	if !r.Status.Editable() {
+		return nil, dealdesk.Errorf(dealdesk.ECONFLICT, "Offer %s is %s; only DRAFT or CREATE_FAILED offers can be %s.", id, r.Status, action)
+	}
+	return r, nil
+}
+
+// UpdateOffer changes the present fields of a DRAFT or CREATE_FAILED opportunity, which becomes
+// DRAFT again; the result is checked as a draft.
+func (db *DB) UpdateOffer(ctx context.Context, id string, in dealdesk.OfferInput) (*dealdesk.Offer, error) {
+	var out *dealdesk.Offer
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		r, err := db.editableOpportunity(ctx, tx, id, "changed")
+		if err != nil {
+			return err
+		}
+		if in.Type != nil && *in.Type != r.Type {
+			var p dealdesk.Problems
+			p.Add("type", "cannot be changed")
+			return p.Err()
+		}
+		now := db.now()
+		dealdesk.ApplyOfferInput(r.Offer, in)
+		if err := db.validateOpportunity(ctx, tx, r.Offer, now, false); err != nil {
+			return err
+		}
+		r.Status, r.PublishErrors, r.UpdatedAt = dealdesk.OfferDraft, nil, now
+		if err := db.updateOfferRow(ctx, tx, r); err != nil {
+			return err
+		}
+		out = r.Offer
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// jobUniqueStates keep a second identical job out while the first is waiting or running; a
+// completed one does not block, so an opportunity whose publish failed can be submitted again.
+var jobUniqueStates = []rivertype.JobState{
+	rivertype.JobStateAvailable,
+	rivertype.JobStatePending,
+	rivertype.JobStateRetryable,
+	rivertype.JobStateRunning,
+	rivertype.JobStateScheduled,
+}
+
+// jobInsertOpts makes jobs unique by their arguments.
+func jobInsertOpts() *river.InsertOpts {
+	return &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: jobUniqueStates}}
+}
+
+// SubmitOffer validates the opportunity completely and moves it to PENDING_CREATE, inserting the
+// publish job in the same transaction.
+func (db *DB) SubmitOffer(ctx context.Context, id string) (*dealdesk.Offer, error) {
+	var out *dealdesk.Offer
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		r, err := db.editableOpportunity(ctx, tx, id, "submitted")
+		if err != nil {
+			return err
+		}
+		now := db.now()
+		if err := db.validateOpportunity(ctx, tx, r.Offer, now, true); err != nil {
+			return err
+		}
+		r.Status, r.PublishErrors, r.UpdatedAt = dealdesk.OfferPendingCreate, nil, now
+		if err := db.updateOfferRow(ctx, tx, r); err != nil {
+			return err
+		}
+		job := dealdesk.PublishOpportunityJob{OrgID: r.OrgID, OfferID: r.ID}
+		if _, err := db.river.InsertTx(ctx, tx, job, jobInsertOpts()); err != nil {
+			return err
+		}
+		out = r.Offer
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CancelOffer withdraws an opportunity: a DRAFT or CREATE_FAILED one at once; an ACTIVE one
+// becomes CANCELLED and a job to restrict its resale authorization is inserted in the same
+// transaction. Any other status is ECONFLICT.
+func (db *DB) CancelOffer(ctx context.Context, id string) (*dealdesk.Offer, error) {
+	orgID, err := dealdesk.RequireOrgID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out *dealdesk.Offer
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		r, err := db.findOffer(ctx, tx, orgID, id, true)
+		if err != nil {
+			return err
+		}
+		if r.Type != dealdesk.OfferCPPOOut {
+			return dealdesk.Errorf(dealdesk.ECONFLICT, "Offer %s is a %s offer from AWS Marketplace and cannot be cancelled here.", id, r.Type)
+		}
+		restrict := false
+		switch r.Status {
+		case dealdesk.OfferDraft, dealdesk.OfferCreateFailed:
+		case dealdesk.OfferActive:
+			restrict = true
+		default:
+			return dealdesk.Errorf(dealdesk.ECONFLICT, "Offer %s is %s and cannot be cancelled.", id, r.Status)
+		}
+		r.Status, r.UpdatedAt = dealdesk.OfferCancelled, db.now()
+		if err := db.updateOfferRow(ctx, tx, r); err != nil {
+			return err
+		}
+		if restrict {
+			job := dealdesk.RestrictOpportunityJob{OrgID: r.OrgID, OfferID: r.ID}
+			if _, err := db.river.InsertTx(ctx, tx, job, jobInsertOpts()); err != nil {
+				return err
+			}
+		}
+		out = r.Offer
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DeleteOffer deletes a DRAFT or CREATE_FAILED opportunity.
+func (db *DB) DeleteOffer(ctx context.Context, id string) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		r, err := db.editableOpportunity(ctx, tx, id, "deleted")
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM offers WHERE org_id = $1 AND id = $2`, r.OrgID, r.ID)
+		return err
+	})
+}

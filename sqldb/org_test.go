@@ -1,0 +1,158 @@
+package sqldb_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/dealdesk/dealdesk"
+	"github.com/dealdesk/dealdesk/sqldb"
+)
+
+func TestOrganizations(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		ctx := context.Background()
+		org, err := db.CreateOrganization(ctx, "Acme")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(org.ID, "org_") || org.CreatedAt.Location().String() != "UTC" {
+			t.Fatalf("organization %+v", org)
+		}
+		got, err := db.FindOrganizationByID(ctx, org.ID)
+		if err != nil || got.Name != "Acme" || !got.CreatedAt.Equal(org.CreatedAt) {
+			t.Fatalf("FindOrganizationByID = %+v, %v; want %+v", got, err, org)
+		}
+		_, err = db.FindOrganizationByID(ctx, "org_missing")
+		wantCode(t, err, dealdesk.ENOTFOUND)
+		_, err = db.CreateOrganization(ctx, "")
+		wantField(t, err, "name")
+		if n, err := db.CountOrganizations(ctx); err != nil || n != 1 {
+			t.Fatalf("CountOrganizations = %d, %v; want 1", n, err)
+		}
+	})
+}
+
+func TestUsers(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		ctx := context.Background()
+		org, err := db.CreateOrganization(ctx, "Acme")
+		if err != nil {
+			t.Fatal(err)
+		}
+		const password = "correct horse battery"
+		u, err := db.CreateUser(ctx, org.ID, "Ana@Example.com", "Ana", password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run("right password signs in", func(t *testing.T) {
+			got, err := db.AuthenticateUser(ctx, "ana@example.com", password)
+			if err != nil || got.ID != u.ID || got.OrgID != org.ID {
+				t.Fatalf("AuthenticateUser = %+v, %v", got, err)
+			}
+		})
+		t.Run("wrong password and unknown email are refused", func(t *testing.T) {
+			_, err := db.AuthenticateUser(ctx, "ana@example.com", "wrong password!!")
+			wantCode(t, err, dealdesk.EUNAUTHORIZED)
+			_, err = db.AuthenticateUser(ctx, "bob@example.com", password)
+			wantCode(t, err, dealdesk.EUNAUTHORIZED)
+		})
+		t.Run("password is stored hashed", func(t *testing.T) {
+			if n := count(t, db, "users", "password_hash LIKE $1", "%"+password+"%"); n != 0 {
+				t.Fatal("the password is stored in clear")
+			}
+		})
+		t.Run("taken email is a conflict", func(t *testing.T) {
+			_, err := db.CreateUser(ctx, org.ID, "ana@example.com", "Other Ana", password)
+			wantCode(t, err, dealdesk.ECONFLICT)
+		})
+		t.Run("bad input names the fields", func(t *testing.T) {
+			_, err := db.CreateUser(ctx, org.ID, "not an email", "X", "short")
+			wantField(t, err, "email")
+			wantField(t, err, "password")
+			_, err = db.CreateUser(ctx, "org_missing", "zed@example.com", "Zed", password)
+			wantCode(t, err, dealdesk.ENOTFOUND)
+			if n := count(t, db, "users", ""); n != 1 {
+				t.Fatalf("users has %d rows after refused creates, want 1", n)
+			}
+		})
+	})
+}
+
+func TestAPIKeys(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		ctx := context.Background()
+		org, err := db.CreateOrganization(ctx, "Acme")
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, secret, err := db.CreateAPIKey(ctx, org.ID, "ci")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run("key has the documented shape", func(t *testing.T) {
+			if !strings.HasPrefix(secret, "ddk_") || len(secret) != 4+52 {
+				t.Fatalf("secret %q is not ddk_ and 52 base32 characters", secret)
+			}
+			if !strings.HasPrefix(secret, key.Prefix) || len(key.Prefix) >= len(secret)/2 {
+				t.Fatalf("prefix %q does not start the secret or is too long", key.Prefix)
+			}
+		})
+		t.Run("right secret authenticates", func(t *testing.T) {
+			got, err := db.AuthenticateAPIKey(ctx, secret)
+			if err != nil || got.ID != key.ID || got.OrgID != org.ID || got.LastUsedAt == nil {
+				t.Fatalf("AuthenticateAPIKey = %+v, %v", got, err)
+			}
+		})
+		t.Run("wrong secrets are refused", func(t *testing.T) {
+			for _, s := range []string{"", "ddk_", secret[:len(secret)-1], secret + "a", strings.ToUpper(secret), "Bearer " + secret} {
+				_, err := db.AuthenticateAPIKey(ctx, s)
+				wantCode(t, err, dealdesk.EUNAUTHORIZED)
+			}
+		})
+		t.Run("secret is not stored", func(t *testing.T) {
+			body := secret[len("ddk_"):]
+			rows, err := db.SQL().QueryContext(ctx, `SELECT id, org_id, name, prefix, secret_hash FROM api_keys`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var cols [5]string
+				if err := rows.Scan(&cols[0], &cols[1], &cols[2], &cols[3], &cols[4]); err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range cols {
+					if strings.Contains(c, body[8:]) {
+						t.Fatalf("api_keys holds the secret: %q", c)
+					}
+				}
+			}
+			if e.name == sqldb.EngineSQLite {
+				db.SQL().ExecContext(ctx, "PRAGMA wal_checkpoint(FULL)")
+				var all []byte
+				for _, f := range []string{e.dsn, e.dsn + "-wal"} {
+					b, err := os.ReadFile(f)
+					if err != nil && !os.IsNotExist(err) {
+						t.Fatal(err)
+					}
+					all = append(all, b...)
+				}
+				if !strings.Contains(string(all), key.Prefix) {
+					t.Fatal("the database files do not even hold the key's prefix: the grep looks in the wrong place")
+				}
+				if strings.Contains(string(all), body[8:]) {
+					t.Fatal("the database files hold the secret")
+				}
+			}
+		})
+		t.Run("unknown organization", func(t *testing.T) {
+			_, _, err := db.CreateAPIKey(ctx, "org_missing", "x")
+			wantCode(t, err, dealdesk.ENOTFOUND)
+		})
+	})
+}

@@ -1,0 +1,69 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// migrationLockKey is the advisory lock that serialises migrations across replicas.
+const migrationLockKey = 7405217301
+
+// openPostgres opens PostgreSQL through pgx's database/sql driver.
+func openPostgres(dsn string) (*sql.DB, *dialect, riverdriver.Driver[*sql.Tx], error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("sqldb: open PostgreSQL: %w", err)
+	}
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(5)
+	d := &dialect{
+		name:           EnginePostgres,
+		forUpdate:      " FOR UPDATE",
+		lockMigrations: lockPostgresMigrations,
+		mapError:       mapPostgresError,
+	}
+	return db, d, riverdatabasesql.New(db), nil
+}
+
+// lockPostgresMigrations holds a session advisory lock on a connection of its own until unlock
+// is called, so that replicas starting together migrate one after the other.
+func lockPostgresMigrations(ctx context.Context, db *sql.DB) (func(), error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(migrationLockKey)); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("sqldb: lock migrations: %w", err)
+	}
+	return func() {
+		_, _ = conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, int64(migrationLockKey))
+		conn.Close()
+	}, nil
+}
+
+// mapPostgresError maps PostgreSQL integrity errors to domain errors.
+func mapPostgresError(err error) error {
+	var e *pgconn.PgError
+	if !errors.As(err, &e) {
+		return err
+	}
+	switch e.Code {
+	case "23505": // unique_violation
+		return &dealdesk.Error{Code: dealdesk.ECONFLICT, Message: "A resource with this identifier already exists."}
+	case "23503": // foreign_key_violation
+		return &dealdesk.Error{Code: dealdesk.EINVALID, Message: "The request refers to a resource that does not exist."}
+	case "23514", "23502", "22P02", "22003": // check, not null, invalid text, out of range
+		return &dealdesk.Error{Code: dealdesk.EINVALID, Message: "The request has invalid values."}
+	}
+	return err
+}

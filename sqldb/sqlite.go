@@ -1,0 +1,63 @@
+package sqldb
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// sqliteBusyTimeoutMS is how long a statement waits for another process's write lock.
+const sqliteBusyTimeoutMS = 10000
+
+// openSQLite opens the SQLite file at path with WAL, foreign keys, a busy timeout, immediate
+// transactions and synchronous=FULL. The pool holds one connection, as River recommends: SQLite
+// runs one writer at a time anyway, and a single connection rules out SQLITE_BUSY between the
+// process's own goroutines.
+func openSQLite(path string) (*sql.DB, *dialect, riverdriver.Driver[*sql.Tx], error) {
+	path = strings.TrimPrefix(path, "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		return nil, nil, nil, fmt.Errorf("sqldb: SQLite path %q must not carry options: dealdesk sets them", path)
+	}
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeoutMS))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("sqldb: open SQLite %q: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	d := &dialect{name: EngineSQLite, textTimes: true, riverMigrationsInTx: true, mapError: mapSQLiteError}
+	return db, d, riversqlite.New(db), nil
+}
+
+// mapSQLiteError maps SQLite constraint errors to domain errors.
+func mapSQLiteError(err error) error {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	switch e.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return &dealdesk.Error{Code: dealdesk.ECONFLICT, Message: "A resource with this identifier already exists."}
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return &dealdesk.Error{Code: dealdesk.EINVALID, Message: "The request refers to a resource that does not exist."}
+	case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL:
+		return &dealdesk.Error{Code: dealdesk.EINVALID, Message: "The request has invalid values."}
+	}
+	return err
+}

@@ -1,0 +1,100 @@
+package sqldb_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/dealdesk/dealdesk"
+	"github.com/dealdesk/dealdesk/sqldb"
+)
+
+func TestTenantIsolation(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		ctx := newOrg(t, db, "Acme")
+		p := newProduct(t, db, ctx, "prod-abc123")
+		draft := newOffer(t, db, ctx, p.ID)
+		active := newOffer(t, db, ctx, p.ID)
+		setStatus(t, db, active.ID, dealdesk.OfferActive, "resaleauthz-1")
+		cppo, err := db.SaveCPPOOffer(ctx, &dealdesk.Offer{ExternalID: "offer-1"}, "resaleauthz-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ent, err := db.SaveEntitlement(ctx, &dealdesk.Entitlement{ExternalID: "agmt-1"}, "offer-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := newOrg(t, db, "Intruder")
+
+		for _, tt := range []struct {
+			name string
+			call func(ctx context.Context) error
+		}{
+			{"find product", func(ctx context.Context) error { _, err := db.FindProductByID(ctx, p.ID); return err }},
+			{"find offer", func(ctx context.Context) error { _, err := db.FindOfferByID(ctx, draft.ID); return err }},
+			{"update offer", func(ctx context.Context) error {
+				_, err := db.UpdateOffer(ctx, draft.ID, dealdesk.OfferInput{Name: ptr("Stolen")})
+				return err
+			}},
+			{"submit offer", func(ctx context.Context) error { _, err := db.SubmitOffer(ctx, draft.ID); return err }},
+			{"cancel draft", func(ctx context.Context) error { _, err := db.CancelOffer(ctx, draft.ID); return err }},
+			{"cancel active", func(ctx context.Context) error { _, err := db.CancelOffer(ctx, active.ID); return err }},
+			{"delete offer", func(ctx context.Context) error { return db.DeleteOffer(ctx, draft.ID) }},
+			{"offer chain", func(ctx context.Context) error { _, err := db.FindOfferChain(ctx, active.ID); return err }},
+			{"CPPO offer chain", func(ctx context.Context) error { _, err := db.FindOfferChain(ctx, cppo.ID); return err }},
+			{"find entitlement", func(ctx context.Context) error { _, err := db.FindEntitlementByID(ctx, ent.ID); return err }},
+		} {
+			t.Run(tt.name+" of another organization is not found", func(t *testing.T) {
+				wantCode(t, tt.call(other), dealdesk.ENOTFOUND)
+			})
+		}
+		t.Run("lists of another organization are empty", func(t *testing.T) {
+			products, _, err := db.FindProducts(other, dealdesk.ProductFilter{})
+			if err != nil || len(products) != 0 {
+				t.Fatalf("products %v, %v", products, err)
+			}
+			offers, _, err := db.FindOffers(other, dealdesk.OfferFilter{})
+			if err != nil || len(offers) != 0 {
+				t.Fatalf("offers %v, %v", offers, err)
+			}
+			offers, _, err = db.FindOffers(other, dealdesk.OfferFilter{ProductID: p.ID})
+			if err != nil || len(offers) != 0 {
+				t.Fatalf("offers by the other's product %v, %v", offers, err)
+			}
+			ents, _, err := db.FindEntitlements(other, dealdesk.EntitlementFilter{})
+			if err != nil || len(ents) != 0 {
+				t.Fatalf("entitlements %v, %v", ents, err)
+			}
+		})
+		t.Run("saving by another organization's AWS IDs does not touch the first", func(t *testing.T) {
+			theirs, err := db.SaveCPPOOffer(other, &dealdesk.Offer{ExternalID: "offer-1"}, "resaleauthz-1")
+			if err != nil || theirs.ID == cppo.ID || theirs.OpportunityID != "" {
+				t.Fatalf("other org's CPPO offer %+v, %v", theirs, err)
+			}
+			e2, err := db.SaveEntitlement(other, &dealdesk.Entitlement{ExternalID: "agmt-1"}, "offer-1")
+			if err != nil || e2.ID == ent.ID || e2.OfferID != theirs.ID {
+				t.Fatalf("other org's entitlement %+v, %v", e2, err)
+			}
+			mine, _ := db.FindEntitlementByID(ctx, ent.ID)
+			if mine.OfferID != cppo.ID {
+				t.Fatalf("the first organization's entitlement was relinked: %+v", mine)
+			}
+		})
+		t.Run("nothing was changed", func(t *testing.T) {
+			back, err := db.FindOfferByID(ctx, draft.ID)
+			if err != nil || back.Name != draft.Name || back.Status != dealdesk.OfferDraft {
+				t.Fatalf("draft after intrusions %+v, %v", back, err)
+			}
+			back, _ = db.FindOfferByID(ctx, active.ID)
+			if back.Status != dealdesk.OfferActive {
+				t.Fatalf("active offer became %s", back.Status)
+			}
+		})
+		t.Run("no organization in context is unauthorized", func(t *testing.T) {
+			_, _, err := db.FindOffers(context.Background(), dealdesk.OfferFilter{})
+			wantCode(t, err, dealdesk.EUNAUTHORIZED)
+			_, err = db.CreateProduct(context.Background(), productInput("prod-x"))
+			wantCode(t, err, dealdesk.EUNAUTHORIZED)
+		})
+	})
+}

@@ -1,0 +1,64 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// inTx runs fn in one transaction and commits it when fn returns nil; any error rolls everything
+// back, so a failed write stores nothing. Driver errors come back as domain errors.
+func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return db.mapError(db.rawTx(ctx, fn))
+}
+
+// rawTx is inTx without the mapping of driver errors, for migrations, whose errors must keep
+// the database's own words.
+func (db *DB) rawTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// inTxRetry is inTx for idempotent upserts: when a concurrent writer inserted the same key first
+// (a unique violation on PostgreSQL, where two transactions can both see no row), fn runs again
+// and finds the row.
+func (db *DB) inTxRetry(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	err := db.inTx(ctx, fn)
+	for attempt := 1; attempt < 3 && dealdesk.ErrorCode(err) == dealdesk.ECONFLICT; attempt++ {
+		err = db.inTx(ctx, fn)
+	}
+	return err
+}
+
+// mapError turns driver errors into domain errors; domain errors pass unchanged.
+func (db *DB) mapError(err error) error {
+	var e *dealdesk.Error
+	if err == nil || errors.As(err, &e) {
+		return err
+	}
+	mapped := db.dialect.mapError(err)
+	if errors.As(mapped, &e) {
+		db.logger.Debug("driver error mapped", "code", dealdesk.ErrorCode(mapped), "err", err)
+	}
+	return mapped
+}
+
+// queryer is what both *sql.DB and *sql.Tx offer for reads.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// notFound returns the ENOTFOUND error for a missing resource of kind with id.
+func notFound(kind, id string) error {
+	return dealdesk.Errorf(dealdesk.ENOTFOUND, "No %s %q in your organization.", kind, id)
+}

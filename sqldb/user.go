@@ -1,0 +1,90 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// Password length limits: bcrypt reads at most 72 bytes.
+const (
+	MinPasswordLength = 12
+	MaxPasswordBytes  = 72
+)
+
+// noUserHash returns a hash to compare against when no user matches, so a wrong email costs as
+// much time as a wrong password.
+func (db *DB) noUserHash() []byte {
+	db.dummyHashOnce.Do(func() {
+		db.dummyHash, _ = bcrypt.GenerateFromPassword([]byte("dealdesk-no-such-user"), db.passwordCost)
+	})
+	return db.dummyHash
+}
+
+// CreateUser creates a user in orgID with a bcrypt-hashed password. Emails are unique across
+// organizations (sign-in starts from the email) and compared in lower case.
+func (db *DB) CreateUser(ctx context.Context, orgID, email, name, password string) (*dealdesk.User, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	var p dealdesk.Problems
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
+		p.Add("email", "must be an email address such as ana@example.com")
+	}
+	if utf8.RuneCountInString(name) > 200 {
+		p.Add("name", "must be at most 200 characters")
+	}
+	if utf8.RuneCountInString(password) < MinPasswordLength {
+		p.Add("password", "must be at least %d characters", MinPasswordLength)
+	} else if len(password) > MaxPasswordBytes {
+		p.Add("password", "must be at most %d bytes", MaxPasswordBytes)
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), db.passwordCost)
+	if err != nil {
+		return nil, err
+	}
+	now := db.now()
+	u := &dealdesk.User{ID: dealdesk.NewID(dealdesk.PrefixUser, now), OrgID: orgID, Email: email, Name: name, CreatedAt: now}
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := findOrganization(ctx, tx, orgID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO users (id, org_id, email, name, password_hash, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6)`, u.ID, u.OrgID, u.Email, u.Name, string(hash), db.dialect.timeArg(now))
+		if dealdesk.ErrorCode(db.mapError(err)) == dealdesk.ECONFLICT {
+			return dealdesk.Errorf(dealdesk.ECONFLICT, "A user with email %q already exists.", email)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// AuthenticateUser returns the user whose email and password match, else EUNAUTHORIZED.
+func (db *DB) AuthenticateUser(ctx context.Context, email, password string) (*dealdesk.User, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	u := &dealdesk.User{}
+	var hash string
+	err := db.db.QueryRowContext(ctx, `SELECT id, org_id, email, name, password_hash, created_at FROM users WHERE email = $1`, email).
+		Scan(&u.ID, &u.OrgID, &u.Email, &u.Name, &hash, timeCol{&u.CreatedAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		_ = bcrypt.CompareHashAndPassword(db.noUserHash(), []byte(password))
+		return nil, dealdesk.Errorf(dealdesk.EUNAUTHORIZED, "Wrong email or password.")
+	} else if err != nil {
+		return nil, err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+		return nil, dealdesk.Errorf(dealdesk.EUNAUTHORIZED, "Wrong email or password.")
+	}
+	return u, nil
+}
