@@ -37,6 +37,7 @@ func (s *Server) controlRoutes() *http.ServeMux {
 	m.HandleFunc("POST /_sim/agreements/{id}/amend", s.ctl1(s.amendAgreement))
 	m.HandleFunc("POST /_sim/agreements/{id}/end", s.ctl1(s.endAgreement))
 	m.HandleFunc("GET /_sim/agreements/{id}", s.ctl1(s.getAgreement))
+	m.HandleFunc("GET /_sim/agreements", s.ctl1(s.listAgreements))
 	m.HandleFunc("PUT /_sim/events", s.putEvents)
 	m.HandleFunc("GET /_sim/events", s.getEvents)
 	m.HandleFunc("GET /_sim/metering/ledger", s.getLedger)

@@ -265,6 +265,23 @@ func (s *Server) getAgreement(r *http.Request, _ []byte) (any, error) {
 	return s.agreementView(a), nil
 }
 
+// listAgreements serves GET /_sim/agreements, optionally filtered by offerId, acceptor,
+// proposer, productCode or status.
+func (s *Server) listAgreements(r *http.Request, _ []byte) (any, error) {
+	q := r.URL.Query()
+	match := func(k, v string) bool { return q.Get(k) == "" || q.Get(k) == v }
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []map[string]any{}
+	for _, a := range sortedAgreements(s.st.Agreements) {
+		if match("offerId", a.OfferID) && match("acceptor", a.Acceptor) && match("proposer", a.Proposer) &&
+			match("productCode", a.ProductCode) && match("status", a.Status) {
+			out = append(out, s.agreementView(a))
+		}
+	}
+	return map[string]any{"agreements": out}, nil
+}
+
 // agreementView is the control API's view of an agreement.
 func (s *Server) agreementView(a *Agreement) map[string]any {
 	return map[string]any{"agreementId": a.ID, "status": a.Status, "offerId": a.OfferID,

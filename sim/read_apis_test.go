@@ -251,6 +251,20 @@ func TestManufacturerReadsAgreementsWhenEnabled(t *testing.T) {
 	e := newEnv(t, func(c *simConfig) { c.ManufacturerReadsAgreements = true })
 	ra := e.publish(simpleRA(newProductID, reseller1, "seats", "api_calls", "storage_gb"))
 	sub := e.subscribe(ra, reseller1, buyer1)
+	var list struct {
+		Agreements []struct {
+			AgreementID string `json:"agreementId"`
+			Acceptor    string `json:"acceptor"`
+		} `json:"agreements"`
+	}
+	e.mustControl(http.MethodGet, "/_sim/agreements?acceptor="+buyer1, nil, &list)
+	if len(list.Agreements) != 1 || list.Agreements[0].AgreementID != sub.AgreementID {
+		t.Errorf("GET /_sim/agreements?acceptor= = %+v", list)
+	}
+	e.mustControl(http.MethodGet, "/_sim/agreements?acceptor="+buyer2, nil, &list)
+	if len(list.Agreements) != 0 {
+		t.Errorf("filter by another acceptor: %+v", list)
+	}
 	out, err := e.agreement(seller, true).DescribeAgreement(ctx(t), &marketplaceagreement.DescribeAgreementInput{AgreementId: aws.String(sub.AgreementID)})
 	if err != nil || aws.ToString(out.Proposer.AccountId) != reseller1 {
 		t.Errorf("the manufacturer's DescribeAgreement with the option: %v %v", out, err)
