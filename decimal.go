@@ -9,8 +9,12 @@ import (
 )
 
 // Decimal is an exact decimal number that keeps the scale it was written with: "12000.00" stays
-// "12000.00". Money and prices are Decimals, never floats.
-type Decimal struct{ decimal.Decimal }
+// "12000.00". Money and prices are Decimals, never floats. The zero Decimal is unset, unlike a
+// parsed "0": a JSON field left out decodes to it, and validation tells the two apart.
+type Decimal struct {
+	decimal.Decimal
+	set bool
+}
 
 // ParseDecimal parses a decimal number such as "12000.00".
 func ParseDecimal(s string) (Decimal, error) {
@@ -18,7 +22,7 @@ func ParseDecimal(s string) (Decimal, error) {
 	if err != nil || strings.ContainsAny(s, "eE") {
 		return Decimal{}, fmt.Errorf("must be a decimal number such as \"12.50\"")
 	}
-	return Decimal{d}, nil
+	return Decimal{Decimal: d, set: true}, nil
 }
 
 // MustDecimal parses s and panics on error; for tests and constants.
@@ -29,6 +33,9 @@ func MustDecimal(s string) Decimal {
 	}
 	return d
 }
+
+// IsSet reports whether d holds a value; only the zero Decimal does not.
+func (d Decimal) IsSet() bool { return d.set }
 
 // Places returns how many digits are written after the decimal point.
 func (d Decimal) Places() int {
@@ -70,7 +77,7 @@ func (d *Decimal) Scan(src any) error {
 	case []byte:
 		return d.scan(string(v))
 	case int64:
-		*d = Decimal{decimal.NewFromInt(v)}
+		*d = Decimal{Decimal: decimal.NewFromInt(v), set: true}
 		return nil
 	}
 	return fmt.Errorf("dealdesk: cannot scan %T into Decimal", src)

@@ -219,6 +219,8 @@ func validateDimensions(p *Problems, o *Offer, product *Product, complete bool) 
 		f := "dimensionPrices[" + strconv.Itoa(i) + "]"
 		checkDimension(p, f, d.DimensionKey, DimensionMetered, product, seen)
 		switch {
+		case !d.Price.IsSet():
+			p.Add(f+".price", "is required")
 		case d.Price.IsNegative():
 			p.Add(f+".price", "must not be negative")
 		case d.Price.Places() > MaxPricePlaces:
@@ -308,7 +310,11 @@ func validateInstallments(p *Problems, o *Offer, today Date) {
 		} else {
 			seen[in.ChargeDate] = i
 		}
-		validateAmount(p, f+".amount", in.Amount, o.Currency)
+		if !in.Amount.IsSet() {
+			p.Add(f+".amount", "is required")
+		} else {
+			validateAmount(p, f+".amount", in.Amount, o.Currency)
+		}
 		sum = sum.Add(in.Amount.Decimal)
 	}
 	if o.CommitAmount != nil && !sum.Equal(o.CommitAmount.Decimal) {

@@ -1,6 +1,7 @@
 package dealdesk_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"testing"
@@ -86,6 +87,10 @@ func TestValidateOpportunity(t *testing.T) {
 			o.EntitledDimensions[0].DimensionKey = "api_calls"
 		}, "entitledDimensions[0].dimensionKey"},
 		{"unknown currency", func(o *dealdesk.Offer) { o.Currency = "CHF" }, "currency"},
+		{"metered price left out", func(o *dealdesk.Offer) { o.DimensionPrices[0].Price = dealdesk.Decimal{} }, "dimensionPrices[0].price"},
+		{"installment amount left out", func(o *dealdesk.Offer) { o.Installments[0].Amount = dealdesk.Decimal{} }, "installments[0].amount"},
+		{"expiry exactly today", func(o *dealdesk.Offer) { o.ExpiryDate = &today }, "expiryDate"},
+		{"installment exactly today", func(o *dealdesk.Offer) { o.Installments[0].ChargeDate = today }, "installments[0].chargeDate"},
 		{"price with 9 decimals", func(o *dealdesk.Offer) { o.DimensionPrices[0].Price = dealdesk.MustDecimal("0.000000001") }, "dimensionPrices[0].price"},
 		{"JPY with decimals", func(o *dealdesk.Offer) {
 			o.Currency, o.DimensionPrices = dealdesk.JPY, nil
@@ -162,5 +167,25 @@ func TestDecimalKeepsScale(t *testing.T) {
 	}
 	if _, err := dealdesk.ParseDecimal("1e3"); err == nil {
 		t.Error("exponent notation accepted")
+	}
+}
+
+func TestDecimalTellsLeftOutFromZero(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		body string
+		set  bool
+	}{
+		{`{"dimensionKey":"api_calls"}`, false},
+		{`{"dimensionKey":"api_calls","price":"0"}`, true},
+		{`{"dimensionKey":"api_calls","price":0.5}`, true},
+	} {
+		var dp dealdesk.DimensionPrice
+		if err := json.Unmarshal([]byte(tc.body), &dp); err != nil {
+			t.Fatalf("%s: %v", tc.body, err)
+		}
+		if dp.Price.IsSet() != tc.set {
+			t.Errorf("%s: IsSet = %v, want %v", tc.body, dp.Price.IsSet(), tc.set)
+		}
 	}
 }
