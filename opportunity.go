@@ -1,7 +1,6 @@
 package dealdesk
 
 import (
-	"fmt"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -130,7 +129,7 @@ func ValidateOpportunity(o *Offer, product *Product, today Date, complete bool) 
 	if o.ResellerContract != nil {
 		validateDocument(&p, "resellerContract", *o.ResellerContract)
 	}
-	validateInstallments(&p, o, today)
+	validateInstallments(&p, o, today, complete)
 	return p.Err()
 }
 
@@ -279,7 +278,9 @@ func validateDocument(p *Problems, field string, d Document) {
 	}
 }
 
-func validateInstallments(p *Problems, o *Offer, today Date) {
+// validateInstallments checks the payment schedule. Like every rule that ties two fields, the
+// need for an expiry date waits for a complete offer when the date is still absent from a draft.
+func validateInstallments(p *Problems, o *Offer, today Date, complete bool) {
 	if len(o.Installments) == 0 {
 		return
 	}
@@ -290,7 +291,7 @@ func validateInstallments(p *Problems, o *Offer, today Date) {
 	if !o.OneTime {
 		p.Add("installments", "installments need a one-time opportunity (oneTime true)")
 	}
-	if o.ExpiryDate == nil {
+	if o.ExpiryDate == nil && complete {
 		p.Add("installments", "installments need an expiry date")
 	}
 	sum := decimal.Zero
@@ -318,6 +319,6 @@ func validateInstallments(p *Problems, o *Offer, today Date) {
 		sum = sum.Add(in.Amount.Decimal)
 	}
 	if o.CommitAmount != nil && !sum.Equal(o.CommitAmount.Decimal) {
-		p.Add("installments", "amounts add up to %s but the commit amount is %s", fmt.Sprint(sum.StringFixed(2)), o.CommitAmount)
+		p.Add("installments", "amounts add up to %s but the commit amount is %s", Decimal{Decimal: sum, set: true}, o.CommitAmount)
 	}
 }

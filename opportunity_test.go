@@ -132,6 +132,12 @@ func TestValidateOpportunityDraft(t *testing.T) {
 	if err := dealdesk.ValidateOpportunity(draft, nil, today, true); dealdesk.ErrorCode(err) != dealdesk.EINVALID {
 		t.Fatalf("incomplete offer accepted as complete: %v", err)
 	}
+	draft.Installments = validOpportunity().Installments
+	draft.OneTime = true
+	if err := dealdesk.ValidateOpportunity(draft, nil, today, false); err != nil {
+		t.Fatalf("draft with installments before its expiry date rejected: %v", err)
+	}
+	draft.Installments, draft.OneTime = nil, false
 	draft.ResellerAccountID = "42"
 	err := dealdesk.ValidateOpportunity(draft, nil, today, false)
 	if f := dealdesk.ErrorFields(err); len(f) != 1 || f[0].Field != "resellerAccountId" {
@@ -154,6 +160,23 @@ func TestValidateOpportunityListsEveryField(t *testing.T) {
 			t.Errorf("missing field %s in %v", want, err)
 		}
 	}
+}
+
+func TestInstallmentSumInTheCurrencysUnits(t *testing.T) {
+	t.Parallel()
+	o := validOpportunity()
+	c := dealdesk.MustDecimal("12000")
+	o.Currency, o.CommitAmount, o.DimensionPrices = dealdesk.JPY, &c, nil
+	o.Installments[0].Amount, o.Installments[1].Amount = dealdesk.MustDecimal("6000"), dealdesk.MustDecimal("5999")
+	for _, f := range dealdesk.ErrorFields(dealdesk.ValidateOpportunity(o, nil, today, false)) {
+		if f.Field == "installments" {
+			if want := "amounts add up to 11999 but the commit amount is 12000"; f.Message != want {
+				t.Fatalf("message %q, want %q", f.Message, want)
+			}
+			return
+		}
+	}
+	t.Fatal("installments off the commit not reported")
 }
 
 func TestDecimalKeepsScale(t *testing.T) {
