@@ -74,3 +74,27 @@ type EntitlementService interface {
 	// linking it to the CPPO offer with offerExternalID and its opportunity when they are known.
 	SaveEntitlement(ctx context.Context, e *Entitlement, offerExternalID string) (*Entitlement, error)
 }
+
+// ValidateEntitlement checks an entitlement reported by AWS before it is saved: its agreement
+// ID, the offer it accepted, and the fields it carries. The error lists every bad field.
+func ValidateEntitlement(e *Entitlement, offerExternalID string) error {
+	var p Problems
+	checkExternalID(&p, "externalId", e.ExternalID, true)
+	checkExternalID(&p, "offerId", offerExternalID, false)
+	if e.Type != "" && e.Type != EntitlementCPPO {
+		p.Add("type", "must be CPPO")
+	}
+	if e.Status != "" && !e.Status.Valid() {
+		p.Add("status", "must be one of PENDING_START, ACTIVE, CANCELLED, EXPIRED")
+	}
+	p.CheckText("productId", e.ProductID, 0, MaxExternalIDLength)
+	if e.BuyerAccountID != "" && !ValidAccountID(e.BuyerAccountID) {
+		p.Add("buyerAccountId", "must be a 12-digit AWS account ID")
+	}
+	if e.ResellerAccountID != "" && !ValidAccountID(e.ResellerAccountID) {
+		p.Add("resellerAccountId", "must be a 12-digit AWS account ID")
+	}
+	p.CheckText("licenseArn", e.LicenseARN, 0, 2048)
+	p.CheckText("customerIdentifier", e.CustomerIdentifier, 0, 255)
+	return p.Err()
+}

@@ -18,7 +18,7 @@ const (
 
 var (
 	maxCommit        = decimal.NewFromInt(100000000)
-	isoPeriodPattern = regexp.MustCompile(`^P([0-9]+Y)?([0-9]+M)?([0-9]+D)?$`)
+	isoPeriodPattern = regexp.MustCompile(`^P([0-9]{1,3}Y)?([0-9]{1,4}M)?([0-9]{1,5}D)?$`)
 	nonZeroDigit     = regexp.MustCompile(`[1-9]`)
 )
 
@@ -96,11 +96,9 @@ func ValidateOpportunity(o *Offer, product *Product, today Date, complete bool) 
 	}
 
 	if required("name", o.Name == "") {
-		checkText(&p, "name", o.Name, 1, 100)
+		p.CheckText("name", o.Name, 1, 100)
 	}
-	if len(o.Description) > 0 {
-		checkText(&p, "description", o.Description, 1, 255)
-	}
+	p.CheckText("description", o.Description, 0, 255)
 	if required("productId", o.ProductID == "") && product == nil {
 		p.Add("productId", "no product %q in your organization", o.ProductID)
 	}
@@ -244,6 +242,10 @@ func checkDimension(p *Problems, field, key string, kind DimensionKind, product 
 		p.Add(field+".dimensionKey", "is required")
 		return
 	}
+	if !dimensionKeyPattern.MatchString(key) {
+		p.Add(field+".dimensionKey", "must be 1 to 100 letters, digits, '_', '.' or '-'")
+		return
+	}
 	if seen[key] {
 		p.Add(field+".dimensionKey", "repeats dimension %q", key)
 	}
@@ -268,7 +270,7 @@ func validateDocument(p *Problems, field string, d Document) {
 		}
 	case DocumentCustom:
 		u, err := url.Parse(d.URL)
-		if d.URL == "" || err != nil || u.Scheme != "https" || u.Host == "" {
+		if d.URL == "" || err != nil || u.Scheme != "https" || u.Host == "" || !ValidText(d.URL) {
 			p.Add(field+".url", "must be an https URL for a CUSTOM document")
 		} else if len(d.URL) > 2048 {
 			p.Add(field+".url", "must be at most 2048 characters")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/dealdesk/dealdesk"
@@ -97,11 +98,25 @@ func TestValidateOpportunity(t *testing.T) {
 		}, "commitAmount"},
 		{"bad duration", func(o *dealdesk.Offer) { o.ContractDuration = "12 months" }, "contractDuration"},
 		{"zero duration", func(o *dealdesk.Offer) { o.ContractDuration = "P0M" }, "contractDuration"},
+		{"NUL in the name", func(o *dealdesk.Offer) { o.Name = "Acme\x00" }, "name"},
+		{"invalid UTF-8 in the description", func(o *dealdesk.Offer) { o.Description = "caf\xe9" }, "description"},
+		{"invalid UTF-8 in a custom EULA URL", func(o *dealdesk.Offer) {
+			o.EULA = &dealdesk.Document{Type: dealdesk.DocumentCustom, URL: "https://example.com/\xff.pdf"}
+		}, "eula.url"},
+		{"dimension key of 101 characters", func(o *dealdesk.Offer) {
+			o.EntitledDimensions[0].DimensionKey = strings.Repeat("u", 101)
+		}, "entitledDimensions[0].dimensionKey"},
+		{"duration of many digits", func(o *dealdesk.Offer) { o.ContractDuration = "P" + strings.Repeat("9", 40) + "M" }, "contractDuration"},
 		{"missing name", func(o *dealdesk.Offer) { o.Name = "" }, "name"},
 		{"renewal channel without renewal", func(o *dealdesk.Offer) { o.RenewalChannel = dealdesk.RenewalExternal }, "renewalChannel"},
 	}
 	if err := dealdesk.ValidateOpportunity(validOpportunity(), testProduct(), today, true); err != nil {
 		t.Fatalf("valid opportunity rejected: %v", err)
+	}
+	unicode := validOpportunity()
+	unicode.Name, unicode.Description = "Ünïcødé 東京 via Partner", "Zeile eins\nZeile zwei\t✓"
+	if err := dealdesk.ValidateOpportunity(unicode, testProduct(), today, true); err != nil {
+		t.Fatalf("unicode text rejected: %v", err)
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

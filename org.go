@@ -64,6 +64,6 @@ type APIKeyService interface {
 // ValidateOrganizationName checks an organization name.
 func ValidateOrganizationName(name string) error {
 	var p Problems
-	checkText(&p, "name", name, 1, 200)
+	p.CheckText("name", name, 1, 200)
 	return p.Err()
 }

@@ -44,6 +44,6 @@ func ValidateParty(accountID, name string) error {
 	if !ValidAccountID(accountID) {
 		p.Add("accountId", "must be a 12-digit AWS account ID")
 	}
-	checkText(&p, "name", name, 1, 255)
+	p.CheckText("name", name, 1, 255)
 	return p.Err()
 }

@@ -99,7 +99,7 @@ func NewProduct(in ProductInput) (*Product, error) {
 	if !productCodePattern.MatchString(in.ProductCode) {
 		p.Add("productCode", "must be an AWS product code (lower-case letters and digits)")
 	}
-	checkText(&p, "title", in.Title, 1, 255)
+	p.CheckText("title", in.Title, 1, 255)
 	mode := in.MeteringIdentity
 	switch mode {
 	case "":
@@ -122,8 +122,8 @@ func NewProduct(in ProductInput) (*Product, error) {
 			p.Add(f+".key", "duplicates dimension %q", d.Key)
 		}
 		seen[d.Key] = true
-		checkText(&p, f+".name", d.Name, 1, 255)
-		checkText(&p, f+".unit", d.Unit, 1, 64)
+		p.CheckText(f+".name", d.Name, 1, 255)
+		p.CheckText(f+".unit", d.Unit, 1, 64)
 		if d.Kind != DimensionEntitled && d.Kind != DimensionMetered {
 			p.Add(f+".kind", "must be ENTITLED or METERED")
 		}

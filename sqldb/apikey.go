@@ -10,7 +10,6 @@ import (
 	"errors"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/dealdesk/dealdesk"
 )
@@ -35,9 +34,8 @@ func hashAPIKey(secret string) string {
 
 // CreateAPIKey creates a key for orgID and returns it with its secret, which is not stored.
 func (db *DB) CreateAPIKey(ctx context.Context, orgID, name string) (*dealdesk.APIKey, string, error) {
-	if utf8.RuneCountInString(name) > 200 {
-		var p dealdesk.Problems
-		p.Add("name", "must be at most 200 characters")
+	var p dealdesk.Problems
+	if p.CheckText("name", name, 0, 200); p.Err() != nil {
 		return nil, "", p.Err()
 	}
 	var raw [32]byte

@@ -10,6 +10,9 @@ import (
 
 // findOfferByExternalID returns the offer of type t with an AWS identifier in orgID, or nil.
 func (db *DB) findOfferByExternalID(ctx context.Context, q queryer, orgID string, t dealdesk.OfferType, externalID string) (*offerRow, error) {
+	if !dealdesk.ValidText(externalID) {
+		return nil, nil
+	}
 	r, err := scanOffer(q.QueryRowContext(ctx, `SELECT `+offerColumns+` FROM offers
 		WHERE org_id = $1 AND external_id = $2 AND type = $3`, orgID, externalID, t))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -28,31 +31,12 @@ func (db *DB) SaveCPPOOffer(ctx context.Context, o *dealdesk.Offer, resaleAuthor
 	if err != nil {
 		return nil, err
 	}
+	if err := dealdesk.ValidateCPPOOffer(o, resaleAuthorizationID); err != nil {
+		return nil, err
+	}
 	base := *o
 	if base.Status == "" {
 		base.Status = dealdesk.OfferActive
-	}
-	var p dealdesk.Problems
-	checkExternalID(&p, base.ExternalID)
-	if base.Type != "" && base.Type != dealdesk.OfferCPPO {
-		p.Add("type", "must be CPPO")
-	}
-	if !base.Status.Valid() {
-		p.Add("status", "is not a known offer status")
-	}
-	if base.ResellerAccountID != "" && !dealdesk.ValidAccountID(base.ResellerAccountID) {
-		p.Add("resellerAccountId", "must be a 12-digit AWS account ID")
-	}
-	for i, id := range base.BuyerAccountIDs {
-		if !dealdesk.ValidAccountID(id) {
-			p.Add("buyerAccountIds["+itoa(i)+"]", "must be a 12-digit AWS account ID")
-		}
-	}
-	if len(resaleAuthorizationID) > 255 {
-		p.Add("resaleAuthorizationId", "must be at most 255 characters")
-	}
-	if err := p.Err(); err != nil {
-		return nil, err
 	}
 	now := db.now()
 	var out *dealdesk.Offer

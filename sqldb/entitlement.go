@@ -38,6 +38,9 @@ func (db *DB) FindEntitlementByID(ctx context.Context, id string) (*dealdesk.Ent
 	if err != nil {
 		return nil, err
 	}
+	if !dealdesk.ValidText(id) {
+		return nil, notFound("entitlement", id)
+	}
 	r, err := scanEntitlement(db.db.QueryRowContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements
 		WHERE org_id = $1 AND id = $2`, orgID, id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -62,6 +65,7 @@ func (db *DB) FindEntitlements(ctx context.Context, f dealdesk.EntitlementFilter
 	if f.Status != "" && !f.Status.Valid() {
 		p.Add("status", "must be one of PENDING_START, ACTIVE, CANCELLED, EXPIRED")
 	}
+	checkFilterText(&p, map[string]string{"productId": f.ProductID, "offerId": f.OfferID, "opportunityId": f.OpportunityID})
 	after, cursorErr := decodeCursor(f.Cursor, dealdesk.PrefixEntitlement)
 	p = append(p, dealdesk.ErrorFields(cursorErr)...)
 	if err := p.Err(); err != nil {
@@ -125,32 +129,15 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 	if err != nil {
 		return nil, err
 	}
+	if err := dealdesk.ValidateEntitlement(e, offerExternalID); err != nil {
+		return nil, err
+	}
 	base := *e
 	if base.Type == "" {
 		base.Type = dealdesk.EntitlementCPPO
 	}
 	if base.Status == "" {
 		base.Status = dealdesk.EntitlementActive
-	}
-	var p dealdesk.Problems
-	checkExternalID(&p, base.ExternalID)
-	if base.Type != dealdesk.EntitlementCPPO {
-		p.Add("type", "must be CPPO")
-	}
-	if !base.Status.Valid() {
-		p.Add("status", "must be one of PENDING_START, ACTIVE, CANCELLED, EXPIRED")
-	}
-	if base.BuyerAccountID != "" && !dealdesk.ValidAccountID(base.BuyerAccountID) {
-		p.Add("buyerAccountId", "must be a 12-digit AWS account ID")
-	}
-	if base.ResellerAccountID != "" && !dealdesk.ValidAccountID(base.ResellerAccountID) {
-		p.Add("resellerAccountId", "must be a 12-digit AWS account ID")
-	}
-	if len(offerExternalID) > 255 {
-		p.Add("offerId", "must be at most 255 characters")
-	}
-	if err := p.Err(); err != nil {
-		return nil, err
 	}
 	now := db.now()
 	var out *dealdesk.Entitlement
@@ -222,16 +209,6 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 		return nil, err
 	}
 	return out, nil
-}
-
-// checkExternalID checks an AWS identifier given as externalId.
-func checkExternalID(p *dealdesk.Problems, id string) {
-	switch {
-	case id == "":
-		p.Add("externalId", "is required")
-	case len(id) > 255:
-		p.Add("externalId", "must be at most 255 characters")
-	}
 }
 
 // checkProductRef returns EINVALID unless productID is empty or a product of orgID.

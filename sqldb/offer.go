@@ -117,6 +117,9 @@ func (db *DB) findOffer(ctx context.Context, q queryer, orgID, id string, lock b
 	if lock {
 		query += db.dialect.forUpdate
 	}
+	if !dealdesk.ValidText(id) {
+		return nil, notFound("offer", id)
+	}
 	r, err := scanOffer(q.QueryRowContext(ctx, query, orgID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("offer", id)

@@ -19,6 +19,8 @@ func (db *DB) FindOffers(ctx context.Context, f dealdesk.OfferFilter) ([]*dealde
 	if f.Status != "" && !f.Status.Valid() {
 		p.Add("status", "is not a known offer status")
 	}
+	checkFilterText(&p, map[string]string{"productId": f.ProductID, "resellerAccountId": f.ResellerAccountID,
+		"opportunityId": f.OpportunityID})
 	after, cursorErr := decodeCursor(f.Cursor, dealdesk.PrefixOffer)
 	p = append(p, dealdesk.ErrorFields(cursorErr)...)
 	if err := p.Err(); err != nil {

@@ -33,8 +33,11 @@ func (db *DB) FindOrganizationByID(ctx context.Context, id string) (*dealdesk.Or
 
 func findOrganization(ctx context.Context, q queryer, id string) (*dealdesk.Organization, error) {
 	o := &dealdesk.Organization{}
-	err := q.QueryRowContext(ctx, `SELECT id, name, created_at FROM organizations WHERE id = $1`, id).
-		Scan(&o.ID, &o.Name, timeCol{&o.CreatedAt})
+	err := sql.ErrNoRows
+	if dealdesk.ValidText(id) {
+		err = q.QueryRowContext(ctx, `SELECT id, name, created_at FROM organizations WHERE id = $1`, id).
+			Scan(&o.ID, &o.Name, timeCol{&o.CreatedAt})
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, dealdesk.Errorf(dealdesk.ENOTFOUND, "No organization %q.", id)
 	} else if err != nil {

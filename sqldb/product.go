@@ -67,6 +67,9 @@ func (db *DB) FindProductByID(ctx context.Context, id string) (*dealdesk.Product
 
 // findProduct returns the product id of orgID, or nil when there is none.
 func findProduct(ctx context.Context, q queryer, orgID, id string) (*dealdesk.Product, error) {
+	if !dealdesk.ValidText(id) {
+		return nil, nil
+	}
 	p, err := scanProduct(q.QueryRowContext(ctx, `SELECT `+productColumns+` FROM products WHERE org_id = $1 AND id = $2`, orgID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -80,8 +83,11 @@ func (db *DB) FindProducts(ctx context.Context, f dealdesk.ProductFilter) ([]*de
 	if err != nil {
 		return nil, "", err
 	}
-	after, err := decodeCursor(f.Cursor, dealdesk.PrefixProduct)
-	if err != nil {
+	var p dealdesk.Problems
+	checkFilterText(&p, map[string]string{"externalId": f.ExternalID})
+	after, cursorErr := decodeCursor(f.Cursor, dealdesk.PrefixProduct)
+	p = append(p, dealdesk.ErrorFields(cursorErr)...)
+	if err := p.Err(); err != nil {
 		return nil, "", err
 	}
 	var w where

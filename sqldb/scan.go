@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -186,12 +188,21 @@ func decodeCursor(cursor, prefix string) (string, error) {
 	}
 	b, err := base64.RawURLEncoding.DecodeString(cursor)
 	id, ok := strings.CutPrefix(string(b), "v1:")
-	if err != nil || !ok || !strings.HasPrefix(id, prefix+"_") {
+	if err != nil || !ok || !strings.HasPrefix(id, prefix+"_") || !dealdesk.ValidText(id) {
 		var p dealdesk.Problems
 		p.Add("cursor", "is not a cursor returned by this list")
 		return "", p.Err()
 	}
 	return id, nil
+}
+
+// checkFilterText names the filters (field to value) that no stored text can equal.
+func checkFilterText(p *dealdesk.Problems, filters map[string]string) {
+	for _, field := range slices.Sorted(maps.Keys(filters)) {
+		if !dealdesk.ValidText(filters[field]) {
+			p.Add(field, "must be UTF-8 text without control characters")
+		}
+	}
 }
 
 // where builds a WHERE clause with $n placeholders.

@@ -33,12 +33,10 @@ func (db *DB) noUserHash() []byte {
 func (db *DB) CreateUser(ctx context.Context, orgID, email, name, password string) (*dealdesk.User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	var p dealdesk.Problems
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 || !dealdesk.ValidText(email) {
 		p.Add("email", "must be an email address such as ana@example.com")
 	}
-	if utf8.RuneCountInString(name) > 200 {
-		p.Add("name", "must be at most 200 characters")
-	}
+	p.CheckText("name", name, 0, 200)
 	if utf8.RuneCountInString(password) < MinPasswordLength {
 		p.Add("password", "must be at least %d characters", MinPasswordLength)
 	} else if len(password) > MaxPasswordBytes {
@@ -75,8 +73,11 @@ func (db *DB) AuthenticateUser(ctx context.Context, email, password string) (*de
 	email = strings.ToLower(strings.TrimSpace(email))
 	u := &dealdesk.User{}
 	var hash string
-	err := db.db.QueryRowContext(ctx, `SELECT id, org_id, email, name, password_hash, created_at FROM users WHERE email = $1`, email).
-		Scan(&u.ID, &u.OrgID, &u.Email, &u.Name, &hash, timeCol{&u.CreatedAt})
+	err := sql.ErrNoRows
+	if dealdesk.ValidText(email) {
+		err = db.db.QueryRowContext(ctx, `SELECT id, org_id, email, name, password_hash, created_at FROM users WHERE email = $1`, email).
+			Scan(&u.ID, &u.OrgID, &u.Email, &u.Name, &hash, timeCol{&u.CreatedAt})
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		_ = bcrypt.CompareHashAndPassword(db.noUserHash(), []byte(password))
 		return nil, dealdesk.Errorf(dealdesk.EUNAUTHORIZED, "Wrong email or password.")

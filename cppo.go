@@ -1,0 +1,47 @@
+package dealdesk
+
+import "strconv"
+
+// ValidateCPPOOffer checks a CPPO offer reported by AWS before it is saved: its offer ID, the
+// resale authorization it was made from, and the fields it carries. The error lists every bad
+// field.
+func ValidateCPPOOffer(o *Offer, resaleAuthorizationID string) error {
+	var p Problems
+	checkExternalID(&p, "externalId", o.ExternalID, true)
+	checkExternalID(&p, "resaleAuthorizationId", resaleAuthorizationID, false)
+	if o.Type != "" && o.Type != OfferCPPO {
+		p.Add("type", "must be CPPO")
+	}
+	if o.Status != "" && !o.Status.Valid() {
+		p.Add("status", "is not a known offer status")
+	}
+	p.CheckText("name", o.Name, 0, 255)
+	p.CheckText("description", o.Description, 0, 5000)
+	p.CheckText("productId", o.ProductID, 0, MaxExternalIDLength)
+	if o.ResellerAccountID != "" && !ValidAccountID(o.ResellerAccountID) {
+		p.Add("resellerAccountId", "must be a 12-digit AWS account ID")
+	}
+	for i, id := range o.BuyerAccountIDs {
+		if !ValidAccountID(id) {
+			p.Add("buyerAccountIds["+strconv.Itoa(i)+"]", "must be a 12-digit AWS account ID")
+		}
+	}
+	p.CheckText("currency", string(o.Currency), 0, 3)
+	p.CheckText("contractDuration", o.ContractDuration, 0, 32)
+	for i, d := range o.EntitledDimensions {
+		p.CheckText("entitledDimensions["+strconv.Itoa(i)+"].dimensionKey", d.DimensionKey, 0, 100)
+	}
+	for i, d := range o.DimensionPrices {
+		p.CheckText("dimensionPrices["+strconv.Itoa(i)+"].dimensionKey", d.DimensionKey, 0, 100)
+	}
+	for _, d := range []struct {
+		field string
+		doc   *Document
+	}{{"eula", o.EULA}, {"resellerContract", o.ResellerContract}} {
+		if d.doc != nil {
+			p.CheckText(d.field+".type", string(d.doc.Type), 0, 32)
+			p.CheckText(d.field+".url", d.doc.URL, 0, 2048)
+		}
+	}
+	return p.Err()
+}
