@@ -45,3 +45,43 @@ func ValidateCPPOOffer(o *Offer, resaleAuthorizationID string) error {
 	}
 	return p.Err()
 }
+
+// FillFrom gives the fields o leaves empty the values of stored, the same offer as saved before.
+// AWS events each carry part of an offer and may come late or twice: a later one must not erase
+// what an earlier one said.
+func (o *Offer) FillFrom(stored *Offer) {
+	fill(&o.Status, stored.Status)
+	fill(&o.Name, stored.Name)
+	fill(&o.Description, stored.Description)
+	fill(&o.ProductID, stored.ProductID)
+	fill(&o.ResellerAccountID, stored.ResellerAccountID)
+	fillList(&o.BuyerAccountIDs, stored.BuyerAccountIDs)
+	fill(&o.RenewalChannel, stored.RenewalChannel)
+	fill(&o.CommitAmount, stored.CommitAmount)
+	fill(&o.Currency, stored.Currency)
+	fill(&o.ContractDuration, stored.ContractDuration)
+	fillList(&o.EntitledDimensions, stored.EntitledDimensions)
+	fillList(&o.DimensionPrices, stored.DimensionPrices)
+	fill(&o.ExpiryDate, stored.ExpiryDate)
+	fill(&o.EULA, stored.EULA)
+	fill(&o.ResellerContract, stored.ResellerContract)
+	fillList(&o.Installments, stored.Installments)
+	fill(&o.MarkupPercentage, stored.MarkupPercentage)
+	o.Renewal = o.Renewal || stored.Renewal
+	o.OneTime = o.OneTime || stored.OneTime
+}
+
+// fill sets *dst to v when *dst is the zero value.
+func fill[T comparable](dst *T, v T) {
+	var zero T
+	if *dst == zero {
+		*dst = v
+	}
+}
+
+// fillList sets *dst to v when *dst is empty.
+func fillList[T any](dst *[]T, v []T) {
+	if len(*dst) == 0 {
+		*dst = v
+	}
+}

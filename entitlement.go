@@ -72,6 +72,8 @@ type EntitlementService interface {
 	FindEntitlements(ctx context.Context, f EntitlementFilter) ([]*Entitlement, string, error)
 	// SaveEntitlement creates or updates the entitlement with e.ExternalID (the agreement ID),
 	// linking it to the CPPO offer with offerExternalID and its opportunity when they are known.
+	// Fields e leaves empty keep their stored values (see Entitlement.FillFrom). Returns EINVALID
+	// naming every bad field (see ValidateEntitlement).
 	SaveEntitlement(ctx context.Context, e *Entitlement, offerExternalID string) (*Entitlement, error)
 }
 
@@ -97,4 +99,18 @@ func ValidateEntitlement(e *Entitlement, offerExternalID string) error {
 	p.CheckText("licenseArn", e.LicenseARN, 0, 2048)
 	p.CheckText("customerIdentifier", e.CustomerIdentifier, 0, 255)
 	return p.Err()
+}
+
+// FillFrom gives the fields e leaves empty the values of stored, the same entitlement as saved
+// before: the agreement event and the license event each carry part of it, in either order.
+func (e *Entitlement) FillFrom(stored *Entitlement) {
+	fill(&e.Type, stored.Type)
+	fill(&e.Status, stored.Status)
+	fill(&e.ProductID, stored.ProductID)
+	fill(&e.BuyerAccountID, stored.BuyerAccountID)
+	fill(&e.ResellerAccountID, stored.ResellerAccountID)
+	fill(&e.LicenseARN, stored.LicenseARN)
+	fill(&e.CustomerIdentifier, stored.CustomerIdentifier)
+	fill(&e.StartTime, stored.StartTime)
+	fill(&e.EndTime, stored.EndTime)
 }

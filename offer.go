@@ -195,6 +195,8 @@ type OfferService interface {
 	// made from.
 	FindOfferChain(ctx context.Context, id string) (*OfferChain, error)
 	// SaveCPPOOffer creates or updates the CPPO offer with o.ExternalID, linking it to the
-	// opportunity whose resale authorization is resaleAuthorizationID when that is known.
+	// opportunity whose resale authorization is resaleAuthorizationID when that is known. Fields
+	// o leaves empty keep their stored values (see Offer.FillFrom). Returns EINVALID naming every
+	// bad field (see ValidateCPPOOffer) and ECONFLICT when the ID is an opportunity's.
 	SaveCPPOOffer(ctx context.Context, o *Offer, resaleAuthorizationID string) (*Offer, error)
 }

@@ -150,3 +150,42 @@ func TestOfferChain(t *testing.T) {
 		})
 	})
 }
+
+func TestPartialReportsKeepWhatIsKnown(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		ctx := newOrg(t, db, "Acme")
+		start := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+		t.Run("license event after the agreement event keeps buyer and start", func(t *testing.T) {
+			if _, err := db.SaveEntitlement(ctx, &dealdesk.Entitlement{ExternalID: "agmt-1", BuyerAccountID: "210987654321",
+				ResellerAccountID: "123456789012", StartTime: &start, Status: dealdesk.EntitlementCancelled}, "offer-1"); err != nil {
+				t.Fatal(err)
+			}
+			got, err := db.SaveEntitlement(ctx, &dealdesk.Entitlement{ExternalID: "agmt-1", LicenseARN: "arn:aws:license-manager::1:license:l-1"}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, _ := db.FindEntitlementByID(ctx, got.ID)
+			if back.BuyerAccountID != "210987654321" || back.ResellerAccountID != "123456789012" || back.StartTime == nil ||
+				!back.StartTime.Equal(start) || back.LicenseARN == "" || back.Status != dealdesk.EntitlementCancelled {
+				t.Fatalf("after the license event %+v", back)
+			}
+		})
+		t.Run("a repeated offer event without details keeps them", func(t *testing.T) {
+			markup := dealdesk.MustDecimal("5.5")
+			if _, err := db.SaveCPPOOffer(ctx, &dealdesk.Offer{ExternalID: "offer-1", Name: "Acme deal", Status: dealdesk.OfferAccepted,
+				BuyerAccountIDs: []string{"210987654321"}, ExpiryDate: ptr(dealdesk.NewDate(2027, 3, 1)), MarkupPercentage: &markup}, "resaleauthz-1"); err != nil {
+				t.Fatal(err)
+			}
+			got, err := db.SaveCPPOOffer(ctx, &dealdesk.Offer{ExternalID: "offer-1"}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, _ := db.FindOfferByID(ctx, got.ID)
+			if back.Name != "Acme deal" || back.Status != dealdesk.OfferAccepted || len(back.BuyerAccountIDs) != 1 ||
+				back.ExpiryDate == nil || back.MarkupPercentage == nil || back.MarkupPercentage.String() != "5.5" {
+				t.Fatalf("after a bare repeat %s", jsonOf(t, back))
+			}
+		})
+	})
+}

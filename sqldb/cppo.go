@@ -25,7 +25,8 @@ func (db *DB) findOfferByExternalID(ctx context.Context, q queryer, orgID string
 // it to the opportunity whose resale authorization is resaleAuthorizationID when that is known.
 // The resale authorization is kept, so an offer that arrives before its opportunity is published
 // still shows in the opportunity's chain; entitlements that arrived before the offer are linked
-// to it now.
+// to it now. Fields o leaves empty keep their stored values; a new offer without a status is
+// ACTIVE.
 func (db *DB) SaveCPPOOffer(ctx context.Context, o *dealdesk.Offer, resaleAuthorizationID string) (*dealdesk.Offer, error) {
 	orgID, err := dealdesk.RequireOrgID(ctx)
 	if err != nil {
@@ -35,9 +36,6 @@ func (db *DB) SaveCPPOOffer(ctx context.Context, o *dealdesk.Offer, resaleAuthor
 		return nil, err
 	}
 	base := *o
-	if base.Status == "" {
-		base.Status = dealdesk.OfferActive
-	}
 	now := db.now()
 	var out *dealdesk.Offer
 	err = db.inTxRetry(ctx, func(tx *sql.Tx) error {
@@ -59,11 +57,12 @@ func (db *DB) SaveCPPOOffer(ctx context.Context, o *dealdesk.Offer, resaleAuthor
 			if r.resaleAuthorizationID == "" {
 				r.resaleAuthorizationID = existing.resaleAuthorizationID
 			}
-			if in.ProductID == "" {
-				in.ProductID = existing.ProductID
-			}
+			in.FillFrom(existing.Offer)
 		} else {
 			in.ID, in.CreatedAt = dealdesk.NewID(dealdesk.PrefixOffer, now), now
+			if in.Status == "" {
+				in.Status = dealdesk.OfferActive
+			}
 		}
 		if r.resaleAuthorizationID != "" {
 			opp, err := db.findOfferByExternalID(ctx, tx, orgID, dealdesk.OfferCPPOOut, r.resaleAuthorizationID)

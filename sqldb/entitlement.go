@@ -123,7 +123,8 @@ func (db *DB) queryEntitlements(ctx context.Context, query string, args ...any) 
 
 // SaveEntitlement creates or updates the entitlement with e.ExternalID (the AWS agreement ID). It
 // links the entitlement to the CPPO offer with offerExternalID and to that offer's opportunity
-// when they are known; an offer that arrives later links it then (see SaveCPPOOffer).
+// when they are known; an offer that arrives later links it then (see SaveCPPOOffer). Fields e
+// leaves empty keep their stored values; a new entitlement without a status is ACTIVE.
 func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offerExternalID string) (*dealdesk.Entitlement, error) {
 	orgID, err := dealdesk.RequireOrgID(ctx)
 	if err != nil {
@@ -133,12 +134,6 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 		return nil, err
 	}
 	base := *e
-	if base.Type == "" {
-		base.Type = dealdesk.EntitlementCPPO
-	}
-	if base.Status == "" {
-		base.Status = dealdesk.EntitlementActive
-	}
 	now := db.now()
 	var out *dealdesk.Entitlement
 	err = db.inTxRetry(ctx, func(tx *sql.Tx) error {
@@ -159,11 +154,15 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 			if r.offerExternalID == "" {
 				r.offerExternalID = existing.offerExternalID
 			}
-			if in.ProductID == "" {
-				in.ProductID = existing.ProductID
-			}
+			in.FillFrom(existing.Entitlement)
 		} else {
 			in.ID, in.CreatedAt = dealdesk.NewID(dealdesk.PrefixEntitlement, now), now
+			if in.Type == "" {
+				in.Type = dealdesk.EntitlementCPPO
+			}
+			if in.Status == "" {
+				in.Status = dealdesk.EntitlementActive
+			}
 		}
 		if r.offerExternalID != "" {
 			offer, err := db.findOfferByExternalID(ctx, tx, orgID, dealdesk.OfferCPPO, r.offerExternalID)
