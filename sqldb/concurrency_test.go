@@ -110,3 +110,63 @@ func TestConcurrentUpsertsOfOneAWSObject(t *testing.T) {
 		}
 	})
 }
+
+func TestConcurrentSubmitAndCancelOfOneOffer(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		// Double clicks and two tabs: submits and cancels of one draft race; exactly one wins.
+		ctx := newOrg(t, db, "Acme")
+		p := newProduct(t, db, ctx, "prod-abc123")
+		for round := 0; round < 3; round++ {
+			o := newOffer(t, db, ctx, p.ID)
+			const callers = 8
+			var wg sync.WaitGroup
+			results := make(chan error, callers)
+			start := make(chan struct{})
+			for i := 0; i < callers; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					var err error
+					if i%2 == 0 {
+						_, err = db.SubmitOffer(ctx, o.ID)
+					} else {
+						_, err = db.CancelOffer(ctx, o.ID)
+					}
+					results <- err
+				}()
+			}
+			close(start)
+			wg.Wait()
+			close(results)
+			wins := 0
+			for err := range results {
+				switch dealdesk.ErrorCode(err) {
+				case "":
+					wins++
+				case dealdesk.ECONFLICT:
+				default:
+					t.Errorf("caller: %v", err)
+				}
+			}
+			back, err := db.FindOfferByID(ctx, o.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			published := 0
+			for _, j := range jobs(t, db, dealdesk.PublishOpportunityJob{}.Kind()) {
+				if j.OfferID == o.ID {
+					published++
+				}
+			}
+			if wins != 1 {
+				t.Fatalf("%d callers succeeded on one draft (now %s), want 1", wins, back.Status)
+			}
+			if want := map[dealdesk.OfferStatus]int{dealdesk.OfferPendingCreate: 1, dealdesk.OfferCancelled: 0}; want[back.Status] != published ||
+				(back.Status != dealdesk.OfferPendingCreate && back.Status != dealdesk.OfferCancelled) {
+				t.Fatalf("offer ended %s with %d publish jobs", back.Status, published)
+			}
+		}
+	})
+}
