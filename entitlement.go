@@ -64,11 +64,14 @@ type EntitlementFilter struct {
 	Limit         int
 }
 
-// EntitlementService manages the entitlements of the caller's organization.
+// EntitlementService manages the entitlements of the caller's organization. Every method returns
+// EUNAUTHORIZED when the context carries no organization.
 type EntitlementService interface {
 	// FindEntitlementByID returns ENOTFOUND unless it belongs to the caller's organization.
 	FindEntitlementByID(ctx context.Context, id string) (*Entitlement, error)
-	// FindEntitlements lists entitlements, newest first, and the cursor of the next page.
+	// FindEntitlements lists entitlements, newest first, and the cursor of the next page ("" at
+	// the end). Returns EINVALID naming an unknown type or status, a filter that is not text, or
+	// a cursor this list did not return.
 	FindEntitlements(ctx context.Context, f EntitlementFilter) ([]*Entitlement, string, error)
 	// SaveEntitlement creates or updates the entitlement with e.ExternalID (the agreement ID),
 	// linking it to the CPPO offer with offerExternalID and its opportunity when they are known.

@@ -169,7 +169,9 @@ type OfferChain struct {
 	Entitlements []*Entitlement `json:"entitlements"`
 }
 
-// OfferService manages the offers of the caller's organization.
+// OfferService manages the offers of the caller's organization. Every method returns
+// EUNAUTHORIZED when the context carries no organization, and ENOTFOUND for an offer ID that is
+// not one of the organization's.
 type OfferService interface {
 	// CreateOffer validates and stores a CPPO_OUT opportunity as DRAFT. With draft set, missing
 	// fields are allowed but the present ones are still checked. Returns EINVALID naming every
@@ -178,21 +180,26 @@ type OfferService interface {
 	// FindOfferByID returns ENOTFOUND unless the offer belongs to the caller's organization.
 	FindOfferByID(ctx context.Context, id string) (*Offer, error)
 	// FindOffers lists offers, newest first, and the cursor of the next page ("" at the end).
+	// Returns EINVALID naming an unknown type or status, a filter that is not text, or a cursor
+	// this list did not return.
 	FindOffers(ctx context.Context, f OfferFilter) ([]*Offer, string, error)
-	// UpdateOffer changes the present fields of a DRAFT or CREATE_FAILED offer, which becomes
-	// DRAFT. Returns ECONFLICT in other statuses and EINVALID for bad fields.
+	// UpdateOffer changes the present fields of a DRAFT or CREATE_FAILED opportunity, which
+	// becomes DRAFT; the result is checked as a draft. Returns ECONFLICT in other statuses and for
+	// offers from AWS, and EINVALID naming every bad field (a changed type is one).
 	UpdateOffer(ctx context.Context, id string, in OfferInput) (*Offer, error)
 	// SubmitOffer validates the offer completely and moves it to PENDING_CREATE, recording the
-	// publish job in the same transaction. Returns ECONFLICT unless DRAFT or CREATE_FAILED.
+	// publish job in the same transaction. Returns ECONFLICT unless a DRAFT or CREATE_FAILED
+	// opportunity, and EINVALID naming every field missing or bad.
 	SubmitOffer(ctx context.Context, id string) (*Offer, error)
 	// CancelOffer withdraws an offer: a draft at once; an active opportunity becomes CANCELLED
 	// and a job to restrict its resale authorization is recorded in the same transaction.
-	// Returns ECONFLICT while a publish is pending and for ended offers.
+	// Returns ECONFLICT while a publish is pending, for ended offers and for offers from AWS.
 	CancelOffer(ctx context.Context, id string) (*Offer, error)
-	// DeleteOffer deletes a DRAFT or CREATE_FAILED offer. Returns ECONFLICT in other statuses.
+	// DeleteOffer deletes a DRAFT or CREATE_FAILED opportunity. Returns ECONFLICT in other
+	// statuses and for offers from AWS.
 	DeleteOffer(ctx context.Context, id string) error
 	// FindOfferChain returns the chain of an opportunity, or of the opportunity a CPPO offer was
-	// made from.
+	// made from; Opportunity is nil while that is not known.
 	FindOfferChain(ctx context.Context, id string) (*OfferChain, error)
 	// SaveCPPOOffer creates or updates the CPPO offer with o.ExternalID, linking it to the
 	// opportunity whose resale authorization is resaleAuthorizationID when that is known. Fields

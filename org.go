@@ -34,7 +34,7 @@ type APIKey struct {
 // OrganizationService manages organizations. It is not scoped to a tenant: only the admin
 // command and first start-up use it.
 type OrganizationService interface {
-	// CreateOrganization creates an organization. Returns EINVALID for an empty or too long name.
+	// CreateOrganization creates an organization. Returns EINVALID naming a blank or too long name.
 	CreateOrganization(ctx context.Context, name string) (*Organization, error)
 	// FindOrganizationByID returns ENOTFOUND if there is no such organization.
 	FindOrganizationByID(ctx context.Context, id string) (*Organization, error)
@@ -45,8 +45,9 @@ type OrganizationService interface {
 // UserService manages console users.
 type UserService interface {
 	// CreateUser creates a user in orgID with a password stored as a slow salted hash.
-	// Returns EINVALID for a bad email or a password under 12 characters, ECONFLICT for a taken
-	// email, ENOTFOUND for an unknown organization.
+	// Returns EINVALID naming a bad email, a name over 200 characters or a password under 12
+	// characters or over 72 bytes, ECONFLICT for a taken email, ENOTFOUND for an unknown
+	// organization.
 	CreateUser(ctx context.Context, orgID, email, name, password string) (*User, error)
 	// AuthenticateUser returns the user whose email and password match, else EUNAUTHORIZED.
 	AuthenticateUser(ctx context.Context, email, password string) (*User, error)
@@ -55,7 +56,8 @@ type UserService interface {
 // APIKeyService manages API keys.
 type APIKeyService interface {
 	// CreateAPIKey creates a key for orgID and returns it with its secret, which is shown once and
-	// never stored. Returns ENOTFOUND for an unknown organization.
+	// never stored. Returns EINVALID for a name over 200 characters and ENOTFOUND for an unknown
+	// organization.
 	CreateAPIKey(ctx context.Context, orgID, name string) (*APIKey, string, error)
 	// AuthenticateAPIKey returns the key matching secret, else EUNAUTHORIZED.
 	AuthenticateAPIKey(ctx context.Context, secret string) (*APIKey, error)

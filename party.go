@@ -25,14 +25,16 @@ type Buyer struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
-// PartyService records the resellers and buyers of the caller's organization.
+// PartyService records the resellers and buyers of the caller's organization. Every method
+// returns EUNAUTHORIZED when the context carries no organization.
 type PartyService interface {
 	// SaveReseller creates the reseller with this account ID or updates its legal name.
-	// Returns EINVALID for a bad account ID or name.
+	// Returns EINVALID naming a bad accountId or legalName.
 	SaveReseller(ctx context.Context, accountID, legalName string) (*Reseller, error)
 	// FindResellers lists the organization's resellers by account ID.
 	FindResellers(ctx context.Context) ([]*Reseller, error)
-	// SaveBuyer creates the buyer with this account ID or updates its name.
+	// SaveBuyer creates the buyer with this account ID or updates its name. Returns EINVALID
+	// naming a bad accountId or name.
 	SaveBuyer(ctx context.Context, accountID, name string) (*Buyer, error)
 	// FindBuyers lists the organization's buyers by account ID.
 	FindBuyers(ctx context.Context) ([]*Buyer, error)

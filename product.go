@@ -73,7 +73,8 @@ type ProductFilter struct {
 	Limit      int
 }
 
-// ProductService manages the products of the caller's organization.
+// ProductService manages the products of the caller's organization. Every method returns
+// EUNAUTHORIZED when the context carries no organization.
 type ProductService interface {
 	// CreateProduct validates and stores a product. Returns EINVALID naming every bad field and
 	// ECONFLICT when the organization already has a product with this externalId.
@@ -81,6 +82,7 @@ type ProductService interface {
 	// FindProductByID returns ENOTFOUND unless the product belongs to the caller's organization.
 	FindProductByID(ctx context.Context, id string) (*Product, error)
 	// FindProducts lists products, newest first, and the cursor of the next page ("" at the end).
+	// Returns EINVALID naming a filter that is not text or a cursor this list did not return.
 	FindProducts(ctx context.Context, f ProductFilter) ([]*Product, string, error)
 }
 
