@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"github.com/dealdesk/dealdesk"
 )
@@ -142,7 +143,7 @@ func (db *DB) FindOfferChain(ctx context.Context, id string) (*dealdesk.OfferCha
 		} else {
 			w.add("opportunity_id = ?", opp.ID)
 		}
-		if chain.Offers, err = db.queryOffers(ctx, `SELECT `+offerColumns+` FROM offers`+w.String()+` ORDER BY id`, w.args...); err != nil {
+		if chain.Offers, err = queryRows(ctx, db.db, scanListedOffer, `SELECT `+offerColumns+` FROM offers`+w.String()+` ORDER BY id`, w.args...); err != nil {
 			return nil, err
 		}
 	}
@@ -158,8 +159,8 @@ func (db *DB) FindOfferChain(ctx context.Context, id string) (*dealdesk.OfferCha
 			or = append(or, "offer_external_id = "+w.arg(o.ExternalID))
 		}
 	}
-	w.conds = append(w.conds, "("+joinOr(or)+")")
-	if chain.Entitlements, err = db.queryEntitlements(ctx, `SELECT `+entitlementColumns+` FROM entitlements`+w.String()+` ORDER BY id`, w.args...); err != nil {
+	w.conds = append(w.conds, "("+strings.Join(or, " OR ")+")")
+	if chain.Entitlements, err = queryRows(ctx, db.db, scanListedEntitlement, `SELECT `+entitlementColumns+` FROM entitlements`+w.String()+` ORDER BY id`, w.args...); err != nil {
 		return nil, err
 	}
 	return chain, nil

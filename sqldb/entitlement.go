@@ -19,7 +19,7 @@ type entitlementRow struct {
 	offerExternalID string
 }
 
-func scanEntitlement(s interface{ Scan(...any) error }) (*entitlementRow, error) {
+func scanEntitlement(s rowScanner) (*entitlementRow, error) {
 	e := &dealdesk.Entitlement{}
 	r := &entitlementRow{Entitlement: e}
 	err := s.Scan(&e.ID, &e.OrgID, &e.Type, &e.Status, &e.ExternalID, nullStringCol{&e.ProductID},
@@ -65,26 +65,17 @@ func (db *DB) FindEntitlements(ctx context.Context, f dealdesk.EntitlementFilter
 	if f.Status != "" && !f.Status.Valid() {
 		p.Add("status", "must be one of PENDING_START, ACTIVE, CANCELLED, EXPIRED")
 	}
-	checkFilterText(&p, map[string]string{"productId": f.ProductID, "offerId": f.OfferID, "opportunityId": f.OpportunityID})
-	after, cursorErr := decodeCursor(f.Cursor, dealdesk.PrefixEntitlement)
-	p = append(p, dealdesk.ErrorFields(cursorErr)...)
-	if err := p.Err(); err != nil {
+	after, err := checkFilters(p, f.Cursor, dealdesk.PrefixEntitlement, map[string]string{
+		"productId": f.ProductID, "offerId": f.OfferID, "opportunityId": f.OpportunityID})
+	if err != nil {
 		return nil, "", err
 	}
 	var w where
 	w.add("org_id = ?", orgID)
-	if f.Type != "" {
-		w.add("type = ?", f.Type)
-	}
-	if f.Status != "" {
-		w.add("status = ?", f.Status)
-	}
-	if f.ProductID != "" {
-		w.add("product_id = ?", f.ProductID)
-	}
-	if f.OfferID != "" {
-		w.add("offer_id = ?", f.OfferID)
-	}
+	w.eq("type", string(f.Type))
+	w.eq("status", string(f.Status))
+	w.eq("product_id", f.ProductID)
+	w.eq("offer_id", f.OfferID)
 	if f.OpportunityID != "" {
 		// Linked when saved, or through an offer of the opportunity that was linked later.
 		w.add("(opportunity_id = ? OR offer_id IN (SELECT id FROM offers WHERE org_id = ? AND type = ? AND"+
@@ -92,33 +83,17 @@ func (db *DB) FindEntitlements(ctx context.Context, f dealdesk.EntitlementFilter
 			" WHERE org_id = ? AND id = ? AND type = ?))))",
 			f.OpportunityID, orgID, dealdesk.OfferCPPO, f.OpportunityID, orgID, f.OpportunityID, dealdesk.OfferCPPOOut)
 	}
-	if after != "" {
-		w.add("id < ?", after)
-	}
-	limit := pageLimit(f.Limit)
-	out, err := db.queryEntitlements(ctx, `SELECT `+entitlementColumns+` FROM entitlements`+w.String()+
-		` ORDER BY id DESC LIMIT `+w.arg(limit+1), w.args...)
-	if err != nil {
-		return nil, "", err
-	}
-	return page(out, limit, func(e *dealdesk.Entitlement) string { return e.ID })
+	return findPage(ctx, db.db, `SELECT `+entitlementColumns+` FROM entitlements`, &w, after, f.Limit, scanListedEntitlement,
+		func(e *dealdesk.Entitlement) string { return e.ID })
 }
 
-func (db *DB) queryEntitlements(ctx context.Context, query string, args ...any) ([]*dealdesk.Entitlement, error) {
-	rows, err := db.db.QueryContext(ctx, query, args...)
+// scanListedEntitlement scans an entitlement without the columns only the store uses, for lists.
+func scanListedEntitlement(s rowScanner) (*dealdesk.Entitlement, error) {
+	r, err := scanEntitlement(s)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []*dealdesk.Entitlement{}
-	for rows.Next() {
-		r, err := scanEntitlement(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r.Entitlement)
-	}
-	return out, rows.Err()
+	return r.Entitlement, nil
 }
 
 // SaveEntitlement creates or updates the entitlement with e.ExternalID (the AWS agreement ID). It

@@ -27,15 +27,15 @@ type offerRow struct {
 	resaleAuthorizationID string
 }
 
-func scanOffer(s interface{ Scan(...any) error }) (*offerRow, error) {
+func scanOffer(s rowScanner) (*offerRow, error) {
 	o := &dealdesk.Offer{}
 	r := &offerRow{Offer: o}
 	err := s.Scan(&o.ID, &o.OrgID, &o.Type, &o.Status, nullStringCol{&o.ExternalID}, &o.Name, &o.Description,
 		nullStringCol{&o.ProductID}, &o.ResellerAccountID, jsonCol{&o.BuyerAccountIDs}, &o.Renewal,
-		&o.RenewalChannel, nullDecimalCol{&o.CommitAmount}, &o.Currency, &o.ContractDuration,
-		jsonCol{&o.EntitledDimensions}, jsonCol{&o.DimensionPrices}, nullDateCol{&o.ExpiryDate}, &o.OneTime,
+		&o.RenewalChannel, nullable(&o.CommitAmount), &o.Currency, &o.ContractDuration,
+		jsonCol{&o.EntitledDimensions}, jsonCol{&o.DimensionPrices}, nullable(&o.ExpiryDate), &o.OneTime,
 		jsonCol{&o.EULA}, jsonCol{&o.ResellerContract}, jsonCol{&o.Installments}, nullStringCol{&o.OpportunityID},
-		&r.resaleAuthorizationID, nullDecimalCol{&o.MarkupPercentage}, jsonCol{&o.PublishErrors},
+		&r.resaleAuthorizationID, nullable(&o.MarkupPercentage), jsonCol{&o.PublishErrors},
 		timeCol{&o.CreatedAt}, timeCol{&o.UpdatedAt})
 	if err != nil {
 		return nil, err
@@ -79,9 +79,9 @@ func (db *DB) offerArgs(r *offerRow) ([]any, error) {
 	}
 	return []any{o.ID, o.OrgID, o.Type, o.Status, nullString(o.ExternalID), o.Name, o.Description,
 		nullString(o.ProductID), o.ResellerAccountID, js[0], o.Renewal, o.RenewalChannel,
-		nullDecimalArg(o.CommitAmount), o.Currency, o.ContractDuration, js[1], js[2],
-		nullDateArg(o.ExpiryDate), o.OneTime, js[3], js[4], js[5], nullString(o.OpportunityID),
-		r.resaleAuthorizationID, nullDecimalArg(o.MarkupPercentage), js[6],
+		nullText(o.CommitAmount), o.Currency, o.ContractDuration, js[1], js[2],
+		nullText(o.ExpiryDate), o.OneTime, js[3], js[4], js[5], nullString(o.OpportunityID),
+		r.resaleAuthorizationID, nullText(o.MarkupPercentage), js[6],
 		db.dialect.timeArg(o.CreatedAt), db.dialect.timeArg(o.UpdatedAt)}, nil
 }
 

@@ -19,58 +19,31 @@ func (db *DB) FindOffers(ctx context.Context, f dealdesk.OfferFilter) ([]*dealde
 	if f.Status != "" && !f.Status.Valid() {
 		p.Add("status", "is not a known offer status")
 	}
-	checkFilterText(&p, map[string]string{"productId": f.ProductID, "resellerAccountId": f.ResellerAccountID,
-		"opportunityId": f.OpportunityID})
-	after, cursorErr := decodeCursor(f.Cursor, dealdesk.PrefixOffer)
-	p = append(p, dealdesk.ErrorFields(cursorErr)...)
-	if err := p.Err(); err != nil {
+	after, err := checkFilters(p, f.Cursor, dealdesk.PrefixOffer, map[string]string{
+		"productId": f.ProductID, "resellerAccountId": f.ResellerAccountID, "opportunityId": f.OpportunityID})
+	if err != nil {
 		return nil, "", err
 	}
 	var w where
 	w.add("org_id = ?", orgID)
-	if f.Type != "" {
-		w.add("type = ?", f.Type)
-	}
-	if f.Status != "" {
-		w.add("status = ?", f.Status)
-	}
-	if f.ProductID != "" {
-		w.add("product_id = ?", f.ProductID)
-	}
-	if f.ResellerAccountID != "" {
-		w.add("reseller_account_id = ?", f.ResellerAccountID)
-	}
+	w.eq("type", string(f.Type))
+	w.eq("status", string(f.Status))
+	w.eq("product_id", f.ProductID)
+	w.eq("reseller_account_id", f.ResellerAccountID)
 	if f.OpportunityID != "" {
 		// Linked when saved, or made from the opportunity's resale authorization before it was known.
 		w.add("(opportunity_id = ? OR resale_authorization_id IN (SELECT external_id FROM offers"+
 			" WHERE org_id = ? AND id = ? AND type = ?))", f.OpportunityID, orgID, f.OpportunityID, dealdesk.OfferCPPOOut)
 	}
-	if after != "" {
-		w.add("id < ?", after)
-	}
-	limit := pageLimit(f.Limit)
-	offers, err := db.queryOffers(ctx, `SELECT `+offerColumns+` FROM offers`+w.String()+
-		` ORDER BY id DESC LIMIT `+w.arg(limit+1), w.args...)
-	if err != nil {
-		return nil, "", err
-	}
-	return page(offers, limit, func(o *dealdesk.Offer) string { return o.ID })
+	return findPage(ctx, db.db, `SELECT `+offerColumns+` FROM offers`, &w, after, f.Limit, scanListedOffer,
+		func(o *dealdesk.Offer) string { return o.ID })
 }
 
-// queryOffers runs a query selecting offerColumns.
-func (db *DB) queryOffers(ctx context.Context, query string, args ...any) ([]*dealdesk.Offer, error) {
-	rows, err := db.db.QueryContext(ctx, query, args...)
+// scanListedOffer scans an offer without the columns only the store uses, for lists.
+func scanListedOffer(s rowScanner) (*dealdesk.Offer, error) {
+	r, err := scanOffer(s)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []*dealdesk.Offer{}
-	for rows.Next() {
-		r, err := scanOffer(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r.Offer)
-	}
-	return out, rows.Err()
+	return r.Offer, nil
 }

@@ -38,21 +38,11 @@ func (db *DB) FindResellers(ctx context.Context) ([]*dealdesk.Reseller, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT id, org_id, account_id, legal_name, created_at, updated_at
-		FROM resellers WHERE org_id = $1 ORDER BY account_id`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*dealdesk.Reseller{}
-	for rows.Next() {
+	return queryRows(ctx, db.db, func(s rowScanner) (*dealdesk.Reseller, error) {
 		r := &dealdesk.Reseller{}
-		if err := rows.Scan(&r.ID, &r.OrgID, &r.AccountID, &r.LegalName, timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt}); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, s.Scan(&r.ID, &r.OrgID, &r.AccountID, &r.LegalName, timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt})
+	}, `SELECT id, org_id, account_id, legal_name, created_at, updated_at
+		FROM resellers WHERE org_id = $1 ORDER BY account_id`, orgID)
 }
 
 // SaveBuyer creates the buyer with this account ID or updates its name.
@@ -86,21 +76,11 @@ func (db *DB) FindBuyers(ctx context.Context) ([]*dealdesk.Buyer, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT id, org_id, account_id, name, created_at, updated_at
-		FROM buyers WHERE org_id = $1 ORDER BY account_id`, orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*dealdesk.Buyer{}
-	for rows.Next() {
+	return queryRows(ctx, db.db, func(s rowScanner) (*dealdesk.Buyer, error) {
 		b := &dealdesk.Buyer{}
-		if err := rows.Scan(&b.ID, &b.OrgID, &b.AccountID, &b.Name, timeCol{&b.CreatedAt}, timeCol{&b.UpdatedAt}); err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+		return b, s.Scan(&b.ID, &b.OrgID, &b.AccountID, &b.Name, timeCol{&b.CreatedAt}, timeCol{&b.UpdatedAt})
+	}, `SELECT id, org_id, account_id, name, created_at, updated_at
+		FROM buyers WHERE org_id = $1 ORDER BY account_id`, orgID)
 }
 
 // validateParty checks a party with the domain's rules, naming the name field as the API does.

@@ -10,7 +10,7 @@ import (
 
 const productColumns = `id, org_id, external_id, product_code, title, metering_identity, dimensions, created_at, updated_at`
 
-func scanProduct(s interface{ Scan(...any) error }) (*dealdesk.Product, error) {
+func scanProduct(s rowScanner) (*dealdesk.Product, error) {
 	p := &dealdesk.Product{}
 	err := s.Scan(&p.ID, &p.OrgID, &p.ExternalID, &p.ProductCode, &p.Title, &p.MeteringIdentity,
 		jsonCol{&p.Dimensions}, timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt})
@@ -83,50 +83,13 @@ func (db *DB) FindProducts(ctx context.Context, f dealdesk.ProductFilter) ([]*de
 	if err != nil {
 		return nil, "", err
 	}
-	var p dealdesk.Problems
-	checkFilterText(&p, map[string]string{"externalId": f.ExternalID})
-	after, cursorErr := decodeCursor(f.Cursor, dealdesk.PrefixProduct)
-	p = append(p, dealdesk.ErrorFields(cursorErr)...)
-	if err := p.Err(); err != nil {
+	after, err := checkFilters(nil, f.Cursor, dealdesk.PrefixProduct, map[string]string{"externalId": f.ExternalID})
+	if err != nil {
 		return nil, "", err
 	}
 	var w where
 	w.add("org_id = ?", orgID)
-	if f.ExternalID != "" {
-		w.add("external_id = ?", f.ExternalID)
-	}
-	if after != "" {
-		w.add("id < ?", after)
-	}
-	limit := pageLimit(f.Limit)
-	rows, err := db.db.QueryContext(ctx, `SELECT `+productColumns+` FROM products`+w.String()+
-		` ORDER BY id DESC LIMIT `+w.arg(limit+1), w.args...)
-	if err != nil {
-		return nil, "", err
-	}
-	defer rows.Close()
-	var out []*dealdesk.Product
-	for rows.Next() {
-		p, err := scanProduct(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", err
-	}
-	return page(out, limit, func(p *dealdesk.Product) string { return p.ID })
-}
-
-// page trims a list fetched with one extra row and returns the cursor of the next page.
-func page[T any](rows []T, limit int, id func(T) string) ([]T, string, error) {
-	if len(rows) <= limit {
-		if rows == nil {
-			rows = []T{}
-		}
-		return rows, "", nil
-	}
-	rows = rows[:limit]
-	return rows, encodeCursor(id(rows[limit-1])), nil
+	w.eq("external_id", f.ExternalID)
+	return findPage(ctx, db.db, `SELECT `+productColumns+` FROM products`, &w, after, f.Limit, scanProduct,
+		func(p *dealdesk.Product) string { return p.ID })
 }

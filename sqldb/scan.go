@@ -1,16 +1,14 @@
 package sqldb
 
 import (
-	"encoding/base64"
+	"database/sql"
 	"encoding/json"
 	"fmt"
-	"maps"
-	"slices"
-	"strings"
 	"time"
-
-	"github.com/dealdesk/dealdesk"
 )
+
+// rowScanner is a *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(dest ...any) error }
 
 // timeCol scans a time stored as TIMESTAMPTZ or as RFC 3339 text into a UTC time.
 type timeCol struct{ t *time.Time }
@@ -109,133 +107,39 @@ func (c nullStringCol) Scan(src any) error {
 	return nil
 }
 
-// nullDecimalCol scans a nullable money column.
-type nullDecimalCol struct{ d **dealdesk.Decimal }
+// nullCol scans a nullable column into *p: NULL leaves it nil, anything else goes through T's
+// own Scan.
+type nullCol[T any, PT interface {
+	*T
+	sql.Scanner
+}] struct{ p **T }
+
+// nullable returns the scanner of an optional Decimal or Date column.
+func nullable[T any, PT interface {
+	*T
+	sql.Scanner
+}](p **T) nullCol[T, PT] {
+	return nullCol[T, PT]{p}
+}
 
 // Scan implements sql.Scanner.
-func (c nullDecimalCol) Scan(src any) error {
+func (c nullCol[T, PT]) Scan(src any) error {
 	if src == nil {
-		*c.d = nil
+		*c.p = nil
 		return nil
 	}
-	var d dealdesk.Decimal
-	if err := d.Scan(src); err != nil {
+	v := new(T)
+	if err := PT(v).Scan(src); err != nil {
 		return err
 	}
-	*c.d = &d
+	*c.p = v
 	return nil
 }
 
-// nullDecimalArg encodes an optional decimal.
-func nullDecimalArg(d *dealdesk.Decimal) any {
-	if d == nil {
+// nullText encodes an optional Decimal or Date as its text, nil as NULL.
+func nullText[T fmt.Stringer](v *T) any {
+	if v == nil {
 		return nil
 	}
-	return d.String()
+	return (*v).String()
 }
-
-// nullDateCol scans a nullable date column.
-type nullDateCol struct{ d **dealdesk.Date }
-
-// Scan implements sql.Scanner.
-func (c nullDateCol) Scan(src any) error {
-	if src == nil {
-		*c.d = nil
-		return nil
-	}
-	var d dealdesk.Date
-	if err := d.Scan(src); err != nil {
-		return err
-	}
-	*c.d = &d
-	return nil
-}
-
-// nullDateArg encodes an optional date.
-func nullDateArg(d *dealdesk.Date) any {
-	if d == nil {
-		return nil
-	}
-	return d.String()
-}
-
-// Page sizes of Find* methods.
-const (
-	DefaultLimit = 50
-	MaxLimit     = 200
-)
-
-// pageLimit returns the page size for a requested limit.
-func pageLimit(n int) int {
-	switch {
-	case n <= 0:
-		return DefaultLimit
-	case n > MaxLimit:
-		return MaxLimit
-	}
-	return n
-}
-
-// encodeCursor makes the opaque cursor that resumes a list after the row with id.
-func encodeCursor(id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("v1:" + id))
-}
-
-// decodeCursor returns the ID a cursor resumes after; prefix is the resource's ID prefix.
-func decodeCursor(cursor, prefix string) (string, error) {
-	if cursor == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	id, ok := strings.CutPrefix(string(b), "v1:")
-	if err != nil || !ok || !strings.HasPrefix(id, prefix+"_") || !dealdesk.ValidText(id) {
-		var p dealdesk.Problems
-		p.Add("cursor", "is not a cursor returned by this list")
-		return "", p.Err()
-	}
-	return id, nil
-}
-
-// checkFilterText names the filters (field to value) that no stored text can equal.
-func checkFilterText(p *dealdesk.Problems, filters map[string]string) {
-	for _, field := range slices.Sorted(maps.Keys(filters)) {
-		if !dealdesk.ValidText(filters[field]) {
-			p.Add(field, "must be UTF-8 text without control characters")
-		}
-	}
-}
-
-// where builds a WHERE clause with $n placeholders.
-type where struct {
-	conds []string
-	args  []any
-}
-
-// add appends a condition; each "?" in cond becomes the next placeholder.
-func (w *where) add(cond string, args ...any) {
-	for _, a := range args {
-		w.args = append(w.args, a)
-		cond = strings.Replace(cond, "?", fmt.Sprintf("$%d", len(w.args)), 1)
-	}
-	w.conds = append(w.conds, cond)
-}
-
-// String returns " WHERE a AND b".
-func (w *where) String() string {
-	if len(w.conds) == 0 {
-		return ""
-	}
-	return " WHERE " + strings.Join(w.conds, " AND ")
-}
-
-// arg appends an argument and returns its placeholder.
-func (w *where) arg(a any) string {
-	w.args = append(w.args, a)
-	return fmt.Sprintf("$%d", len(w.args))
-}
-
-// joinOr joins conditions with OR.
-func joinOr(conds []string) string { return strings.Join(conds, " OR ") }
-
-// itoa formats an index for a field path.
-func itoa(i int) string { return fmt.Sprint(i) }
