@@ -38,18 +38,17 @@ func (db *DB) SaveCPPOOffer(ctx context.Context, o *dealdesk.Offer, resaleAuthor
 	}
 	base := *o
 	now := db.now()
-	var out *dealdesk.Offer
-	err = db.inTxRetry(ctx, func(tx *sql.Tx) error {
+	return inTxValue(ctx, db.inTxRetry, func(tx *sql.Tx) (*dealdesk.Offer, error) {
 		in := base
 		existing, err := scanOffer(tx.QueryRowContext(ctx, `SELECT `+offerColumns+` FROM offers
 			WHERE org_id = $1 AND external_id = $2`+db.dialect.forUpdate, orgID, in.ExternalID))
 		if errors.Is(err, sql.ErrNoRows) {
 			existing = nil
 		} else if err != nil {
-			return err
+			return nil, err
 		}
 		if existing != nil && existing.Type != dealdesk.OfferCPPO {
-			return dealdesk.Errorf(dealdesk.ECONFLICT, "The identifier %q belongs to a %s offer.", in.ExternalID, existing.Type)
+			return nil, dealdesk.Errorf(dealdesk.ECONFLICT, "The identifier %q belongs to a %s offer.", in.ExternalID, existing.Type)
 		}
 		r := &offerRow{Offer: &in, resaleAuthorizationID: resaleAuthorizationID}
 		in.Type, in.OrgID, in.UpdatedAt, in.OpportunityID = dealdesk.OfferCPPO, orgID, now, ""
@@ -68,7 +67,7 @@ func (db *DB) SaveCPPOOffer(ctx context.Context, o *dealdesk.Offer, resaleAuthor
 		if r.resaleAuthorizationID != "" {
 			opp, err := db.findOfferByExternalID(ctx, tx, orgID, dealdesk.OfferCPPOOut, r.resaleAuthorizationID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if opp != nil {
 				in.OpportunityID = opp.ID
@@ -81,7 +80,7 @@ func (db *DB) SaveCPPOOffer(ctx context.Context, o *dealdesk.Offer, resaleAuthor
 			}
 		}
 		if err := checkProductRef(ctx, tx, orgID, in.ProductID); err != nil {
-			return err
+			return nil, err
 		}
 		if existing == nil {
 			err = db.insertOffer(ctx, tx, r)
@@ -89,22 +88,17 @@ func (db *DB) SaveCPPOOffer(ctx context.Context, o *dealdesk.Offer, resaleAuthor
 			err = db.updateOfferRow(ctx, tx, r)
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		// Entitlements whose agreement arrived before this offer.
 		if _, err := tx.ExecContext(ctx, `UPDATE entitlements SET offer_id = $1,
 			opportunity_id = COALESCE($2, opportunity_id), product_id = COALESCE(product_id, $3), updated_at = $4
 			WHERE org_id = $5 AND offer_external_id = $6 AND (offer_id IS NULL OR offer_id <> $1 OR opportunity_id IS NULL)`,
 			in.ID, nullString(in.OpportunityID), nullString(in.ProductID), db.dialect.timeArg(now), orgID, in.ExternalID); err != nil {
-			return err
+			return nil, err
 		}
-		out = r.Offer
-		return nil
+		return r.Offer, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // FindOfferChain returns an opportunity with the CPPO offers made from it and their entitlements.

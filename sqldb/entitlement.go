@@ -110,15 +110,14 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 	}
 	base := *e
 	now := db.now()
-	var out *dealdesk.Entitlement
-	err = db.inTxRetry(ctx, func(tx *sql.Tx) error {
+	return inTxValue(ctx, db.inTxRetry, func(tx *sql.Tx) (*dealdesk.Entitlement, error) {
 		in := base
 		existing, err := scanEntitlement(tx.QueryRowContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements
 			WHERE org_id = $1 AND external_id = $2`+db.dialect.forUpdate, orgID, in.ExternalID))
 		if errors.Is(err, sql.ErrNoRows) {
 			existing = nil
 		} else if err != nil {
-			return err
+			return nil, err
 		}
 		r := &entitlementRow{Entitlement: &in, offerExternalID: offerExternalID}
 		in.OrgID, in.UpdatedAt = orgID, now
@@ -142,7 +141,7 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 		if r.offerExternalID != "" {
 			offer, err := db.findOfferByExternalID(ctx, tx, orgID, dealdesk.OfferCPPO, r.offerExternalID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if offer != nil {
 				in.OfferID = offer.ID
@@ -158,7 +157,7 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 			}
 		}
 		if err := checkProductRef(ctx, tx, orgID, in.ProductID); err != nil {
-			return err
+			return nil, err
 		}
 		args := []any{in.ID, in.OrgID, in.Type, in.Status, in.ExternalID, nullString(in.ProductID),
 			nullString(in.OfferID), r.offerExternalID, nullString(in.OpportunityID), in.BuyerAccountID,
@@ -174,15 +173,10 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 				end_time = $15, created_at = $16, updated_at = $17 WHERE id = $1 AND org_id = $2`, args...)
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		out = r.Entitlement
-		return nil
+		return r.Entitlement, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // checkProductRef returns EINVALID unless productID is empty or a product of orgID.

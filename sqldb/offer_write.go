@@ -74,33 +74,27 @@ func (db *DB) editableOpportunity(ctx context.Context, tx *sql.Tx, id, action st
 // UpdateOffer changes the present fields of a DRAFT or CREATE_FAILED opportunity, which becomes
 // DRAFT again; the result is checked as a draft.
 func (db *DB) UpdateOffer(ctx context.Context, id string, in dealdesk.OfferInput) (*dealdesk.Offer, error) {
-	var out *dealdesk.Offer
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	return inTxValue(ctx, db.inTx, func(tx *sql.Tx) (*dealdesk.Offer, error) {
 		r, err := db.editableOpportunity(ctx, tx, id, "changed")
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if in.Type != nil && *in.Type != r.Type {
 			var p dealdesk.Problems
 			p.Add("type", "cannot be changed")
-			return p.Err()
+			return nil, p.Err()
 		}
 		now := db.now()
 		dealdesk.ApplyOfferInput(r.Offer, in)
 		if err := db.validateOpportunity(ctx, tx, r.Offer, now, false); err != nil {
-			return err
+			return nil, err
 		}
 		r.Status, r.PublishErrors, r.UpdatedAt = dealdesk.OfferDraft, nil, now
 		if err := db.updateOfferRow(ctx, tx, r); err != nil {
-			return err
+			return nil, err
 		}
-		out = r.Offer
-		return nil
+		return r.Offer, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // jobUniqueStates keep a second identical job out while the first is waiting or running; a
@@ -118,34 +112,30 @@ func jobInsertOpts() *river.InsertOpts {
 	return &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: jobUniqueStates}}
 }
 
+// updateOfferWithJob writes r and, unless job is nil, records job in the same transaction.
+func (db *DB) updateOfferWithJob(ctx context.Context, tx *sql.Tx, r *offerRow, job river.JobArgs) error {
+	if err := db.updateOfferRow(ctx, tx, r); err != nil || job == nil {
+		return err
+	}
+	_, err := db.river.InsertTx(ctx, tx, job, jobInsertOpts())
+	return err
+}
+
 // SubmitOffer validates the opportunity completely and moves it to PENDING_CREATE, inserting the
 // publish job in the same transaction.
 func (db *DB) SubmitOffer(ctx context.Context, id string) (*dealdesk.Offer, error) {
-	var out *dealdesk.Offer
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	return inTxValue(ctx, db.inTx, func(tx *sql.Tx) (*dealdesk.Offer, error) {
 		r, err := db.editableOpportunity(ctx, tx, id, "submitted")
 		if err != nil {
-			return err
+			return nil, err
 		}
 		now := db.now()
 		if err := db.validateOpportunity(ctx, tx, r.Offer, now, true); err != nil {
-			return err
+			return nil, err
 		}
 		r.Status, r.PublishErrors, r.UpdatedAt = dealdesk.OfferPendingCreate, nil, now
-		if err := db.updateOfferRow(ctx, tx, r); err != nil {
-			return err
-		}
-		job := dealdesk.PublishOpportunityJob{OrgID: r.OrgID, OfferID: r.ID}
-		if _, err := db.river.InsertTx(ctx, tx, job, jobInsertOpts()); err != nil {
-			return err
-		}
-		out = r.Offer
-		return nil
+		return r.Offer, db.updateOfferWithJob(ctx, tx, r, dealdesk.PublishOpportunityJob{OrgID: r.OrgID, OfferID: r.ID})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // CancelOffer withdraws an opportunity: a DRAFT or CREATE_FAILED one at once; an ACTIVE one
@@ -156,40 +146,25 @@ func (db *DB) CancelOffer(ctx context.Context, id string) (*dealdesk.Offer, erro
 	if err != nil {
 		return nil, err
 	}
-	var out *dealdesk.Offer
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	return inTxValue(ctx, db.inTx, func(tx *sql.Tx) (*dealdesk.Offer, error) {
 		r, err := db.findOffer(ctx, tx, orgID, id, true)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if r.Type != dealdesk.OfferCPPOOut {
-			return dealdesk.Errorf(dealdesk.ECONFLICT, "Offer %s is a %s offer from AWS Marketplace and cannot be cancelled here.", id, r.Type)
+			return nil, dealdesk.Errorf(dealdesk.ECONFLICT, "Offer %s is a %s offer from AWS Marketplace and cannot be cancelled here.", id, r.Type)
 		}
-		restrict := false
+		var job river.JobArgs
 		switch r.Status {
 		case dealdesk.OfferDraft, dealdesk.OfferCreateFailed:
 		case dealdesk.OfferActive:
-			restrict = true
+			job = dealdesk.RestrictOpportunityJob{OrgID: r.OrgID, OfferID: r.ID}
 		default:
-			return dealdesk.Errorf(dealdesk.ECONFLICT, "Offer %s is %s and cannot be cancelled.", id, r.Status)
+			return nil, dealdesk.Errorf(dealdesk.ECONFLICT, "Offer %s is %s and cannot be cancelled.", id, r.Status)
 		}
 		r.Status, r.UpdatedAt = dealdesk.OfferCancelled, db.now()
-		if err := db.updateOfferRow(ctx, tx, r); err != nil {
-			return err
-		}
-		if restrict {
-			job := dealdesk.RestrictOpportunityJob{OrgID: r.OrgID, OfferID: r.ID}
-			if _, err := db.river.InsertTx(ctx, tx, job, jobInsertOpts()); err != nil {
-				return err
-			}
-		}
-		out = r.Offer
-		return nil
+		return r.Offer, db.updateOfferWithJob(ctx, tx, r, job)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // DeleteOffer deletes a DRAFT or CREATE_FAILED opportunity.

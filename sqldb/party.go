@@ -3,33 +3,61 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/dealdesk/dealdesk"
 )
 
 // SaveReseller creates the reseller with this account ID or updates its legal name.
 func (db *DB) SaveReseller(ctx context.Context, accountID, legalName string) (*dealdesk.Reseller, error) {
+	row, err := db.saveParty(ctx, "resellers", "legal_name", dealdesk.PrefixReseller, accountID, legalName, "legalName")
+	if err != nil {
+		return nil, err
+	}
+	return &dealdesk.Reseller{ID: row.id, OrgID: row.orgID, AccountID: accountID, LegalName: legalName,
+		CreatedAt: row.createdAt, UpdatedAt: row.updatedAt}, nil
+}
+
+// SaveBuyer creates the buyer with this account ID or updates its name.
+func (db *DB) SaveBuyer(ctx context.Context, accountID, name string) (*dealdesk.Buyer, error) {
+	row, err := db.saveParty(ctx, "buyers", "name", dealdesk.PrefixBuyer, accountID, name, "name")
+	if err != nil {
+		return nil, err
+	}
+	return &dealdesk.Buyer{ID: row.id, OrgID: row.orgID, AccountID: accountID, Name: name,
+		CreatedAt: row.createdAt, UpdatedAt: row.updatedAt}, nil
+}
+
+// partyRow is what saveParty returns of a reseller or buyer row.
+type partyRow struct {
+	id, orgID            string
+	createdAt, updatedAt time.Time
+}
+
+// saveParty upserts the party with accountID in table (resellers or buyers, whose name column is
+// nameColumn) for the caller's organization; nameField names the name in errors.
+func (db *DB) saveParty(ctx context.Context, table, nameColumn, prefix, accountID, name, nameField string) (*partyRow, error) {
 	orgID, err := dealdesk.RequireOrgID(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := validateParty(accountID, legalName, "legalName"); err != nil {
+	if err := validateParty(accountID, name, nameField); err != nil {
 		return nil, err
 	}
 	now := db.now()
-	r := &dealdesk.Reseller{OrgID: orgID, AccountID: accountID, LegalName: legalName}
+	row := &partyRow{orgID: orgID}
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO resellers (id, org_id, account_id, legal_name, created_at, updated_at)
+		return tx.QueryRowContext(ctx, `INSERT INTO `+table+` (id, org_id, account_id, `+nameColumn+`, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $5)
-			ON CONFLICT (org_id, account_id) DO UPDATE SET legal_name = excluded.legal_name, updated_at = excluded.updated_at
+			ON CONFLICT (org_id, account_id) DO UPDATE SET `+nameColumn+` = excluded.`+nameColumn+`, updated_at = excluded.updated_at
 			RETURNING id, created_at, updated_at`,
-			dealdesk.NewID(dealdesk.PrefixReseller, now), orgID, accountID, legalName, db.dialect.timeArg(now)).
-			Scan(&r.ID, timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt})
+			dealdesk.NewID(prefix, now), orgID, accountID, name, db.dialect.timeArg(now)).
+			Scan(&row.id, timeCol{&row.createdAt}, timeCol{&row.updatedAt})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return r, nil
+	return row, nil
 }
 
 // FindResellers lists the organization's resellers by account ID.
@@ -43,31 +71,6 @@ func (db *DB) FindResellers(ctx context.Context) ([]*dealdesk.Reseller, error) {
 		return r, s.Scan(&r.ID, &r.OrgID, &r.AccountID, &r.LegalName, timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt})
 	}, `SELECT id, org_id, account_id, legal_name, created_at, updated_at
 		FROM resellers WHERE org_id = $1 ORDER BY account_id`, orgID)
-}
-
-// SaveBuyer creates the buyer with this account ID or updates its name.
-func (db *DB) SaveBuyer(ctx context.Context, accountID, name string) (*dealdesk.Buyer, error) {
-	orgID, err := dealdesk.RequireOrgID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := validateParty(accountID, name, "name"); err != nil {
-		return nil, err
-	}
-	now := db.now()
-	b := &dealdesk.Buyer{OrgID: orgID, AccountID: accountID, Name: name}
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO buyers (id, org_id, account_id, name, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $5)
-			ON CONFLICT (org_id, account_id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at
-			RETURNING id, created_at, updated_at`,
-			dealdesk.NewID(dealdesk.PrefixBuyer, now), orgID, accountID, name, db.dialect.timeArg(now)).
-			Scan(&b.ID, timeCol{&b.CreatedAt}, timeCol{&b.UpdatedAt})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return b, nil
 }
 
 // FindBuyers lists the organization's buyers by account ID.

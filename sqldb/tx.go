@@ -14,6 +14,21 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return db.mapError(db.rawTx(ctx, fn))
 }
 
+// inTxValue runs fn in one transaction with run (inTx or inTxRetry) and returns fn's value.
+func inTxValue[T any](ctx context.Context, run func(context.Context, func(*sql.Tx) error) error, fn func(*sql.Tx) (T, error)) (T, error) {
+	var out T
+	err := run(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out, nil
+}
+
 // rawTx is inTx without the mapping of driver errors, for migrations, whose errors must keep
 // the database's own words.
 func (db *DB) rawTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
