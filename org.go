@@ -40,6 +40,10 @@ type OrganizationService interface {
 	FindOrganizationByID(ctx context.Context, id string) (*Organization, error)
 	// CountOrganizations returns how many organizations exist.
 	CountOrganizations(ctx context.Context) (int, error)
+	// CreateFirstOrganization creates an organization and an API key for it in one step when
+	// there is no organization yet, and returns them with the key's secret; otherwise nils.
+	// Concurrent callers create one between them. Returns EINVALID naming a bad name.
+	CreateFirstOrganization(ctx context.Context, name, keyName string) (*Organization, *APIKey, string, error)
 }
 
 // UserService manages console users.

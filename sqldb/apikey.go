@@ -34,6 +34,24 @@ func hashAPIKey(secret string) string {
 
 // CreateAPIKey creates a key for orgID and returns it with its secret, which is not stored.
 func (db *DB) CreateAPIKey(ctx context.Context, orgID, name string) (*dealdesk.APIKey, string, error) {
+	var k *dealdesk.APIKey
+	var secret string
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := findOrganization(ctx, tx, orgID); err != nil {
+			return err
+		}
+		var err error
+		k, secret, err = db.insertAPIKey(ctx, tx, orgID, name)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return k, secret, nil
+}
+
+// insertAPIKey inserts a new key of orgID in tx and returns it with its secret.
+func (db *DB) insertAPIKey(ctx context.Context, tx *sql.Tx, orgID, name string) (*dealdesk.APIKey, string, error) {
 	var p dealdesk.Problems
 	if p.CheckText("name", name, 0, 200); p.Err() != nil {
 		return nil, "", p.Err()
@@ -46,18 +64,9 @@ func (db *DB) CreateAPIKey(ctx context.Context, orgID, name string) (*dealdesk.A
 	now := db.now()
 	k := &dealdesk.APIKey{ID: dealdesk.NewID(dealdesk.PrefixAPIKey, now), OrgID: orgID, Name: name,
 		Prefix: secret[:APIKeyPrefixLen], CreatedAt: now}
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := findOrganization(ctx, tx, orgID); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, org_id, name, prefix, secret_hash, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6)`, k.ID, k.OrgID, k.Name, k.Prefix, hashAPIKey(secret), db.dialect.timeArg(now))
-		return err
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	return k, secret, nil
+	_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, org_id, name, prefix, secret_hash, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, k.ID, k.OrgID, k.Name, k.Prefix, hashAPIKey(secret), db.dialect.timeArg(now))
+	return k, secret, err
 }
 
 // AuthenticateAPIKey returns the key matching secret, else EUNAUTHORIZED. It records when the key

@@ -20,6 +20,9 @@ type dialect struct {
 	// allows it; on PostgreSQL one River migration adds an enum value that a later one uses,
 	// which cannot share a transaction.
 	riverMigrationsInTx bool
+	// lockFirstOrganization, run first in the transaction of CreateFirstOrganization, makes
+	// replicas that start together take turns; "" where transactions are exclusive anyway.
+	lockFirstOrganization string
 	// textTimes stores times as fixed-width RFC 3339 text (SQLite) instead of TIMESTAMPTZ.
 	textTimes bool
 	// mapError turns a driver error into a domain error, or returns it unchanged.

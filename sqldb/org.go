@@ -13,17 +13,52 @@ func (db *DB) CreateOrganization(ctx context.Context, name string) (*dealdesk.Or
 	if err := dealdesk.ValidateOrganizationName(name); err != nil {
 		return nil, err
 	}
+	return inTxValue(ctx, db.inTx, func(tx *sql.Tx) (*dealdesk.Organization, error) {
+		return db.insertOrganization(ctx, tx, name)
+	})
+}
+
+// insertOrganization inserts a new organization in tx.
+func (db *DB) insertOrganization(ctx context.Context, tx *sql.Tx, name string) (*dealdesk.Organization, error) {
 	now := db.now()
 	o := &dealdesk.Organization{ID: dealdesk.NewID(dealdesk.PrefixOrganization, now), Name: name, CreatedAt: now}
+	_, err := tx.ExecContext(ctx, `INSERT INTO organizations (id, org_id, name, created_at) VALUES ($1, $1, $2, $3)`,
+		o.ID, o.Name, db.dialect.timeArg(now))
+	return o, err
+}
+
+// CreateFirstOrganization creates organization name and an API key named keyName for it, in one
+// transaction, when the database has no organization yet, and returns them with the key's
+// secret; otherwise it returns nils. Replicas starting together on an empty database create one
+// organization between them, and a failure leaves no organization without its key.
+func (db *DB) CreateFirstOrganization(ctx context.Context, name, keyName string) (*dealdesk.Organization, *dealdesk.APIKey, string, error) {
+	if err := dealdesk.ValidateOrganizationName(name); err != nil {
+		return nil, nil, "", err
+	}
+	var org *dealdesk.Organization
+	var key *dealdesk.APIKey
+	var secret string
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO organizations (id, org_id, name, created_at) VALUES ($1, $1, $2, $3)`,
-			o.ID, o.Name, db.dialect.timeArg(now))
+		if db.dialect.lockFirstOrganization != "" {
+			if _, err := tx.ExecContext(ctx, db.dialect.lockFirstOrganization); err != nil {
+				return err
+			}
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM organizations`).Scan(&n); err != nil || n > 0 {
+			return err
+		}
+		var err error
+		if org, err = db.insertOrganization(ctx, tx, name); err != nil {
+			return err
+		}
+		key, secret, err = db.insertAPIKey(ctx, tx, org.ID, keyName)
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, "", err
 	}
-	return o, nil
+	return org, key, secret, nil
 }
 
 // FindOrganizationByID returns ENOTFOUND if there is no such organization.

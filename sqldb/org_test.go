@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/dealdesk/dealdesk"
@@ -153,6 +154,65 @@ func TestAPIKeys(t *testing.T) {
 		t.Run("unknown organization", func(t *testing.T) {
 			_, _, err := db.CreateAPIKey(ctx, "org_missing", "x")
 			wantCode(t, err, dealdesk.ENOTFOUND)
+		})
+	})
+}
+
+func TestCreateFirstOrganization(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		ctx := context.Background()
+		t.Run("replicas starting together create one organization", func(t *testing.T) {
+			// Two pools stand for two replicas of dealdesk serve on one database.
+			dbs := []*sqldb.DB{db, e.open(t)}
+			const starts = 6
+			var wg sync.WaitGroup
+			secrets := make(chan string, starts)
+			start := make(chan struct{})
+			for i := 0; i < starts; i++ {
+				wg.Add(1)
+				go func(db *sqldb.DB) {
+					defer wg.Done()
+					<-start
+					org, key, secret, err := db.CreateFirstOrganization(ctx, "Default", "initial")
+					if err != nil {
+						t.Errorf("CreateFirstOrganization: %v", err)
+						return
+					}
+					if org != nil {
+						if key == nil || key.OrgID != org.ID || secret == "" {
+							t.Errorf("organization %+v with key %+v", org, key)
+						}
+						secrets <- secret
+					}
+				}(dbs[i%2])
+			}
+			close(start)
+			wg.Wait()
+			close(secrets)
+			var got []string
+			for s := range secrets {
+				got = append(got, s)
+			}
+			if n, _ := db.CountOrganizations(ctx); n != 1 || len(got) != 1 {
+				t.Fatalf("%d organizations and %d keys handed out, want 1 and 1", n, len(got))
+			}
+			k, err := db.AuthenticateAPIKey(ctx, got[0])
+			if err != nil || count(t, db, "api_keys", "org_id = $1", k.OrgID) != 1 {
+				t.Fatalf("the key handed out: %+v, %v", k, err)
+			}
+		})
+		t.Run("a bad key name leaves no organization behind", func(t *testing.T) {
+			fresh := newSQLiteEngine(t)
+			if e.name == sqldb.EnginePostgres {
+				fresh = newPostgresEngine(t)
+			}
+			db := fresh.open(t)
+			_, _, _, err := db.CreateFirstOrganization(ctx, "Default", "bad\x00name")
+			wantField(t, err, "name")
+			if n, _ := db.CountOrganizations(ctx); n != 0 {
+				t.Fatalf("%d organizations after a refused first start", n)
+			}
 		})
 	})
 }
