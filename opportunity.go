@@ -296,6 +296,9 @@ func validateInstallments(p *Problems, o *Offer, today Date, complete bool) {
 	if o.ExpiryDate == nil && complete {
 		p.Add("installments", "installments need an expiry date")
 	}
+	if len(o.EntitledDimensions) == 0 && complete {
+		p.Add("installments", "installments need a contract: at least one entitled dimension")
+	}
 	sum := decimal.Zero
 	seen := map[Date]int{}
 	for i, in := range o.Installments {

@@ -71,6 +71,11 @@ func TestValidateOpportunity(t *testing.T) {
 		{"installment dates repeat", func(o *dealdesk.Offer) { o.Installments[1].ChargeDate = o.Installments[0].ChargeDate }, "installments[1].chargeDate"},
 		{"installment in the past", func(o *dealdesk.Offer) { o.Installments[0].ChargeDate = date("2026-01-01") }, "installments[0].chargeDate"},
 		{"installment before expiry", func(o *dealdesk.Offer) { o.Installments[0].ChargeDate = date("2027-06-30") }, "installments[0].chargeDate"},
+		{"installments on a usage-only opportunity", func(o *dealdesk.Offer) {
+			c := dealdesk.MustDecimal("0.00")
+			o.CommitAmount, o.EntitledDimensions = &c, nil
+			o.Installments[0].Amount, o.Installments[1].Amount = c, c
+		}, "installments"},
 		{"61 installments", func(o *dealdesk.Offer) {
 			o.Installments = nil
 			for i := range 61 {
