@@ -200,6 +200,19 @@ func validateDuration(p *Problems, o *Offer, complete bool) {
 }
 
 func validateDimensions(p *Problems, o *Offer, product *Product, complete bool) {
+	tooMany := false
+	for _, l := range []struct {
+		field string
+		n     int
+	}{{"entitledDimensions", len(o.EntitledDimensions)}, {"dimensionPrices", len(o.DimensionPrices)}} {
+		if l.n > MaxDimensions {
+			p.Add(l.field, "at most %d are allowed, got %d", MaxDimensions, l.n)
+			tooMany = true
+		}
+	}
+	if tooMany {
+		return
+	}
 	seen := map[string]bool{}
 	for i, d := range o.EntitledDimensions {
 		f := "entitledDimensions[" + strconv.Itoa(i) + "]"

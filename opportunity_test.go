@@ -76,6 +76,12 @@ func TestValidateOpportunity(t *testing.T) {
 			o.CommitAmount, o.EntitledDimensions = &c, nil
 			o.Installments[0].Amount, o.Installments[1].Amount = c, c
 		}, "installments"},
+		{"201 entitled dimensions in a draft's list", func(o *dealdesk.Offer) {
+			o.EntitledDimensions = nil
+			for i := range 201 {
+				o.EntitledDimensions = append(o.EntitledDimensions, dealdesk.EntitledDimension{DimensionKey: fmt.Sprint("d", i), Quantity: 1})
+			}
+		}, "entitledDimensions"},
 		{"61 installments", func(o *dealdesk.Offer) {
 			o.Installments = nil
 			for i := range 61 {

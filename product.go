@@ -86,6 +86,9 @@ type ProductService interface {
 	FindProducts(ctx context.Context, f ProductFilter) ([]*Product, string, error)
 }
 
+// MaxDimensions is how many dimensions a product, and so an offer's list of them, may have.
+const MaxDimensions = 200
+
 var (
 	productIDPattern    = regexp.MustCompile(`^prod-[a-z0-9]{1,45}$`)
 	productCodePattern  = regexp.MustCompile(`^[a-z0-9]{1,255}$`)
@@ -112,8 +115,8 @@ func NewProduct(in ProductInput) (*Product, error) {
 	}
 	if len(in.Dimensions) == 0 {
 		p.Add("dimensions", "at least one dimension is required")
-	} else if len(in.Dimensions) > 200 {
-		p.Add("dimensions", "at most 200 dimensions are allowed")
+	} else if len(in.Dimensions) > MaxDimensions {
+		p.Add("dimensions", "at most %d dimensions are allowed", MaxDimensions)
 	}
 	seen := map[string]bool{}
 	for i, d := range in.Dimensions {
