@@ -36,14 +36,8 @@ func ParseDate(s string) (Date, error) {
 // IsZero reports whether d is unset.
 func (d Date) IsZero() bool { return d.t.IsZero() }
 
-// Time returns midnight UTC at the start of d.
-func (d Date) Time() time.Time { return d.t }
-
 // String returns "2006-01-02".
 func (d Date) String() string { return d.t.Format(DateLayout) }
-
-// Before reports whether d is before e.
-func (d Date) Before(e Date) bool { return d.t.Before(e.t) }
 
 // After reports whether d is after e.
 func (d Date) After(e Date) bool { return d.t.After(e.t) }
