@@ -63,7 +63,7 @@ func mapPostgresError(err error) error {
 	}
 	switch e.Code {
 	case "23505": // unique_violation
-		return &dealdesk.Error{Code: dealdesk.ECONFLICT, Message: "A resource with this identifier already exists."}
+		return duplicateKey()
 	case "23503": // foreign_key_violation
 		return &dealdesk.Error{Code: dealdesk.EINVALID, Message: "The request refers to a resource that does not exist."}
 	case "23514", "23502", "22P02", "22003", "22021", "22P05": // check, not null, invalid text, out of range, bad encoding

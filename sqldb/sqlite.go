@@ -53,7 +53,7 @@ func mapSQLiteError(err error) error {
 	}
 	switch e.Code() {
 	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-		return &dealdesk.Error{Code: dealdesk.ECONFLICT, Message: "A resource with this identifier already exists."}
+		return duplicateKey()
 	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 		return &dealdesk.Error{Code: dealdesk.EINVALID, Message: "The request refers to a resource that does not exist."}
 	case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL:

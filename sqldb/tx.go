@@ -45,13 +45,28 @@ func (db *DB) rawTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // inTxRetry is inTx for idempotent upserts: when a concurrent writer inserted the same key first
 // (a unique violation on PostgreSQL, where two transactions can both see no row), fn runs again
-// and finds the row.
+// and finds the row. A conflict fn reports itself is final and not retried.
 func (db *DB) inTxRetry(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	err := db.inTx(ctx, fn)
-	for attempt := 1; attempt < 3 && dealdesk.ErrorCode(err) == dealdesk.ECONFLICT; attempt++ {
+	for attempt := 1; attempt < 3 && errors.As(err, new(duplicateKeyError)); attempt++ {
 		err = db.inTx(ctx, fn)
 	}
 	return err
+}
+
+// duplicateKeyError is the ECONFLICT of a unique violation reported by the database, which
+// inTxRetry tells from the conflicts the store reports itself.
+type duplicateKeyError struct{ err *dealdesk.Error }
+
+// Error implements the error interface.
+func (e duplicateKeyError) Error() string { return e.err.Error() }
+
+// Unwrap lets errors.As find the domain error.
+func (e duplicateKeyError) Unwrap() error { return e.err }
+
+// duplicateKey returns the error of a unique violation.
+func duplicateKey() error {
+	return duplicateKeyError{&dealdesk.Error{Code: dealdesk.ECONFLICT, Message: "A resource with this identifier already exists."}}
 }
 
 // mapError turns driver errors into domain errors; domain errors pass unchanged.
