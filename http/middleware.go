@@ -23,17 +23,20 @@ func requestInfoFrom(ctx context.Context) *requestInfo {
 	return info
 }
 
-// logRequests logs one line per request: method, path, status, size, duration and organization.
-// It never logs headers, query strings or bodies, so keys and customer data stay out of logs.
+// logRequests logs one line per request (method, path, status, size, duration and organization)
+// and counts it in the metrics under its route pattern. It never logs headers, query strings or
+// bodies, so keys and customer data stay out of logs.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		info := &requestInfo{}
 		rw := &responseWriter{ResponseWriter: w}
-		next.ServeHTTP(rw, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
+		inner := r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
+		next.ServeHTTP(rw, inner) // the mux sets inner.Pattern
 		if rw.status == 0 {
 			rw.status = http.StatusOK
 		}
+		s.metrics.observe(r.Method, inner.Pattern, rw.status, time.Since(start))
 		s.logger.InfoContext(r.Context(), "request",
 			"method", r.Method, "path", r.URL.Path, "status", rw.status, "bytes", rw.bytes,
 			"duration", time.Since(start), "org", info.orgID)

@@ -20,6 +20,7 @@ func (s *Server) routes() []route {
 	return []route{
 		{"GET", "/healthz", false, s.handleHealthz},
 		{"GET", "/readyz", false, s.handleReadyz},
+		{"GET", "/metrics", false, s.handleMetrics},
 		{"GET", "/api/v1/openapi.json", false, s.handleOpenAPI},
 
 		{"POST", "/api/v1/products", true, s.handleProductCreate},

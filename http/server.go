@@ -31,13 +31,14 @@ type Config struct {
 type Server struct {
 	cfg     Config
 	logger  *slog.Logger
+	metrics *metrics
 	handler http.Handler
 	srv     *http.Server
 }
 
 // NewServer returns a server for cfg with its routes registered.
 func NewServer(cfg Config) *Server {
-	s := &Server{cfg: cfg, logger: cfg.Logger}
+	s := &Server{cfg: cfg, logger: cfg.Logger, metrics: newMetrics()}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
