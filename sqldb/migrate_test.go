@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -82,6 +83,30 @@ func TestSQLiteSettings(t *testing.T) {
 	}
 	if err := db.Ping(ctx); err != nil {
 		t.Fatalf("Ping: %v", err)
+	}
+}
+
+func TestSQLitePathIsTakenLiterally(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"deals#2.db", "deal%20desk.db", "Überweisung 東京.db"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			e := engine{name: sqldb.EngineSQLite, dsn: filepath.Join(dir, name), clock: newTestClock()}
+			db := e.open(t)
+			var fk string
+			if err := db.SQL().QueryRow("PRAGMA foreign_keys").Scan(&fk); err != nil || fk != "1" {
+				t.Fatalf("foreign_keys = %q, %v: the options were lost", fk, err)
+			}
+			if _, err := os.Stat(e.dsn); err != nil {
+				entries, _ := os.ReadDir(dir)
+				var names []string
+				for _, en := range entries {
+					names = append(names, en.Name())
+				}
+				t.Fatalf("%v; the directory holds %v", err, names)
+			}
+		})
 	}
 }
 

@@ -33,7 +33,10 @@ func openSQLite(path string) (*sql.DB, *dialect, riverdriver.Driver[*sql.Tx], er
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	// SQLite reads a file: URI's path with %-escapes and ends it at '#': escape both, so that
+	// "deals#2.db" is that file and not "deals" without the options.
+	uriPath := strings.NewReplacer("%", "%25", "#", "%23").Replace(path)
+	db, err := sql.Open("sqlite", "file:"+uriPath+"?"+q.Encode())
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("sqldb: open SQLite %q: %w", path, err)
 	}
