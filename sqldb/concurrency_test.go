@@ -1,6 +1,7 @@
 package sqldb_test
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 
@@ -166,6 +167,51 @@ func TestConcurrentSubmitAndCancelOfOneOffer(t *testing.T) {
 			if want := map[dealdesk.OfferStatus]int{dealdesk.OfferPendingCreate: 1, dealdesk.OfferCancelled: 0}; want[back.Status] != published ||
 				(back.Status != dealdesk.OfferPendingCreate && back.Status != dealdesk.OfferCancelled) {
 				t.Fatalf("offer ended %s with %d publish jobs", back.Status, published)
+			}
+		}
+	})
+}
+
+func TestConcurrentOfferAndAgreementLink(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		// The offer event and the agreement event of one deal handled at the same time by two
+		// replicas: whichever commits last must link the entitlement to the offer.
+		ctx := newOrg(t, db, "Acme")
+		for round := 0; round < 20; round++ {
+			offerID, agreementID := fmt.Sprintf("offer-%d", round), fmt.Sprintf("agmt-%d", round)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			errs := make(chan error, 2)
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, err := db.SaveCPPOOffer(ctx, &dealdesk.Offer{ExternalID: offerID}, "")
+				errs <- err
+			}()
+			go func() {
+				defer wg.Done()
+				<-start
+				_, err := db.SaveEntitlement(ctx, &dealdesk.Entitlement{ExternalID: agreementID}, offerID)
+				errs <- err
+			}()
+			close(start)
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			ents, _, err := db.FindEntitlements(ctx, dealdesk.EntitlementFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ent := range ents {
+				if ent.ExternalID == agreementID && ent.OfferID == "" {
+					t.Fatalf("round %d: entitlement %s left unlinked to its offer", round, agreementID)
+				}
 			}
 		}
 	})

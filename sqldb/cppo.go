@@ -22,6 +22,11 @@ func (db *DB) findOfferByExternalID(ctx context.Context, q queryer, orgID string
 	return r, err
 }
 
+// offerLinkKey names the lock that SaveCPPOOffer and SaveEntitlement take on an AWS offer ID.
+func offerLinkKey(orgID, offerExternalID string) string {
+	return "offer link " + orgID + " " + offerExternalID
+}
+
 // SaveCPPOOffer creates or updates the CPPO offer with o.ExternalID (the AWS offer ID) and links
 // it to the opportunity whose resale authorization is resaleAuthorizationID when that is known.
 // The resale authorization is kept, so an offer that arrives before its opportunity is published
@@ -39,6 +44,11 @@ func (db *DB) SaveCPPOOffer(ctx context.Context, o *dealdesk.Offer, resaleAuthor
 	base := *o
 	now := db.now()
 	return inTxValue(ctx, db.inTxRetry, func(tx *sql.Tx) (*dealdesk.Offer, error) {
+		// Takes turns with SaveEntitlement of an agreement on this offer, so that whichever
+		// commits last sees the other and links the entitlement.
+		if err := db.lockKey(ctx, tx, offerLinkKey(orgID, base.ExternalID)); err != nil {
+			return nil, err
+		}
 		in := base
 		existing, err := scanOffer(tx.QueryRowContext(ctx, `SELECT `+offerColumns+` FROM offers
 			WHERE org_id = $1 AND external_id = $2`+db.dialect.forUpdate, orgID, in.ExternalID))

@@ -20,13 +20,22 @@ type dialect struct {
 	// allows it; on PostgreSQL one River migration adds an enum value that a later one uses,
 	// which cannot share a transaction.
 	riverMigrationsInTx bool
-	// lockFirstOrganization, run first in the transaction of CreateFirstOrganization, makes
-	// replicas that start together take turns; "" where transactions are exclusive anyway.
-	lockFirstOrganization string
+	// lockKey takes a lock on the text $1 until the transaction ends, for writers that must take
+	// turns on a row that may not exist yet; "" where transactions are exclusive anyway.
+	lockKey string
 	// textTimes stores times as fixed-width RFC 3339 text (SQLite) instead of TIMESTAMPTZ.
 	textTimes bool
 	// mapError turns a driver error into a domain error, or returns it unchanged.
 	mapError func(error) error
+}
+
+// lockKey makes tx wait for, and then hold until it ends, the lock named key (see dialect.lockKey).
+func (db *DB) lockKey(ctx context.Context, tx *sql.Tx, key string) error {
+	if db.dialect.lockKey == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, db.dialect.lockKey, key)
+	return err
 }
 
 // sqliteTimeLayout is RFC 3339 with a fixed nine-digit fraction, so that text order is time order.

@@ -111,6 +111,13 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 	base := *e
 	now := db.now()
 	return inTxValue(ctx, db.inTxRetry, func(tx *sql.Tx) (*dealdesk.Entitlement, error) {
+		if offerExternalID != "" {
+			// See SaveCPPOOffer. Without an offer ID the row lock below does the same: the
+			// offer's update of this entitlement waits for it.
+			if err := db.lockKey(ctx, tx, offerLinkKey(orgID, offerExternalID)); err != nil {
+				return nil, err
+			}
+		}
 		in := base
 		existing, err := scanEntitlement(tx.QueryRowContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements
 			WHERE org_id = $1 AND external_id = $2`+db.dialect.forUpdate, orgID, in.ExternalID))

@@ -39,10 +39,8 @@ func (db *DB) CreateFirstOrganization(ctx context.Context, name, keyName string)
 	var key *dealdesk.APIKey
 	var secret string
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if db.dialect.lockFirstOrganization != "" {
-			if _, err := tx.ExecContext(ctx, db.dialect.lockFirstOrganization); err != nil {
-				return err
-			}
+		if err := db.lockKey(ctx, tx, "first organization"); err != nil {
+			return err
 		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM organizations`).Scan(&n); err != nil || n > 0 {

@@ -14,11 +14,8 @@ import (
 	"github.com/dealdesk/dealdesk"
 )
 
-// Advisory locks that serialise work across replicas: migrations, and the first organization.
-const (
-	migrationLockKey         = 7405217301
-	firstOrganizationLockKey = 7405217302
-)
+// migrationLockKey is the advisory lock that serialises migrations across replicas.
+const migrationLockKey = 7405217301
 
 // openPostgres opens PostgreSQL through pgx's database/sql driver.
 func openPostgres(dsn string) (*sql.DB, *dialect, riverdriver.Driver[*sql.Tx], error) {
@@ -29,11 +26,11 @@ func openPostgres(dsn string) (*sql.DB, *dialect, riverdriver.Driver[*sql.Tx], e
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(5)
 	d := &dialect{
-		name:                  EnginePostgres,
-		forUpdate:             " FOR UPDATE",
-		lockMigrations:        lockPostgresMigrations,
-		lockFirstOrganization: fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", firstOrganizationLockKey),
-		mapError:              mapPostgresError,
+		name:           EnginePostgres,
+		forUpdate:      " FOR UPDATE",
+		lockMigrations: lockPostgresMigrations,
+		lockKey:        `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
+		mapError:       mapPostgresError,
 	}
 	return db, d, riverdatabasesql.New(db), nil
 }
