@@ -185,20 +185,3 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 		return r.Entitlement, nil
 	})
 }
-
-// checkProductRef returns EINVALID unless productID is empty or a product of orgID.
-func checkProductRef(ctx context.Context, tx *sql.Tx, orgID, productID string) error {
-	if productID == "" {
-		return nil
-	}
-	product, err := findProduct(ctx, tx, orgID, productID)
-	if err != nil {
-		return err
-	}
-	if product == nil {
-		var p dealdesk.Problems
-		p.Add("productId", "no product %q in your organization", productID)
-		return p.Err()
-	}
-	return nil
-}

@@ -93,3 +93,20 @@ func (db *DB) FindProducts(ctx context.Context, f dealdesk.ProductFilter) ([]*de
 	return findPage(ctx, db.db, `SELECT `+productColumns+` FROM products`, &w, after, f.Limit, scanProduct,
 		func(p *dealdesk.Product) string { return p.ID })
 }
+
+// checkProductRef returns EINVALID unless productID is empty or a product of orgID.
+func checkProductRef(ctx context.Context, tx *sql.Tx, orgID, productID string) error {
+	if productID == "" {
+		return nil
+	}
+	product, err := findProduct(ctx, tx, orgID, productID)
+	if err != nil {
+		return err
+	}
+	if product == nil {
+		var p dealdesk.Problems
+		p.Add("productId", "no product %q in your organization", productID)
+		return p.Err()
+	}
+	return nil
+}
