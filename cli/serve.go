@@ -69,19 +69,15 @@ func runServe(ctx context.Context, args []string, env Env) error {
 }
 
 // bootstrap creates a default organization and prints an API key for it when the database has
-// no organization yet, so that a newcomer can call the API at once.
+// no organization yet, so that a newcomer can call the API at once. Replicas starting together
+// on an empty database create one organization between them.
 func bootstrap(ctx context.Context, db *sqldb.DB, env Env) error {
-	n, err := db.CountOrganizations(ctx)
-	if err != nil || n > 0 {
-		return err
-	}
-	org, err := db.CreateOrganization(ctx, "Default")
+	org, _, secret, err := db.CreateFirstOrganization(ctx, "Default", "initial")
 	if err != nil {
-		return fmt.Errorf("create default organization: %w", err)
+		return fmt.Errorf("create the first organization: %w", err)
 	}
-	_, secret, err := db.CreateAPIKey(ctx, org.ID, "initial")
-	if err != nil {
-		return fmt.Errorf("create initial API key: %w", err)
+	if org == nil {
+		return nil
 	}
 	fmt.Fprintf(env.Stdout, "dealdesk: first start: created organization %q (%s)\n", org.Name, org.ID)
 	fmt.Fprintf(env.Stdout, "dealdesk: its API key, shown only now: %s\n", secret)
