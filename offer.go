@@ -148,6 +148,10 @@ type OfferInput struct {
 	EULA               *Document            `json:"eula"`
 	ResellerContract   *Document            `json:"resellerContract"`
 	Installments       *[]Installment       `json:"installments"`
+
+	// Clear names fields, by their JSON names, that an update resets to empty: a JSON null in a
+	// PATCH body, as in JSON merge patch. A field both cleared and present takes the present value.
+	Clear []string `json:"-"`
 }
 
 // OfferFilter selects offers; Cursor and Limit page through them.

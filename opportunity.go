@@ -30,8 +30,11 @@ func NewOpportunity(in OfferInput) *Offer {
 	return o
 }
 
-// ApplyOfferInput copies the present fields of in onto o.
+// ApplyOfferInput resets the fields in.Clear names, then copies the present fields of in onto o.
 func ApplyOfferInput(o *Offer, in OfferInput) {
+	for _, name := range in.Clear {
+		clearOfferField(o, name)
+	}
 	set(&o.Name, in.Name)
 	set(&o.Description, in.Description)
 	set(&o.ProductID, in.ProductID)
@@ -61,6 +64,46 @@ func ApplyOfferInput(o *Offer, in OfferInput) {
 		o.ResellerContract = &v
 	}
 	set(&o.Installments, in.Installments)
+}
+
+// clearOfferField resets the field of o whose JSON name is name; other names change nothing.
+func clearOfferField(o *Offer, name string) {
+	switch name {
+	case "name":
+		o.Name = ""
+	case "description":
+		o.Description = ""
+	case "productId":
+		o.ProductID = ""
+	case "resellerAccountId":
+		o.ResellerAccountID = ""
+	case "buyerAccountIds":
+		o.BuyerAccountIDs = nil
+	case "renewal":
+		o.Renewal = false
+	case "renewalChannel":
+		o.RenewalChannel = ""
+	case "commitAmount":
+		o.CommitAmount = nil
+	case "currency":
+		o.Currency = ""
+	case "contractDuration":
+		o.ContractDuration = ""
+	case "entitledDimensions":
+		o.EntitledDimensions = nil
+	case "dimensionPrices":
+		o.DimensionPrices = nil
+	case "expiryDate":
+		o.ExpiryDate = nil
+	case "oneTime":
+		o.OneTime = false
+	case "eula":
+		o.EULA = nil
+	case "resellerContract":
+		o.ResellerContract = nil
+	case "installments":
+		o.Installments = nil
+	}
 }
 
 func set[T any](dst *T, src *T) {

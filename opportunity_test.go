@@ -238,3 +238,17 @@ func TestDecimalTellsLeftOutFromZero(t *testing.T) {
 		}
 	}
 }
+
+func TestApplyOfferInputClears(t *testing.T) {
+	t.Parallel()
+	o := validOpportunity()
+	name := "Renamed"
+	dealdesk.ApplyOfferInput(o, dealdesk.OfferInput{Name: &name,
+		Clear: []string{"installments", "expiryDate", "eula", "commitAmount", "buyerAccountIds", "oneTime", "name", "type"}})
+	if o.Installments != nil || o.ExpiryDate != nil || o.EULA != nil || o.CommitAmount != nil || o.BuyerAccountIDs != nil || o.OneTime {
+		t.Fatalf("not cleared: %+v", o)
+	}
+	if o.Name != "Renamed" || o.Type != dealdesk.OfferCPPOOut || o.ResellerAccountID == "" {
+		t.Fatalf("cleared too much: %+v", o)
+	}
+}

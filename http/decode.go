@@ -19,14 +19,39 @@ const MaxBodyBytes = 1 << 20
 
 // decodeBody reads the request body, at most MaxBodyBytes, into dst strictly (see decodeJSON).
 func decodeBody(w http.ResponseWriter, r *http.Request, dst any) error {
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	return decodeJSON(body, dst)
+}
+
+// readBody reads the request body, at most MaxBodyBytes.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return dealdesk.Errorf(dealdesk.ETOOLARGE, "The request body is larger than %d bytes.", MaxBodyBytes)
+			return nil, dealdesk.Errorf(dealdesk.ETOOLARGE, "The request body is larger than %d bytes.", MaxBodyBytes)
 		}
-		return dealdesk.Errorf(dealdesk.EMALFORMED, "The request body could not be read.")
+		return nil, dealdesk.Errorf(dealdesk.EMALFORMED, "The request body could not be read.")
 	}
-	return decodeJSON(body, dst)
+	return body, nil
+}
+
+// nullFields returns the names of the top-level members of a JSON object body that are null.
+func nullFields(body []byte) []string {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(body, &members) != nil {
+		return nil
+	}
+	var names []string
+	for name, v := range members {
+		if bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // decodeJSON decodes one JSON object into the struct that dst points to.

@@ -111,3 +111,30 @@ func TestOfferDraft_DeleteAndCancel(t *testing.T) {
 	e.do(req{method: "POST", path: "/api/v1/offers?draft=yes", key: e.keyA, bad: true,
 		body: map[string]any{"type": "CPPO_OUT"}}).want(t, 422)
 }
+
+func TestOfferDraft_PatchNullRemovesAField(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := e.createProduct(e.keyA, "prod-abc123")
+	o := e.createOpportunity(e.keyA, p.ID)
+
+	// Turning the one-time opportunity with installments into a multi-use one without an expiry
+	// date: null removes the installments, the expiry date and the reseller contract.
+	var patched dealdesk.Offer
+	e.do(req{method: "PATCH", path: "/api/v1/offers/" + o.ID, key: e.keyA, body: `{"installments":null,
+		"expiryDate":null,"resellerContract":null,"oneTime":false,"description":"Multi-use now"}`}).want(t, 200).decode(t, &patched)
+	if len(patched.Installments) != 0 || patched.ExpiryDate != nil || patched.ResellerContract != nil ||
+		patched.OneTime || patched.Description != "Multi-use now" {
+		t.Fatalf("patched = %+v", patched)
+	}
+	if patched.Name != o.Name || patched.EULA == nil || patched.CommitAmount == nil {
+		t.Fatalf("fields absent from the patch changed: %+v", patched)
+	}
+	var got dealdesk.Offer
+	e.do(req{method: "GET", path: "/api/v1/offers/" + o.ID, key: e.keyA}).want(t, 200).decode(t, &got)
+	if got.ExpiryDate != nil || len(got.Installments) != 0 {
+		t.Fatalf("stored = %+v", got)
+	}
+	// It is still complete: it submits.
+	e.do(req{method: "POST", path: "/api/v1/offers/" + o.ID + "/submit", key: e.keyA}).want(t, 200)
+}
