@@ -44,6 +44,10 @@ type stateFile struct {
 	Ledger  []*LedgerRecord `json:"ledger"`
 	Queues  json.RawMessage `json:"queues,omitempty"`
 	Events  json.RawMessage `json:"events,omitempty"`
+	// Faults and QuotasEnabled are what PUT /_sim/faults and PUT /_sim/quotas set; a
+	// rehearsal that injected faults or switched quotas keeps them across a restart.
+	Faults        *FaultConfig `json:"faults,omitempty"`
+	QuotasEnabled *bool        `json:"quotasEnabled,omitempty"`
 }
 
 // markDirty asks the background saver to write the state soon; it never blocks.
@@ -109,7 +113,12 @@ func (s *Server) snapshot() ([]byte, error) {
 		ledger = []*LedgerRecord{}
 	}
 	// goccy/go-json: the ledger can be large, and this runs beside the metering hot path.
-	return gojson.Marshal(stateFile{Version: stateVersion, SavedAt: s.now(), Core: core, Ledger: ledger, Queues: queues, Events: events})
+	f := stateFile{Version: stateVersion, SavedAt: s.now(), Core: core, Ledger: ledger, Queues: queues, Events: events,
+		QuotasEnabled: s.quotas.override()}
+	if fc := s.faults.get(); len(fc.Operations) > 0 || fc.Seed != nil {
+		f.Faults = &fc
+	}
+	return gojson.Marshal(f)
 }
 
 // save writes the state file atomically: a temporary file in the same directory, then rename.
@@ -196,6 +205,14 @@ func (s *Server) load(path string) error {
 		if err := s.bus.Restore(f.Events); err != nil {
 			return fmt.Errorf("state file %s: events: %w", path, err)
 		}
+	}
+	if f.Faults != nil {
+		if err := s.faults.set(*f.Faults); err != nil {
+			return fmt.Errorf("state file %s: faults: %w", path, err)
+		}
+	}
+	if f.QuotasEnabled != nil {
+		s.quotas.setEnabled(*f.QuotasEnabled)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -150,5 +151,33 @@ func TestStateIsSavedInTheBackground(t *testing.T) {
 		if err == nil && strings.Contains(string(b), id) {
 			return // written without Close
 		}
+	}
+}
+
+// TestFaultsAndQuotasSurviveRestart: what PUT /_sim/faults and PUT /_sim/quotas set is part of
+// the state, so a rehearsal does not silently lose its injected faults when the simulator restarts.
+func TestFaultsAndQuotasSurviveRestart(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "sim-state.json")
+	e := newEnv(t, withState(path)) // quotas off by default in tests
+	e.mustControl(http.MethodPut, "/_sim/faults", map[string]any{"seed": 7, "operations": map[string]any{
+		"BatchMeterUsage": map[string]any{"errorRate": 1, "errorType": "ThrottlingException"}}}, nil)
+	e.mustControl(http.MethodPut, "/_sim/quotas", map[string]any{"enabled": true}, nil)
+	var before, after, quotas map[string]any
+	e.mustControl(http.MethodGet, "/_sim/faults", nil, &before)
+
+	e.restart()
+	e.mustControl(http.MethodGet, "/_sim/faults", nil, &after)
+	if mustJSON(t, before) != mustJSON(t, after) {
+		t.Errorf("faults after restart = %s, want %s", mustJSON(t, after), mustJSON(t, before))
+	}
+	_, err := e.metering().BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{UsageRecords: []mtypes.UsageRecord{}})
+	var th *mtypes.ThrottlingException
+	if !errors.As(err, &th) {
+		t.Errorf("BatchMeterUsage after restart: %v, want the injected ThrottlingException", err)
+	}
+	e.mustControl(http.MethodGet, "/_sim/quotas", nil, &quotas)
+	if quotas["enabled"] != true {
+		t.Errorf("quotas after restart = %v, want enabled as set before the restart", quotas["enabled"])
 	}
 }
