@@ -1,7 +1,10 @@
 package sim
 
 import (
+	"sort"
 	"time"
+
+	"github.com/dealdesk/dealdesk/sim/eventbus"
 
 	"github.com/shopspring/decimal"
 )
@@ -33,11 +36,14 @@ type Agreement struct {
 	StartTime             time.Time `json:"startTime"`
 	EndTime               time.Time `json:"endTime,omitzero"` // contract end; zero for pay-as-you-go
 	EndedAt               time.Time `json:"endedAt,omitzero"`
-	LastUpdateTime        time.Time `json:"lastUpdateTime"`
-	LicenseArn            string    `json:"licenseArn"`
-	CustomerIdentifier    string    `json:"customerIdentifier"`
-	RegistrationToken     string    `json:"registrationToken"`
-	Amendments            int       `json:"amendments"`
+	// Deprovisioned is set when the metering grace after the end has passed and License
+	// Deprovisioned and unsubscribe-success have been sent.
+	Deprovisioned      bool      `json:"deprovisioned,omitempty"`
+	LastUpdateTime     time.Time `json:"lastUpdateTime"`
+	LicenseArn         string    `json:"licenseArn"`
+	CustomerIdentifier string    `json:"customerIdentifier"`
+	RegistrationToken  string    `json:"registrationToken"`
+	Amendments         int       `json:"amendments"`
 	// Grants are the entitled quantities (from the fixed upfront term, or amendments).
 	Grants []Grant `json:"grants,omitempty"`
 	// Terms as accepted, buyer prices (wholesale plus markup).
@@ -61,6 +67,33 @@ func (a *Agreement) meteringOpen(t, now time.Time) bool {
 		return true
 	}
 	return !a.EndedAt.IsZero() && now.Before(a.EndedAt.Add(meteringGrace)) && t.Before(a.EndedAt)
+}
+
+// deprovisionLocked closes the metering window of every agreement that ended at least
+// meteringGrace ago: AWS then sends License Deprovisioned (the end of the window, reference
+// §2.1) and the legacy unsubscribe-success (no more metering accepted, §2.2). Both are dated
+// when the window closed, even when the simulator notices later. s.mu must be held.
+func (s *Server) deprovisionLocked(now time.Time) {
+	var due []*Agreement
+	for _, a := range s.st.Agreements {
+		if !a.Deprovisioned && !a.EndedAt.IsZero() && !now.Before(a.EndedAt.Add(meteringGrace)) {
+			due = append(due, a)
+		}
+	}
+	sort.Slice(due, func(i, j int) bool { return due[i].Seq < due[j].Seq })
+	for _, a := range due {
+		closed := a.EndedAt.Add(meteringGrace).UTC()
+		env := s.bus.LicenseDeprovisioned(s.licenseEvent(a))
+		env.Time = closed.Format(isoSecond)
+		s.bus.Publish(env)
+		msg := s.bus.UnsubscribeSuccess(eventbus.SubscriptionInput{CustomerIdentifier: a.CustomerIdentifier, ProductCode: a.ProductCode, OfferID: a.OfferID})
+		msg.Time = closed.Format("2006-01-02T15:04:05.000Z") // SNS's Timestamp layout
+		s.bus.PublishMessage(msg)
+		a.Deprovisioned = true
+	}
+	if len(due) > 0 {
+		s.markDirty()
+	}
 }
 
 // entitled reports whether the agreement's entitlements are in force at now.

@@ -8,8 +8,10 @@ import (
 )
 
 // advanceLocked finishes every running change set whose delay has passed, in the order they
-// fall due. s.mu must be held.
+// fall due, and deprovisions the licenses of agreements whose metering grace has passed.
+// s.mu must be held.
 func (s *Server) advanceLocked(now time.Time) {
+	s.deprovisionLocked(now)
 	var due []*ChangeSet
 	for _, cs := range s.st.ChangeSets {
 		if !cs.terminal() && !now.Before(cs.DueTime) {

@@ -248,7 +248,6 @@ func (s *Server) endAgreement(r *http.Request, body []byte) (any, error) {
 	a.LastUpdateTime = now
 	s.indexAgreementLocked(a)
 	s.bus.Publish(s.bus.PurchaseAgreementEnded(s.agreementEvent(a, false)))
-	s.bus.Publish(s.bus.LicenseDeprovisioned(s.licenseEvent(a)))
 	s.bus.PublishMessage(s.bus.UnsubscribePending(eventbus.SubscriptionInput{CustomerIdentifier: a.CustomerIdentifier, ProductCode: a.ProductCode, OfferID: a.OfferID}))
 	s.bus.PublishMessage(s.bus.EntitlementUpdated(eventbus.EntitlementInput{CustomerIdentifier: a.CustomerIdentifier, ProductCode: a.ProductCode}))
 	s.markDirty()

@@ -190,9 +190,20 @@ func TestCPPOFlowEmitsEventsInOrder(t *testing.T) {
 	checkSeats(150)
 	e.clock.Advance(time.Hour)
 	e.mustControl(http.MethodPost, "/_sim/agreements/"+acc.AgreementID+"/end", map[string]any{}, nil)
-	expected = append(expected, b.PurchaseAgreementEnded(agIn), b.LicenseDeprovisioned(licIn))
+	expected = append(expected, b.PurchaseAgreementEnded(agIn))
 	checkSeats(0)
+	// License Deprovisioned marks the end of the hour of final metering (reference §2.1): it is
+	// sent when that hour has passed, dated then, not with the Ended event.
+	e.flush()
+	if n := len(h.envelopes(t)); n != len(expected) {
+		t.Errorf("%d events right after the end, want %d (no License Deprovisioned yet)", n, len(expected))
+	}
+	ended := e.clock.Now()
 	e.clock.Advance(2 * time.Hour)
+	e.srv.Advance()
+	deprov := b.LicenseDeprovisioned(licIn)
+	deprov.Time = ended.Add(time.Hour).Format("2006-01-02T15:04:05Z")
+	expected = append(expected, deprov)
 	hour = e.clock.Now().Truncate(time.Hour)
 	if st := meter(1); st != mtypes.UsageRecordResultStatusCustomerNotSubscribed {
 		t.Errorf("metering after the end: %s, want CustomerNotSubscribed", st)
@@ -229,7 +240,7 @@ func TestCPPOFlowEmitsEventsInOrder(t *testing.T) {
 			legacy = append(legacy, r.Type)
 		}
 	}
-	if got := strings.Join(legacy, ","); got != "subscribe-success,entitlement-updated,entitlement-updated,unsubscribe-pending,entitlement-updated" {
+	if got := strings.Join(legacy, ","); got != "subscribe-success,entitlement-updated,entitlement-updated,unsubscribe-pending,entitlement-updated,unsubscribe-success" {
 		t.Errorf("legacy SNS messages: %s", got)
 	}
 	if len(log.Events) != len(expected)+subs || subs == 0 {
