@@ -328,8 +328,8 @@ type resolveCustomerOutput struct {
 // resolveCustomer exchanges the registration token of an accepted offer for the customer.
 func (s *Server) resolveCustomer(r *http.Request, acct string, c wire.Call) (any, error) {
 	var in resolveCustomerInput
-	if err := c.Decode(&in); err != nil {
-		return nil, meteringError("ValidationException", "invalid request: %v", err)
+	if err := decodeCall(c, &in, func(err error) *apiError { return meteringError("ValidationException", "invalid request: %v", err) }); err != nil {
+		return nil, err
 	}
 	if in.RegistrationToken == "" {
 		return nil, meteringError("InvalidTokenException", "RegistrationToken is required")
