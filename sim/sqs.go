@@ -100,6 +100,27 @@ func (q *sqsService) queueURL(r *http.Request, qu *Queue) string {
 	return q.baseURL(r) + "/" + qu.Account + "/" + qu.Name
 }
 
+// queueRef is the input of the operations that only name a queue.
+type queueRef struct {
+	QueueURL string `json:"QueueUrl"`
+}
+
+// decodeSQS decodes an SQS input; a well-formed body that does not fit is InvalidParameterValue.
+func decodeSQS(c wire.Call, v any) error {
+	return decodeCall(c, v, func(err error) *apiError { return sqsError("InvalidParameterValue", "%v", err) })
+}
+
+// onQueue runs fn, with q.mu held, on the queue a QueueUrl names (QueueDoesNotExist otherwise).
+func (q *sqsService) onQueue(url string, fn func(qu *Queue) (any, error)) (any, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	qu, err := q.lookup(url)
+	if err != nil {
+		return nil, err
+	}
+	return fn(qu)
+}
+
 // lookup finds the queue a QueueUrl names (its last two path segments: account and name).
 func (q *sqsService) lookup(url string) (*Queue, error) {
 	if url == "" {
@@ -122,8 +143,8 @@ type createQueueInput struct {
 
 func (q *sqsService) createQueue(r *http.Request, acct string, c wire.Call) (any, error) {
 	var in createQueueInput
-	if err := c.Decode(&in); err != nil {
-		return nil, sqsError("InvalidParameterValue", "%v", err)
+	if err := decodeSQS(c, &in); err != nil {
+		return nil, err
 	}
 	if !queueNamePattern.MatchString(in.QueueName) {
 		return nil, sqsError("InvalidParameterValue", "QueueName must be 1-80 letters, digits, '-' or '_', got %q", in.QueueName)
@@ -163,8 +184,8 @@ func (q *sqsService) getQueueURL(r *http.Request, acct string, c wire.Call) (any
 		QueueName              string `json:"QueueName"`
 		QueueOwnerAWSAccountID string `json:"QueueOwnerAWSAccountId"`
 	}
-	if err := c.Decode(&in); err != nil {
-		return nil, sqsError("InvalidParameterValue", "%v", err)
+	if err := decodeSQS(c, &in); err != nil {
+		return nil, err
 	}
 	owner := acct
 	if in.QueueOwnerAWSAccountID != "" {
@@ -183,8 +204,8 @@ func (q *sqsService) listQueues(r *http.Request, acct string, c wire.Call) (any,
 	var in struct {
 		QueueNamePrefix string `json:"QueueNamePrefix"`
 	}
-	if err := c.Decode(&in); err != nil {
-		return nil, sqsError("InvalidParameterValue", "%v", err)
+	if err := decodeSQS(c, &in); err != nil {
+		return nil, err
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -199,71 +220,53 @@ func (q *sqsService) listQueues(r *http.Request, acct string, c wire.Call) (any,
 }
 
 func (q *sqsService) deleteQueue(r *http.Request, acct string, c wire.Call) (any, error) {
-	var in struct {
-		QueueURL string `json:"QueueUrl"`
-	}
-	if err := c.Decode(&in); err != nil {
-		return nil, sqsError("InvalidParameterValue", "%v", err)
-	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	qu, err := q.lookup(in.QueueURL)
-	if err != nil {
+	var in queueRef
+	if err := decodeSQS(c, &in); err != nil {
 		return nil, err
 	}
-	delete(q.queues, qu.Account+"/"+qu.Name)
-	close(qu.notify)
-	q.s.markDirty()
-	return struct{}{}, nil
+	return q.onQueue(in.QueueURL, func(qu *Queue) (any, error) {
+		delete(q.queues, qu.Account+"/"+qu.Name)
+		close(qu.notify)
+		q.s.markDirty()
+		return struct{}{}, nil
+	})
 }
 
 func (q *sqsService) purgeQueue(r *http.Request, acct string, c wire.Call) (any, error) {
-	var in struct {
-		QueueURL string `json:"QueueUrl"`
-	}
-	if err := c.Decode(&in); err != nil {
-		return nil, sqsError("InvalidParameterValue", "%v", err)
-	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	qu, err := q.lookup(in.QueueURL)
-	if err != nil {
+	var in queueRef
+	if err := decodeSQS(c, &in); err != nil {
 		return nil, err
 	}
-	qu.Messages = []*queueMessage{}
-	q.s.markDirty()
-	return struct{}{}, nil
+	return q.onQueue(in.QueueURL, func(qu *Queue) (any, error) {
+		qu.Messages = []*queueMessage{}
+		q.s.markDirty()
+		return struct{}{}, nil
+	})
 }
 
 func (q *sqsService) getQueueAttributes(r *http.Request, acct string, c wire.Call) (any, error) {
-	var in struct {
-		QueueURL string `json:"QueueUrl"`
-	}
-	if err := c.Decode(&in); err != nil {
-		return nil, sqsError("InvalidParameterValue", "%v", err)
-	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	qu, err := q.lookup(in.QueueURL)
-	if err != nil {
+	var in queueRef
+	if err := decodeSQS(c, &in); err != nil {
 		return nil, err
 	}
-	now := q.s.now()
-	visible, inflight := 0, 0
-	for _, m := range qu.Messages {
-		if now.Before(m.VisibleAt) {
-			inflight++
-		} else {
-			visible++
+	return q.onQueue(in.QueueURL, func(qu *Queue) (any, error) {
+		now := q.s.now()
+		visible, inflight := 0, 0
+		for _, m := range qu.Messages {
+			if now.Before(m.VisibleAt) {
+				inflight++
+			} else {
+				visible++
+			}
 		}
-	}
-	return map[string]any{"Attributes": map[string]string{
-		"ApproximateNumberOfMessages":           strconv.Itoa(visible),
-		"ApproximateNumberOfMessagesNotVisible": strconv.Itoa(inflight),
-		"VisibilityTimeout":                     strconv.Itoa(qu.VisibilityTimeout),
-		"CreatedTimestamp":                      strconv.FormatInt(qu.CreatedAt.Unix(), 10),
-		"QueueArn":                              "arn:aws:sqs:us-east-1:" + qu.Account + ":" + qu.Name,
-	}}, nil
+		return map[string]any{"Attributes": map[string]string{
+			"ApproximateNumberOfMessages":           strconv.Itoa(visible),
+			"ApproximateNumberOfMessagesNotVisible": strconv.Itoa(inflight),
+			"VisibilityTimeout":                     strconv.Itoa(qu.VisibilityTimeout),
+			"CreatedTimestamp":                      strconv.FormatInt(qu.CreatedAt.Unix(), 10),
+			"QueueArn":                              "arn:aws:sqs:us-east-1:" + qu.Account + ":" + qu.Name,
+		}}, nil
+	})
 }
 
 // SendToQueue appends body to the vendor's queue name; it implements eventbus.QueueSender.
@@ -297,8 +300,8 @@ func (q *sqsService) sendMessage(r *http.Request, acct string, c wire.Call) (any
 		DelaySeconds      int             `json:"DelaySeconds"`
 		MessageAttributes json.RawMessage `json:"MessageAttributes"`
 	}
-	if err := c.Decode(&in); err != nil {
-		return nil, sqsError("InvalidParameterValue", "%v", err)
+	if err := decodeSQS(c, &in); err != nil {
+		return nil, err
 	}
 	if in.MessageBody == nil || *in.MessageBody == "" {
 		return nil, sqsError("MissingParameter", "MessageBody is required")
@@ -309,14 +312,10 @@ func (q *sqsService) sendMessage(r *http.Request, acct string, c wire.Call) (any
 	if in.DelaySeconds < 0 || in.DelaySeconds > 900 {
 		return nil, sqsError("InvalidParameterValue", "DelaySeconds must be 0-900, got %d", in.DelaySeconds)
 	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	qu, err := q.lookup(in.QueueURL)
-	if err != nil {
-		return nil, err
-	}
-	m := q.enqueueLocked(qu, *in.MessageBody, in.DelaySeconds, in.MessageAttributes)
-	return map[string]string{"MessageId": m.ID, "MD5OfMessageBody": m.MD5}, nil
+	return q.onQueue(in.QueueURL, func(qu *Queue) (any, error) {
+		m := q.enqueueLocked(qu, *in.MessageBody, in.DelaySeconds, in.MessageAttributes)
+		return map[string]string{"MessageId": m.ID, "MD5OfMessageBody": m.MD5}, nil
+	})
 }
 
 type receiveInput struct {
@@ -335,8 +334,8 @@ type receiveInput struct {
 // message to become visible again, or for the deadline, never spinning.
 func (q *sqsService) receiveMessage(r *http.Request, acct string, c wire.Call) (any, error) {
 	var in receiveInput
-	if err := c.Decode(&in); err != nil {
-		return nil, sqsError("InvalidParameterValue", "%v", err)
+	if err := decodeSQS(c, &in); err != nil {
+		return nil, err
 	}
 	max, wait := 1, 0
 	if in.MaxNumberOfMessages != nil {
@@ -441,27 +440,23 @@ func (q *sqsService) deleteMessage(r *http.Request, acct string, c wire.Call) (a
 		QueueURL      string `json:"QueueUrl"`
 		ReceiptHandle string `json:"ReceiptHandle"`
 	}
-	if err := c.Decode(&in); err != nil {
-		return nil, sqsError("InvalidParameterValue", "%v", err)
-	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	qu, err := q.lookup(in.QueueURL)
-	if err != nil {
+	if err := decodeSQS(c, &in); err != nil {
 		return nil, err
 	}
-	id, _, ok := strings.Cut(in.ReceiptHandle, "#")
-	if !ok {
-		return nil, sqsError("ReceiptHandleIsInvalid", "The input receipt handle %q is not a valid receipt handle.", in.ReceiptHandle)
-	}
-	for i, m := range qu.Messages {
-		if m.ID == id {
-			qu.Messages = append(qu.Messages[:i], qu.Messages[i+1:]...)
-			q.s.markDirty()
-			return struct{}{}, nil
+	return q.onQueue(in.QueueURL, func(qu *Queue) (any, error) {
+		id, _, ok := strings.Cut(in.ReceiptHandle, "#")
+		if !ok {
+			return nil, sqsError("ReceiptHandleIsInvalid", "The input receipt handle %q is not a valid receipt handle.", in.ReceiptHandle)
 		}
-	}
-	return struct{}{}, nil // deleting an already deleted message succeeds, as in SQS
+		for i, m := range qu.Messages {
+			if m.ID == id {
+				qu.Messages = append(qu.Messages[:i], qu.Messages[i+1:]...)
+				q.s.markDirty()
+				return struct{}{}, nil
+			}
+		}
+		return struct{}{}, nil // deleting an already deleted message succeeds, as in SQS
+	})
 }
 
 func (q *sqsService) changeMessageVisibility(r *http.Request, acct string, c wire.Call) (any, error) {
@@ -470,28 +465,24 @@ func (q *sqsService) changeMessageVisibility(r *http.Request, acct string, c wir
 		ReceiptHandle     string `json:"ReceiptHandle"`
 		VisibilityTimeout int    `json:"VisibilityTimeout"`
 	}
-	if err := c.Decode(&in); err != nil {
-		return nil, sqsError("InvalidParameterValue", "%v", err)
+	if err := decodeSQS(c, &in); err != nil {
+		return nil, err
 	}
 	if in.VisibilityTimeout < 0 || in.VisibilityTimeout > 43200 {
 		return nil, sqsError("InvalidParameterValue", "VisibilityTimeout must be 0-43200, got %d", in.VisibilityTimeout)
 	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	qu, err := q.lookup(in.QueueURL)
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range qu.Messages {
-		if m.ReceiptHandle == in.ReceiptHandle && in.ReceiptHandle != "" {
-			m.VisibleAt = q.s.now().Add(time.Duration(in.VisibilityTimeout) * time.Second)
-			if in.VisibilityTimeout == 0 {
-				close(qu.notify)
-				qu.notify = make(chan struct{})
+	return q.onQueue(in.QueueURL, func(qu *Queue) (any, error) {
+		for _, m := range qu.Messages {
+			if m.ReceiptHandle == in.ReceiptHandle && in.ReceiptHandle != "" {
+				m.VisibleAt = q.s.now().Add(time.Duration(in.VisibilityTimeout) * time.Second)
+				if in.VisibilityTimeout == 0 {
+					close(qu.notify)
+					qu.notify = make(chan struct{})
+				}
+				q.s.markDirty()
+				return struct{}{}, nil
 			}
-			q.s.markDirty()
-			return struct{}{}, nil
 		}
-	}
-	return nil, sqsError("ReceiptHandleIsInvalid", "The input receipt handle %q is not a valid receipt handle.", in.ReceiptHandle)
+		return nil, sqsError("ReceiptHandleIsInvalid", "The input receipt handle %q is not a valid receipt handle.", in.ReceiptHandle)
+	})
 }
