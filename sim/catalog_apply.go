@@ -119,6 +119,8 @@ func (s *Server) applyLocked(cs *ChangeSet) {
 	for id, types := range byType {
 		if ri, ok := types[ctRelease]; ok {
 			s.releaseChecks(work[id], types, ri, errsBy, at)
+		} else {
+			scheduleChecks(work[id].RA, types, -1, errsBy)
 		}
 	}
 	failed := false
@@ -431,37 +433,88 @@ func (s *Server) releaseChecks(e *Entity, types map[string]int, release int, err
 	if ra.PreExistingBuyerAgreement != nil && len(ra.buyers()) == 0 {
 		add(to(ctUpdateInformation), "INCOMPATIBLE_BUYER_TARGETING", "A resale authorization for a pre-existing buyer agreement must target at least one buyer account.")
 	}
-	if ps := ra.PaymentSchedule; ps != nil {
-		if pricingTermOf(ra.PricingTerms, "ResaleFixedUpfrontPricingTerm") == nil {
-			if _, ok := types[ctUpdatePayment]; ok {
-				add(types[ctUpdatePayment], "MISSING_MANDATORY_TERMS", "Provide a ResaleFixedUpfrontPricingTerm and ResalePaymentScheduleTerm together.")
-			} else {
-				add(release, "INCOMPATIBLE_PRICING_TERM", "ResalePaymentScheduleTerm and ResaleFixedUpfrontPricingTerm must be given together.")
-			}
+	if ps := ra.PaymentSchedule; ps != nil && pricingTermOf(ra.PricingTerms, "ResaleFixedUpfrontPricingTerm") == nil {
+		if _, ok := types[ctUpdatePayment]; ok {
+			add(types[ctUpdatePayment], "MISSING_MANDATORY_TERMS", "Provide a ResaleFixedUpfrontPricingTerm and ResalePaymentScheduleTerm together.")
+		} else {
+			add(release, "INCOMPATIBLE_PRICING_TERM", "ResalePaymentScheduleTerm and ResaleFixedUpfrontPricingTerm must be given together.")
 		}
-		if ra.OffersMaxQuantity != 1 || ra.AvailabilityEndDate == "" {
-			add(to(ctUpdatePayment), "INCOMPATIBLE_TERMS", "OffersMaxQuantity and AvailabilityEndDate must be present with ResalePaymentScheduleTerm.")
+	}
+	scheduleChecks(ra, types, release, errsBy)
+	if ra.expired(at) {
+		add(to(ctUpdateAvailability), "INVALID_AVAILABILITY_END_DATE", "AvailabilityEndDate %s has passed.", ra.AvailabilityEndDate)
+	}
+}
+
+// scheduleChecks checks that a payment schedule fits the rest of the resale authorization once
+// a change set has applied its changes (reference §1.3): it needs a one-time authorization with
+// an availability end date (INCOMPATIBLE_TERMS), every charge date after that end date, and the
+// pricing terms' currency. It runs for a change set that sets the schedule or the availability,
+// with or without a release; release is the index of the release change, or -1.
+func scheduleChecks(ra *ResaleAuthorization, types map[string]int, release int, errsBy [][]ErrorDetail) {
+	ps := ra.PaymentSchedule
+	pi, setsPayment := types[ctUpdatePayment]
+	ai, setsAvailability := types[ctUpdateAvailability]
+	if !setsPayment {
+		pi = -1
+	}
+	if !setsAvailability {
+		ai = -1
+	}
+	if ps == nil || (release < 0 && !setsPayment && !setsAvailability) {
+		return
+	}
+	for _, i := range []int{pi, ai, release} {
+		if i >= 0 && hasErrorCode(errsBy[i], "INCOMPATIBLE_STATUS") {
+			return // not a draft: nothing was applied to check
 		}
-		if ra.AvailabilityEndDate != "" {
-			for _, in := range ps.Schedule {
-				if in.ChargeDate <= ra.AvailabilityEndDate {
-					if i, ok := types[ctUpdateAvailability]; ok {
-						add(i, "INVALID_AVAILABILITY_END_DATE", "AvailabilityEndDate %s must be before every ChargeDate; %s is not after it.", ra.AvailabilityEndDate, in.ChargeDate)
-					} else {
-						add(to(ctUpdatePayment), "INVALID_CHARGE_DATES", "ChargeDate %s must be after AvailabilityEndDate %s.", in.ChargeDate, ra.AvailabilityEndDate)
-					}
-					break
+	}
+	// Problems go to the change that made them, else to the release, else to whichever of the
+	// schedule and availability changes the change set holds.
+	to := func(preferred string) int {
+		if i, ok := types[preferred]; ok {
+			return i
+		}
+		if release >= 0 {
+			return release
+		}
+		if setsPayment {
+			return pi
+		}
+		return ai
+	}
+	add := func(i int, code, format string, args ...any) {
+		errsBy[i] = append(errsBy[i], ErrorDetail{ErrorCode: code, ErrorMessage: fmt.Sprintf(format, args...)})
+	}
+	if ra.OffersMaxQuantity != 1 || ra.AvailabilityEndDate == "" {
+		add(to(ctUpdatePayment), "INCOMPATIBLE_TERMS", "OffersMaxQuantity and AvailabilityEndDate must be present with ResalePaymentScheduleTerm.")
+	}
+	if ra.AvailabilityEndDate != "" {
+		for _, in := range ps.Schedule {
+			if in.ChargeDate <= ra.AvailabilityEndDate {
+				if setsAvailability {
+					add(ai, "INVALID_AVAILABILITY_END_DATE", "AvailabilityEndDate %s must be before every ChargeDate; %s is not after it.", ra.AvailabilityEndDate, in.ChargeDate)
+				} else {
+					add(to(ctUpdatePayment), "INVALID_CHARGE_DATES", "ChargeDate %s must be after AvailabilityEndDate %s.", in.ChargeDate, ra.AvailabilityEndDate)
 				}
-			}
-		}
-		for _, t := range ra.PricingTerms {
-			if t.CurrencyCode != ps.CurrencyCode {
-				add(to(ctUpdatePayment), "INCOMPATIBLE_CURRENCY_CODE", "The payment schedule uses %s but %s uses %s.", ps.CurrencyCode, t.Type, t.CurrencyCode)
 				break
 			}
 		}
 	}
-	if ra.expired(at) {
-		add(to(ctUpdateAvailability), "INVALID_AVAILABILITY_END_DATE", "AvailabilityEndDate %s has passed.", ra.AvailabilityEndDate)
+	for _, t := range ra.PricingTerms {
+		if t.CurrencyCode != ps.CurrencyCode {
+			add(to(ctUpdatePayment), "INCOMPATIBLE_CURRENCY_CODE", "The payment schedule uses %s but %s uses %s.", ps.CurrencyCode, t.Type, t.CurrencyCode)
+			break
+		}
 	}
+}
+
+// hasErrorCode reports whether errs holds code.
+func hasErrorCode(errs []ErrorDetail, code string) bool {
+	for _, e := range errs {
+		if e.ErrorCode == code {
+			return true
+		}
+	}
+	return false
 }

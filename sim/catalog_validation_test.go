@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -170,4 +171,105 @@ func TestChangeSetFailsAsynchronouslyAndAppliesNothing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// without returns changes minus those of the given change types.
+func without(changes []types.Change, drop ...string) []types.Change {
+	var out []types.Change
+	for _, c := range changes {
+		keep := true
+		for _, d := range drop {
+			keep = keep && *c.ChangeType != d
+		}
+		if keep {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// TestPaymentScheduleIsCheckedWithoutARelease: the payment schedule's asynchronous rules
+// (reference §1.3) belong to UpdatePaymentScheduleTerms and UpdateAvailability themselves, so
+// a draft change set that does not release is checked too, and the error sits on that change.
+func TestPaymentScheduleIsCheckedWithoutARelease(t *testing.T) {
+	t.Parallel()
+	draft := without(renewalChangeSet(), "ReleaseResaleAuthorization")
+	cases := []struct {
+		name    string
+		prepare []types.Change // a first change set that must succeed ("" = none); its RA is the target
+		changes func(ra string) []types.Change
+		on      string // change type carrying the error
+		code    string
+	}{
+		{"schedule on a draft without availability", nil,
+			func(string) []types.Change { return without(draft, "UpdateAvailability") }, "UpdatePaymentScheduleTerms", "INCOMPATIBLE_TERMS"},
+		{"schedule on a draft with an end date but multi-use", nil,
+			func(string) []types.Change {
+				return append(without(draft, "UpdateAvailability"), change("UpdateAvailability", ref, "", map[string]any{"AvailabilityEndDate": "2026-12-31"}, false))
+			}, "UpdatePaymentScheduleTerms", "INCOMPATIBLE_TERMS"},
+		{"availability end moved past a charge date", draft,
+			func(ra string) []types.Change {
+				return []types.Change{change("UpdateAvailability", ra, "", map[string]any{"AvailabilityEndDate": "2027-03-01"}, false)}
+			}, "UpdateAvailability", "INVALID_AVAILABILITY_END_DATE"},
+		{"charge date moved before the availability end", draft,
+			func(ra string) []types.Change {
+				return []types.Change{change("UpdatePaymentScheduleTerms", ra, "", map[string]any{"Terms": []any{map[string]any{
+					"Type": "ResalePaymentScheduleTerm", "CurrencyCode": "USD", "Schedule": []any{map[string]any{"ChargeDate": "2026-12-20", "ChargeAmount": "1.00"}}}}}, false)}
+			}, "UpdatePaymentScheduleTerms", "INVALID_CHARGE_DATES"},
+		{"usage pricing in another currency than USD", nil,
+			func(string) []types.Change {
+				return append(without(draft, "UpdatePricingTerms", "UpdatePaymentScheduleTerms"), change("UpdatePricingTerms", ref, "", map[string]any{"PricingModel": "Usage", "Terms": []any{
+					map[string]any{"Type": "ResaleUsageBasedPricingTerm", "CurrencyCode": "EUR", "RateCards": []any{map[string]any{"RateCard": []any{
+						map[string]any{"DimensionKey": "api_calls", "Price": "0.1"}, map[string]any{"DimensionKey": "storage_gb", "Price": "0.1"}}}}}}}, false))
+			}, "UpdatePricingTerms", "INVALID_CURRENCY_CODE"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			ra := ""
+			if tc.prepare != nil {
+				out, err := e.start(tc.prepare)
+				if err != nil {
+					t.Fatal(err)
+				}
+				d := e.finish(*out.ChangeSetId)
+				if d.Status != types.ChangeStatusSucceeded {
+					t.Fatalf("preparing change set ended %s: %+v", d.Status, d.ChangeSet)
+				}
+				ra = *d.ChangeSet[0].Entity.Identifier
+			}
+			before, _ := e.describeRAIfAny(ra)
+			out, err := e.start(tc.changes(ra))
+			if err != nil {
+				t.Fatalf("StartChangeSet: %v (the error is asynchronous)", err)
+			}
+			d := e.finish(*out.ChangeSetId)
+			if d.Status != types.ChangeStatusFailed || d.FailureCode != types.FailureCodeClientError {
+				t.Fatalf("status %s / %s, want FAILED / CLIENT_ERROR", d.Status, d.FailureCode)
+			}
+			var found []string
+			for _, c := range d.ChangeSet {
+				for _, ed := range c.ErrorDetailList {
+					found = append(found, *c.ChangeType+":"+*ed.ErrorCode)
+				}
+			}
+			if want := tc.on + ":" + tc.code; !strings.Contains(strings.Join(found, ","), want) {
+				t.Errorf("errors %v, want %s", found, want)
+			}
+			if after, _ := e.describeRAIfAny(ra); after != before {
+				t.Errorf("the failed change set changed the entity:\nbefore %s\nafter  %s", before, after)
+			}
+		})
+	}
+}
+
+// describeRAIfAny returns the DetailsDocument of id as JSON, or "" when id is empty.
+func (e *env) describeRAIfAny(id string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	doc, _ := e.describeRA(id)
+	b, err := json.Marshal(doc)
+	return string(b), err
 }
