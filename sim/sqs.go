@@ -76,7 +76,15 @@ func (q *sqsService) restore(b []byte) error {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return err
 	}
-	for _, qu := range m {
+	for key, qu := range m {
+		if qu == nil || key != qu.Account+"/"+qu.Name {
+			return fmt.Errorf("queue %q is empty or stored under another name", key)
+		}
+		for i, msg := range qu.Messages {
+			if msg == nil {
+				return fmt.Errorf("queue %q: message %d is empty", key, i)
+			}
+		}
 		qu.notify = make(chan struct{})
 	}
 	q.mu.Lock()

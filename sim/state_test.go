@@ -118,14 +118,41 @@ func snapshotOf(t *testing.T, e *env) string {
 	return string(b)
 }
 
+// TestNewRejectsACorruptStateFile: a damaged state file is an error at start naming what is
+// wrong, never a panic then or on a later call.
 func TestNewRejectsACorruptStateFile(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "state.json")
-	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
-		t.Fatal(err)
+	cases := []struct{ name, body, inErr string }{
+		{"not JSON", `{not json`, "not valid"},
+		{"other version", `{"version":99}`, "version 99"},
+		{"empty change set", `{"version":1,"core":{"changeSets":{"x":null}}}`, `change set "x"`},
+		{"empty change", `{"version":1,"core":{"changeSets":{"x":{"id":"x","status":"PREPARING","changes":[null]}}}}`, "change 0 is empty"},
+		{"empty entity", `{"version":1,"core":{"entities":{"a":null}}}`, `entity "a"`},
+		{"resale authorization without details", `{"version":1,"core":{"entities":{"a":{"id":"a","type":"ResaleAuthorization"}}}}`, "no details"},
+		{"empty agreement", `{"version":1,"core":{"agreements":{"a":null}}}`, `agreement "a"`},
+		{"empty ledger record", `{"version":1,"ledger":[null]}`, "ledger record 0"},
+		{"empty queue", `{"version":1,"queues":{"a/q":null}}`, `queue "a/q"`},
+		{"events of the wrong type", `{"version":1,"events":"x"}`, "events"},
 	}
-	if _, err := sim.New(sim.Config{StatePath: path}); err == nil {
-		t.Error("New accepted a corrupt state file")
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "state.json")
+			if err := os.WriteFile(path, []byte(tc.body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			srv, err := sim.New(sim.Config{StatePath: path})
+			if err == nil {
+				srv.Close()
+				t.Fatal("New accepted a corrupt state file")
+			}
+			if !strings.Contains(err.Error(), tc.inErr) {
+				t.Errorf("error %q does not say %q", err, tc.inErr)
+			}
+			if b, _ := os.ReadFile(path); string(b) != tc.body {
+				t.Errorf("the refused state file was rewritten: %s", b)
+			}
+		})
 	}
 }
 
