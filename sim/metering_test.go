@@ -202,6 +202,9 @@ func TestBatchMeterUsage(t *testing.T) {
 			r.CustomerAWSAccountId = aws.String(buyer3)
 			return r
 		}()}, "InvalidCustomerIdentifierException", func(err error) bool { var x *mtypes.InvalidCustomerIdentifierException; return errors.As(err, &x) }},
+		{"both identity modes in one batch, for two products", legacyProductCod, []mtypes.UsageRecord{
+			byCustomer(rec(hour, "events", 1), legacy.CustomerIdentifier), byLicense(rec(hour, "api_calls", 1), buyer2, b.LicenseArn)},
+			"InvalidProductCodeException", func(err error) bool { var x *mtypes.InvalidProductCodeException; return errors.As(err, &x) }},
 		{"customer identifier on a license product", newProductCode, []mtypes.UsageRecord{byCustomer(rec(hour, "api_calls", 1), "X")},
 			"InvalidCustomerIdentifierException", func(err error) bool { var x *mtypes.InvalidCustomerIdentifierException; return errors.As(err, &x) }},
 	}
