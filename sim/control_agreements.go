@@ -163,12 +163,9 @@ func (s *Server) amendAgreement(r *http.Request, body []byte) (any, error) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.st.Agreements[r.PathValue("id")]
-	if a == nil {
-		return nil, ctlErr(http.StatusNotFound, "RESOURCE_NOT_FOUND", "agreement "+r.PathValue("id")+" does not exist")
-	}
-	if a.Status != agreementActive {
-		return nil, ctlErr(http.StatusConflict, "AGREEMENT_NOT_ACTIVE", fmt.Sprintf("agreement %s is %s", a.ID, a.Status))
+	a, err := s.activeAgreementLocked(r.PathValue("id"))
+	if err != nil {
+		return nil, err
 	}
 	p := s.seed.byID[a.ProductID]
 	var errs fieldErrors
@@ -211,6 +208,19 @@ func (s *Server) amendAgreement(r *http.Request, body []byte) (any, error) {
 	return s.agreementView(a), nil
 }
 
+// activeAgreementLocked returns the agreement id names, which must exist (404) and be active
+// (409). s.mu must be held.
+func (s *Server) activeAgreementLocked(id string) (*Agreement, error) {
+	a := s.st.Agreements[id]
+	if a == nil {
+		return nil, ctlErr(http.StatusNotFound, "RESOURCE_NOT_FOUND", "agreement "+id+" does not exist")
+	}
+	if a.Status != agreementActive {
+		return nil, ctlErr(http.StatusConflict, "AGREEMENT_NOT_ACTIVE", fmt.Sprintf("agreement %s is already %s", a.ID, a.Status))
+	}
+	return a, nil
+}
+
 type endInput struct {
 	Status string `json:"status"`
 }
@@ -233,12 +243,9 @@ func (s *Server) endAgreement(r *http.Request, body []byte) (any, error) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.st.Agreements[r.PathValue("id")]
-	if a == nil {
-		return nil, ctlErr(http.StatusNotFound, "RESOURCE_NOT_FOUND", "agreement "+r.PathValue("id")+" does not exist")
-	}
-	if a.Status != agreementActive {
-		return nil, ctlErr(http.StatusConflict, "AGREEMENT_NOT_ACTIVE", fmt.Sprintf("agreement %s is already %s", a.ID, a.Status))
+	a, err := s.activeAgreementLocked(r.PathValue("id"))
+	if err != nil {
+		return nil, err
 	}
 	a.Status = in.Status
 	a.EndedAt = now
