@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/marketplacecatalog"
 	"github.com/aws/aws-sdk-go-v2/service/marketplacecatalog/document"
 	"github.com/aws/aws-sdk-go-v2/service/marketplacecatalog/types"
+
+	"github.com/dealdesk/dealdesk/sim"
 )
 
 // replace returns the renewal change set with the change of type changeType given new details
@@ -272,4 +274,23 @@ func (e *env) describeRAIfAny(id string) (string, error) {
 	doc, _ := e.describeRA(id)
 	b, err := json.Marshal(doc)
 	return string(b), err
+}
+
+// TestCreateOnADraftProductIsRefusedSynchronously: CreateResaleAuthorization needs a product that
+// exists and is not a Draft (reference §1.3, a 422), before any change set is made.
+func TestCreateOnADraftProductIsRefusedSynchronously(t *testing.T) {
+	t.Parallel()
+	seed := sim.DemoSeed()
+	seed.Products[0].Visibility = "Draft"
+	e := newEnv(t, func(c *simConfig) { c.Seed = &seed })
+	_, err := e.start([]types.Change{change("CreateResaleAuthorization", "", "RA", map[string]any{
+		"ProductId": seed.Products[0].ProductID, "Name": "n", "ResellerAccountId": reseller1}, false)})
+	var ve *types.ValidationException
+	if !errors.As(err, &ve) || !strings.Contains(aws.ToString(ve.Message), "Draft") {
+		t.Fatalf("err = %v, want a ValidationException naming the Draft product", err)
+	}
+	list, err := e.catalog("").ListChangeSets(ctx(t), &marketplacecatalog.ListChangeSetsInput{Catalog: aws.String("AWSMarketplace")})
+	if err != nil || len(list.ChangeSetSummaryList) != 0 {
+		t.Errorf("the refused request created change sets: %v (%v)", list, err)
+	}
 }
