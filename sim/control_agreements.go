@@ -48,6 +48,7 @@ func (s *Server) acceptOffer(r *http.Request, body []byte) (any, error) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.advanceLocked(now) // what fell due before this call is emitted before its events
 	oe := s.st.Entities[in.OfferID]
 	if oe == nil || oe.Offer == nil {
 		return nil, ctlErr(http.StatusNotFound, "RESOURCE_NOT_FOUND", "offer "+in.OfferID+" does not exist")
@@ -163,6 +164,7 @@ func (s *Server) amendAgreement(r *http.Request, body []byte) (any, error) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.advanceLocked(now) // what fell due before this call is emitted before its events
 	a, err := s.activeAgreementLocked(r.PathValue("id"))
 	if err != nil {
 		return nil, err
@@ -243,6 +245,7 @@ func (s *Server) endAgreement(r *http.Request, body []byte) (any, error) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.advanceLocked(now) // what fell due before this call is emitted before its events
 	a, err := s.activeAgreementLocked(r.PathValue("id"))
 	if err != nil {
 		return nil, err

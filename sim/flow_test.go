@@ -302,3 +302,35 @@ func TestCPPOFlowEmitsEventsInOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestEventsThatFellDueComeFirst: an event that fell due while nothing ran (here License
+// Deprovisioned, an hour after an agreement ended) is emitted before the events of the next
+// call, in the order AWS would have sent them, even when the background ticker has not run.
+func TestEventsThatFellDueComeFirst(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *simConfig) { c.TickInterval = time.Hour })
+	h, hookURL := newHook(t)
+	ra := e.publish(simpleRA(newProductID, reseller1, "seats", "api_calls", "storage_gb"))
+	var first, second struct {
+		OfferID string `json:"offerId"`
+	}
+	e.mustControl(http.MethodPost, "/_sim/resellers/"+reseller1+"/offers", map[string]any{"resaleAuthorizationId": ra, "buyerAccountIds": []string{buyer1}}, &first)
+	e.mustControl(http.MethodPost, "/_sim/resellers/"+reseller1+"/offers", map[string]any{"resaleAuthorizationId": ra, "buyerAccountIds": []string{buyer2}}, &second)
+	var acc subscription
+	e.mustControl(http.MethodPost, "/_sim/buyers/"+buyer1+"/accept", map[string]any{"offerId": first.OfferID}, &acc)
+	e.mustControl(http.MethodPost, "/_sim/agreements/"+acc.AgreementID+"/end", map[string]any{}, nil)
+	e.flush()
+	e.mustControl(http.MethodPut, "/_sim/events", map[string]any{"targets": []any{
+		map[string]any{"name": "hook", "type": "http", "url": hookURL, "secret": "s"}}}, nil)
+	e.clock.Advance(2 * time.Hour)
+	e.mustControl(http.MethodPost, "/_sim/buyers/"+buyer2+"/accept", map[string]any{"offerId": second.OfferID}, nil)
+	e.flush()
+	var got []string
+	for _, env := range h.envelopes(t) {
+		got = append(got, env.DetailType)
+	}
+	want := "License Deprovisioned - Manufacturer,Purchase Agreement Created - Manufacturer,License Updated - Manufacturer"
+	if strings.Join(got, ",") != want {
+		t.Errorf("events %v, want %s", got, want)
+	}
+}
