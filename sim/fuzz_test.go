@@ -11,8 +11,14 @@ import (
 	"github.com/dealdesk/dealdesk/sim"
 )
 
-// fuzzTargets are the JSON-body entry points of the Catalog and control APIs, by index.
+// fuzzTargets are the JSON-body entry points of the Catalog, awsJson and control APIs, by
+// index; an awsJson operation has the path "/" and its X-Amz-Target after a space.
 var fuzzTargets = []struct{ method, path string }{
+	{http.MethodPost, "/ AWSMPMeteringService.BatchMeterUsage"},
+	{http.MethodPost, "/ AWSMPEntitlementService.GetEntitlements"},
+	{http.MethodPost, "/ AWSMPCommerceService_v20200301.SearchAgreements"},
+	{http.MethodPost, "/ AWSMPCommerceService_v20200301.GetAgreementTerms"},
+	{http.MethodPost, "/ AmazonSQS.ReceiveMessage"},
 	{http.MethodPost, "/StartChangeSet"},
 	{http.MethodPost, "/ListEntities"},
 	{http.MethodPost, "/ListChangeSets"},
@@ -25,8 +31,8 @@ var fuzzTargets = []struct{ method, path string }{
 	{http.MethodPut, "/_sim/quotas"},
 }
 
-// FuzzCatalogAndControlBodies sends arbitrary bodies to the Catalog's and the control API's
-// JSON operations of one simulator (change sets apply at once, so the asynchronous checks and
+// FuzzCatalogAndControlBodies sends arbitrary bodies to the Catalog's, the awsJson services' and
+// the control API's JSON operations of one simulator (change sets apply at once, so the asynchronous checks and
 // the apply run too): no body may cause a panic or a 5xx. Only the seeds below are kept in the
 // repository; run `go test -fuzz FuzzCatalogAndControlBodies ./sim` to explore.
 func FuzzCatalogAndControlBodies(f *testing.F) {
@@ -59,19 +65,25 @@ func FuzzCatalogAndControlBodies(f *testing.F) {
 		target int
 		body   string
 	}{
-		{0, string(renewal)},
-		{0, `{"Catalog":"AWSMarketplace","ChangeSet":[{"ChangeType":"UpdateBuyerValidityTerms","Entity":{"Type":"ResaleAuthorization@1.0","Identifier":"$A.Entity.Identifier"},"DetailsDocument":{"Terms":[]}},{"ChangeType":"CreateResaleAuthorization","ChangeName":"A","Entity":{"Type":"ResaleAuthorization@1.0"},"Details":"{\"ProductId\":\"prod-dd3mo4nalyt1cs\",\"Name\":\"n\",\"ResellerAccountId\":\"444455556666\"}"}]}`},
-		{0, `{"Catalog":"AWSMarketplace","ChangeSet":[{"ChangeType":"UpdatePricingTerms","Entity":{"Type":"ResaleAuthorization@1.0","Identifier":"resaleauthz-x"},"DetailsDocument":{"PricingModel":"Contract","Terms":[{"Type":"ResaleConfigurableUpfrontPricingTerm","CurrencyCode":"USD","RateCards":[{"RateCard":[]}]}]}}]}`},
-		{1, `{"Catalog":"AWSMarketplace","EntityType":"ResaleAuthorization","EntityTypeFilters":{"ResaleAuthorizationFilters":{"CreatedDate":{"DateRange":{"AfterValue":"2026-01-01T00:00:00Z"}}}},"MaxResults":1}`},
-		{1, `{"Catalog":"AWSMarketplace","EntityType":"Offer","OwnershipType":"SHARED","NextToken":"x"}`},
-		{2, `{"Catalog":"AWSMarketplace","FilterList":[{"Name":"AfterStartTime","ValueList":["2026-01-01T00:00:00Z"]}],"Sort":{"SortBy":"EndTime","SortOrder":"DESCENDING"}}`},
-		{3, `{"EntityRequestList":[{"Catalog":"AWSMarketplace","EntityId":"prod-dd3mo4nalyt1cs"}]}`},
-		{4, `{"resaleAuthorizationId":"resaleauthz-x","markupPercentage":"5.5","buyerAccountIds":["210987654321"],"expiryDate":"2026-12-20"}`},
-		{5, `{"offerId":"offer-x"}`},
-		{6, `{"grants":[{"dimensionKey":"seats","maxQuantity":0}],"endDate":"2020-01-01"}`},
-		{7, `{"seed":1,"operations":{"*":{"errorRate":0.5,"latencyMs":0}}}`},
-		{8, `{"targets":[{"name":"q","type":"sqs","queueName":"events"}],"faults":{"dropRate":0.1}}`},
-		{9, `{"enabled":false}`},
+		{5, string(renewal)},
+		{5, `{"Catalog":"AWSMarketplace","ChangeSet":[{"ChangeType":"UpdateBuyerValidityTerms","Entity":{"Type":"ResaleAuthorization@1.0","Identifier":"$A.Entity.Identifier"},"DetailsDocument":{"Terms":[]}},{"ChangeType":"CreateResaleAuthorization","ChangeName":"A","Entity":{"Type":"ResaleAuthorization@1.0"},"Details":"{\"ProductId\":\"prod-dd3mo4nalyt1cs\",\"Name\":\"n\",\"ResellerAccountId\":\"444455556666\"}"}]}`},
+		{5, `{"Catalog":"AWSMarketplace","ChangeSet":[{"ChangeType":"UpdatePricingTerms","Entity":{"Type":"ResaleAuthorization@1.0","Identifier":"resaleauthz-x"},"DetailsDocument":{"PricingModel":"Contract","Terms":[{"Type":"ResaleConfigurableUpfrontPricingTerm","CurrencyCode":"USD","RateCards":[{"RateCard":[]}]}]}}]}`},
+		{6, `{"Catalog":"AWSMarketplace","EntityType":"ResaleAuthorization","EntityTypeFilters":{"ResaleAuthorizationFilters":{"CreatedDate":{"DateRange":{"AfterValue":"2026-01-01T00:00:00Z"}}}},"MaxResults":1}`},
+		{6, `{"Catalog":"AWSMarketplace","EntityType":"Offer","OwnershipType":"SHARED","NextToken":"x"}`},
+		{7, `{"Catalog":"AWSMarketplace","FilterList":[{"Name":"AfterStartTime","ValueList":["2026-01-01T00:00:00Z"]}],"Sort":{"SortBy":"EndTime","SortOrder":"DESCENDING"}}`},
+		{8, `{"EntityRequestList":[{"Catalog":"AWSMarketplace","EntityId":"prod-dd3mo4nalyt1cs"}]}`},
+		{9, `{"resaleAuthorizationId":"resaleauthz-x","markupPercentage":"5.5","buyerAccountIds":["210987654321"],"expiryDate":"2026-12-20"}`},
+		{10, `{"offerId":"offer-x"}`},
+		{11, `{"grants":[{"dimensionKey":"seats","maxQuantity":0}],"endDate":"2020-01-01"}`},
+		{12, `{"seed":1,"operations":{"*":{"errorRate":0.5,"latencyMs":0}}}`},
+		{13, `{"targets":[{"name":"q","type":"sqs","queueName":"events"}],"faults":{"dropRate":0.1}}`},
+		{14, `{"enabled":false}`},
+		{0, `{"UsageRecords":[{"Timestamp":1e300,"Dimension":"api_calls","Quantity":-1,"CustomerAWSAccountId":"210987654321","LicenseArn":"arn:aws:license-manager::1:license:l-1","UsageAllocations":[{"AllocatedUsageQuantity":1,"Tags":[{"Key":"k","Value":"v"}]}]}]}`},
+		{0, `{"ProductCode":"dd3mo1egacyl0g0000000000b","UsageRecords":[{"Timestamp":1795000000,"Dimension":"events","CustomerIdentifier":"X"}]}`},
+		{1, `{"ProductCode":"dd3mo4nalyt1cs0000000000a","Filter":{"DIMENSION":["seats"],"LICENSE_ARN":[]},"MaxResults":1,"NextToken":"x"}`},
+		{2, `{"catalog":"AWSMarketplace","filters":[{"name":"PartyType","values":["Proposer"]},{"name":"AgreementType","values":["PurchaseAgreement"]}],"sort":{"sortBy":"EndTime"}}`},
+		{3, `{"agreementId":"agmt-x","maxResults":1}`},
+		{4, `{"QueueUrl":"http://x/111122223333/q","WaitTimeSeconds":0,"MaxNumberOfMessages":10}`},
 	}
 	for _, s := range seeds {
 		f.Add(uint8(s.target), []byte(s.body))
@@ -83,9 +95,20 @@ func FuzzCatalogAndControlBodies(f *testing.F) {
 	f.Cleanup(func() { srv.Close() })
 	f.Fuzz(func(t *testing.T, target uint8, body []byte) {
 		tg := fuzzTargets[int(target)%len(fuzzTargets)]
+		if strings.HasSuffix(tg.path, "ReceiveMessage") && bytes.Contains(body, []byte("Wait")) {
+			return // a long poll would only slow the fuzzer down
+		}
 		serve := func(method, path string, body []byte) *httptest.ResponseRecorder {
+			path, amzTarget, _ := strings.Cut(path, " ")
 			req := httptest.NewRequest(method, path, bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
+			if amzTarget != "" {
+				req.Header.Set("X-Amz-Target", amzTarget)
+				req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+				if strings.HasPrefix(amzTarget, "AmazonSQS.") || strings.HasPrefix(amzTarget, "AWSMPCommerce") {
+					req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+				}
+			}
 			rec := httptest.NewRecorder()
 			srv.ServeHTTP(rec, req)
 			return rec
