@@ -69,6 +69,51 @@ func (a *Agreement) meteringOpen(t, now time.Time) bool {
 	return !a.EndedAt.IsZero() && now.Before(a.EndedAt.Add(meteringGrace)) && t.Before(a.EndedAt)
 }
 
+// endLocked ends an active agreement at `at` with status (CANCELLED, EXPIRED or TERMINATED):
+// Purchase Agreement Ended, the legacy unsubscribe-pending and entitlement-updated, all dated at.
+// The metering grace hour starts then. s.mu must be held.
+func (s *Server) endLocked(a *Agreement, status string, at time.Time) {
+	a.Status = status
+	a.EndedAt = at
+	if a.EndTime.IsZero() || a.EndTime.After(at) {
+		a.EndTime = at
+	}
+	a.LastUpdateTime = at
+	s.indexAgreementLocked(a)
+	env := s.bus.PurchaseAgreementEnded(s.agreementEvent(a, false))
+	env.Time = at.UTC().Format(isoSecond)
+	s.bus.Publish(env)
+	for _, m := range []eventbus.Message{
+		s.bus.UnsubscribePending(eventbus.SubscriptionInput{CustomerIdentifier: a.CustomerIdentifier, ProductCode: a.ProductCode, OfferID: a.OfferID}),
+		s.bus.EntitlementUpdated(eventbus.EntitlementInput{CustomerIdentifier: a.CustomerIdentifier, ProductCode: a.ProductCode}),
+	} {
+		m.Time = at.UTC().Format(snsTime)
+		s.bus.PublishMessage(m)
+	}
+	s.markDirty()
+}
+
+// expireLocked ends, as EXPIRED, every active agreement whose contract end has passed, in the
+// order they ended: AWS ends an agreement at its end time without anyone calling. s.mu must be
+// held.
+func (s *Server) expireLocked(now time.Time) {
+	var due []*Agreement
+	for _, a := range s.st.Agreements {
+		if a.Status == agreementActive && !a.EndTime.IsZero() && !now.Before(a.EndTime) {
+			due = append(due, a)
+		}
+	}
+	sort.Slice(due, func(i, j int) bool {
+		if !due[i].EndTime.Equal(due[j].EndTime) {
+			return due[i].EndTime.Before(due[j].EndTime)
+		}
+		return due[i].Seq < due[j].Seq
+	})
+	for _, a := range due {
+		s.endLocked(a, "EXPIRED", a.EndTime)
+	}
+}
+
 // deprovisionLocked closes the metering window of every agreement that ended at least
 // meteringGrace ago: AWS then sends License Deprovisioned (the end of the window, reference
 // §2.1) and the legacy unsubscribe-success (no more metering accepted, §2.2). Both are dated
@@ -87,7 +132,7 @@ func (s *Server) deprovisionLocked(now time.Time) {
 		env.Time = closed.Format(isoSecond)
 		s.bus.Publish(env)
 		msg := s.bus.UnsubscribeSuccess(eventbus.SubscriptionInput{CustomerIdentifier: a.CustomerIdentifier, ProductCode: a.ProductCode, OfferID: a.OfferID})
-		msg.Time = closed.Format("2006-01-02T15:04:05.000Z") // SNS's Timestamp layout
+		msg.Time = closed.Format(snsTime)
 		s.bus.PublishMessage(msg)
 		a.Deprovisioned = true
 	}

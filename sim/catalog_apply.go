@@ -8,9 +8,10 @@ import (
 )
 
 // advanceLocked finishes every running change set whose delay has passed, in the order they
-// fall due, and deprovisions the licenses of agreements whose metering grace has passed.
-// s.mu must be held.
+// fall due, ends the agreements whose contract end has passed, and deprovisions the licenses
+// of agreements whose metering grace has passed. s.mu must be held.
 func (s *Server) advanceLocked(now time.Time) {
+	s.expireLocked(now)
 	s.deprovisionLocked(now)
 	var due []*ChangeSet
 	for _, cs := range s.st.ChangeSets {

@@ -250,17 +250,7 @@ func (s *Server) endAgreement(r *http.Request, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.Status = in.Status
-	a.EndedAt = now
-	if a.EndTime.IsZero() || a.EndTime.After(now) {
-		a.EndTime = now
-	}
-	a.LastUpdateTime = now
-	s.indexAgreementLocked(a)
-	s.bus.Publish(s.bus.PurchaseAgreementEnded(s.agreementEvent(a, false)))
-	s.bus.PublishMessage(s.bus.UnsubscribePending(eventbus.SubscriptionInput{CustomerIdentifier: a.CustomerIdentifier, ProductCode: a.ProductCode, OfferID: a.OfferID}))
-	s.bus.PublishMessage(s.bus.EntitlementUpdated(eventbus.EntitlementInput{CustomerIdentifier: a.CustomerIdentifier, ProductCode: a.ProductCode}))
-	s.markDirty()
+	s.endLocked(a, in.Status, now)
 	return s.agreementView(a), nil
 }
 

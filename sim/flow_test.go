@@ -334,3 +334,51 @@ func TestEventsThatFellDueComeFirst(t *testing.T) {
 		t.Errorf("events %v, want %s", got, want)
 	}
 }
+
+// TestAgreementExpiresAtItsEnd: an agreement whose end time passes ends by itself, as AWS ends
+// it: EXPIRED, Purchase Agreement Ended dated at the end, no more entitlements or metering
+// beyond the grace hour, then License Deprovisioned.
+func TestAgreementExpiresAtItsEnd(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *simConfig) { c.TickInterval = time.Hour })
+	h, hookURL := newHook(t)
+	e.mustControl(http.MethodPut, "/_sim/events", map[string]any{"targets": []any{
+		map[string]any{"name": "hook", "type": "http", "url": hookURL, "secret": "s"}}}, nil)
+	ra := e.publish(simpleRA(newProductID, reseller1, "seats", "api_calls", "storage_gb"))
+	acc := e.subscribe(ra, reseller1, buyer1)
+	e.mustControl(http.MethodPost, "/_sim/agreements/"+acc.AgreementID+"/amend", map[string]any{"endDate": "2026-11-27"}, nil)
+	end := time.Date(2026, 11, 27, 23, 59, 59, 0, time.UTC)
+	e.flush()
+	before := len(h.envelopes(t))
+
+	e.clock.Advance(end.Sub(e.clock.Now()) + 30*time.Minute)
+	e.srv.Advance()
+	var view struct {
+		Status string `json:"status"`
+	}
+	e.mustControl(http.MethodGet, "/_sim/agreements/"+acc.AgreementID, nil, &view)
+	if view.Status != "EXPIRED" {
+		t.Errorf("status after the end = %s, want EXPIRED", view.Status)
+	}
+	out, err := e.entitlement(true).GetEntitlements(ctx(t), &marketplaceentitlementservice.GetEntitlementsInput{ProductCode: aws.String(newProductCode),
+		Filter: map[string][]string{"LICENSE_ARN": {acc.LicenseArn}}})
+	if err != nil || len(out.Entitlements) != 0 {
+		t.Errorf("entitlements after the end: %v %v, want none", out, err)
+	}
+	e.clock.Advance(time.Hour)
+	e.srv.Advance()
+	st, err := e.metering().BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{UsageRecords: []mtypes.UsageRecord{
+		byLicense(rec(end.Truncate(time.Hour), "api_calls", 1), buyer1, acc.LicenseArn)}})
+	if err != nil || st.Results[0].Status != mtypes.UsageRecordResultStatusCustomerNotSubscribed {
+		t.Errorf("metering after the grace hour: %v %v, want CustomerNotSubscribed", st, err)
+	}
+	e.flush()
+	var got []string
+	for _, env := range h.envelopes(t)[before:] {
+		got = append(got, env.DetailType+"@"+env.Time)
+	}
+	want := "Purchase Agreement Ended - Manufacturer@2026-11-27T23:59:59Z,License Deprovisioned - Manufacturer@2026-11-28T00:59:59Z"
+	if strings.Join(got, ",") != want {
+		t.Errorf("events %v, want %s", got, want)
+	}
+}
