@@ -58,15 +58,20 @@ type Agreement struct {
 }
 
 // meteringOpen reports whether usage at hour t may still be metered at now: the agreement is
-// active, or it ended less than an hour ago and t is before its end.
+// in force, or it ended (or reached its end time, even before the simulator noticed) less than
+// an hour ago and t is before its end.
 func (a *Agreement) meteringOpen(t, now time.Time) bool {
 	if t.Before(a.AcceptanceTime.Truncate(time.Hour)) {
 		return false
 	}
+	end := a.EndedAt
 	if a.Status == agreementActive {
-		return true
+		if a.EndTime.IsZero() || now.Before(a.EndTime) {
+			return true
+		}
+		end = a.EndTime
 	}
-	return !a.EndedAt.IsZero() && now.Before(a.EndedAt.Add(meteringGrace)) && t.Before(a.EndedAt)
+	return !end.IsZero() && now.Before(end.Add(meteringGrace)) && t.Before(end)
 }
 
 // endLocked ends an active agreement at `at` with status (CANCELLED, EXPIRED or TERMINATED):

@@ -352,6 +352,12 @@ func TestAgreementExpiresAtItsEnd(t *testing.T) {
 	before := len(h.envelopes(t))
 
 	e.clock.Advance(end.Sub(e.clock.Now()) + 30*time.Minute)
+	// Usage after the end is refused even before the simulator has noticed the end.
+	after, err := e.metering().BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{UsageRecords: []mtypes.UsageRecord{
+		byLicense(rec(end.Add(time.Second), "api_calls", 1), buyer1, acc.LicenseArn)}})
+	if err != nil || after.Results[0].Status != mtypes.UsageRecordResultStatusCustomerNotSubscribed {
+		t.Errorf("usage after the end time: %v %v, want CustomerNotSubscribed", after, err)
+	}
 	e.srv.Advance()
 	var view struct {
 		Status string `json:"status"`
