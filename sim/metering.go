@@ -205,6 +205,10 @@ func (s *Server) batchMeterUsage(r *http.Request, acct string, c wire.Call) (any
 		}
 	}
 	oldest := now.Add(-s.cfg.MeteringWindow)
+	// The previous billing month is accepted only until 06:00 UTC on the 1st (reference §4.2).
+	if month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC); !now.Before(month.Add(6*time.Hour)) && oldest.Before(month) {
+		oldest = month
+	}
 	latest := now.Add(5 * time.Minute)
 	for i := range in.UsageRecords {
 		ts := times[i]
@@ -258,19 +262,23 @@ func (s *Server) batchMeterUsage(r *http.Request, acct string, c wire.Call) (any
 		res := usageRecordResult{UsageRecord: rec}
 		a := agreements[i]
 		ts := times[i]
-		if a == nil || !a.meteringOpen(ts, now) {
-			res.Status = "CustomerNotSubscribed"
-			out.Results = append(out.Results, res)
-			continue
-		}
 		q := rec.quantity()
-		key := recordKey(rec.CustomerIdentifier, a.ProductCode, rec.CustomerAWSAccountID, rec.LicenseArn, rec.Dimension, ts)
-		if prev := s.meter[key]; prev != nil {
-			if prev.Quantity == q {
-				res.Status, res.MeteringRecordID = prev.Status, prev.MeteringRecordID
-			} else {
-				res.Status = "DuplicateRecord"
-			}
+		var key meterKey
+		var prev *LedgerRecord
+		if a != nil {
+			key = recordKey(rec.CustomerIdentifier, a.ProductCode, rec.CustomerAWSAccountID, rec.LicenseArn, rec.Dimension, ts)
+			prev = s.meter[key]
+		}
+		switch {
+		case prev != nil && prev.Quantity == q:
+			// An identical retry gets the same result, even once the agreement has ended.
+			res.Status, res.MeteringRecordID = prev.Status, prev.MeteringRecordID
+		case a == nil || !a.meteringOpen(ts, now):
+			res.Status = "CustomerNotSubscribed"
+		case prev != nil:
+			res.Status = "DuplicateRecord"
+		}
+		if res.Status != "" {
 			out.Results = append(out.Results, res)
 			continue
 		}

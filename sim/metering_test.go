@@ -302,8 +302,37 @@ func TestLegacyCustomerAndMeteringGraceAfterTheEnd(t *testing.T) {
 	if st := meter(hour.Add(-time.Hour)); st != mtypes.UsageRecordResultStatusCustomerNotSubscribed {
 		t.Errorf("usage after the grace hour: %s, want CustomerNotSubscribed", st)
 	}
+	// Identical requests are idempotent (reference §4.2): a retry of the accepted final usage
+	// still gets Success, not CustomerNotSubscribed.
+	if st := meter(hour); st != mtypes.UsageRecordResultStatusSuccess {
+		t.Errorf("identical retry of accepted usage after the grace hour: %s, want Success", st)
+	}
 	var out map[string]any
 	if st := e.control(http.MethodPost, "/_sim/agreements/"+s.AgreementID+"/amend", map[string]any{}, &out); st != http.StatusConflict {
 		t.Errorf("amending an ended agreement: %d %v", st, out)
+	}
+}
+
+// TestPreviousMonthClosesAtSixOnTheFirst: usage of the previous billing month is accepted only
+// until 06:00 UTC on the 1st, whatever the window (reference §4.2); the whole batch is rejected.
+func TestPreviousMonthClosesAtSixOnTheFirst(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *simConfig) { c.MeteringWindow = 24 * time.Hour })
+	ra := e.publish(simpleRA(newProductID, reseller1, "seats", "api_calls", "storage_gb"))
+	a := e.subscribe(ra, reseller1, buyer1)
+	e.clock.Advance(time.Date(2026, 12, 1, 5, 0, 0, 0, time.UTC).Sub(e.clock.Now()))
+	lastHour := time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC)
+	out, err := e.metering().BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{UsageRecords: []mtypes.UsageRecord{
+		byLicense(rec(lastHour, "api_calls", 1), buyer1, a.LicenseArn)}})
+	if err != nil || out.Results[0].Status != mtypes.UsageRecordResultStatusSuccess {
+		t.Fatalf("November usage at 05:00 on December 1st: %v %v, want Success", out, err)
+	}
+	e.clock.Advance(2 * time.Hour) // 07:00
+	_, err = e.metering().BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{UsageRecords: []mtypes.UsageRecord{
+		byLicense(rec(time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC), "api_calls", 1), buyer1, a.LicenseArn),
+		byLicense(rec(lastHour.Add(-time.Hour), "api_calls", 1), buyer1, a.LicenseArn)}})
+	var x *mtypes.TimestampOutOfBoundsException
+	if !errors.As(err, &x) {
+		t.Errorf("November usage at 07:00 on December 1st: %v, want TimestampOutOfBoundsException", err)
 	}
 }
