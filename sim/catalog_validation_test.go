@@ -147,20 +147,7 @@ func TestChangeSetFailsAsynchronouslyAndAppliesNothing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
-			out, err := e.start(tc.changes)
-			if err != nil {
-				t.Fatalf("StartChangeSet: %v (the error is asynchronous)", err)
-			}
-			d := e.finish(*out.ChangeSetId)
-			if d.Status != types.ChangeStatusFailed || d.FailureCode != types.FailureCodeClientError {
-				t.Fatalf("status %s / %s, want FAILED / CLIENT_ERROR", d.Status, d.FailureCode)
-			}
-			var codes []string
-			for _, c := range d.ChangeSet {
-				for _, ed := range c.ErrorDetailList {
-					codes = append(codes, *ed.ErrorCode)
-				}
-			}
+			codes := e.asyncErrors(tc.changes)
 			if !strings.Contains(strings.Join(codes, ","), tc.code) {
 				t.Errorf("error codes %v, want %s", codes, tc.code)
 			}
@@ -242,20 +229,7 @@ func TestPaymentScheduleIsCheckedWithoutARelease(t *testing.T) {
 				ra = *d.ChangeSet[0].Entity.Identifier
 			}
 			before, _ := e.describeRAIfAny(ra)
-			out, err := e.start(tc.changes(ra))
-			if err != nil {
-				t.Fatalf("StartChangeSet: %v (the error is asynchronous)", err)
-			}
-			d := e.finish(*out.ChangeSetId)
-			if d.Status != types.ChangeStatusFailed || d.FailureCode != types.FailureCodeClientError {
-				t.Fatalf("status %s / %s, want FAILED / CLIENT_ERROR", d.Status, d.FailureCode)
-			}
-			var found []string
-			for _, c := range d.ChangeSet {
-				for _, ed := range c.ErrorDetailList {
-					found = append(found, *c.ChangeType+":"+*ed.ErrorCode)
-				}
-			}
+			found := e.asyncErrors(tc.changes(ra))
 			if want := tc.on + ":" + tc.code; !strings.Contains(strings.Join(found, ","), want) {
 				t.Errorf("errors %v, want %s", found, want)
 			}
@@ -293,4 +267,25 @@ func TestCreateOnADraftProductIsRefusedSynchronously(t *testing.T) {
 	if err != nil || len(list.ChangeSetSummaryList) != 0 {
 		t.Errorf("the refused request created change sets: %v (%v)", list, err)
 	}
+}
+
+// asyncErrors starts changes, which must be accepted and then end FAILED with CLIENT_ERROR, and
+// returns their asynchronous errors as "ChangeType:ERROR_CODE".
+func (e *env) asyncErrors(changes []types.Change) []string {
+	e.t.Helper()
+	out, err := e.start(changes)
+	if err != nil {
+		e.t.Fatalf("StartChangeSet: %v (the error is asynchronous)", err)
+	}
+	d := e.finish(*out.ChangeSetId)
+	if d.Status != types.ChangeStatusFailed || d.FailureCode != types.FailureCodeClientError {
+		e.t.Fatalf("status %s / %s, want FAILED / CLIENT_ERROR", d.Status, d.FailureCode)
+	}
+	var found []string
+	for _, c := range d.ChangeSet {
+		for _, ed := range c.ErrorDetailList {
+			found = append(found, *c.ChangeType+":"+*ed.ErrorCode)
+		}
+	}
+	return found
 }
