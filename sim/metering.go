@@ -117,10 +117,13 @@ func (s *Server) batchMeterUsage(r *http.Request, acct string, c wire.Call) (any
 	}
 	now := s.now()
 	var product *Product
+	// Only the seller that published a product meters it (reference §4.3): for another caller
+	// its product codes and licenses are not its own.
+	seller := acct == s.seed.seed.Seller.AccountID
 	if in.ProductCode != "" {
 		product = s.seed.byCode[in.ProductCode]
-		if product == nil {
-			return nil, meteringError("InvalidProductCodeException", "ProductCode %s is not a product of this seller", in.ProductCode)
+		if product == nil || !seller {
+			return nil, meteringError("InvalidProductCodeException", "ProductCode %s is not a product of account %s", in.ProductCode, acct)
 		}
 	}
 	times := make([]time.Time, len(in.UsageRecords))
@@ -227,11 +230,11 @@ func (s *Server) batchMeterUsage(r *http.Request, acct string, c wire.Call) (any
 		p := product
 		if rec.CustomerAWSAccountID != "" {
 			a := s.byLicense[rec.LicenseArn]
-			if a == nil {
+			if a == nil || a.Manufacturer != acct {
 				if !licenseArnPattern.MatchString(rec.LicenseArn) {
 					return nil, meteringError("InvalidLicenseException", "%s.LicenseArn: %q is not a license ARN", f, rec.LicenseArn)
 				}
-				return nil, meteringError("InvalidLicenseException", "%s.LicenseArn: %s is not a license of this seller", f, rec.LicenseArn)
+				return nil, meteringError("InvalidLicenseException", "%s.LicenseArn: %s is not a license of a product of account %s", f, rec.LicenseArn, acct)
 			}
 			if a.Acceptor != rec.CustomerAWSAccountID {
 				return nil, meteringError("InvalidLicenseException", "%s.LicenseArn: %s does not belong to account %s", f, rec.LicenseArn, rec.CustomerAWSAccountID)

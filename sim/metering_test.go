@@ -336,3 +336,35 @@ func TestPreviousMonthClosesAtSixOnTheFirst(t *testing.T) {
 		t.Errorf("November usage at 07:00 on December 1st: %v, want TimestampOutOfBoundsException", err)
 	}
 }
+
+// TestOnlyTheSellerMeters: BatchMeterUsage from another account (here the reseller of the
+// CPPO) does not reach the seller's product code or licenses.
+func TestOnlyTheSellerMeters(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ra := e.publish(simpleRA(newProductID, reseller1, "seats", "api_calls", "storage_gb"))
+	legacyRA := e.publish(simpleRA(legacyProductID, reseller2, "hosts", "events"))
+	a := e.subscribe(ra, reseller1, buyer1)
+	legacy := e.subscribe(legacyRA, reseller2, buyer3)
+	hour := e.clock.Now().Truncate(time.Hour)
+	asReseller := marketplacemetering.NewFromConfig(awsConfig(reseller1), func(o *marketplacemetering.Options) { o.BaseEndpoint = aws.String(e.url) })
+	_, err := asReseller.BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{UsageRecords: []mtypes.UsageRecord{
+		byLicense(rec(hour, "api_calls", 1), buyer1, a.LicenseArn)}})
+	var il *mtypes.InvalidLicenseException
+	if !errors.As(err, &il) {
+		t.Errorf("license record from the reseller: %v, want InvalidLicenseException", err)
+	}
+	_, err = asReseller.BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{ProductCode: aws.String(legacyProductCod),
+		UsageRecords: []mtypes.UsageRecord{byCustomer(rec(hour, "events", 1), legacy.CustomerIdentifier)}})
+	var pc *mtypes.InvalidProductCodeException
+	if !errors.As(err, &pc) {
+		t.Errorf("product code record from the reseller: %v, want InvalidProductCodeException", err)
+	}
+	var ledger struct {
+		Count int `json:"count"`
+	}
+	e.mustControl(http.MethodGet, "/_sim/metering/ledger", nil, &ledger)
+	if ledger.Count != 0 {
+		t.Errorf("the reseller's calls recorded %d records", ledger.Count)
+	}
+}
