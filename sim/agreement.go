@@ -1,7 +1,10 @@
 package sim
 
 import (
+	"sort"
 	"time"
+
+	"github.com/dealdesk/dealdesk/sim/eventbus"
 
 	"github.com/shopspring/decimal"
 )
@@ -33,11 +36,14 @@ type Agreement struct {
 	StartTime             time.Time `json:"startTime"`
 	EndTime               time.Time `json:"endTime,omitzero"` // contract end; zero for pay-as-you-go
 	EndedAt               time.Time `json:"endedAt,omitzero"`
-	LastUpdateTime        time.Time `json:"lastUpdateTime"`
-	LicenseArn            string    `json:"licenseArn"`
-	CustomerIdentifier    string    `json:"customerIdentifier"`
-	RegistrationToken     string    `json:"registrationToken"`
-	Amendments            int       `json:"amendments"`
+	// Deprovisioned is set when the metering grace after the end has passed and License
+	// Deprovisioned and unsubscribe-success have been sent.
+	Deprovisioned      bool      `json:"deprovisioned,omitempty"`
+	LastUpdateTime     time.Time `json:"lastUpdateTime"`
+	LicenseArn         string    `json:"licenseArn"`
+	CustomerIdentifier string    `json:"customerIdentifier"`
+	RegistrationToken  string    `json:"registrationToken"`
+	Amendments         int       `json:"amendments"`
 	// Grants are the entitled quantities (from the fixed upfront term, or amendments).
 	Grants []Grant `json:"grants,omitempty"`
 	// Terms as accepted, buyer prices (wholesale plus markup).
@@ -52,15 +58,92 @@ type Agreement struct {
 }
 
 // meteringOpen reports whether usage at hour t may still be metered at now: the agreement is
-// active, or it ended less than an hour ago and t is before its end.
+// in force, or it ended (or reached its end time, even before the simulator noticed) less than
+// an hour ago and t is before its end.
 func (a *Agreement) meteringOpen(t, now time.Time) bool {
 	if t.Before(a.AcceptanceTime.Truncate(time.Hour)) {
 		return false
 	}
+	end := a.EndedAt
 	if a.Status == agreementActive {
-		return true
+		if a.EndTime.IsZero() || now.Before(a.EndTime) {
+			return true
+		}
+		end = a.EndTime
 	}
-	return !a.EndedAt.IsZero() && now.Before(a.EndedAt.Add(meteringGrace)) && t.Before(a.EndedAt)
+	return !end.IsZero() && now.Before(end.Add(meteringGrace)) && t.Before(end)
+}
+
+// endLocked ends an active agreement at `at` with status (CANCELLED, EXPIRED or TERMINATED):
+// Purchase Agreement Ended, the legacy unsubscribe-pending and entitlement-updated, all dated at.
+// The metering grace hour starts then. s.mu must be held.
+func (s *Server) endLocked(a *Agreement, status string, at time.Time) {
+	a.Status = status
+	a.EndedAt = at
+	if a.EndTime.IsZero() || a.EndTime.After(at) {
+		a.EndTime = at
+	}
+	a.LastUpdateTime = at
+	s.indexAgreementLocked(a)
+	env := s.bus.PurchaseAgreementEnded(s.agreementEvent(a, false))
+	env.Time = at.UTC().Format(isoSecond)
+	s.bus.Publish(env)
+	for _, m := range []eventbus.Message{
+		s.bus.UnsubscribePending(eventbus.SubscriptionInput{CustomerIdentifier: a.CustomerIdentifier, ProductCode: a.ProductCode, OfferID: a.OfferID}),
+		s.bus.EntitlementUpdated(eventbus.EntitlementInput{CustomerIdentifier: a.CustomerIdentifier, ProductCode: a.ProductCode}),
+	} {
+		m.Time = at.UTC().Format(snsTime)
+		s.bus.PublishMessage(m)
+	}
+	s.markDirty()
+}
+
+// expireLocked ends, as EXPIRED, every active agreement whose contract end has passed, in the
+// order they ended: AWS ends an agreement at its end time without anyone calling. s.mu must be
+// held.
+func (s *Server) expireLocked(now time.Time) {
+	var due []*Agreement
+	for _, a := range s.st.Agreements {
+		if a.Status == agreementActive && !a.EndTime.IsZero() && !now.Before(a.EndTime) {
+			due = append(due, a)
+		}
+	}
+	sort.Slice(due, func(i, j int) bool {
+		if !due[i].EndTime.Equal(due[j].EndTime) {
+			return due[i].EndTime.Before(due[j].EndTime)
+		}
+		return due[i].Seq < due[j].Seq
+	})
+	for _, a := range due {
+		s.endLocked(a, "EXPIRED", a.EndTime)
+	}
+}
+
+// deprovisionLocked closes the metering window of every agreement that ended at least
+// meteringGrace ago: AWS then sends License Deprovisioned (the end of the window, reference
+// §2.1) and the legacy unsubscribe-success (no more metering accepted, §2.2). Both are dated
+// when the window closed, even when the simulator notices later. s.mu must be held.
+func (s *Server) deprovisionLocked(now time.Time) {
+	var due []*Agreement
+	for _, a := range s.st.Agreements {
+		if !a.Deprovisioned && !a.EndedAt.IsZero() && !now.Before(a.EndedAt.Add(meteringGrace)) {
+			due = append(due, a)
+		}
+	}
+	sort.Slice(due, func(i, j int) bool { return due[i].Seq < due[j].Seq })
+	for _, a := range due {
+		closed := a.EndedAt.Add(meteringGrace).UTC()
+		env := s.bus.LicenseDeprovisioned(s.licenseEvent(a))
+		env.Time = closed.Format(isoSecond)
+		s.bus.Publish(env)
+		msg := s.bus.UnsubscribeSuccess(eventbus.SubscriptionInput{CustomerIdentifier: a.CustomerIdentifier, ProductCode: a.ProductCode, OfferID: a.OfferID})
+		msg.Time = closed.Format(snsTime)
+		s.bus.PublishMessage(msg)
+		a.Deprovisioned = true
+	}
+	if len(due) > 0 {
+		s.markDirty()
+	}
 }
 
 // entitled reports whether the agreement's entitlements are in force at now.

@@ -95,8 +95,8 @@ type agreementIDInput struct {
 }
 
 func (s *Server) findAgreement(acct string, c wire.Call, in *agreementIDInput) (*Agreement, error) {
-	if err := c.Decode(in); err != nil {
-		return nil, agreementValidation("OTHER", "invalid request: %v", err)
+	if err := decodeCall(c, in, func(err error) *apiError { return agreementValidation("OTHER", "invalid request: %v", err) }); err != nil {
+		return nil, err
 	}
 	if in.AgreementID == "" {
 		return nil, agreementValidation("MISSING_AGREEMENT_ID", "agreementId is required")
@@ -256,8 +256,8 @@ var searchFilters = map[string]bool{"PartyType": true, "AgreementType": true, "R
 
 func (s *Server) searchAgreements(r *http.Request, acct string, c wire.Call) (any, error) {
 	var in searchAgreementsInput
-	if err := c.Decode(&in); err != nil {
-		return nil, agreementValidation("OTHER", "invalid request: %v", err)
+	if err := decodeCall(c, &in, func(err error) *apiError { return agreementValidation("OTHER", "invalid request: %v", err) }); err != nil {
+		return nil, err
 	}
 	if in.Catalog != catalogName {
 		return nil, agreementValidation("INVALID_CATALOG", "catalog must be AWSMarketplace, got %q", in.Catalog)

@@ -296,14 +296,7 @@ func (s *Server) raDocument(e *Entity) raDocument {
 		if t == nil {
 			continue
 		}
-		td := termDoc{Type: t.Type, ID: ra.TermIDs[t.Type], CurrencyCode: t.CurrencyCode, Grants: t.Grants, RateCards: ratesWithDefaults(t.RateCards)}
-		if t.Duration != nil {
-			td.Duration = *t.Duration
-		}
-		if t.Price != nil {
-			td.Price = *t.Price
-		}
-		doc.Terms = append(doc.Terms, td)
+		doc.Terms = append(doc.Terms, pricingTermDoc(*t, t.Type, ra.TermIDs[t.Type]))
 	}
 	if ps := ra.PaymentSchedule; ps != nil {
 		doc.Terms = append(doc.Terms, termDoc{Type: ps.Type, ID: ra.TermIDs[ps.Type], CurrencyCode: ps.CurrencyCode, Schedule: scheduleDocs(ps.Schedule)})
@@ -394,14 +387,7 @@ func (s *Server) offerDocument(e *Entity) offerDocument {
 	}
 	for _, t := range o.PricingTerms {
 		name := offerTermName(t.Type)
-		td := termDoc{Type: name, ID: o.TermIDs[name], CurrencyCode: t.CurrencyCode, Grants: t.Grants, RateCards: ratesWithDefaults(t.RateCards)}
-		if t.Duration != nil {
-			td.Duration = *t.Duration
-		}
-		if t.Price != nil {
-			td.Price = *t.Price
-		}
-		doc.Terms = append(doc.Terms, td)
+		doc.Terms = append(doc.Terms, pricingTermDoc(t, name, o.TermIDs[name]))
 	}
 	if ps := o.PaymentSchedule; ps != nil {
 		doc.Terms = append(doc.Terms, termDoc{Type: "PaymentScheduleTerm", ID: o.TermIDs["PaymentScheduleTerm"], CurrencyCode: ps.CurrencyCode, Schedule: scheduleDocs(ps.Schedule)})
@@ -419,4 +405,17 @@ func offerTermName(t string) string {
 		return t[6:]
 	}
 	return t
+}
+
+// pricingTermDoc is a pricing term as DescribeEntity shows it, under the type name typ (the
+// resale authorization's, or the offer's without "Resale").
+func pricingTermDoc(t PricingTerm, typ, id string) termDoc {
+	td := termDoc{Type: typ, ID: id, CurrencyCode: t.CurrencyCode, Grants: t.Grants, RateCards: ratesWithDefaults(t.RateCards)}
+	if t.Duration != nil {
+		td.Duration = *t.Duration
+	}
+	if t.Price != nil {
+		td.Price = *t.Price
+	}
+	return td
 }

@@ -220,6 +220,9 @@ func (s *Server) startChangeSet(acct string, body []byte) (any, error) {
 			if acct != s.seed.seed.Seller.AccountID {
 				return nil, newAPIError(http.StatusForbidden, "AccessDeniedException", "%s.DetailsDocument.ProductId: product %s does not belong to account %s", f, cd.ProductID, acct)
 			}
+			if p.Visibility == "Draft" { // reference §1.3: the product must exist and not be Draft
+				return nil, validationError(fmt.Sprintf("%s.DetailsDocument.ProductId: product %s is a Draft and cannot be resold", f, cd.ProductID))
+			}
 		}
 		if c.Identifier == "" {
 			continue

@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -9,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/marketplacecatalog"
 	"github.com/aws/aws-sdk-go-v2/service/marketplacecatalog/document"
 	"github.com/aws/aws-sdk-go-v2/service/marketplacecatalog/types"
+
+	"github.com/dealdesk/dealdesk/sim"
 )
 
 // replace returns the renewal change set with the change of type changeType given new details
@@ -144,20 +147,7 @@ func TestChangeSetFailsAsynchronouslyAndAppliesNothing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
-			out, err := e.start(tc.changes)
-			if err != nil {
-				t.Fatalf("StartChangeSet: %v (the error is asynchronous)", err)
-			}
-			d := e.finish(*out.ChangeSetId)
-			if d.Status != types.ChangeStatusFailed || d.FailureCode != types.FailureCodeClientError {
-				t.Fatalf("status %s / %s, want FAILED / CLIENT_ERROR", d.Status, d.FailureCode)
-			}
-			var codes []string
-			for _, c := range d.ChangeSet {
-				for _, ed := range c.ErrorDetailList {
-					codes = append(codes, *ed.ErrorCode)
-				}
-			}
+			codes := e.asyncErrors(tc.changes)
 			if !strings.Contains(strings.Join(codes, ","), tc.code) {
 				t.Errorf("error codes %v, want %s", codes, tc.code)
 			}
@@ -170,4 +160,132 @@ func TestChangeSetFailsAsynchronouslyAndAppliesNothing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// without returns changes minus those of the given change types.
+func without(changes []types.Change, drop ...string) []types.Change {
+	var out []types.Change
+	for _, c := range changes {
+		keep := true
+		for _, d := range drop {
+			keep = keep && *c.ChangeType != d
+		}
+		if keep {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// TestPaymentScheduleIsCheckedWithoutARelease: the payment schedule's asynchronous rules
+// (reference §1.3) belong to UpdatePaymentScheduleTerms and UpdateAvailability themselves, so
+// a draft change set that does not release is checked too, and the error sits on that change.
+func TestPaymentScheduleIsCheckedWithoutARelease(t *testing.T) {
+	t.Parallel()
+	draft := without(renewalChangeSet(), "ReleaseResaleAuthorization")
+	cases := []struct {
+		name    string
+		prepare []types.Change // a first change set that must succeed ("" = none); its RA is the target
+		changes func(ra string) []types.Change
+		on      string // change type carrying the error
+		code    string
+	}{
+		{"schedule on a draft without availability", nil,
+			func(string) []types.Change { return without(draft, "UpdateAvailability") }, "UpdatePaymentScheduleTerms", "INCOMPATIBLE_TERMS"},
+		{"schedule on a draft with an end date but multi-use", nil,
+			func(string) []types.Change {
+				return append(without(draft, "UpdateAvailability"), change("UpdateAvailability", ref, "", map[string]any{"AvailabilityEndDate": "2026-12-31"}, false))
+			}, "UpdatePaymentScheduleTerms", "INCOMPATIBLE_TERMS"},
+		{"availability end moved past a charge date", draft,
+			func(ra string) []types.Change {
+				return []types.Change{change("UpdateAvailability", ra, "", map[string]any{"AvailabilityEndDate": "2027-03-01"}, false)}
+			}, "UpdateAvailability", "INVALID_AVAILABILITY_END_DATE"},
+		{"charge date moved before the availability end", draft,
+			func(ra string) []types.Change {
+				return []types.Change{change("UpdatePaymentScheduleTerms", ra, "", map[string]any{"Terms": []any{map[string]any{
+					"Type": "ResalePaymentScheduleTerm", "CurrencyCode": "USD", "Schedule": []any{map[string]any{"ChargeDate": "2026-12-20", "ChargeAmount": "1.00"}}}}}, false)}
+			}, "UpdatePaymentScheduleTerms", "INVALID_CHARGE_DATES"},
+		{"usage pricing in another currency than USD", nil,
+			func(string) []types.Change {
+				return append(without(draft, "UpdatePricingTerms", "UpdatePaymentScheduleTerms"), change("UpdatePricingTerms", ref, "", map[string]any{"PricingModel": "Usage", "Terms": []any{
+					map[string]any{"Type": "ResaleUsageBasedPricingTerm", "CurrencyCode": "EUR", "RateCards": []any{map[string]any{"RateCard": []any{
+						map[string]any{"DimensionKey": "api_calls", "Price": "0.1"}, map[string]any{"DimensionKey": "storage_gb", "Price": "0.1"}}}}}}}, false))
+			}, "UpdatePricingTerms", "INVALID_CURRENCY_CODE"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			ra := ""
+			if tc.prepare != nil {
+				out, err := e.start(tc.prepare)
+				if err != nil {
+					t.Fatal(err)
+				}
+				d := e.finish(*out.ChangeSetId)
+				if d.Status != types.ChangeStatusSucceeded {
+					t.Fatalf("preparing change set ended %s: %+v", d.Status, d.ChangeSet)
+				}
+				ra = *d.ChangeSet[0].Entity.Identifier
+			}
+			before, _ := e.describeRAIfAny(ra)
+			found := e.asyncErrors(tc.changes(ra))
+			if want := tc.on + ":" + tc.code; !strings.Contains(strings.Join(found, ","), want) {
+				t.Errorf("errors %v, want %s", found, want)
+			}
+			if after, _ := e.describeRAIfAny(ra); after != before {
+				t.Errorf("the failed change set changed the entity:\nbefore %s\nafter  %s", before, after)
+			}
+		})
+	}
+}
+
+// describeRAIfAny returns the DetailsDocument of id as JSON, or "" when id is empty.
+func (e *env) describeRAIfAny(id string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	doc, _ := e.describeRA(id)
+	b, err := json.Marshal(doc)
+	return string(b), err
+}
+
+// TestCreateOnADraftProductIsRefusedSynchronously: CreateResaleAuthorization needs a product that
+// exists and is not a Draft (reference §1.3, a 422), before any change set is made.
+func TestCreateOnADraftProductIsRefusedSynchronously(t *testing.T) {
+	t.Parallel()
+	seed := sim.DemoSeed()
+	seed.Products[0].Visibility = "Draft"
+	e := newEnv(t, func(c *simConfig) { c.Seed = &seed })
+	_, err := e.start([]types.Change{change("CreateResaleAuthorization", "", "RA", map[string]any{
+		"ProductId": seed.Products[0].ProductID, "Name": "n", "ResellerAccountId": reseller1}, false)})
+	var ve *types.ValidationException
+	if !errors.As(err, &ve) || !strings.Contains(aws.ToString(ve.Message), "Draft") {
+		t.Fatalf("err = %v, want a ValidationException naming the Draft product", err)
+	}
+	list, err := e.catalog("").ListChangeSets(ctx(t), &marketplacecatalog.ListChangeSetsInput{Catalog: aws.String("AWSMarketplace")})
+	if err != nil || len(list.ChangeSetSummaryList) != 0 {
+		t.Errorf("the refused request created change sets: %v (%v)", list, err)
+	}
+}
+
+// asyncErrors starts changes, which must be accepted and then end FAILED with CLIENT_ERROR, and
+// returns their asynchronous errors as "ChangeType:ERROR_CODE".
+func (e *env) asyncErrors(changes []types.Change) []string {
+	e.t.Helper()
+	out, err := e.start(changes)
+	if err != nil {
+		e.t.Fatalf("StartChangeSet: %v (the error is asynchronous)", err)
+	}
+	d := e.finish(*out.ChangeSetId)
+	if d.Status != types.ChangeStatusFailed || d.FailureCode != types.FailureCodeClientError {
+		e.t.Fatalf("status %s / %s, want FAILED / CLIENT_ERROR", d.Status, d.FailureCode)
+	}
+	var found []string
+	for _, c := range d.ChangeSet {
+		for _, ed := range c.ErrorDetailList {
+			found = append(found, *c.ChangeType+":"+*ed.ErrorCode)
+		}
+	}
+	return found
 }

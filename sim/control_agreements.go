@@ -48,6 +48,7 @@ func (s *Server) acceptOffer(r *http.Request, body []byte) (any, error) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.advanceLocked(now) // what fell due before this call is emitted before its events
 	oe := s.st.Entities[in.OfferID]
 	if oe == nil || oe.Offer == nil {
 		return nil, ctlErr(http.StatusNotFound, "RESOURCE_NOT_FOUND", "offer "+in.OfferID+" does not exist")
@@ -163,12 +164,10 @@ func (s *Server) amendAgreement(r *http.Request, body []byte) (any, error) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.st.Agreements[r.PathValue("id")]
-	if a == nil {
-		return nil, ctlErr(http.StatusNotFound, "RESOURCE_NOT_FOUND", "agreement "+r.PathValue("id")+" does not exist")
-	}
-	if a.Status != agreementActive {
-		return nil, ctlErr(http.StatusConflict, "AGREEMENT_NOT_ACTIVE", fmt.Sprintf("agreement %s is %s", a.ID, a.Status))
+	s.advanceLocked(now) // what fell due before this call is emitted before its events
+	a, err := s.activeAgreementLocked(r.PathValue("id"))
+	if err != nil {
+		return nil, err
 	}
 	p := s.seed.byID[a.ProductID]
 	var errs fieldErrors
@@ -211,6 +210,19 @@ func (s *Server) amendAgreement(r *http.Request, body []byte) (any, error) {
 	return s.agreementView(a), nil
 }
 
+// activeAgreementLocked returns the agreement id names, which must exist (404) and be active
+// (409). s.mu must be held.
+func (s *Server) activeAgreementLocked(id string) (*Agreement, error) {
+	a := s.st.Agreements[id]
+	if a == nil {
+		return nil, ctlErr(http.StatusNotFound, "RESOURCE_NOT_FOUND", "agreement "+id+" does not exist")
+	}
+	if a.Status != agreementActive {
+		return nil, ctlErr(http.StatusConflict, "AGREEMENT_NOT_ACTIVE", fmt.Sprintf("agreement %s is already %s", a.ID, a.Status))
+	}
+	return a, nil
+}
+
 type endInput struct {
 	Status string `json:"status"`
 }
@@ -233,25 +245,12 @@ func (s *Server) endAgreement(r *http.Request, body []byte) (any, error) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.st.Agreements[r.PathValue("id")]
-	if a == nil {
-		return nil, ctlErr(http.StatusNotFound, "RESOURCE_NOT_FOUND", "agreement "+r.PathValue("id")+" does not exist")
+	s.advanceLocked(now) // what fell due before this call is emitted before its events
+	a, err := s.activeAgreementLocked(r.PathValue("id"))
+	if err != nil {
+		return nil, err
 	}
-	if a.Status != agreementActive {
-		return nil, ctlErr(http.StatusConflict, "AGREEMENT_NOT_ACTIVE", fmt.Sprintf("agreement %s is already %s", a.ID, a.Status))
-	}
-	a.Status = in.Status
-	a.EndedAt = now
-	if a.EndTime.IsZero() || a.EndTime.After(now) {
-		a.EndTime = now
-	}
-	a.LastUpdateTime = now
-	s.indexAgreementLocked(a)
-	s.bus.Publish(s.bus.PurchaseAgreementEnded(s.agreementEvent(a, false)))
-	s.bus.Publish(s.bus.LicenseDeprovisioned(s.licenseEvent(a)))
-	s.bus.PublishMessage(s.bus.UnsubscribePending(eventbus.SubscriptionInput{CustomerIdentifier: a.CustomerIdentifier, ProductCode: a.ProductCode, OfferID: a.OfferID}))
-	s.bus.PublishMessage(s.bus.EntitlementUpdated(eventbus.EntitlementInput{CustomerIdentifier: a.CustomerIdentifier, ProductCode: a.ProductCode}))
-	s.markDirty()
+	s.endLocked(a, in.Status, now)
 	return s.agreementView(a), nil
 }
 

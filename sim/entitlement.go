@@ -37,8 +37,8 @@ func entitlementError(format string, args ...any) *apiError {
 // every active agreement, filtered (values OR'ed within a key, keys AND'ed) and paged.
 func (s *Server) getEntitlements(r *http.Request, acct string, c wire.Call) (any, error) {
 	var in getEntitlementsInput
-	if err := c.Decode(&in); err != nil {
-		return nil, entitlementError("invalid request: %v", err)
+	if err := decodeCall(c, &in, func(err error) *apiError { return entitlementError("invalid request: %v", err) }); err != nil {
+		return nil, err
 	}
 	if in.ProductCode == "" {
 		return nil, entitlementError("ProductCode is required")

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/dealdesk/dealdesk/sim/wire"
 )
 
 // fieldErrors gathers validation errors, each naming the field it concerns.
@@ -33,4 +35,18 @@ func (e *apiError) Error() string { return e.Type + ": " + e.Message }
 
 func newAPIError(status int, typ, format string, args ...any) *apiError {
 	return &apiError{Status: status, Type: typ, Message: fmt.Sprintf(format, args...)}
+}
+
+// decodeCall decodes c's body into v. Malformed JSON is the SerializationException AWS answers
+// for every operation; a well-formed body that does not fit v becomes bad(err).
+func decodeCall(c wire.Call, v any, bad func(error) *apiError) error {
+	err := c.Decode(v)
+	if err == nil {
+		return nil
+	}
+	var re *wire.RequestError
+	if errors.As(err, &re) {
+		return &apiError{Status: re.Status, Type: re.Type, Message: re.Message}
+	}
+	return bad(err)
 }

@@ -7,6 +7,9 @@ import (
 // certPath is where the SNS signing certificate is served.
 const certPath = "/_sim/sns/certificate.pem"
 
+// snsTime is the layout of a legacy SNS message's Timestamp (UTC, milliseconds).
+const snsTime = "2006-01-02T15:04:05.000Z"
+
 // emitChangeSetLocked publishes Change Set Succeeded, Failed or Cancelled to the account that
 // started the change set.
 func (s *Server) emitChangeSetLocked(cs *ChangeSet) {

@@ -157,6 +157,32 @@ func (s *Server) putFaults(r *http.Request, body []byte) (any, error) {
 	if err := decodeControl(body, &in); err != nil {
 		return nil, err
 	}
+	if err := s.faults.set(in); err != nil {
+		return nil, err
+	}
+	s.markDirty()
+	return s.faults.get(), nil
+}
+
+// set validates and installs a fault configuration; the error names every bad field.
+func (f *faults) set(in FaultConfig) error {
+	if err := in.validate(); err != nil {
+		return err
+	}
+	if in.Operations == nil {
+		in.Operations = map[string]OpFault{}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cfg = in
+	if in.Seed != nil {
+		f.rng = rand.New(rand.NewPCG(*in.Seed, *in.Seed^0x5bd1e995))
+	}
+	return nil
+}
+
+// validate checks every operation's fault; the error is a 400 control error naming the fields.
+func (in FaultConfig) validate() error {
 	var errs fieldErrors
 	var issues []fieldIssue
 	bad := func(field, format string, args ...any) {
@@ -198,18 +224,9 @@ func (s *Server) putFaults(r *http.Request, body []byte) (any, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, validationFailed(errs, issues)
+		return validationFailed(errs, issues)
 	}
-	if in.Operations == nil {
-		in.Operations = map[string]OpFault{}
-	}
-	s.faults.mu.Lock()
-	s.faults.cfg = in
-	if in.Seed != nil {
-		s.faults.rng = rand.New(rand.NewPCG(*in.Seed, *in.Seed^0x5bd1e995))
-	}
-	s.faults.mu.Unlock()
-	return s.faults.get(), nil
+	return nil
 }
 
 // knownOperations are the operation names faults can target.

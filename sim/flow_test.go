@@ -190,9 +190,20 @@ func TestCPPOFlowEmitsEventsInOrder(t *testing.T) {
 	checkSeats(150)
 	e.clock.Advance(time.Hour)
 	e.mustControl(http.MethodPost, "/_sim/agreements/"+acc.AgreementID+"/end", map[string]any{}, nil)
-	expected = append(expected, b.PurchaseAgreementEnded(agIn), b.LicenseDeprovisioned(licIn))
+	expected = append(expected, b.PurchaseAgreementEnded(agIn))
 	checkSeats(0)
+	// License Deprovisioned marks the end of the hour of final metering (reference §2.1): it is
+	// sent when that hour has passed, dated then, not with the Ended event.
+	e.flush()
+	if n := len(h.envelopes(t)); n != len(expected) {
+		t.Errorf("%d events right after the end, want %d (no License Deprovisioned yet)", n, len(expected))
+	}
+	ended := e.clock.Now()
 	e.clock.Advance(2 * time.Hour)
+	e.srv.Advance()
+	deprov := b.LicenseDeprovisioned(licIn)
+	deprov.Time = ended.Add(time.Hour).Format("2006-01-02T15:04:05Z")
+	expected = append(expected, deprov)
 	hour = e.clock.Now().Truncate(time.Hour)
 	if st := meter(1); st != mtypes.UsageRecordResultStatusCustomerNotSubscribed {
 		t.Errorf("metering after the end: %s, want CustomerNotSubscribed", st)
@@ -229,7 +240,7 @@ func TestCPPOFlowEmitsEventsInOrder(t *testing.T) {
 			legacy = append(legacy, r.Type)
 		}
 	}
-	if got := strings.Join(legacy, ","); got != "subscribe-success,entitlement-updated,entitlement-updated,unsubscribe-pending,entitlement-updated" {
+	if got := strings.Join(legacy, ","); got != "subscribe-success,entitlement-updated,entitlement-updated,unsubscribe-pending,entitlement-updated,unsubscribe-success" {
 		t.Errorf("legacy SNS messages: %s", got)
 	}
 	if len(log.Events) != len(expected)+subs || subs == 0 {
@@ -289,5 +300,91 @@ func TestCPPOFlowEmitsEventsInOrder(t *testing.T) {
 		if !errors.As(err, &nf) || aws.ToString(nf.ResourceId) != acc.AgreementID {
 			t.Errorf("json=%v: the manufacturer's DescribeAgreement: %v, want ResourceNotFoundException", useJSON, err)
 		}
+	}
+}
+
+// TestEventsThatFellDueComeFirst: an event that fell due while nothing ran (here License
+// Deprovisioned, an hour after an agreement ended) is emitted before the events of the next
+// call, in the order AWS would have sent them, even when the background ticker has not run.
+func TestEventsThatFellDueComeFirst(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *simConfig) { c.TickInterval = time.Hour })
+	h, hookURL := newHook(t)
+	ra := e.publish(simpleRA(newProductID, reseller1, "seats", "api_calls", "storage_gb"))
+	var first, second struct {
+		OfferID string `json:"offerId"`
+	}
+	e.mustControl(http.MethodPost, "/_sim/resellers/"+reseller1+"/offers", map[string]any{"resaleAuthorizationId": ra, "buyerAccountIds": []string{buyer1}}, &first)
+	e.mustControl(http.MethodPost, "/_sim/resellers/"+reseller1+"/offers", map[string]any{"resaleAuthorizationId": ra, "buyerAccountIds": []string{buyer2}}, &second)
+	var acc subscription
+	e.mustControl(http.MethodPost, "/_sim/buyers/"+buyer1+"/accept", map[string]any{"offerId": first.OfferID}, &acc)
+	e.mustControl(http.MethodPost, "/_sim/agreements/"+acc.AgreementID+"/end", map[string]any{}, nil)
+	e.flush()
+	e.mustControl(http.MethodPut, "/_sim/events", map[string]any{"targets": []any{
+		map[string]any{"name": "hook", "type": "http", "url": hookURL, "secret": "s"}}}, nil)
+	e.clock.Advance(2 * time.Hour)
+	e.mustControl(http.MethodPost, "/_sim/buyers/"+buyer2+"/accept", map[string]any{"offerId": second.OfferID}, nil)
+	e.flush()
+	var got []string
+	for _, env := range h.envelopes(t) {
+		got = append(got, env.DetailType)
+	}
+	want := "License Deprovisioned - Manufacturer,Purchase Agreement Created - Manufacturer,License Updated - Manufacturer"
+	if strings.Join(got, ",") != want {
+		t.Errorf("events %v, want %s", got, want)
+	}
+}
+
+// TestAgreementExpiresAtItsEnd: an agreement whose end time passes ends by itself, as AWS ends
+// it: EXPIRED, Purchase Agreement Ended dated at the end, no more entitlements or metering
+// beyond the grace hour, then License Deprovisioned.
+func TestAgreementExpiresAtItsEnd(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *simConfig) { c.TickInterval = time.Hour })
+	h, hookURL := newHook(t)
+	e.mustControl(http.MethodPut, "/_sim/events", map[string]any{"targets": []any{
+		map[string]any{"name": "hook", "type": "http", "url": hookURL, "secret": "s"}}}, nil)
+	ra := e.publish(simpleRA(newProductID, reseller1, "seats", "api_calls", "storage_gb"))
+	acc := e.subscribe(ra, reseller1, buyer1)
+	e.mustControl(http.MethodPost, "/_sim/agreements/"+acc.AgreementID+"/amend", map[string]any{"endDate": "2026-11-27"}, nil)
+	end := time.Date(2026, 11, 27, 23, 59, 59, 0, time.UTC)
+	e.flush()
+	before := len(h.envelopes(t))
+
+	e.clock.Advance(end.Sub(e.clock.Now()) + 30*time.Minute)
+	// Usage after the end is refused even before the simulator has noticed the end.
+	after, err := e.metering().BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{UsageRecords: []mtypes.UsageRecord{
+		byLicense(rec(end.Add(time.Second), "api_calls", 1), buyer1, acc.LicenseArn)}})
+	if err != nil || after.Results[0].Status != mtypes.UsageRecordResultStatusCustomerNotSubscribed {
+		t.Errorf("usage after the end time: %v %v, want CustomerNotSubscribed", after, err)
+	}
+	e.srv.Advance()
+	var view struct {
+		Status string `json:"status"`
+	}
+	e.mustControl(http.MethodGet, "/_sim/agreements/"+acc.AgreementID, nil, &view)
+	if view.Status != "EXPIRED" {
+		t.Errorf("status after the end = %s, want EXPIRED", view.Status)
+	}
+	out, err := e.entitlement(true).GetEntitlements(ctx(t), &marketplaceentitlementservice.GetEntitlementsInput{ProductCode: aws.String(newProductCode),
+		Filter: map[string][]string{"LICENSE_ARN": {acc.LicenseArn}}})
+	if err != nil || len(out.Entitlements) != 0 {
+		t.Errorf("entitlements after the end: %v %v, want none", out, err)
+	}
+	e.clock.Advance(time.Hour)
+	e.srv.Advance()
+	st, err := e.metering().BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{UsageRecords: []mtypes.UsageRecord{
+		byLicense(rec(end.Truncate(time.Hour), "api_calls", 1), buyer1, acc.LicenseArn)}})
+	if err != nil || st.Results[0].Status != mtypes.UsageRecordResultStatusCustomerNotSubscribed {
+		t.Errorf("metering after the grace hour: %v %v, want CustomerNotSubscribed", st, err)
+	}
+	e.flush()
+	var got []string
+	for _, env := range h.envelopes(t)[before:] {
+		got = append(got, env.DetailType+"@"+env.Time)
+	}
+	want := "Purchase Agreement Ended - Manufacturer@2026-11-27T23:59:59Z,License Deprovisioned - Manufacturer@2026-11-28T00:59:59Z"
+	if strings.Join(got, ",") != want {
+		t.Errorf("events %v, want %s", got, want)
 	}
 }

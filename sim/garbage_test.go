@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -63,6 +64,40 @@ func TestMalformedRequestsGetClientErrors(t *testing.T) {
 		}
 		if resp != nil {
 			resp.Body.Close()
+		}
+	}
+}
+
+// TestMalformedJSONIsASerializationException: every awsJson operation answers a body that is
+// not JSON with AWS's 400 SerializationException, whichever decoder its handler uses.
+func TestMalformedJSONIsASerializationException(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ops := map[string]string{
+		"AWSMPMeteringService.BatchMeterUsage": "1.1", "AWSMPMeteringService.ResolveCustomer": "1.1",
+		"AWSMPEntitlementService.GetEntitlements":          "1.1",
+		"AWSMPCommerceService_v20200301.SearchAgreements":  "1.0",
+		"AWSMPCommerceService_v20200301.DescribeAgreement": "1.0",
+		"AWSMPCommerceService_v20200301.GetAgreementTerms": "1.0",
+		"AmazonSQS.CreateQueue":                            "1.0", "AmazonSQS.GetQueueUrl": "1.0", "AmazonSQS.SendMessage": "1.0",
+		"AmazonSQS.ReceiveMessage": "1.0", "AmazonSQS.DeleteMessage": "1.0", "AmazonSQS.DeleteQueue": "1.0",
+		"AmazonSQS.PurgeQueue": "1.0", "AmazonSQS.GetQueueAttributes": "1.0", "AmazonSQS.ListQueues": "1.0",
+		"AmazonSQS.ChangeMessageVisibility": "1.0",
+	}
+	for op, version := range ops {
+		for _, body := range []string{`{"x":`, `{} trailing`, `{"UsageRecords":[}`} {
+			req, _ := http.NewRequest(http.MethodPost, e.url+"/", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/x-amz-json-"+version)
+			req.Header.Set("X-Amz-Target", op)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatalf("%s: %v", op, err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "SerializationException") {
+				t.Errorf("%s %s: %d %s, want 400 SerializationException", op, body, resp.StatusCode, b)
+			}
 		}
 	}
 }

@@ -117,10 +117,13 @@ func (s *Server) batchMeterUsage(r *http.Request, acct string, c wire.Call) (any
 	}
 	now := s.now()
 	var product *Product
+	// Only the seller that published a product meters it (reference §4.3): for another caller
+	// its product codes and licenses are not its own.
+	seller := acct == s.seed.seed.Seller.AccountID
 	if in.ProductCode != "" {
 		product = s.seed.byCode[in.ProductCode]
-		if product == nil {
-			return nil, meteringError("InvalidProductCodeException", "ProductCode %s is not a product of this seller", in.ProductCode)
+		if product == nil || !seller {
+			return nil, meteringError("InvalidProductCodeException", "ProductCode %s is not a product of account %s", in.ProductCode, acct)
 		}
 	}
 	times := make([]time.Time, len(in.UsageRecords))
@@ -205,6 +208,10 @@ func (s *Server) batchMeterUsage(r *http.Request, acct string, c wire.Call) (any
 		}
 	}
 	oldest := now.Add(-s.cfg.MeteringWindow)
+	// The previous billing month is accepted only until 06:00 UTC on the 1st (reference §4.2).
+	if month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC); !now.Before(month.Add(6*time.Hour)) && oldest.Before(month) {
+		oldest = month
+	}
 	latest := now.Add(5 * time.Minute)
 	for i := range in.UsageRecords {
 		ts := times[i]
@@ -223,11 +230,11 @@ func (s *Server) batchMeterUsage(r *http.Request, acct string, c wire.Call) (any
 		p := product
 		if rec.CustomerAWSAccountID != "" {
 			a := s.byLicense[rec.LicenseArn]
-			if a == nil {
+			if a == nil || a.Manufacturer != acct {
 				if !licenseArnPattern.MatchString(rec.LicenseArn) {
 					return nil, meteringError("InvalidLicenseException", "%s.LicenseArn: %q is not a license ARN", f, rec.LicenseArn)
 				}
-				return nil, meteringError("InvalidLicenseException", "%s.LicenseArn: %s is not a license of this seller", f, rec.LicenseArn)
+				return nil, meteringError("InvalidLicenseException", "%s.LicenseArn: %s is not a license of a product of account %s", f, rec.LicenseArn, acct)
 			}
 			if a.Acceptor != rec.CustomerAWSAccountID {
 				return nil, meteringError("InvalidLicenseException", "%s.LicenseArn: %s does not belong to account %s", f, rec.LicenseArn, rec.CustomerAWSAccountID)
@@ -258,19 +265,23 @@ func (s *Server) batchMeterUsage(r *http.Request, acct string, c wire.Call) (any
 		res := usageRecordResult{UsageRecord: rec}
 		a := agreements[i]
 		ts := times[i]
-		if a == nil || !a.meteringOpen(ts, now) {
-			res.Status = "CustomerNotSubscribed"
-			out.Results = append(out.Results, res)
-			continue
-		}
 		q := rec.quantity()
-		key := recordKey(rec.CustomerIdentifier, a.ProductCode, rec.CustomerAWSAccountID, rec.LicenseArn, rec.Dimension, ts)
-		if prev := s.meter[key]; prev != nil {
-			if prev.Quantity == q {
-				res.Status, res.MeteringRecordID = prev.Status, prev.MeteringRecordID
-			} else {
-				res.Status = "DuplicateRecord"
-			}
+		var key meterKey
+		var prev *LedgerRecord
+		if a != nil {
+			key = recordKey(rec.CustomerIdentifier, a.ProductCode, rec.CustomerAWSAccountID, rec.LicenseArn, rec.Dimension, ts)
+			prev = s.meter[key]
+		}
+		switch {
+		case prev != nil && prev.Quantity == q:
+			// An identical retry gets the same result, even once the agreement has ended.
+			res.Status, res.MeteringRecordID = prev.Status, prev.MeteringRecordID
+		case a == nil || !a.meteringOpen(ts, now):
+			res.Status = "CustomerNotSubscribed"
+		case prev != nil:
+			res.Status = "DuplicateRecord"
+		}
+		if res.Status != "" {
 			out.Results = append(out.Results, res)
 			continue
 		}
@@ -328,8 +339,8 @@ type resolveCustomerOutput struct {
 // resolveCustomer exchanges the registration token of an accepted offer for the customer.
 func (s *Server) resolveCustomer(r *http.Request, acct string, c wire.Call) (any, error) {
 	var in resolveCustomerInput
-	if err := c.Decode(&in); err != nil {
-		return nil, meteringError("ValidationException", "invalid request: %v", err)
+	if err := decodeCall(c, &in, func(err error) *apiError { return meteringError("ValidationException", "invalid request: %v", err) }); err != nil {
+		return nil, err
 	}
 	if in.RegistrationToken == "" {
 		return nil, meteringError("InvalidTokenException", "RegistrationToken is required")

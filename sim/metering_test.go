@@ -202,6 +202,9 @@ func TestBatchMeterUsage(t *testing.T) {
 			r.CustomerAWSAccountId = aws.String(buyer3)
 			return r
 		}()}, "InvalidCustomerIdentifierException", func(err error) bool { var x *mtypes.InvalidCustomerIdentifierException; return errors.As(err, &x) }},
+		{"both identity modes in one batch, for two products", legacyProductCod, []mtypes.UsageRecord{
+			byCustomer(rec(hour, "events", 1), legacy.CustomerIdentifier), byLicense(rec(hour, "api_calls", 1), buyer2, b.LicenseArn)},
+			"InvalidProductCodeException", func(err error) bool { var x *mtypes.InvalidProductCodeException; return errors.As(err, &x) }},
 		{"customer identifier on a license product", newProductCode, []mtypes.UsageRecord{byCustomer(rec(hour, "api_calls", 1), "X")},
 			"InvalidCustomerIdentifierException", func(err error) bool { var x *mtypes.InvalidCustomerIdentifierException; return errors.As(err, &x) }},
 	}
@@ -299,8 +302,69 @@ func TestLegacyCustomerAndMeteringGraceAfterTheEnd(t *testing.T) {
 	if st := meter(hour.Add(-time.Hour)); st != mtypes.UsageRecordResultStatusCustomerNotSubscribed {
 		t.Errorf("usage after the grace hour: %s, want CustomerNotSubscribed", st)
 	}
+	// Identical requests are idempotent (reference §4.2): a retry of the accepted final usage
+	// still gets Success, not CustomerNotSubscribed.
+	if st := meter(hour); st != mtypes.UsageRecordResultStatusSuccess {
+		t.Errorf("identical retry of accepted usage after the grace hour: %s, want Success", st)
+	}
 	var out map[string]any
 	if st := e.control(http.MethodPost, "/_sim/agreements/"+s.AgreementID+"/amend", map[string]any{}, &out); st != http.StatusConflict {
 		t.Errorf("amending an ended agreement: %d %v", st, out)
+	}
+}
+
+// TestPreviousMonthClosesAtSixOnTheFirst: usage of the previous billing month is accepted only
+// until 06:00 UTC on the 1st, whatever the window (reference §4.2); the whole batch is rejected.
+func TestPreviousMonthClosesAtSixOnTheFirst(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *simConfig) { c.MeteringWindow = 24 * time.Hour })
+	ra := e.publish(simpleRA(newProductID, reseller1, "seats", "api_calls", "storage_gb"))
+	a := e.subscribe(ra, reseller1, buyer1)
+	e.clock.Advance(time.Date(2026, 12, 1, 5, 0, 0, 0, time.UTC).Sub(e.clock.Now()))
+	lastHour := time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC)
+	out, err := e.metering().BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{UsageRecords: []mtypes.UsageRecord{
+		byLicense(rec(lastHour, "api_calls", 1), buyer1, a.LicenseArn)}})
+	if err != nil || out.Results[0].Status != mtypes.UsageRecordResultStatusSuccess {
+		t.Fatalf("November usage at 05:00 on December 1st: %v %v, want Success", out, err)
+	}
+	e.clock.Advance(2 * time.Hour) // 07:00
+	_, err = e.metering().BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{UsageRecords: []mtypes.UsageRecord{
+		byLicense(rec(time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC), "api_calls", 1), buyer1, a.LicenseArn),
+		byLicense(rec(lastHour.Add(-time.Hour), "api_calls", 1), buyer1, a.LicenseArn)}})
+	var x *mtypes.TimestampOutOfBoundsException
+	if !errors.As(err, &x) {
+		t.Errorf("November usage at 07:00 on December 1st: %v, want TimestampOutOfBoundsException", err)
+	}
+}
+
+// TestOnlyTheSellerMeters: BatchMeterUsage from another account (here the reseller of the
+// CPPO) does not reach the seller's product code or licenses.
+func TestOnlyTheSellerMeters(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ra := e.publish(simpleRA(newProductID, reseller1, "seats", "api_calls", "storage_gb"))
+	legacyRA := e.publish(simpleRA(legacyProductID, reseller2, "hosts", "events"))
+	a := e.subscribe(ra, reseller1, buyer1)
+	legacy := e.subscribe(legacyRA, reseller2, buyer3)
+	hour := e.clock.Now().Truncate(time.Hour)
+	asReseller := marketplacemetering.NewFromConfig(awsConfig(reseller1), func(o *marketplacemetering.Options) { o.BaseEndpoint = aws.String(e.url) })
+	_, err := asReseller.BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{UsageRecords: []mtypes.UsageRecord{
+		byLicense(rec(hour, "api_calls", 1), buyer1, a.LicenseArn)}})
+	var il *mtypes.InvalidLicenseException
+	if !errors.As(err, &il) {
+		t.Errorf("license record from the reseller: %v, want InvalidLicenseException", err)
+	}
+	_, err = asReseller.BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{ProductCode: aws.String(legacyProductCod),
+		UsageRecords: []mtypes.UsageRecord{byCustomer(rec(hour, "events", 1), legacy.CustomerIdentifier)}})
+	var pc *mtypes.InvalidProductCodeException
+	if !errors.As(err, &pc) {
+		t.Errorf("product code record from the reseller: %v, want InvalidProductCodeException", err)
+	}
+	var ledger struct {
+		Count int `json:"count"`
+	}
+	e.mustControl(http.MethodGet, "/_sim/metering/ledger", nil, &ledger)
+	if ledger.Count != 0 {
+		t.Errorf("the reseller's calls recorded %d records", ledger.Count)
 	}
 }

@@ -29,6 +29,9 @@ type quotas struct {
 	now     func() time.Time
 	mu      sync.Mutex
 	enabled bool
+	// set records that the control API (or a restored state file) chose enabled, which then
+	// outlives the command-line default across restarts.
+	set     bool
 	buckets map[string]*bucket
 }
 
@@ -41,11 +44,32 @@ func newQuotas(now func() time.Time) *quotas {
 	return &quotas{now: now, enabled: true, buckets: map[string]*bucket{}}
 }
 
+// setDefault sets the command-line default, unless the control API has chosen.
+func (q *quotas) setDefault(on bool) {
+	q.mu.Lock()
+	if !q.set {
+		q.enabled = on
+	}
+	q.mu.Unlock()
+}
+
+// setEnabled switches quotas on or off as the control API asks.
 func (q *quotas) setEnabled(on bool) {
 	q.mu.Lock()
-	q.enabled = on
+	q.enabled, q.set = on, true
 	q.buckets = map[string]*bucket{}
 	q.mu.Unlock()
+}
+
+// override returns the control API's choice, nil when it made none.
+func (q *quotas) override() *bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.set {
+		return nil
+	}
+	on := q.enabled
+	return &on
 }
 
 func (q *quotas) isEnabled() bool {
@@ -119,5 +143,6 @@ func (s *Server) putQuotas(r *http.Request, body []byte) (any, error) {
 		return nil, ctlErr(http.StatusBadRequest, "VALIDATION", "enabled: is required (true or false)")
 	}
 	s.quotas.setEnabled(*in.Enabled)
+	s.markDirty()
 	return map[string]any{"enabled": *in.Enabled, "rates": quotaRates}, nil
 }

@@ -69,7 +69,7 @@ func New(cfg Config) (*Server, error) {
 	s.st = newState()
 	s.sqs = newSQSService(s)
 	s.quotas = newQuotas(s.now)
-	s.quotas.setEnabled(!cfg.DisableQuotas)
+	s.quotas.setDefault(!cfg.DisableQuotas)
 	s.faults = newFaults()
 	s.bus = eventbus.New(eventbus.Config{
 		Clock:       s.now,

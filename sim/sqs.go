@@ -1,8 +1,6 @@
 package sim
 
 import (
-	"crypto/md5"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -76,7 +74,15 @@ func (q *sqsService) restore(b []byte) error {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return err
 	}
-	for _, qu := range m {
+	for key, qu := range m {
+		if qu == nil || key != qu.Account+"/"+qu.Name {
+			return fmt.Errorf("queue %q is empty or stored under another name", key)
+		}
+		for i, msg := range qu.Messages {
+			if msg == nil {
+				return fmt.Errorf("queue %q: message %d is empty", key, i)
+			}
+		}
 		qu.notify = make(chan struct{})
 	}
 	q.mu.Lock()
@@ -98,6 +104,27 @@ func (q *sqsService) baseURL(r *http.Request) string {
 
 func (q *sqsService) queueURL(r *http.Request, qu *Queue) string {
 	return q.baseURL(r) + "/" + qu.Account + "/" + qu.Name
+}
+
+// queueRef is the input of the operations that only name a queue.
+type queueRef struct {
+	QueueURL string `json:"QueueUrl"`
+}
+
+// decodeSQS decodes an SQS input; a well-formed body that does not fit is InvalidParameterValue.
+func decodeSQS(c wire.Call, v any) error {
+	return decodeCall(c, v, func(err error) *apiError { return sqsError("InvalidParameterValue", "%v", err) })
+}
+
+// onQueue runs fn, with q.mu held, on the queue a QueueUrl names (QueueDoesNotExist otherwise).
+func (q *sqsService) onQueue(url string, fn func(qu *Queue) (any, error)) (any, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	qu, err := q.lookup(url)
+	if err != nil {
+		return nil, err
+	}
+	return fn(qu)
 }
 
 // lookup finds the queue a QueueUrl names (its last two path segments: account and name).
@@ -122,8 +149,8 @@ type createQueueInput struct {
 
 func (q *sqsService) createQueue(r *http.Request, acct string, c wire.Call) (any, error) {
 	var in createQueueInput
-	if err := c.Decode(&in); err != nil {
-		return nil, sqsError("InvalidParameterValue", "%v", err)
+	if err := decodeSQS(c, &in); err != nil {
+		return nil, err
 	}
 	if !queueNamePattern.MatchString(in.QueueName) {
 		return nil, sqsError("InvalidParameterValue", "QueueName must be 1-80 letters, digits, '-' or '_', got %q", in.QueueName)
@@ -163,8 +190,8 @@ func (q *sqsService) getQueueURL(r *http.Request, acct string, c wire.Call) (any
 		QueueName              string `json:"QueueName"`
 		QueueOwnerAWSAccountID string `json:"QueueOwnerAWSAccountId"`
 	}
-	if err := c.Decode(&in); err != nil {
-		return nil, sqsError("InvalidParameterValue", "%v", err)
+	if err := decodeSQS(c, &in); err != nil {
+		return nil, err
 	}
 	owner := acct
 	if in.QueueOwnerAWSAccountID != "" {
@@ -183,8 +210,8 @@ func (q *sqsService) listQueues(r *http.Request, acct string, c wire.Call) (any,
 	var in struct {
 		QueueNamePrefix string `json:"QueueNamePrefix"`
 	}
-	if err := c.Decode(&in); err != nil {
-		return nil, sqsError("InvalidParameterValue", "%v", err)
+	if err := decodeSQS(c, &in); err != nil {
+		return nil, err
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -199,299 +226,51 @@ func (q *sqsService) listQueues(r *http.Request, acct string, c wire.Call) (any,
 }
 
 func (q *sqsService) deleteQueue(r *http.Request, acct string, c wire.Call) (any, error) {
-	var in struct {
-		QueueURL string `json:"QueueUrl"`
-	}
-	if err := c.Decode(&in); err != nil {
-		return nil, sqsError("InvalidParameterValue", "%v", err)
-	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	qu, err := q.lookup(in.QueueURL)
-	if err != nil {
+	var in queueRef
+	if err := decodeSQS(c, &in); err != nil {
 		return nil, err
 	}
-	delete(q.queues, qu.Account+"/"+qu.Name)
-	close(qu.notify)
-	q.s.markDirty()
-	return struct{}{}, nil
+	return q.onQueue(in.QueueURL, func(qu *Queue) (any, error) {
+		delete(q.queues, qu.Account+"/"+qu.Name)
+		close(qu.notify)
+		q.s.markDirty()
+		return struct{}{}, nil
+	})
 }
 
 func (q *sqsService) purgeQueue(r *http.Request, acct string, c wire.Call) (any, error) {
-	var in struct {
-		QueueURL string `json:"QueueUrl"`
-	}
-	if err := c.Decode(&in); err != nil {
-		return nil, sqsError("InvalidParameterValue", "%v", err)
-	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	qu, err := q.lookup(in.QueueURL)
-	if err != nil {
+	var in queueRef
+	if err := decodeSQS(c, &in); err != nil {
 		return nil, err
 	}
-	qu.Messages = []*queueMessage{}
-	q.s.markDirty()
-	return struct{}{}, nil
+	return q.onQueue(in.QueueURL, func(qu *Queue) (any, error) {
+		qu.Messages = []*queueMessage{}
+		q.s.markDirty()
+		return struct{}{}, nil
+	})
 }
 
 func (q *sqsService) getQueueAttributes(r *http.Request, acct string, c wire.Call) (any, error) {
-	var in struct {
-		QueueURL string `json:"QueueUrl"`
-	}
-	if err := c.Decode(&in); err != nil {
-		return nil, sqsError("InvalidParameterValue", "%v", err)
-	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	qu, err := q.lookup(in.QueueURL)
-	if err != nil {
+	var in queueRef
+	if err := decodeSQS(c, &in); err != nil {
 		return nil, err
 	}
-	now := q.s.now()
-	visible, inflight := 0, 0
-	for _, m := range qu.Messages {
-		if now.Before(m.VisibleAt) {
-			inflight++
-		} else {
-			visible++
-		}
-	}
-	return map[string]any{"Attributes": map[string]string{
-		"ApproximateNumberOfMessages":           strconv.Itoa(visible),
-		"ApproximateNumberOfMessagesNotVisible": strconv.Itoa(inflight),
-		"VisibilityTimeout":                     strconv.Itoa(qu.VisibilityTimeout),
-		"CreatedTimestamp":                      strconv.FormatInt(qu.CreatedAt.Unix(), 10),
-		"QueueArn":                              "arn:aws:sqs:us-east-1:" + qu.Account + ":" + qu.Name,
-	}}, nil
-}
-
-// SendToQueue appends body to the vendor's queue name; it implements eventbus.QueueSender.
-func (q *sqsService) SendToQueue(queueName, body string) error {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	qu := q.queues[q.s.seed.seed.Seller.AccountID+"/"+queueName]
-	if qu == nil {
-		return fmt.Errorf("queue %s does not exist in account %s", queueName, q.s.seed.seed.Seller.AccountID)
-	}
-	q.enqueueLocked(qu, body, 0, nil)
-	return nil
-}
-
-func (q *sqsService) enqueueLocked(qu *Queue, body string, delay int, attrs json.RawMessage) *queueMessage {
-	sum := md5.Sum([]byte(body))
-	now := q.s.now()
-	m := &queueMessage{ID: newMeteringRecordID(), Body: body, MD5: hex.EncodeToString(sum[:]), SentAt: now,
-		VisibleAt: now.Add(time.Duration(delay) * time.Second), MessageAttributes: attrs}
-	qu.Messages = append(qu.Messages, m)
-	close(qu.notify)
-	qu.notify = make(chan struct{})
-	q.s.markDirty()
-	return m
-}
-
-func (q *sqsService) sendMessage(r *http.Request, acct string, c wire.Call) (any, error) {
-	var in struct {
-		QueueURL          string          `json:"QueueUrl"`
-		MessageBody       *string         `json:"MessageBody"`
-		DelaySeconds      int             `json:"DelaySeconds"`
-		MessageAttributes json.RawMessage `json:"MessageAttributes"`
-	}
-	if err := c.Decode(&in); err != nil {
-		return nil, sqsError("InvalidParameterValue", "%v", err)
-	}
-	if in.MessageBody == nil || *in.MessageBody == "" {
-		return nil, sqsError("MissingParameter", "MessageBody is required")
-	}
-	if len(*in.MessageBody) > 262144 {
-		return nil, sqsError("InvalidParameterValue", "MessageBody is longer than 262144 bytes")
-	}
-	if in.DelaySeconds < 0 || in.DelaySeconds > 900 {
-		return nil, sqsError("InvalidParameterValue", "DelaySeconds must be 0-900, got %d", in.DelaySeconds)
-	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	qu, err := q.lookup(in.QueueURL)
-	if err != nil {
-		return nil, err
-	}
-	m := q.enqueueLocked(qu, *in.MessageBody, in.DelaySeconds, in.MessageAttributes)
-	return map[string]string{"MessageId": m.ID, "MD5OfMessageBody": m.MD5}, nil
-}
-
-type receiveInput struct {
-	QueueURL                    string   `json:"QueueUrl"`
-	MaxNumberOfMessages         *int     `json:"MaxNumberOfMessages"`
-	VisibilityTimeout           *int     `json:"VisibilityTimeout"`
-	WaitTimeSeconds             *int     `json:"WaitTimeSeconds"`
-	AttributeNames              []string `json:"AttributeNames"`
-	MessageSystemAttributeNames []string `json:"MessageSystemAttributeNames"`
-	MessageAttributeNames       []string `json:"MessageAttributeNames"`
-	ReceiveRequestAttemptID     string   `json:"ReceiveRequestAttemptId"`
-}
-
-// receiveMessage returns up to MaxNumberOfMessages visible messages, hiding each for the
-// visibility timeout. With WaitTimeSeconds it long-polls: it waits for a send, for a hidden
-// message to become visible again, or for the deadline, never spinning.
-func (q *sqsService) receiveMessage(r *http.Request, acct string, c wire.Call) (any, error) {
-	var in receiveInput
-	if err := c.Decode(&in); err != nil {
-		return nil, sqsError("InvalidParameterValue", "%v", err)
-	}
-	max, wait := 1, 0
-	if in.MaxNumberOfMessages != nil {
-		max = *in.MaxNumberOfMessages
-		if max < 1 || max > 10 {
-			return nil, sqsError("InvalidParameterValue", "MaxNumberOfMessages must be 1-10, got %d", max)
-		}
-	}
-	if in.WaitTimeSeconds != nil {
-		wait = *in.WaitTimeSeconds
-		if wait < 0 || wait > 20 {
-			return nil, sqsError("InvalidParameterValue", "WaitTimeSeconds must be 0-20, got %d", wait)
-		}
-	}
-	if in.VisibilityTimeout != nil && (*in.VisibilityTimeout < 0 || *in.VisibilityTimeout > 43200) {
-		return nil, sqsError("InvalidParameterValue", "VisibilityTimeout must be 0-43200, got %d", *in.VisibilityTimeout)
-	}
-	deadline := time.NewTimer(time.Duration(wait) * time.Second)
-	defer deadline.Stop()
-	for {
-		q.mu.Lock()
-		qu, err := q.lookup(in.QueueURL)
-		if err != nil {
-			q.mu.Unlock()
-			return nil, err
-		}
-		msgs, nextVisible := q.takeLocked(qu, max, in)
-		notify := qu.notify
-		q.mu.Unlock()
-		if len(msgs) > 0 || wait == 0 {
-			return map[string]any{"Messages": emptyIfNil(msgs)}, nil
-		}
-		var wake <-chan time.Time
-		if !nextVisible.IsZero() {
-			t := time.NewTimer(nextVisible.Sub(q.s.now()))
-			defer t.Stop()
-			wake = t.C
-		}
-		select {
-		case <-notify:
-		case <-wake:
-		case <-deadline.C:
-			return map[string]any{"Messages": []any{}}, nil
-		case <-r.Context().Done():
-			return map[string]any{"Messages": []any{}}, nil
-		case <-q.closed:
-			return map[string]any{"Messages": []any{}}, nil
-		}
-	}
-}
-
-// takeLocked hides and returns up to max visible messages, and the earliest time a hidden
-// message becomes visible.
-func (q *sqsService) takeLocked(qu *Queue, max int, in receiveInput) ([]map[string]any, time.Time) {
-	now := q.s.now()
-	vis := qu.VisibilityTimeout
-	if in.VisibilityTimeout != nil {
-		vis = *in.VisibilityTimeout
-	}
-	wantAttrs := len(in.AttributeNames) > 0 || len(in.MessageSystemAttributeNames) > 0
-	wantMsgAttrs := len(in.MessageAttributeNames) > 0
-	var out []map[string]any
-	var next time.Time
-	for _, m := range qu.Messages {
-		if now.Before(m.VisibleAt) {
-			if next.IsZero() || m.VisibleAt.Before(next) {
-				next = m.VisibleAt
-			}
-			continue
-		}
-		if len(out) == max {
-			continue
-		}
-		m.ReceiveCount++
-		if m.FirstReceiveAt.IsZero() {
-			m.FirstReceiveAt = now
-		}
-		m.VisibleAt = now.Add(time.Duration(vis) * time.Second)
-		m.ReceiptHandle = m.ID + "#" + randomHex(16)
-		msg := map[string]any{"MessageId": m.ID, "ReceiptHandle": m.ReceiptHandle, "MD5OfBody": m.MD5, "Body": m.Body}
-		if wantAttrs {
-			msg["Attributes"] = map[string]string{
-				"ApproximateReceiveCount":          strconv.Itoa(m.ReceiveCount),
-				"SentTimestamp":                    strconv.FormatInt(m.SentAt.UnixMilli(), 10),
-				"ApproximateFirstReceiveTimestamp": strconv.FormatInt(m.FirstReceiveAt.UnixMilli(), 10),
-				"SenderId":                         qu.Account,
+	return q.onQueue(in.QueueURL, func(qu *Queue) (any, error) {
+		now := q.s.now()
+		visible, inflight := 0, 0
+		for _, m := range qu.Messages {
+			if now.Before(m.VisibleAt) {
+				inflight++
+			} else {
+				visible++
 			}
 		}
-		if wantMsgAttrs && len(m.MessageAttributes) > 0 {
-			msg["MessageAttributes"] = m.MessageAttributes
-		}
-		out = append(out, msg)
-	}
-	if len(out) > 0 {
-		q.s.markDirty()
-	}
-	return out, next
-}
-
-func (q *sqsService) deleteMessage(r *http.Request, acct string, c wire.Call) (any, error) {
-	var in struct {
-		QueueURL      string `json:"QueueUrl"`
-		ReceiptHandle string `json:"ReceiptHandle"`
-	}
-	if err := c.Decode(&in); err != nil {
-		return nil, sqsError("InvalidParameterValue", "%v", err)
-	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	qu, err := q.lookup(in.QueueURL)
-	if err != nil {
-		return nil, err
-	}
-	id, _, ok := strings.Cut(in.ReceiptHandle, "#")
-	if !ok {
-		return nil, sqsError("ReceiptHandleIsInvalid", "The input receipt handle %q is not a valid receipt handle.", in.ReceiptHandle)
-	}
-	for i, m := range qu.Messages {
-		if m.ID == id {
-			qu.Messages = append(qu.Messages[:i], qu.Messages[i+1:]...)
-			q.s.markDirty()
-			return struct{}{}, nil
-		}
-	}
-	return struct{}{}, nil // deleting an already deleted message succeeds, as in SQS
-}
-
-func (q *sqsService) changeMessageVisibility(r *http.Request, acct string, c wire.Call) (any, error) {
-	var in struct {
-		QueueURL          string `json:"QueueUrl"`
-		ReceiptHandle     string `json:"ReceiptHandle"`
-		VisibilityTimeout int    `json:"VisibilityTimeout"`
-	}
-	if err := c.Decode(&in); err != nil {
-		return nil, sqsError("InvalidParameterValue", "%v", err)
-	}
-	if in.VisibilityTimeout < 0 || in.VisibilityTimeout > 43200 {
-		return nil, sqsError("InvalidParameterValue", "VisibilityTimeout must be 0-43200, got %d", in.VisibilityTimeout)
-	}
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	qu, err := q.lookup(in.QueueURL)
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range qu.Messages {
-		if m.ReceiptHandle == in.ReceiptHandle && in.ReceiptHandle != "" {
-			m.VisibleAt = q.s.now().Add(time.Duration(in.VisibilityTimeout) * time.Second)
-			if in.VisibilityTimeout == 0 {
-				close(qu.notify)
-				qu.notify = make(chan struct{})
-			}
-			q.s.markDirty()
-			return struct{}{}, nil
-		}
-	}
-	return nil, sqsError("ReceiptHandleIsInvalid", "The input receipt handle %q is not a valid receipt handle.", in.ReceiptHandle)
+		return map[string]any{"Attributes": map[string]string{
+			"ApproximateNumberOfMessages":           strconv.Itoa(visible),
+			"ApproximateNumberOfMessagesNotVisible": strconv.Itoa(inflight),
+			"VisibilityTimeout":                     strconv.Itoa(qu.VisibilityTimeout),
+			"CreatedTimestamp":                      strconv.FormatInt(qu.CreatedAt.Unix(), 10),
+			"QueueArn":                              "arn:aws:sqs:us-east-1:" + qu.Account + ":" + qu.Name,
+		}}, nil
+	})
 }

@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -107,4 +108,33 @@ func TestSQS(t *testing.T) {
 			t.Errorf("queued event %s (%v)", aws.ToString(out.Messages[0].Body), err)
 		}
 	})
+}
+
+// TestCloseEndsLongPolls: Close answers a ReceiveMessage that is long-polling (with no
+// messages) instead of holding it for its WaitTimeSeconds; the package's leak check then
+// finds none of its goroutines left.
+func TestCloseEndsLongPolls(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	q := e.sqs()
+	created, err := q.CreateQueue(ctx(t), &sqs.CreateQueueInput{QueueName: aws.String("idle")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		out, err := q.ReceiveMessage(c, &sqs.ReceiveMessageInput{QueueUrl: created.QueueUrl, WaitTimeSeconds: 20})
+		if err == nil && len(out.Messages) != 0 {
+			err = errors.New("a message came from an empty queue")
+		}
+		done <- err
+	}()
+	if err := e.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("long poll across Close: %v, want an empty answer before the client's 10s deadline", err)
+	}
 }

@@ -44,6 +44,10 @@ type stateFile struct {
 	Ledger  []*LedgerRecord `json:"ledger"`
 	Queues  json.RawMessage `json:"queues,omitempty"`
 	Events  json.RawMessage `json:"events,omitempty"`
+	// Faults and QuotasEnabled are what PUT /_sim/faults and PUT /_sim/quotas set; a
+	// rehearsal that injected faults or switched quotas keeps them across a restart.
+	Faults        *FaultConfig `json:"faults,omitempty"`
+	QuotasEnabled *bool        `json:"quotasEnabled,omitempty"`
 }
 
 // markDirty asks the background saver to write the state soon; it never blocks.
@@ -109,7 +113,12 @@ func (s *Server) snapshot() ([]byte, error) {
 		ledger = []*LedgerRecord{}
 	}
 	// goccy/go-json: the ledger can be large, and this runs beside the metering hot path.
-	return gojson.Marshal(stateFile{Version: stateVersion, SavedAt: s.now(), Core: core, Ledger: ledger, Queues: queues, Events: events})
+	f := stateFile{Version: stateVersion, SavedAt: s.now(), Core: core, Ledger: ledger, Queues: queues, Events: events,
+		QuotasEnabled: s.quotas.override()}
+	if fc := s.faults.get(); len(fc.Operations) > 0 || fc.Seed != nil {
+		f.Faults = &fc
+	}
+	return gojson.Marshal(f)
 }
 
 // save writes the state file atomically: a temporary file in the same directory, then rename.
@@ -186,6 +195,9 @@ func (s *Server) load(path string) error {
 		st.Agreements = map[string]*Agreement{}
 	}
 	st.Ledger = f.Ledger
+	if err := st.check(); err != nil {
+		return fmt.Errorf("state file %s is not valid: %w", path, err)
+	}
 	s.st = st
 	if len(f.Queues) > 0 {
 		if err := s.sqs.restore(f.Queues); err != nil {
@@ -195,6 +207,53 @@ func (s *Server) load(path string) error {
 	if len(f.Events) > 0 {
 		if err := s.bus.Restore(f.Events); err != nil {
 			return fmt.Errorf("state file %s: events: %w", path, err)
+		}
+	}
+	if f.Faults != nil {
+		if err := s.faults.set(*f.Faults); err != nil {
+			return fmt.Errorf("state file %s: faults: %w", path, err)
+		}
+	}
+	if f.QuotasEnabled != nil {
+		s.quotas.setEnabled(*f.QuotasEnabled)
+	}
+	return nil
+}
+
+// check refuses a state whose structure the simulator relies on is broken (missing records,
+// an entity without its body), so that a damaged state file is an error at start, not a panic
+// on a later call.
+func (st *state) check() error {
+	for id, e := range st.Entities {
+		switch {
+		case e == nil:
+			return fmt.Errorf("entity %q is empty", id)
+		case e.ID != id:
+			return fmt.Errorf("entity %q is stored under id %q", e.ID, id)
+		case e.Type == typeResaleAuthorization && e.RA == nil, e.Type == typeOffer && e.Offer == nil:
+			return fmt.Errorf("%s %q has no details", e.Type, id)
+		case e.Type != typeResaleAuthorization && e.Type != typeOffer:
+			return fmt.Errorf("entity %q has unknown type %q", id, e.Type)
+		}
+	}
+	for id, cs := range st.ChangeSets {
+		if cs == nil || cs.ID != id {
+			return fmt.Errorf("change set %q is empty or stored under another id", id)
+		}
+		for i, c := range cs.Changes {
+			if c == nil {
+				return fmt.Errorf("change set %q: change %d is empty", id, i)
+			}
+		}
+	}
+	for id, a := range st.Agreements {
+		if a == nil || a.ID != id {
+			return fmt.Errorf("agreement %q is empty or stored under another id", id)
+		}
+	}
+	for i, r := range st.Ledger {
+		if r == nil {
+			return fmt.Errorf("ledger record %d is empty", i)
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -117,14 +118,41 @@ func snapshotOf(t *testing.T, e *env) string {
 	return string(b)
 }
 
+// TestNewRejectsACorruptStateFile: a damaged state file is an error at start naming what is
+// wrong, never a panic then or on a later call.
 func TestNewRejectsACorruptStateFile(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "state.json")
-	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
-		t.Fatal(err)
+	cases := []struct{ name, body, inErr string }{
+		{"not JSON", `{not json`, "not valid"},
+		{"other version", `{"version":99}`, "version 99"},
+		{"empty change set", `{"version":1,"core":{"changeSets":{"x":null}}}`, `change set "x"`},
+		{"empty change", `{"version":1,"core":{"changeSets":{"x":{"id":"x","status":"PREPARING","changes":[null]}}}}`, "change 0 is empty"},
+		{"empty entity", `{"version":1,"core":{"entities":{"a":null}}}`, `entity "a"`},
+		{"resale authorization without details", `{"version":1,"core":{"entities":{"a":{"id":"a","type":"ResaleAuthorization"}}}}`, "no details"},
+		{"empty agreement", `{"version":1,"core":{"agreements":{"a":null}}}`, `agreement "a"`},
+		{"empty ledger record", `{"version":1,"ledger":[null]}`, "ledger record 0"},
+		{"empty queue", `{"version":1,"queues":{"a/q":null}}`, `queue "a/q"`},
+		{"events of the wrong type", `{"version":1,"events":"x"}`, "events"},
 	}
-	if _, err := sim.New(sim.Config{StatePath: path}); err == nil {
-		t.Error("New accepted a corrupt state file")
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "state.json")
+			if err := os.WriteFile(path, []byte(tc.body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			srv, err := sim.New(sim.Config{StatePath: path})
+			if err == nil {
+				srv.Close()
+				t.Fatal("New accepted a corrupt state file")
+			}
+			if !strings.Contains(err.Error(), tc.inErr) {
+				t.Errorf("error %q does not say %q", err, tc.inErr)
+			}
+			if b, _ := os.ReadFile(path); string(b) != tc.body {
+				t.Errorf("the refused state file was rewritten: %s", b)
+			}
+		})
 	}
 }
 
@@ -150,5 +178,33 @@ func TestStateIsSavedInTheBackground(t *testing.T) {
 		if err == nil && strings.Contains(string(b), id) {
 			return // written without Close
 		}
+	}
+}
+
+// TestFaultsAndQuotasSurviveRestart: what PUT /_sim/faults and PUT /_sim/quotas set is part of
+// the state, so a rehearsal does not silently lose its injected faults when the simulator restarts.
+func TestFaultsAndQuotasSurviveRestart(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "sim-state.json")
+	e := newEnv(t, withState(path)) // quotas off by default in tests
+	e.mustControl(http.MethodPut, "/_sim/faults", map[string]any{"seed": 7, "operations": map[string]any{
+		"BatchMeterUsage": map[string]any{"errorRate": 1, "errorType": "ThrottlingException"}}}, nil)
+	e.mustControl(http.MethodPut, "/_sim/quotas", map[string]any{"enabled": true}, nil)
+	var before, after, quotas map[string]any
+	e.mustControl(http.MethodGet, "/_sim/faults", nil, &before)
+
+	e.restart()
+	e.mustControl(http.MethodGet, "/_sim/faults", nil, &after)
+	if mustJSON(t, before) != mustJSON(t, after) {
+		t.Errorf("faults after restart = %s, want %s", mustJSON(t, after), mustJSON(t, before))
+	}
+	_, err := e.metering().BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{UsageRecords: []mtypes.UsageRecord{}})
+	var th *mtypes.ThrottlingException
+	if !errors.As(err, &th) {
+		t.Errorf("BatchMeterUsage after restart: %v, want the injected ThrottlingException", err)
+	}
+	e.mustControl(http.MethodGet, "/_sim/quotas", nil, &quotas)
+	if quotas["enabled"] != true {
+		t.Errorf("quotas after restart = %v, want enabled as set before the restart", quotas["enabled"])
 	}
 }

@@ -2,6 +2,7 @@ package wire_test
 
 import (
 	"bytes"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -13,7 +14,7 @@ import (
 
 // FuzzParseCall feeds arbitrary bodies, targets and paths to ParseCall in both RPC protocols;
 // it must never panic, and a call it accepts must carry a JSON object its handler can decode
-// and answer.
+// and answer, or one Decode refuses as a SerializationException (JSON syntax is checked there).
 func FuzzParseCall(f *testing.F) {
 	seeds := []struct {
 		cbor   bool
@@ -62,7 +63,17 @@ func FuzzParseCall(f *testing.F) {
 		}
 		var in map[string]any
 		if err := c.Decode(&in); err != nil {
-			t.Fatalf("accepted body %q does not decode: %v", c.Body, err)
+			// A JSON body's syntax is checked by Decode, which must refuse it as a
+			// SerializationException; a transcoded CBOR body must always decode.
+			var re *wire.RequestError
+			if isCBOR || !errors.As(err, &re) || re.Type != "SerializationException" {
+				t.Fatalf("accepted body %q does not decode: %v", c.Body, err)
+			}
+			wire.WriteRequestError(rec, c, err)
+			if rec.Code != http.StatusBadRequest {
+				t.Fatalf("malformed JSON answered with status %d", rec.Code)
+			}
+			return
 		}
 		wire.WriteResult(rec, c, in)
 		if rec.Code != http.StatusOK {

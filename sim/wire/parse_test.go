@@ -143,9 +143,7 @@ func TestParseCallRejectsBadRequests(t *testing.T) {
 	}{
 		{"target without an operation", jsonRequest("1.1", "AWSMPMeteringService", `{}`), 400, "UnknownOperationException", "not <Service>.<Operation>", wire.AWSJSON11},
 		{"target with an empty service", jsonRequest("1.0", ".Op", `{}`), 400, "UnknownOperationException", "not <Service>.<Operation>", wire.AWSJSON10},
-		{"malformed JSON", jsonRequest("1.1", "AWSMPMeteringService.BatchMeterUsage", `{"ProductCode":`), 400, "SerializationException", "malformed JSON", wire.AWSJSON11},
 		{"JSON that is not an object", jsonRequest("1.0", "AmazonSQS.SendMessage", `[1,2]`), 400, "SerializationException", "must be an object", wire.AWSJSON10},
-		{"JSON with trailing garbage", jsonRequest("1.0", "AmazonSQS.SendMessage", `{} x`), 400, "SerializationException", "malformed JSON", wire.AWSJSON10},
 		{"oversized JSON body", jsonRequest("1.1", "AWSMPMeteringService.BatchMeterUsage", `{"x":"`+big+`"}`), 413, "RequestEntityTooLargeException", "larger than 1024", wire.AWSJSON11},
 		{"awsJson GET", withMethod(jsonRequest("1.1", "AWSMPMeteringService.BatchMeterUsage", `{}`), http.MethodGet), 405, "UnknownOperationException", "POST", wire.AWSJSON11},
 		{"target with an unknown Content-Type", withType(jsonRequest("1.1", "AmazonSQS.SendMessage", `{}`), "text/plain"), 415, "UnsupportedMediaTypeException", "text/plain", wire.AWSJSON10},
@@ -182,6 +180,45 @@ func TestParseCallRejectsBadRequests(t *testing.T) {
 			wire.WriteRequestError(rec, c, err)
 			if rec.Code != tc.wantStatus || rec.Header().Get("Content-Type") != tc.wantProto.ContentType() {
 				t.Errorf("answer %d %q, want %d %q", rec.Code, rec.Header().Get("Content-Type"), tc.wantStatus, tc.wantProto.ContentType())
+			}
+		})
+	}
+}
+
+// TestMalformedJSONIsRefusedByDecode: ParseCall does not scan a JSON body a second time (the
+// handler decodes it anyway); Decode refuses malformed JSON as a SerializationException, and a
+// well-formed body of the wrong shape as a plain error naming the member.
+func TestMalformedJSONIsRefusedByDecode(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, body    string
+		serialization bool
+	}{
+		{"truncated", `{"ProductCode":`, true},
+		{"trailing garbage", `{} x`, true},
+		{"bad literal", `{"a":tru}`, true},
+		{"wrong member type", `{"ProductCode":7}`, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, ok, err := wire.ParseCall(jsonRequest("1.1", "AWSMPMeteringService.BatchMeterUsage", tc.body), 1024)
+			if !ok || err != nil {
+				t.Fatalf("ParseCall = ok %v, err %v; want the call, decoded later", ok, err)
+			}
+			var in struct {
+				ProductCode string `json:"ProductCode"`
+			}
+			err = c.Decode(&in)
+			var re *wire.RequestError
+			isRE := errors.As(err, &re)
+			switch {
+			case err == nil:
+				t.Fatal("Decode accepted the body")
+			case tc.serialization && (!isRE || re.Type != "SerializationException" || re.Status != 400 || !strings.Contains(re.Message, "malformed JSON")):
+				t.Errorf("Decode error = %#v, want a 400 SerializationException", err)
+			case !tc.serialization && (isRE || !strings.Contains(err.Error(), "ProductCode")):
+				t.Errorf("Decode error = %v, want a plain error naming ProductCode", err)
 			}
 		})
 	}
