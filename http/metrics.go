@@ -40,7 +40,15 @@ func newMetrics() *metrics {
 }
 
 // observe records one answered request under its route pattern ("unmatched" when none matched).
+// Methods outside the standard set count as "OTHER": clients choose the method, and each new
+// label value would be a new series.
 func (m *metrics) observe(method, route string, status int, elapsed time.Duration) {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+	default:
+		method = "OTHER"
+	}
 	if _, path, ok := strings.Cut(route, " "); ok {
 		route = path // "GET /api/v1/offers/{id}" -> "/api/v1/offers/{id}"
 	}

@@ -36,3 +36,22 @@ func TestMetrics_CountRequestsByRoutePattern(t *testing.T) {
 		}
 	}
 }
+
+// TestMetrics_UnknownMethodsShareOneLabel sends made-up methods: each would otherwise add a
+// label value of its own, so that any client could grow the metrics without bound.
+func TestMetrics_UnknownMethodsShareOneLabel(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, m := range []string{"BREW", "X-SCAN-1", "X-SCAN-2"} {
+		e.do(req{method: m, path: "/api/v1/offers", key: e.keyA, undocumented: true}).want(t, 405)
+	}
+	body := string(e.do(req{method: "GET", path: "/metrics"}).want(t, 200).body)
+	if want := `dealdesk_http_requests_total{method="OTHER",route="unmatched",status="405"} 3`; !strings.Contains(body, want) {
+		t.Errorf("metrics lack %s", want)
+	}
+	for _, m := range []string{"BREW", "X-SCAN-1", "X-SCAN-2"} {
+		if strings.Contains(body, `method="`+m+`"`) {
+			t.Errorf("metrics have a label for the method %s", m)
+		}
+	}
+}
