@@ -115,3 +115,21 @@ func TestOfferList_BadParametersAreNamed(t *testing.T) {
 		t.Errorf("bad cursor = %d, want 422 or 400: %s", res.status, res.body)
 	}
 }
+
+// TestOfferList_MalformedQueryIsRefused checks that a query string net/url cannot parse is a 400:
+// parsing it leniently would drop the bad pairs, and a filter the caller meant would silently
+// not apply.
+func TestOfferList_MalformedQueryIsRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	product := e.createProduct(e.keyA, "prod-malformedq")
+	e.createOpportunity(e.keyA, product.ID)
+	for _, query := range []string{"status=ACTIVE;type=CPPO", "limit=5&%zz=1", "type=%G1"} {
+		t.Run(query, func(t *testing.T) {
+			res := e.do(req{method: "GET", path: "/api/v1/offers?" + query, key: e.keyA, bad: true}).want(t, 400)
+			if p := res.problem(t); p.Code != "malformed" {
+				t.Errorf("code = %q, want malformed", p.Code)
+			}
+		})
+	}
+}

@@ -19,14 +19,18 @@ const (
 // query reads a request's query parameters strictly: each at most once, of the right form, and
 // none the endpoint does not know. Problems are gathered and returned together by err.
 type query struct {
-	values url.Values
-	known  []string
-	p      dealdesk.Problems
+	values    url.Values
+	known     []string
+	malformed bool // the query string does not parse
+	p         dealdesk.Problems
 }
 
 // newQuery returns a reader of r's query parameters, which may be those named in known.
+// r.URL.Query would silently drop the pairs it cannot parse (a bad escape, a ';'), and with them
+// a filter the caller meant to apply; err reports such a query string as malformed instead.
 func newQuery(r *http.Request, known ...string) *query {
-	return &query{values: r.URL.Query(), known: known}
+	values, err := url.ParseQuery(r.URL.RawQuery)
+	return &query{values: values, known: known, malformed: err != nil}
 }
 
 // str returns the parameter name, or "".
@@ -77,8 +81,11 @@ func (q *query) limit() int {
 	return n
 }
 
-// err reports unknown parameters and the problems met so far.
+// err reports a malformed query string, else unknown parameters and the problems met so far.
 func (q *query) err() error {
+	if q.malformed {
+		return dealdesk.Errorf(dealdesk.EMALFORMED, "The query string cannot be parsed: use name=value pairs joined by '&', with %%-escapes of two hex digits.")
+	}
 	var unknown []string
 	for name := range q.values {
 		if !slices.Contains(q.known, name) {
