@@ -6,19 +6,24 @@ import (
 	"github.com/dealdesk/dealdesk"
 )
 
+// The values of the entitlement list's type and status filters.
+var (
+	entitlementTypes    = []string{"CPPO"}
+	entitlementStatuses = []string{"PENDING_START", "ACTIVE", "CANCELLED", "EXPIRED"}
+)
+
 // handleEntitlementList lists entitlements, newest first, with filters and paging:
 // GET /api/v1/entitlements.
 func (s *Server) handleEntitlementList(w http.ResponseWriter, r *http.Request) {
-	q := newQuery(r, "type", "status", "productId", "offerId", "opportunityId", "limit", "cursor")
+	q := newListQuery(r, "type", "status", "productId", "offerId", "opportunityId")
 	f := dealdesk.EntitlementFilter{
-		Type:          dealdesk.EntitlementType(q.enum("type", validEntitlementType, "CPPO")),
-		Status:        dealdesk.EntitlementStatus(q.enum("status", validEntitlementStatus, "PENDING_START", "ACTIVE", "CANCELLED", "EXPIRED")),
+		Type:          dealdesk.EntitlementType(q.enum("type", entitlementTypes...)),
+		Status:        dealdesk.EntitlementStatus(q.enum("status", entitlementStatuses...)),
 		ProductID:     q.str("productId"),
 		OfferID:       q.str("offerId"),
 		OpportunityID: q.str("opportunityId"),
-		Cursor:        q.str("cursor"),
-		Limit:         q.limit(),
 	}
+	f.Cursor, f.Limit = q.page()
 	if err := q.err(); err != nil {
 		s.error(w, r, err)
 		return
@@ -30,9 +35,3 @@ func (s *Server) handleEntitlementList(w http.ResponseWriter, r *http.Request) {
 	}
 	s.writeJSON(w, r, http.StatusOK, newList(ents, next))
 }
-
-func validEntitlementType(s string) bool {
-	return dealdesk.EntitlementType(s) == dealdesk.EntitlementCPPO
-}
-
-func validEntitlementStatus(s string) bool { return dealdesk.EntitlementStatus(s).Valid() }

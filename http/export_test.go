@@ -8,3 +8,12 @@ func RouteTable(s *Server) []string {
 	}
 	return out
 }
+
+// FilterValues are the values the list endpoints accept in their enum filters, by
+// "path parameter".
+var FilterValues = map[string][]string{
+	"/api/v1/offers type":         offerTypes,
+	"/api/v1/offers status":       offerStatuses,
+	"/api/v1/entitlements type":   entitlementTypes,
+	"/api/v1/entitlements status": entitlementStatuses,
+}

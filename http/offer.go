@@ -28,10 +28,7 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-// validOfferType and validOfferStatus check filter values.
-func validOfferType(s string) bool   { return dealdesk.OfferType(s).Valid() }
-func validOfferStatus(s string) bool { return dealdesk.OfferStatus(s).Valid() }
-
+// The values of the offer list's type and status filters.
 var (
 	offerTypes    = []string{"CPPO_OUT", "CPPO", "PRIVATE"}
 	offerStatuses = []string{"DRAFT", "PENDING_CREATE", "CREATE_FAILED", "ACTIVE", "USED", "EXPIRED", "CANCELLED", "ACCEPTED"}

@@ -8,16 +8,15 @@ import (
 
 // handleOfferList lists offers, newest first, with filters and paging: GET /api/v1/offers.
 func (s *Server) handleOfferList(w http.ResponseWriter, r *http.Request) {
-	q := newQuery(r, "type", "status", "productId", "resellerAccountId", "opportunityId", "limit", "cursor")
+	q := newListQuery(r, "type", "status", "productId", "resellerAccountId", "opportunityId")
 	f := dealdesk.OfferFilter{
-		Type:              dealdesk.OfferType(q.enum("type", validOfferType, offerTypes...)),
-		Status:            dealdesk.OfferStatus(q.enum("status", validOfferStatus, offerStatuses...)),
+		Type:              dealdesk.OfferType(q.enum("type", offerTypes...)),
+		Status:            dealdesk.OfferStatus(q.enum("status", offerStatuses...)),
 		ProductID:         q.str("productId"),
 		ResellerAccountID: q.str("resellerAccountId"),
 		OpportunityID:     q.str("opportunityId"),
-		Cursor:            q.str("cursor"),
-		Limit:             q.limit(),
 	}
+	f.Cursor, f.Limit = q.page()
 	if err := q.err(); err != nil {
 		s.error(w, r, err)
 		return

@@ -9,6 +9,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/dealdesk/dealdesk"
 	dhttp "github.com/dealdesk/dealdesk/http"
 )
 
@@ -69,5 +70,42 @@ func TestOpenAPI_DescribesEveryRoute(t *testing.T) {
 	}
 	if len(inTable) < 20 {
 		t.Errorf("route table has only %d routes", len(inTable))
+	}
+}
+
+// TestOpenAPI_FilterEnumsMatchTheServer checks that the enum filters the list endpoints accept
+// are the ones the document lists, and that the domain knows each of them.
+func TestOpenAPI_FilterEnumsMatchTheServer(t *testing.T) {
+	t.Parallel()
+	doc, err := openapi3.NewLoader().LoadFromData(dhttp.OpenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid := map[string]func(string) bool{
+		"/api/v1/offers type":         func(v string) bool { return dealdesk.OfferType(v).Valid() },
+		"/api/v1/offers status":       func(v string) bool { return dealdesk.OfferStatus(v).Valid() },
+		"/api/v1/entitlements type":   func(v string) bool { return dealdesk.EntitlementType(v) == dealdesk.EntitlementCPPO },
+		"/api/v1/entitlements status": func(v string) bool { return dealdesk.EntitlementStatus(v).Valid() },
+	}
+	for key, values := range dhttp.FilterValues {
+		t.Run(key, func(t *testing.T) {
+			path, name, _ := strings.Cut(key, " ")
+			param := doc.Paths.Find(path).Get.Parameters.GetByInAndName("query", name)
+			if param == nil {
+				t.Fatalf("the document has no %s parameter", key)
+			}
+			var inDoc []string
+			for _, v := range param.Schema.Value.Enum {
+				inDoc = append(inDoc, v.(string))
+			}
+			if !slices.Equal(inDoc, values) {
+				t.Errorf("document enum %v, server accepts %v", inDoc, values)
+			}
+			for _, v := range values {
+				if !valid[key](v) {
+					t.Errorf("the domain does not know %s", v)
+				}
+			}
+		})
 	}
 }

@@ -8,12 +8,9 @@ import (
 
 // handleProductList lists the organization's products, newest first: GET /api/v1/products.
 func (s *Server) handleProductList(w http.ResponseWriter, r *http.Request) {
-	q := newQuery(r, "externalId", "limit", "cursor")
-	f := dealdesk.ProductFilter{
-		ExternalID: q.str("externalId"),
-		Cursor:     q.str("cursor"),
-		Limit:      q.limit(),
-	}
+	q := newListQuery(r, "externalId")
+	f := dealdesk.ProductFilter{ExternalID: q.str("externalId")}
+	f.Cursor, f.Limit = q.page()
 	if err := q.err(); err != nil {
 		s.error(w, r, err)
 		return

@@ -25,6 +25,12 @@ type query struct {
 	p         dealdesk.Problems
 }
 
+// newListQuery returns a reader of a list request's query parameters: the filters named in
+// filters and the paging parameters, which page reads.
+func newListQuery(r *http.Request, filters ...string) *query {
+	return newQuery(r, append(filters, "limit", "cursor")...)
+}
+
 // newQuery returns a reader of r's query parameters, which may be those named in known.
 // r.URL.Query would silently drop the pairs it cannot parse (a bad escape, a ';'), and with them
 // a filter the caller meant to apply; err reports such a query string as malformed instead.
@@ -45,10 +51,10 @@ func (q *query) str(name string) string {
 	return vs[0]
 }
 
-// enum returns the parameter name when valid accepts it; allowed lists the values for the message.
-func (q *query) enum(name string, valid func(string) bool, allowed ...string) string {
+// enum returns the parameter name, which must be one of allowed when given.
+func (q *query) enum(name string, allowed ...string) string {
 	v := q.str(name)
-	if v != "" && !valid(v) {
+	if v != "" && !slices.Contains(allowed, v) {
 		q.p.Add(name, "must be one of %s", strings.Join(allowed, ", "))
 	}
 	return v
@@ -65,6 +71,11 @@ func (q *query) bool(name string) bool {
 		q.p.Add(name, "must be true or false")
 	}
 	return b
+}
+
+// page returns the paging parameters of a list: the cursor of the page and its size.
+func (q *query) page() (cursor string, limit int) {
+	return q.str("cursor"), q.limit()
 }
 
 // limit returns the page size: DefaultLimit when absent, else 1..MaxLimit.
