@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/dealdesk/dealdesk"
@@ -52,4 +53,28 @@ func TestOfferChain(t *testing.T) {
 	}
 	e.do(req{method: "GET", path: "/api/v1/offers/off_nope/chain", key: e.keyA}).want(t, 404)
 	e.do(req{method: "GET", path: "/api/v1/offers/" + cppo.ID + "/chain", key: e.keyB}).want(t, 404)
+}
+
+// TestOffer_CPPOOfferFromAWSMatchesTheDocument reads a CPPO offer as AWS may report it: longer
+// texts than an opportunity allows, a currency and a EULA type outside the opportunity's choices.
+// The answers must still match the OpenAPI document, which env.do checks.
+func TestOffer_CPPOOfferFromAWSMatchesTheDocument(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	o, err := e.db.SaveCPPOOffer(e.ctxA(), &dealdesk.Offer{
+		Type: dealdesk.OfferCPPO, Status: dealdesk.OfferActive, ExternalID: "offer-aws1234567890",
+		Name: strings.Repeat("n", 200), Description: strings.Repeat("d", 4000),
+		ResellerAccountID: "123456789012", BuyerAccountIDs: []string{"210987654321"},
+		Currency: "CAD", ContractDuration: "P36M", EULA: &dealdesk.Document{Type: "ENTERPRISE"},
+	}, "resaleauthz-aws123456")
+	if err != nil {
+		t.Fatalf("SaveCPPOOffer: %v", err)
+	}
+	var got dealdesk.Offer
+	e.do(req{method: "GET", path: "/api/v1/offers/" + o.ID, key: e.keyA}).want(t, 200).decode(t, &got)
+	if got.Name != o.Name || got.Currency != "CAD" || got.EULA == nil || got.EULA.Type != "ENTERPRISE" {
+		t.Errorf("GET offer = %+v", got)
+	}
+	e.do(req{method: "GET", path: "/api/v1/offers?type=CPPO", key: e.keyA}).want(t, 200)
+	e.do(req{method: "GET", path: "/api/v1/offers/" + o.ID + "/chain", key: e.keyA}).want(t, 200)
 }
