@@ -39,7 +39,8 @@ func newMetrics() *metrics {
 	return m
 }
 
-// observe records one answered request under its route pattern ("unmatched" when none matched).
+// observe records one answered request under its route pattern ("unmatched" when no route of
+// the table matched).
 // Methods outside the standard set count as "OTHER": clients choose the method, and each new
 // label value would be a new series.
 func (m *metrics) observe(method, route string, status int, elapsed time.Duration) {
@@ -51,9 +52,8 @@ func (m *metrics) observe(method, route string, status int, elapsed time.Duratio
 	}
 	if _, path, ok := strings.Cut(route, " "); ok {
 		route = path // "GET /api/v1/offers/{id}" -> "/api/v1/offers/{id}"
-	}
-	if route == "" {
-		route = "unmatched"
+	} else {
+		route = "unmatched" // no pattern, or a method-less one: the 404 and 405 answers
 	}
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(method, route).Observe(elapsed.Seconds())

@@ -2,6 +2,8 @@ package http
 
 import (
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/dealdesk/dealdesk"
 )
@@ -46,57 +48,44 @@ func (s *Server) routes() []route {
 	}
 }
 
-// newMux registers the route table on a ServeMux. Requests that match no route, or match a path
-// with another method, get a problem answer instead of net/http's plain text.
+// newMux registers the route table on a ServeMux, matched once per request. Each path of the
+// table also gets a handler for any other method (405 with Allow), and "/" one for paths that
+// are not in the table (404): method-less patterns lose to the table's, so they only answer what
+// the table does not, with a problem instead of net/http's plain text.
 func (s *Server) newMux() http.Handler {
 	mux := http.NewServeMux()
+	allowed := map[string][]string{}
 	for _, rt := range s.routes() {
 		var h http.Handler = rt.handle
 		if rt.auth {
 			h = s.authenticate(h)
 		}
 		mux.Handle(rt.method+" "+rt.path, h)
+		allowed[rt.path] = append(allowed[rt.path], rt.method)
+		if rt.method == http.MethodGet {
+			allowed[rt.path] = append(allowed[rt.path], http.MethodHead)
+		}
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := mux.Handler(r); pattern != "" {
-			mux.ServeHTTP(w, r)
-			return
-		}
-		// No route: let the mux decide between 404 and 405 (it sets Allow for the latter),
-		// then answer with a problem.
-		rec := &statusRecorder{header: http.Header{}}
-		mux.ServeHTTP(rec, r)
-		if rec.status == http.StatusMethodNotAllowed {
-			w.Header().Set("Allow", rec.header.Get("Allow"))
-			s.writeProblem(w, r, problem{
-				Status: http.StatusMethodNotAllowed,
-				Title:  "Method not allowed",
-				Type:   problemType("method_not_allowed"),
-				Detail: r.Method + " is not allowed on " + r.URL.Path + ".",
-			})
-			return
-		}
+	for path, methods := range allowed {
+		slices.Sort(methods)
+		mux.Handle(path, s.methodNotAllowed(strings.Join(methods, ", ")))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, dealdesk.Errorf(dealdesk.ENOTFOUND, "No such endpoint: %s %s.", r.Method, r.URL.Path))
 	})
+	return mux
 }
 
-// statusRecorder records the header and status that a handler writes and discards its body.
-type statusRecorder struct {
-	header http.Header
-	status int
-}
-
-func (r *statusRecorder) Header() http.Header { return r.header }
-
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return len(b), nil
-}
-
-func (r *statusRecorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
+// methodNotAllowed answers 405 for a path that the route table has with other methods, listed
+// in allow.
+func (s *Server) methodNotAllowed(allow string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", allow)
+		s.writeProblem(w, r, problem{
+			Status: http.StatusMethodNotAllowed,
+			Title:  "Method not allowed",
+			Type:   problemType("method_not_allowed"),
+			Detail: r.Method + " is not allowed on " + r.URL.Path + ".",
+		})
 	}
 }
