@@ -21,7 +21,13 @@ type problem struct {
 // problemContentType is the media type of problem answers.
 const problemContentType = "application/problem+json"
 
-// errorStatus is the one table from application error codes to HTTP statuses and problem titles.
+// Error codes of the HTTP layer alone, beside the domain's.
+const (
+	codeMethodNotAllowed = "method_not_allowed" // the path exists with other methods (405)
+	codeUnavailable      = "unavailable"        // the database does not answer (503)
+)
+
+// errorStatus is the one table from error codes to HTTP statuses and problem titles.
 var errorStatus = map[string]struct {
 	status int
 	title  string
@@ -33,6 +39,8 @@ var errorStatus = map[string]struct {
 	dealdesk.EUNAUTHORIZED: {http.StatusUnauthorized, "Unauthorized"},
 	dealdesk.ETOOLARGE:     {http.StatusRequestEntityTooLarge, "Request too large"},
 	dealdesk.EINTERNAL:     {http.StatusInternalServerError, "Internal error"},
+	codeMethodNotAllowed:   {http.StatusMethodNotAllowed, "Method not allowed"},
+	codeUnavailable:        {http.StatusServiceUnavailable, "Service unavailable"},
 }
 
 // problemType returns the problem type URI of an error code.

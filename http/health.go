@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/dealdesk/dealdesk"
 )
 
 // status is the body of /healthz and /readyz.
@@ -24,12 +26,7 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 		if err := s.cfg.Ready(ctx); err != nil {
 			s.logger.WarnContext(r.Context(), "not ready", "err", err)
-			s.writeProblem(w, r, problem{
-				Type:   problemType("unavailable"),
-				Title:  "Service unavailable",
-				Status: http.StatusServiceUnavailable,
-				Detail: "The database does not answer.",
-			})
+			s.error(w, r, dealdesk.Errorf(codeUnavailable, "The database does not answer."))
 			return
 		}
 	}

@@ -15,7 +15,9 @@ func TestHealth_ReadyOnlyWhileTheDatabaseAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.do(req{method: "GET", path: "/healthz"}).want(t, 200)
-	e.do(req{method: "GET", path: "/readyz"}).want(t, 503)
+	if p := e.do(req{method: "GET", path: "/readyz"}).want(t, 503).problem(t); p.Code != "unavailable" {
+		t.Errorf("503 code = %q, want unavailable", p.Code)
+	}
 
 	// With the database gone, API calls are internal errors: logged in full, answered generically.
 	res := e.do(req{method: "GET", path: "/api/v1/offers", key: e.keyA}).want(t, 500)
@@ -35,6 +37,9 @@ func TestRouting_UnknownPathsAndMethodsAreProblems(t *testing.T) {
 	res := e.do(req{method: "PUT", path: "/api/v1/offers", key: e.keyA, undocumented: true}).want(t, 405)
 	if allow := res.header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "POST") {
 		t.Errorf("Allow = %q", allow)
+	}
+	if p := res.problem(t); p.Code != "method_not_allowed" {
+		t.Errorf("405 code = %q, want method_not_allowed", p.Code)
 	}
 	e.do(req{method: "GET", path: "/api/v1/offers/off_nope/publish", key: e.keyA, undocumented: true}).want(t, 404)
 }

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"runtime/debug"
 	"time"
-
-	"github.com/dealdesk/dealdesk"
 )
 
 // requestInfo collects what the request log line reports and handlers learn late (the caller's
@@ -54,14 +52,13 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			s.logger.ErrorContext(r.Context(), "panic", "method", r.Method, "path", r.URL.Path,
-				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			err := fmt.Errorf("panic: %v\n%s", v, debug.Stack())
 			if rw, ok := w.(*responseWriter); ok && rw.status != 0 {
-				return // too late for an error answer
+				// Too late for an error answer: only log it.
+				s.logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+				return
 			}
-			e := errorStatus[dealdesk.EINTERNAL]
-			s.writeProblem(w, r, problem{Type: problemType(dealdesk.EINTERNAL), Title: e.title,
-				Status: e.status, Detail: "Internal error.", Code: dealdesk.EINTERNAL})
+			s.error(w, r, err)
 		}()
 		next.ServeHTTP(w, r)
 	})

@@ -81,11 +81,6 @@ func (s *Server) newMux() http.Handler {
 func (s *Server) methodNotAllowed(allow string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", allow)
-		s.writeProblem(w, r, problem{
-			Status: http.StatusMethodNotAllowed,
-			Title:  "Method not allowed",
-			Type:   problemType("method_not_allowed"),
-			Detail: r.Method + " is not allowed on " + r.URL.Path + ".",
-		})
+		s.error(w, r, dealdesk.Errorf(codeMethodNotAllowed, "%s is not allowed on %s.", r.Method, r.URL.Path))
 	}
 }
