@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	dhttp "github.com/dealdesk/dealdesk/http"
@@ -84,11 +85,27 @@ func bootstrap(ctx context.Context, db *sqldb.DB, env Env) error {
 	return nil
 }
 
-// redactDSN hides the password of a postgres:// DSN so that it can be printed.
+// redactDSN hides the passwords of a PostgreSQL DSN, in its user info or as a (ssl)password
+// parameter, so that it can be printed; a SQLite path is shown as it is. A PostgreSQL DSN that
+// does not parse is hidden whole.
 func redactDSN(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil || u.Scheme == "" || u.Scheme == "file" {
+	if !sqldb.IsPostgresDSN(dsn) {
 		return dsn
+	}
+	u, err := url.Parse(dsn)
+	var q url.Values
+	if err == nil {
+		q, err = url.ParseQuery(u.RawQuery)
+	}
+	if err != nil {
+		scheme, _, _ := strings.Cut(dsn, "://")
+		return scheme + "://(a DSN that does not parse as a URL)"
+	}
+	for name := range q {
+		if strings.Contains(strings.ToLower(name), "password") {
+			q.Set(name, "xxxxx")
+			u.RawQuery = q.Encode()
+		}
 	}
 	return u.Redacted()
 }
