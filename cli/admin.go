@@ -11,12 +11,19 @@ import (
 )
 
 const adminUsage = `Usage:
-  dealdesk admin create-org --name NAME                 prints the new organization's ID
+  dealdesk admin create-org --name NAME                  prints the new organization's ID
   dealdesk admin create-api-key --org ORG_ID [--name N]  prints the key once, as the last line
   dealdesk admin create-user --org ORG_ID --email EMAIL [--name NAME]
-                                                        reads the password from standard input
-Each takes --db (DEALDESK_DB) like 'dealdesk serve'.
+                                                         reads the password from standard input
+Each takes --db (DEALDESK_DB) like 'dealdesk serve'; 'dealdesk admin COMMAND --help' lists its flags.
 `
+
+// adminSynopses are the usage lines of the admin commands, by command.
+var adminSynopses = map[string]string{
+	"create-org":     "Usage: dealdesk admin create-org --name NAME [--db DSN]\n\nCreates an organization and prints its ID.\n",
+	"create-api-key": "Usage: dealdesk admin create-api-key --org ORG_ID [--name NAME] [--db DSN]\n\nCreates an API key for the organization and prints it once, as the last line.\n",
+	"create-user":    "Usage: dealdesk admin create-user --org ORG_ID --email EMAIL [--name NAME] [--db DSN]\n\nCreates a console user; the password is the first line of standard input.\n",
+}
 
 // runAdmin runs an administrative command against the database.
 func runAdmin(ctx context.Context, args []string, env Env) error {
@@ -24,40 +31,46 @@ func runAdmin(ctx context.Context, args []string, env Env) error {
 		fmt.Fprint(env.Stderr, adminUsage)
 		return errUsage
 	}
-	fs := newFlagSet("admin "+args[0], env)
-	dsn := fs.String("db", envDefault(env, "DEALDESK_DB", "dealdesk.db"), "database: a SQLite file `path` or a postgres:// DSN (DEALDESK_DB)")
-	name := fs.String("name", "", "`name` of the organization, key or user")
-	org := fs.String("org", "", "organization `ID`")
-	email := fs.String("email", "", "user's `email`")
-	switch args[0] {
-	case "create-org", "create-api-key", "create-user":
-	default:
-		fmt.Fprintf(env.Stderr, "dealdesk admin: unknown command %q\n\n%s", args[0], adminUsage)
-		return errUsage
-	}
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	need := func(v, flag string) error {
-		if strings.TrimSpace(v) == "" {
-			fmt.Fprintf(env.Stderr, "dealdesk admin %s: --%s is required\n", args[0], flag)
-			return errUsage
-		}
+	cmd := args[0]
+	switch cmd {
+	case "help", "-h", "--help":
+		fmt.Fprint(env.Stdout, adminUsage)
 		return nil
 	}
-	var err error
-	switch args[0] {
-	case "create-org":
-		err = need(*name, "name")
-	case "create-api-key":
-		err = need(*org, "org")
-	case "create-user":
-		if err = need(*org, "org"); err == nil {
-			err = need(*email, "email")
-		}
+	synopsis, ok := adminSynopses[cmd]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "dealdesk admin: unknown command %q\n\n%s", cmd, adminUsage)
+		return errUsage
 	}
-	if err != nil {
+
+	// Each command defines only the flags it takes, so that --help is exact and a flag meant for
+	// another command is an error rather than ignored.
+	fs := newFlagSet("admin "+cmd, synopsis, env)
+	dsn := dbFlag(fs, env)
+	var name, org, email string
+	var required []string
+	switch cmd {
+	case "create-org":
+		fs.StringVar(&name, "name", "", "`name` of the organization (required)")
+		required = []string{"name"}
+	case "create-api-key":
+		fs.StringVar(&org, "org", "", "organization `ID` (required)")
+		fs.StringVar(&name, "name", "admin", "`name` of the key, to recognise it in lists")
+		required = []string{"org"}
+	case "create-user":
+		fs.StringVar(&org, "org", "", "organization `ID` (required)")
+		fs.StringVar(&email, "email", "", "user's `email` (required)")
+		fs.StringVar(&name, "name", "", "user's `name`")
+		required = []string{"org", "email"}
+	}
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
+	}
+	for _, f := range required {
+		if strings.TrimSpace(fs.Lookup(f).Value.String()) == "" {
+			fmt.Fprintf(env.Stderr, "dealdesk admin %s: --%s is required\n", cmd, f)
+			return errUsage
+		}
 	}
 
 	db, err := sqldb.Open(ctx, *dsn, sqldb.Options{})
@@ -66,19 +79,15 @@ func runAdmin(ctx context.Context, args []string, env Env) error {
 	}
 	defer db.Close()
 
-	switch args[0] {
+	switch cmd {
 	case "create-org":
-		o, err := db.CreateOrganization(ctx, *name)
+		o, err := db.CreateOrganization(ctx, name)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintln(env.Stdout, o.ID)
 	case "create-api-key":
-		keyName := *name
-		if keyName == "" {
-			keyName = "admin"
-		}
-		k, secret, err := db.CreateAPIKey(ctx, *org, keyName)
+		k, secret, err := db.CreateAPIKey(ctx, org, name)
 		if err != nil {
 			return err
 		}
@@ -89,7 +98,7 @@ func runAdmin(ctx context.Context, args []string, env Env) error {
 		if err != nil {
 			return err
 		}
-		u, err := db.CreateUser(ctx, *org, *email, *name, password)
+		u, err := db.CreateUser(ctx, org, email, name, password)
 		if err != nil {
 			return err
 		}

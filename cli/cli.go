@@ -30,8 +30,8 @@ Usage:
   dealdesk admin create-user --org ORG_ID --email EMAIL [--name NAME] (password on stdin)
   dealdesk help
 
-Run 'dealdesk COMMAND --help' for a command's flags. Every flag can also be set with its
-DEALDESK_* environment variable.
+Run 'dealdesk COMMAND --help' for a command's flags and the DEALDESK_* environment variables
+that set them.
 `
 
 // Run runs the command in args (without the program name) and returns the exit code.
@@ -87,11 +87,34 @@ func describe(err error) error {
 	return fmt.Errorf("%s (%s)", dealdesk.ErrorMessage(err), strings.Join(parts, "; "))
 }
 
-// newFlagSet returns a flag set that writes its usage to stderr and returns errors.
-func newFlagSet(name string, env Env) *flag.FlagSet {
+// newFlagSet returns a flag set that writes to stderr and returns errors. Its usage prints
+// synopsis, then the flags.
+func newFlagSet(name, synopsis string, env Env) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "%s\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
 	return fs
+}
+
+// parseFlags parses args with fs and refuses arguments left after the flags. A bad flag or a
+// stray argument is a usage error (exit 2): the flag package has already said what is wrong and
+// printed the usage; -h and --help return flag.ErrHelp (exit 0).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "dealdesk %s: unexpected argument %q (quote a value that has spaces)\n", fs.Name(), fs.Arg(0))
+		fs.Usage()
+		return errUsage
+	}
+	return nil
 }
 
 // envDefault returns the environment variable name's value, or def when it is unset.

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -15,12 +16,18 @@ import (
 	"github.com/dealdesk/dealdesk/sqldb"
 )
 
+const serveUsage = `Usage: dealdesk serve [flags]
+
+Runs the REST API until interrupted (SIGINT or SIGTERM), then finishes the requests in flight.
+On the first start with an empty database it creates an organization and prints its API key.
+`
+
 // runServe runs the service until ctx ends, then shuts down gracefully.
 func runServe(ctx context.Context, args []string, env Env) error {
-	fs := newFlagSet("serve", env)
+	fs := newFlagSet("serve", serveUsage, env)
 	addr := fs.String("addr", envDefault(env, "DEALDESK_ADDR", "127.0.0.1:8080"), "`address` to listen on (DEALDESK_ADDR)")
-	dsn := fs.String("db", envDefault(env, "DEALDESK_DB", "dealdesk.db"), "database: a SQLite file `path` or a postgres:// DSN (DEALDESK_DB)")
-	if err := fs.Parse(args); err != nil {
+	dsn := dbFlag(fs, env)
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -67,6 +74,11 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	}
 	fmt.Fprintln(env.Stdout, "dealdesk: stopped")
 	return nil
+}
+
+// dbFlag defines the --db flag that serve and the admin commands share.
+func dbFlag(fs *flag.FlagSet, env Env) *string {
+	return fs.String("db", envDefault(env, "DEALDESK_DB", "dealdesk.db"), "database: a SQLite file `path` or a postgres:// DSN (DEALDESK_DB)")
 }
 
 // bootstrap creates a default organization and prints an API key for it when the database has
