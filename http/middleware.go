@@ -34,10 +34,11 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		if rw.status == 0 {
 			rw.status = http.StatusOK
 		}
-		s.metrics.observe(r.Method, inner.Pattern, rw.status, time.Since(start))
+		elapsed := time.Since(start)
+		s.metrics.observe(r.Method, inner.Pattern, rw.status, elapsed)
 		s.logger.InfoContext(r.Context(), "request",
 			"method", r.Method, "path", r.URL.Path, "status", rw.status, "bytes", rw.bytes,
-			"duration", time.Since(start), "org", info.orgID)
+			"duration", elapsed, "org", info.orgID)
 	})
 }
 

@@ -32,7 +32,6 @@ type Server struct {
 	cfg     Config
 	logger  *slog.Logger
 	metrics *metrics
-	handler http.Handler
 	srv     *http.Server
 }
 
@@ -42,9 +41,8 @@ func NewServer(cfg Config) *Server {
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
-	s.handler = s.logRequests(s.recoverPanics(s.newMux()))
 	s.srv = &http.Server{
-		Handler:           s.handler,
+		Handler:           s.logRequests(s.recoverPanics(s.newMux())),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -55,7 +53,7 @@ func NewServer(cfg Config) *Server {
 }
 
 // Handler returns the server's root handler, for tests and for embedding in another server.
-func (s *Server) Handler() http.Handler { return s.handler }
+func (s *Server) Handler() http.Handler { return s.srv.Handler }
 
 // Serve accepts connections on ln until Shutdown. It returns nil after a shutdown.
 func (s *Server) Serve(ln net.Listener) error {
@@ -63,15 +61,6 @@ func (s *Server) Serve(ln net.Listener) error {
 		return err
 	}
 	return nil
-}
-
-// ListenAndServe listens on addr (host:port) and serves until Shutdown.
-func (s *Server) ListenAndServe(addr string) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	return s.Serve(ln)
 }
 
 // Shutdown stops accepting connections and waits for active requests until ctx ends.
