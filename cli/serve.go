@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -18,7 +17,8 @@ import (
 
 const serveUsage = `Usage: dealdesk serve [flags]
 
-Runs the REST API until interrupted (SIGINT or SIGTERM), then finishes the requests in flight.
+Runs the REST API until interrupted (SIGINT or SIGTERM), then lets the requests in flight
+finish (up to --shutdown-timeout) and stops.
 On the first start with an empty database it creates an organization and prints its API key.
 `
 
@@ -27,8 +27,17 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	fs := newFlagSet("serve", serveUsage, env)
 	addr := fs.String("addr", envDefault(env, "DEALDESK_ADDR", "127.0.0.1:8080"), "`address` to listen on (DEALDESK_ADDR)")
 	dsn := dbFlag(fs, env)
+	grace, err := envDuration(env, "DEALDESK_SHUTDOWN_TIMEOUT", 15*time.Second)
+	if err != nil {
+		return err
+	}
+	fs.DurationVar(&grace, "shutdown-timeout", grace, "how long to let requests in flight finish on shutdown before cutting them off (DEALDESK_SHUTDOWN_TIMEOUT)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if grace < 0 {
+		fmt.Fprintf(env.Stderr, "dealdesk serve: --shutdown-timeout must not be negative\n")
+		return errUsage
 	}
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
@@ -67,10 +76,18 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	fmt.Fprintf(env.Stdout, "dealdesk: shutting down: requests in flight have %s to finish (interrupt again to stop at once)\n", grace)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown: %w", err)
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		if !errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("shutdown: %w", err)
+		}
+		// Cut off what is left, so that nothing uses the database once it is closed.
+		fmt.Fprintf(env.Stderr, "dealdesk: requests still running after %s were cut off\n", grace)
+		if err := srv.Close(); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
 	}
 	fmt.Fprintln(env.Stdout, "dealdesk: stopped")
 	return nil
@@ -79,6 +96,20 @@ func runServe(ctx context.Context, args []string, env Env) error {
 // dbFlag defines the --db flag that serve and the admin commands share.
 func dbFlag(fs *flag.FlagSet, env Env) *string {
 	return fs.String("db", envDefault(env, "DEALDESK_DB", "dealdesk.db"), "database: a SQLite file `path` or a postgres:// DSN (DEALDESK_DB)")
+}
+
+// envDuration returns the duration in the environment variable name, or def when it is unset.
+func envDuration(env Env, name string, def time.Duration) (time.Duration, error) {
+	v := env.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "dealdesk: %s=%q is not a duration such as 15s or 1m\n", name, v)
+		return 0, errUsage
+	}
+	return d, nil
 }
 
 // bootstrap creates a default organization and prints an API key for it when the database has

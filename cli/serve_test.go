@@ -1,9 +1,13 @@
 package cli_test
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -147,5 +151,79 @@ func TestServeBadDatabase(t *testing.T) {
 		cli.Env{Getenv: func(string) string { return "" }, Stdout: io.Discard, Stderr: errOut})
 	if code == 0 || !strings.Contains(errOut.String(), "open database") {
 		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+}
+
+// TestServeShutdownCutsOffStuckRequests stops a server while a request waits for a body that
+// never comes: after --shutdown-timeout the request is cut off and serve exits cleanly.
+func TestServeShutdownCutsOffStuckRequests(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, errOut := newLineWriter(), newLineWriter()
+	db := filepath.Join(t.TempDir(), "shutdown.db")
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--shutdown-timeout", "50ms"},
+			cli.Env{Getenv: func(string) string { return "" }, Stdout: out, Stderr: errOut})
+	}()
+	key := out.waitFor(t, "its API key, shown only now: ")
+	base := out.waitFor(t, "listening on http://")
+
+	conn, err := net.Dial("tcp", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// With Expect: 100-continue the server says when the handler starts reading the body.
+	fmt.Fprintf(conn, "POST /api/v1/products HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"+
+		"Content-Type: application/json\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n{", base, key)
+	rd := bufio.NewReader(conn)
+	if line, err := rd.ReadString('\n'); err != nil || !strings.Contains(line, "100 Continue") {
+		t.Fatalf("no 100 Continue: %q %v", line, err)
+	}
+
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exited %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "cut off") {
+		t.Errorf("serve did not say it cut requests off: %s", errOut.String())
+	}
+	rest, _ := io.ReadAll(rd)
+	if len(bytes.TrimSpace(rest)) != 0 {
+		t.Errorf("the stuck request got an answer: %q", rest)
+	}
+}
+
+func TestServeBadShutdownTimeout(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		env  string
+		want string
+	}{
+		{"negative flag", []string{"--shutdown-timeout", "-1s"}, "", "must not be negative"},
+		{"not a duration", []string{"--shutdown-timeout", "soon"}, "", "invalid value"},
+		{"bad environment", nil, "fifteen", `DEALDESK_SHUTDOWN_TIMEOUT="fifteen" is not a duration`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			errOut := newLineWriter()
+			env := cli.Env{Getenv: func(k string) string {
+				if k == "DEALDESK_SHUTDOWN_TIMEOUT" {
+					return tt.env
+				}
+				return ""
+			}, Stdout: io.Discard, Stderr: errOut}
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel() // a serve that got past its flags stops at once
+			args := append([]string{"serve", "--db", filepath.Join(t.TempDir(), "x.db")}, tt.args...)
+			if code := cli.Run(ctx, args, env); code != 2 || !strings.Contains(errOut.String(), tt.want) {
+				t.Errorf("exit %d, stderr %q, want 2 and %q", code, errOut.String(), tt.want)
+			}
+		})
 	}
 }

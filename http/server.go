@@ -65,3 +65,7 @@ func (s *Server) Serve(ln net.Listener) error {
 
 // Shutdown stops accepting connections and waits for active requests until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }
+
+// Close closes the listeners and every connection at once, cutting off the requests in flight;
+// call it when Shutdown's context ends before they finish.
+func (s *Server) Close() error { return s.srv.Close() }
