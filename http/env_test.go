@@ -260,6 +260,25 @@ func (e *env) do(r req) *resp {
 	return got
 }
 
+// validateRequest checks a request with a JSON body against the OpenAPI document alone,
+// without sending it.
+func (e *env) validateRequest(method, path string, body []byte) error {
+	e.t.Helper()
+	hr, err := http.NewRequest(method, e.srv.URL+path, bytes.NewReader(body))
+	if err != nil {
+		e.t.Fatalf("new request: %v", err)
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	route, params, err := e.router.FindRoute(hr)
+	if err != nil {
+		e.t.Fatalf("%s %s is not in the OpenAPI document: %v", method, path, err)
+	}
+	return openapi3filter.ValidateRequest(context.Background(), &openapi3filter.RequestValidationInput{
+		Request: hr, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+	})
+}
+
 // leaks are texts that no error answer may contain: traces, Go internals, SQL and driver names.
 var leaks = []string{"goroutine", "panic", ".go:", "runtime.", "SELECT", "INSERT", "UPDATE ", "DELETE FROM", " WHERE ", "sqlite", "SQLITE", "pq:", "pgx", "postgres", "database/sql", "sql:"}
 

@@ -3,6 +3,8 @@ package http_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -107,5 +109,40 @@ func TestOpenAPI_FilterEnumsMatchTheServer(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestOpenAPI_ProductInputRequiresWhatTheServerRequires checks bodies the server refuses for a
+// missing field against the document, which must refuse them too: a client built from the
+// document would otherwise think the field optional.
+func TestOpenAPI_ProductInputRequiresWhatTheServerRequires(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	full := map[string]any{
+		"externalId": "prod-required1", "productCode": "required1", "title": "Required",
+		"dimensions": []any{map[string]any{"key": "users", "name": "Users", "unit": "Users", "kind": "ENTITLED"}},
+	}
+	for _, field := range []string{"externalId", "productCode", "title", "dimensions", "dimensions[]"} {
+		t.Run("without "+field, func(t *testing.T) {
+			body := maps.Clone(full)
+			if field == "dimensions[]" {
+				body["dimensions"] = []any{}
+				field = "dimensions"
+			} else {
+				delete(body, field)
+			}
+			b, _ := json.Marshal(body)
+			if err := e.validateRequest("POST", "/api/v1/products", b); err == nil {
+				t.Errorf("the document accepts a product without %s", field)
+			}
+			res := e.do(req{method: "POST", path: "/api/v1/products", key: e.keyA, body: body, bad: true}).want(t, 422)
+			if !res.problem(t).hasField(field) {
+				t.Errorf("the server does not name %s: %s", field, res.body)
+			}
+		})
+	}
+	b, _ := json.Marshal(full)
+	if err := e.validateRequest("POST", "/api/v1/products", b); err != nil {
+		t.Errorf("the document refuses a complete product: %v", err)
 	}
 }
