@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"context"
-	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -92,5 +91,4 @@ func TestAdminErrors(t *testing.T) {
 			}
 		})
 	}
-	_ = io.Discard
 }

@@ -31,7 +31,7 @@ Usage:
   dealdesk help
 
 Run 'dealdesk COMMAND --help' for a command's flags and the DEALDESK_* environment variables
-that set them.
+that set them. The exit status is 0 on success, 1 on failure and 2 for bad usage.
 `
 
 // Run runs the command in args (without the program name) and returns the exit code.
