@@ -83,7 +83,8 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		if !errors.Is(err, context.DeadlineExceeded) {
 			return fmt.Errorf("shutdown: %w", err)
 		}
-		// Cut off what is left, so that nothing uses the database once it is closed.
+		// Cut off what is left: closing the connections ends their requests' contexts, so that
+		// their handlers stop instead of running on into a closed database.
 		fmt.Fprintf(env.Stderr, "dealdesk: requests still running after %s were cut off\n", grace)
 		if err := srv.Close(); err != nil {
 			return fmt.Errorf("shutdown: %w", err)
