@@ -211,3 +211,9 @@ type OfferService interface {
 	// bad field (see ValidateCPPOOffer) and ECONFLICT when the ID is an opportunity's.
 	SaveCPPOOffer(ctx context.Context, o *Offer, resaleAuthorizationID string) (*Offer, error)
 }
+
+// Page sizes of every list: the Limit of a filter is 1..MaxPageSize, DefaultPageSize when unset.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 200
+)

@@ -97,7 +97,7 @@ func TestOfferList_BadParametersAreNamed(t *testing.T) {
 		{"type=RESALE", "type"},
 		{"status=LIVE", "status"},
 		{"limit=0", "limit"},
-		{"limit=101", "limit"},
+		{"limit=201", "limit"},
 		{"limit=ten", "limit"},
 		{"colour=red", "colour"},
 		{"type=CPPO&type=CPPO_OUT", "type"},

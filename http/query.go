@@ -10,10 +10,10 @@ import (
 	"github.com/dealdesk/dealdesk"
 )
 
-// Page sizes of list endpoints.
+// Page sizes, the domain's for every list.
 const (
-	DefaultLimit = 50
-	MaxLimit     = 100
+	DefaultLimit = dealdesk.DefaultPageSize
+	MaxLimit     = dealdesk.MaxPageSize
 )
 
 // query reads a request's query parameters strictly: each at most once, of the right form, and

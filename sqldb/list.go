@@ -11,10 +11,10 @@ import (
 	"github.com/dealdesk/dealdesk"
 )
 
-// Page sizes of Find* methods.
+// Page sizes, the domain's for every list.
 const (
-	DefaultLimit = 50
-	MaxLimit     = 200
+	DefaultLimit = dealdesk.DefaultPageSize
+	MaxLimit     = dealdesk.MaxPageSize
 )
 
 // pageLimit returns the page size for a requested limit.
