@@ -2,6 +2,7 @@ package dealdesk
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -25,13 +26,16 @@ const (
 )
 
 // Valid reports whether s is a known entitlement status.
-func (s EntitlementStatus) Valid() bool {
-	switch s {
-	case EntitlementPendingStart, EntitlementActive, EntitlementCancelled, EntitlementExpired:
-		return true
-	}
-	return false
-}
+func (s EntitlementStatus) Valid() bool { return slices.Contains(EntitlementStatuses, s) }
+
+// EntitlementTypes lists every entitlement type.
+var EntitlementTypes = []EntitlementType{EntitlementCPPO}
+
+// EntitlementStatuses lists every entitlement status.
+var EntitlementStatuses = []EntitlementStatus{EntitlementPendingStart, EntitlementActive, EntitlementCancelled, EntitlementExpired}
+
+// Valid reports whether t is a known entitlement type.
+func (t EntitlementType) Valid() bool { return slices.Contains(EntitlementTypes, t) }
 
 // Entitlement is a buyer's right to use the product under an AWS agreement.
 type Entitlement struct {

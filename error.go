@@ -3,6 +3,7 @@ package dealdesk
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error codes. Each maps to one HTTP status in the http package.
@@ -90,4 +91,13 @@ func (p Problems) Err() error {
 		return nil
 	}
 	return &Error{Code: EINVALID, Message: "The request has invalid fields.", Fields: append([]FieldError(nil), p...)}
+}
+
+// OneOf returns "must be one of A, B, C" for the values a field may take.
+func OneOf[T ~string](values []T) string {
+	parts := make([]string, len(values))
+	for i, v := range values {
+		parts[i] = string(v)
+	}
+	return "must be one of " + strings.Join(parts, ", ")
 }

@@ -2,6 +2,7 @@ package dealdesk
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -16,9 +17,10 @@ const (
 )
 
 // Valid reports whether t is a known offer type.
-func (t OfferType) Valid() bool {
-	return t == OfferCPPOOut || t == OfferCPPO || t == OfferPrivate
-}
+func (t OfferType) Valid() bool { return slices.Contains(OfferTypes, t) }
+
+// OfferTypes lists every offer type.
+var OfferTypes = []OfferType{OfferCPPOOut, OfferCPPO, OfferPrivate}
 
 // OfferStatus is where an offer is in its life.
 type OfferStatus string
@@ -36,14 +38,11 @@ const (
 )
 
 // Valid reports whether s is a known offer status.
-func (s OfferStatus) Valid() bool {
-	switch s {
-	case OfferDraft, OfferPendingCreate, OfferCreateFailed, OfferActive, OfferUsed,
-		OfferExpired, OfferCancelled, OfferAccepted:
-		return true
-	}
-	return false
-}
+func (s OfferStatus) Valid() bool { return slices.Contains(OfferStatuses, s) }
+
+// OfferStatuses lists every offer status.
+var OfferStatuses = []OfferStatus{OfferDraft, OfferPendingCreate, OfferCreateFailed, OfferActive, OfferUsed,
+	OfferExpired, OfferCancelled, OfferAccepted}
 
 // Editable reports whether an offer in status s may still be changed, submitted or deleted.
 func (s OfferStatus) Editable() bool { return s == OfferDraft || s == OfferCreateFailed }

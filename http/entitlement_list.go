@@ -8,8 +8,8 @@ import (
 
 // The values of the entitlement list's type and status filters.
 var (
-	entitlementTypes    = []string{"CPPO"}
-	entitlementStatuses = []string{"PENDING_START", "ACTIVE", "CANCELLED", "EXPIRED"}
+	entitlementTypes    = strs(dealdesk.EntitlementTypes)
+	entitlementStatuses = strs(dealdesk.EntitlementStatuses)
 )
 
 // handleEntitlementList lists entitlements, newest first, with filters and paging:

@@ -30,6 +30,15 @@ func nonNil[T any](s []T) []T {
 
 // The values of the offer list's type and status filters.
 var (
-	offerTypes    = []string{"CPPO_OUT", "CPPO", "PRIVATE"}
-	offerStatuses = []string{"DRAFT", "PENDING_CREATE", "CREATE_FAILED", "ACTIVE", "USED", "EXPIRED", "CANCELLED", "ACCEPTED"}
+	offerTypes    = strs(dealdesk.OfferTypes)
+	offerStatuses = strs(dealdesk.OfferStatuses)
 )
+
+// strs returns the values of a string enum as plain strings.
+func strs[T ~string](values []T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
+}

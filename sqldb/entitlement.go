@@ -59,11 +59,11 @@ func (db *DB) FindEntitlements(ctx context.Context, f dealdesk.EntitlementFilter
 		return nil, "", err
 	}
 	var p dealdesk.Problems
-	if f.Type != "" && f.Type != dealdesk.EntitlementCPPO {
-		p.Add("type", "must be CPPO")
+	if f.Type != "" && !f.Type.Valid() {
+		p.Add("type", "%s", dealdesk.OneOf(dealdesk.EntitlementTypes))
 	}
 	if f.Status != "" && !f.Status.Valid() {
-		p.Add("status", "must be one of PENDING_START, ACTIVE, CANCELLED, EXPIRED")
+		p.Add("status", "%s", dealdesk.OneOf(dealdesk.EntitlementStatuses))
 	}
 	after, err := checkFilters(p, f.Cursor, dealdesk.PrefixEntitlement, map[string]string{
 		"productId": f.ProductID, "offerId": f.OfferID, "opportunityId": f.OpportunityID})

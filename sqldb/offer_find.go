@@ -14,10 +14,10 @@ func (db *DB) FindOffers(ctx context.Context, f dealdesk.OfferFilter) ([]*dealde
 	}
 	var p dealdesk.Problems
 	if f.Type != "" && !f.Type.Valid() {
-		p.Add("type", "must be one of CPPO_OUT, CPPO, PRIVATE")
+		p.Add("type", "%s", dealdesk.OneOf(dealdesk.OfferTypes))
 	}
 	if f.Status != "" && !f.Status.Valid() {
-		p.Add("status", "is not a known offer status")
+		p.Add("status", "%s", dealdesk.OneOf(dealdesk.OfferStatuses))
 	}
 	after, err := checkFilters(p, f.Cursor, dealdesk.PrefixOffer, map[string]string{
 		"productId": f.ProductID, "resellerAccountId": f.ResellerAccountID, "opportunityId": f.OpportunityID})
