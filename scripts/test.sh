@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every dealdesk test on a fresh machine: makes sure PostgreSQL runs at 127.0.0.1:5432
-# (installing or starting it when needed), then checks formatting and vet, then runs the whole
-# suite with the race detector. CI runs exactly this script (.ci/run).
+# (installing or starting it when needed) and that boto3 is installed, then checks formatting,
+# vet and staticcheck, then runs the whole suite with the race detector. CI runs exactly this script (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
@@ -34,7 +34,19 @@ ensure_postgres() {
 	exit 1
 }
 
+# The simulator's fidelity tests check it with a second, independent AWS client: boto3 from
+# Debian's packages, run by the system Python.
+ensure_boto3() {
+	if /usr/bin/python3 -c 'import boto3' 2>/dev/null; then
+		return
+	fi
+	echo "== installing boto3"
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-boto3 >/dev/null
+}
+
 ensure_postgres
+ensure_boto3
 
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go'))
@@ -46,6 +58,9 @@ fi
 
 echo "== go vet"
 go vet ./...
+
+echo "== staticcheck"
+go tool staticcheck ./...
 
 echo "== go test -race"
 go test -race -count=1 -timeout 20m ./...

@@ -112,7 +112,7 @@ func TestBatchMeterUsage(t *testing.T) {
 				t.Errorf("retry %d: %s %v, want Success %v", i, r.Status, aws.ToString(r.MeteringRecordId), aws.ToString(first.Results[i].MeteringRecordId))
 			}
 		}
-		dup, err := batch("",
+		_, err = batch("",
 			byLicense(rec(hour, "api_calls", 11), buyer1, a.LicenseArn),   // other quantity
 			byLicense(rec(hour, "api_calls", 11), buyer2, b.LicenseArn),   // another customer
 			byCustomer(rec(hour, "events", 5), legacy.CustomerIdentifier), // wrong: no product code here
@@ -121,7 +121,7 @@ func TestBatchMeterUsage(t *testing.T) {
 		if !errors.As(err, &pc) {
 			t.Fatalf("CustomerIdentifier without ProductCode: %v, want InvalidProductCodeException", err)
 		}
-		dup, err = batch("", byLicense(rec(hour, "api_calls", 11), buyer1, a.LicenseArn), byLicense(rec(hour, "api_calls", 11), buyer2, b.LicenseArn))
+		dup, err := batch("", byLicense(rec(hour, "api_calls", 11), buyer1, a.LicenseArn), byLicense(rec(hour, "api_calls", 11), buyer2, b.LicenseArn))
 		if err != nil {
 			t.Fatal(err)
 		}

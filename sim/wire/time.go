@@ -109,7 +109,7 @@ func (t *Time) UnmarshalCBOR(b []byte) error {
 		return nil
 	}
 	var raw cbor.RawTag
-	if err := raw.UnmarshalCBOR(b); err != nil {
+	if err := decMode.Unmarshal(b, &raw); err != nil {
 		return fmt.Errorf("timestamp must be CBOR tag 1: %w", err)
 	}
 	if raw.Number != 1 {
