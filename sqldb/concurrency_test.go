@@ -208,10 +208,18 @@ func TestConcurrentOfferAndAgreementLink(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			found := 0
 			for _, ent := range ents {
-				if ent.ExternalID == agreementID && ent.OfferID == "" {
+				if ent.ExternalID != agreementID {
+					continue
+				}
+				found++
+				if ent.OfferID == "" {
 					t.Fatalf("round %d: entitlement %s left unlinked to its offer", round, agreementID)
 				}
+			}
+			if found != 1 {
+				t.Fatalf("round %d: %d entitlements for agreement %s, want 1", round, found, agreementID)
 			}
 		}
 	})
