@@ -257,9 +257,15 @@ func TestCatalogDocumentedLimits(t *testing.T) {
 		{"Intent outside its enum", func() error {
 			return startWith(func(in *marketplacecatalog.StartChangeSetInput) { in.Intent = types.Intent("DRYRUN") })
 		}, "Intent"},
-		{"ListChangeSets with 9 filters", func() error { return listChangeSets(&marketplacecatalog.ListChangeSetsInput{FilterList: filters(9, 1, "ChangeSetName")}) }, "FilterList"},
-		{"ListChangeSets with 11 values", func() error { return listChangeSets(&marketplacecatalog.ListChangeSetsInput{FilterList: filters(1, 11, "ChangeSetName")}) }, "FilterList[0].ValueList"},
-		{"ListChangeSets with an empty filter list", func() error { return listChangeSets(&marketplacecatalog.ListChangeSetsInput{FilterList: []types.Filter{}}) }, "FilterList"},
+		{"ListChangeSets with 9 filters", func() error {
+			return listChangeSets(&marketplacecatalog.ListChangeSetsInput{FilterList: filters(9, 1, "ChangeSetName")})
+		}, "FilterList"},
+		{"ListChangeSets with 11 values", func() error {
+			return listChangeSets(&marketplacecatalog.ListChangeSetsInput{FilterList: filters(1, 11, "ChangeSetName")})
+		}, "FilterList[0].ValueList"},
+		{"ListChangeSets with an empty filter list", func() error {
+			return listChangeSets(&marketplacecatalog.ListChangeSetsInput{FilterList: []types.Filter{}})
+		}, "FilterList"},
 		{"ListChangeSets with a value of 256 characters", func() error {
 			return listChangeSets(&marketplacecatalog.ListChangeSetsInput{FilterList: []types.Filter{{Name: aws.String("ChangeSetName"), ValueList: []string{strings.Repeat("v", 256)}}}})
 		}, "FilterList[0].ValueList[0]"},
@@ -270,7 +276,9 @@ func TestCatalogDocumentedLimits(t *testing.T) {
 			return listChangeSets(&marketplacecatalog.ListChangeSetsInput{Sort: &types.Sort{SortBy: aws.String("StartTime"), SortOrder: types.SortOrder("UP")}})
 		}, "Sort.SortOrder"},
 		{"ListEntities with 9 filters", func() error { return listRAs(&marketplacecatalog.ListEntitiesInput{FilterList: filters(9, 1, "Name")}) }, "FilterList"},
-		{"ListEntities filter name not letters", func() error { return listRAs(&marketplacecatalog.ListEntitiesInput{FilterList: filters(1, 1, "Entity_Id")}) }, "FilterList[0].Name"},
+		{"ListEntities filter name not letters", func() error {
+			return listRAs(&marketplacecatalog.ListEntitiesInput{FilterList: filters(1, 1, "Entity_Id")})
+		}, "FilterList[0].Name"},
 		{"resale authorization Status outside its enum", func() error {
 			return listRAs(&marketplacecatalog.ListEntitiesInput{EntityTypeFilters: raFilters(types.ResaleAuthorizationFilters{
 				Status: &types.ResaleAuthorizationStatusFilter{ValueList: []types.ResaleAuthorizationStatusString{"Expired"}}})})
