@@ -156,6 +156,10 @@ func (s *Server) applyLocked(cs *ChangeSet) {
 			if e.RA != nil {
 				e.RA.ensureTermIDs()
 			}
+			e.Revision = 1
+			if orig := s.st.Entities[id]; orig != nil {
+				e.Revision = orig.revision() + 1
+			}
 			s.st.Entities[id] = e
 		}
 	}

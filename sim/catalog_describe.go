@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -45,6 +46,9 @@ func (s *Server) lookupChangeSet(acct string, q map[string][]string) (*ChangeSet
 	if id == "" {
 		return nil, validationError("changeSetId: is required")
 	}
+	if !resourceIDPattern.MatchString(id) {
+		return nil, validationError(fmt.Sprintf("changeSetId: must be 1-255 letters, digits, _ and -, got %.300q", id))
+	}
 	cs := s.st.ChangeSets[id]
 	if cs == nil || cs.Account != acct {
 		return nil, newAPIError(http.StatusNotFound, "ResourceNotFoundException", "change set %s does not exist", id)
@@ -71,6 +75,10 @@ func (s *Server) describeChangeSet(acct string, q map[string][]string) (any, err
 			Entity: entityOutput{Type: c.EntityType, Identifier: c.Identifier}, ErrorDetailList: c.ErrorDetailList}
 		if c.EntityID != "" {
 			co.Entity.Identifier = c.EntityID
+		} else if _, ref := reference(c.Identifier); ref {
+			// The entity the reference names was never created (the change set failed or was
+			// cancelled): AWS shows no identifier, never the raw reference.
+			co.Entity.Identifier = ""
 		}
 		raw := c.rawDetails()
 		co.Details = string(raw)
@@ -167,16 +175,21 @@ func (s *Server) listChangeSets(acct string, body []byte) (any, error) {
 		}
 		return m
 	}
+	checkFilterList(in.FilterList, &errs)
 	for i, f := range in.FilterList {
 		ff := fmt.Sprintf("FilterList[%d]", i)
 		if len(f.ValueList) == 0 {
-			errs.add(ff+".ValueList", "must hold at least one value")
 			continue
 		}
 		switch f.Name {
 		case "ChangeSetName":
 			names = set(f.ValueList)
 		case "Status":
+			for j, v := range f.ValueList {
+				if !contains(changeSetStatuses, v) {
+					errs.add(fmt.Sprintf("%s.ValueList[%d]", ff, j), "must be one of %s, got %.100q", strings.Join(changeSetStatuses, ", "), v)
+				}
+			}
 			statuses = set(f.ValueList)
 		case "EntityId":
 			entityIDs = set(f.ValueList)
@@ -192,7 +205,7 @@ func (s *Server) listChangeSets(acct string, body []byte) (any, error) {
 			}
 			times = append(times, timeFilter{field, f.Name[0] == 'B', t})
 		default:
-			errs.add(ff+".Name", "must be ChangeSetName, Status, EntityId, BeforeStartTime, AfterStartTime, BeforeEndTime or AfterEndTime, got %q", f.Name)
+			errs.add(ff+".Name", "must be ChangeSetName, Status, EntityId, BeforeStartTime, AfterStartTime, BeforeEndTime or AfterEndTime, got %.100q", f.Name)
 		}
 	}
 	sortBy, desc := "StartTime", false

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/dealdesk/dealdesk/sim/wire"
 )
 
 // Change types of ResaleAuthorization@1.0 the simulator accepts.
@@ -225,7 +227,8 @@ func jsonProblem(err error) error {
 		if field == "" {
 			field = "(document)"
 		}
-		return fmt.Errorf("property %s: expected %s, got a JSON %s", field, te.Type.String(), te.Value)
+		// The JSON type expected, never the simulator's Go type (decision 009).
+		return fmt.Errorf("property %s: expected %s, got a JSON %s", field, wire.JSONTypeName(te.Type), te.Value)
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -65,6 +66,9 @@ func (s *Server) describeEntity(acct string, q map[string][]string) (any, error)
 	if id == "" {
 		return nil, validationError("entityId: is required")
 	}
+	if !resourceIDPattern.MatchString(id) {
+		return nil, validationError(fmt.Sprintf("entityId: must be 1-255 letters, digits, _ and -, got %.300q", id))
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.advanceLocked(s.now())
@@ -110,6 +114,8 @@ func (s *Server) batchDescribeEntities(acct string, body []byte) (any, error) {
 		}
 		if r.EntityID == "" {
 			errs.add(fmt.Sprintf("EntityRequestList[%d].EntityId", i), "is required")
+		} else if len(r.EntityID) > 255 || !batchEntityIDPattern.MatchString(r.EntityID) {
+			errs.add(fmt.Sprintf("EntityRequestList[%d].EntityId", i), "must be 1-255 letters, digits and .-/, starting and ending with a letter or digit, got %.300q", r.EntityID)
 		}
 	}
 	if len(errs) > 0 {
@@ -144,7 +150,7 @@ func (s *Server) entityOutput(e *Entity) *describeEntityOutput {
 	}
 	b, _ := json.Marshal(doc)
 	return &describeEntityOutput{
-		EntityType: typ + "@1.0", EntityIdentifier: e.ID, EntityArn: entityArn(e.Owner, typ, e.ID),
+		EntityType: typ + "@1.0", EntityIdentifier: e.ID + "@" + strconv.Itoa(e.revision()), EntityArn: entityArn(e.Owner, typ, e.ID),
 		LastModifiedDate: catalogTime(e.LastModified), Details: string(b), DetailsDocument: b,
 	}
 }
@@ -159,7 +165,7 @@ func (s *Server) productOutput(p *Product) *describeEntityOutput {
 		"Dimensions":  dims,
 	}
 	b, _ := json.Marshal(doc)
-	return &describeEntityOutput{EntityType: "SaaSProduct@1.0", EntityIdentifier: p.ProductID,
+	return &describeEntityOutput{EntityType: "SaaSProduct@1.0", EntityIdentifier: p.ProductID + "@1",
 		EntityArn:        entityArn(s.seed.seed.Seller.AccountID, typeSaaSProduct, p.ProductID),
 		LastModifiedDate: catalogTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)), Details: string(b), DetailsDocument: b}
 }

@@ -56,8 +56,10 @@ func (s *Server) listEntities(acct string, body []byte) (any, error) {
 	}
 	typ := strings.TrimSuffix(in.EntityType, "@1.0")
 	attrs, known := entityAttributes[typ]
-	if !known {
-		errs.add("EntityType", "the simulator lists ResaleAuthorization, Offer and SaaSProduct, got %q", in.EntityType)
+	// A type AWS lists but the simulator does not model has no entities here: an empty list.
+	elsewhere := contains(listedElsewhere, typ)
+	if !known && !elsewhere {
+		errs.add("EntityType", "must be one of ResaleAuthorization, Offer, SaaSProduct, %s; got %.100q", strings.Join(listedElsewhere, ", "), in.EntityType)
 	}
 	max := 20
 	if in.MaxResults != nil {
@@ -79,25 +81,38 @@ func (s *Server) listEntities(acct string, body []byte) (any, error) {
 	}
 	for member, fs := range in.EntityTypeFilters {
 		if member != typ+"Filters" {
-			errs.add("EntityTypeFilters."+member, "does not apply to entity type %s (use %sFilters)", typ, typ)
+			errs.add("EntityTypeFilters."+member, "does not apply to entity type %.100s (use %.100sFilters)", typ, typ)
 			continue
 		}
+		mf := "EntityTypeFilters." + member
+		if len(fs) > maxFilters {
+			errs.add(mf, "must hold at most %d filters, got %d", maxFilters, len(fs))
+		}
+		wildcards := 0
 		for name, raw := range fs {
-			if !contains(attrs, name) {
-				errs.add("EntityTypeFilters."+member+"."+name, "is not a filter of %s", typ)
+			if !elsewhere && !contains(attrs, name) {
+				errs.add(mf+"."+name, "is not a filter of %s", typ)
 				continue
 			}
 			var af attrFilter
 			if err := strictJSON(raw, &af); err != nil {
-				errs.add("EntityTypeFilters."+member+"."+name, "%v", err)
+				errs.add(mf+"."+name, "%v", err)
 				continue
+			}
+			checkAttrFilter(mf+"."+name, name, typ, af, &errs)
+			if af.WildCardValue != nil {
+				wildcards++
 			}
 			filters[name] = af
 		}
+		if wildcards > 1 {
+			errs.add(mf, "may hold one wildcard filter, got %d", wildcards)
+		}
 	}
+	checkFilterList(in.FilterList, &errs)
 	for i, f := range in.FilterList {
 		if f.Name != "EntityId" && f.Name != "Name" {
-			errs.add(fmt.Sprintf("FilterList[%d].Name", i), "the simulator supports EntityId and Name, got %q", f.Name)
+			errs.add(fmt.Sprintf("FilterList[%d].Name", i), "the simulator supports EntityId and Name, got %.100q", f.Name)
 			continue
 		}
 		filters[f.Name] = attrFilter{ValueList: f.ValueList}
@@ -120,8 +135,8 @@ func (s *Server) listEntities(acct string, body []byte) (any, error) {
 			sortBy = so.SortBy
 			desc = false
 		}
-		if !contains(attrs, sortBy) {
-			errs.add("Sort.SortBy", "is not a sort attribute of %s: %q", typ, sortBy)
+		if !elsewhere && !contains(attrs, sortBy) {
+			errs.add("Sort.SortBy", "is not a sort attribute of %s: %.100q", typ, sortBy)
 		}
 		switch so.SortOrder {
 		case "":
@@ -144,8 +159,9 @@ func (s *Server) listEntities(acct string, body []byte) (any, error) {
 	s.mu.Lock()
 	s.advanceLocked(s.now())
 	var all []listed
-	switch typ {
-	case typeSaaSProduct:
+	switch {
+	case elsewhere:
+	case typ == typeSaaSProduct:
 		if ownership == "SELF" && acct == s.seed.seed.Seller.AccountID {
 			for i := range s.seed.seed.Products {
 				all = append(all, s.productListed(&s.seed.seed.Products[i]))
@@ -288,4 +304,37 @@ func (s *Server) entityListed(e *Entity) listed {
 		"AvailabilityEndDate": {end}, "BuyerAccounts": o.BuyerAccountIDs, "State": {o.State},
 		"Targeting": {"BuyerAccounts"}, "LastModifiedDate": {mod}}
 	return listed{summary: base, attrs: attrs}
+}
+
+// checkFilterList checks a FilterList's documented limits: 1..8 filters, names of letters, and
+// 1..10 values of 1..255 characters each.
+func checkFilterList(list []filter, errs *fieldErrors) {
+	if list != nil && (len(list) == 0 || len(list) > maxFilters) {
+		errs.add("FilterList", "must hold 1-%d filters, got %d", maxFilters, len(list))
+	}
+	for i, f := range list {
+		ff := fmt.Sprintf("FilterList[%d]", i)
+		if !filterNamePattern.MatchString(f.Name) {
+			errs.add(ff+".Name", "must be 1-255 letters, got %.100q", f.Name)
+		}
+		checkFilterValues(ff+".ValueList", f.ValueList, errs)
+	}
+}
+
+// checkAttrFilter checks one attribute filter of EntityTypeFilters: its value list's limits, a
+// wildcard of 1..255 characters, and enum values (a resale authorization's Status).
+func checkAttrFilter(f, name, typ string, af attrFilter, errs *fieldErrors) {
+	if af.ValueList != nil {
+		checkFilterValues(f+".ValueList", af.ValueList, errs)
+	}
+	if w := af.WildCardValue; w != nil && (*w == "" || len(*w) > maxFilterValue) {
+		errs.add(f+".WildCardValue", "must be 1-%d characters", maxFilterValue)
+	}
+	if typ == typeResaleAuthorization && name == "Status" {
+		for i, v := range af.ValueList {
+			if !contains(raStatuses, v) {
+				errs.add(fmt.Sprintf("%s.ValueList[%d]", f, i), "must be one of %s, got %.100q", strings.Join(raStatuses, ", "), v)
+			}
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"time"
+	"unicode/utf8"
 )
 
 type entityInput struct {
@@ -42,7 +43,7 @@ type startChangeSetOutput struct {
 var (
 	changeSetNamePattern = regexp.MustCompile(`^[\w\s+=.:@-]{1,100}$`)
 	changeTypePattern    = regexp.MustCompile(`^[A-Z][\w]{0,254}$`)
-	tokenPattern         = regexp.MustCompile(`^[!-~]{1,36}$`)
+	tokenPattern         = regexp.MustCompile(`^[!-~]{1,64}$`)
 )
 
 const catalogName = "AWSMarketplace"
@@ -69,7 +70,7 @@ func (s *Server) startChangeSet(acct string, body []byte) (any, error) {
 		errs.add("ChangeSetName", "must be 1-100 characters of letters, digits, spaces and +=.:@_-")
 	}
 	if in.ClientRequestToken != nil && !tokenPattern.MatchString(*in.ClientRequestToken) {
-		errs.add("ClientRequestToken", "must be 1-36 printable characters")
+		errs.add("ClientRequestToken", "must be 1-64 printable ASCII characters without spaces, got %d characters", utf8.RuneCountInString(*in.ClientRequestToken))
 	}
 	intent := "APPLY"
 	if in.Intent != nil {
@@ -85,8 +86,8 @@ func (s *Server) startChangeSet(acct string, body []byte) (any, error) {
 	names := map[string]string{} // ChangeName -> ChangeType
 	for i, ci := range in.ChangeSet {
 		if ci.ChangeName != nil {
-			if *ci.ChangeName == "" || len(*ci.ChangeName) > 100 {
-				errs.add(fmt.Sprintf("ChangeSet[%d].ChangeName", i), "must be 1-100 characters")
+			if !changeNamePattern.MatchString(*ci.ChangeName) {
+				errs.add(fmt.Sprintf("ChangeSet[%d].ChangeName", i), "must be 1-72 letters, got %q", *ci.ChangeName)
 			} else if _, dup := names[*ci.ChangeName]; dup {
 				errs.add(fmt.Sprintf("ChangeSet[%d].ChangeName", i), "%q is used by another change", *ci.ChangeName)
 			} else {
@@ -115,6 +116,15 @@ func (s *Server) startChangeSet(acct string, body []byte) (any, error) {
 		c.EntityType = ci.Entity.Type
 		if ci.Entity.Identifier != nil {
 			c.Identifier = *ci.Entity.Identifier
+			if _, ref := reference(c.Identifier); !ref && c.Identifier != "" && c.Identifier[0] != '$' {
+				if !identifierPattern.MatchString(c.Identifier) {
+					errs.add(f+".Entity.Identifier", "must be 1-255 letters, digits, _, - and @, or a $ChangeName.Entity.Identifier reference, got %q", c.Identifier)
+				}
+				c.Identifier = entityIDOf(c.Identifier) // EntityId@RevisionId names the entity
+			}
+		}
+		if ci.Details != nil && (utf8.RuneCountInString(*ci.Details) < 2 || utf8.RuneCountInString(*ci.Details) > maxDetailsLength || !detailsPattern.MatchString(*ci.Details)) {
+			errs.add(f+".Details", "must be a JSON object of 2-%d characters", maxDetailsLength)
 		}
 		if ci.Entity.Type != raEntityType {
 			errs.add(f+".Entity.Type", "the simulator accepts change sets on %s only, got %q", raEntityType, ci.Entity.Type)
@@ -299,15 +309,15 @@ func requestHash(in *startChangeSetInput) string {
 }
 
 func validateTags(f string, tags []Tag, errs *fieldErrors) {
-	if tags != nil && (len(tags) == 0 || len(tags) > 200) {
-		errs.add(f, "must hold 1-200 tags, got %d", len(tags))
+	if tags != nil && (len(tags) == 0 || len(tags) > maxTags) {
+		errs.add(f, "must hold 1-%d tags, got %d", maxTags, len(tags))
 	}
 	for i, t := range tags {
-		if t.Key == "" || len(t.Key) > 128 {
-			errs.add(fmt.Sprintf("%s[%d].Key", f, i), "must be 1-128 characters")
+		if n := utf8.RuneCountInString(t.Key); n < 1 || n > 128 || !catalogTagPattern.MatchString(t.Key) {
+			errs.add(fmt.Sprintf("%s[%d].Key", f, i), "must be 1-128 letters, digits, spaces and _.:/=+-@")
 		}
-		if len(t.Value) > 256 {
-			errs.add(fmt.Sprintf("%s[%d].Value", f, i), "must be at most 256 characters")
+		if utf8.RuneCountInString(t.Value) > 256 || !catalogTagPattern.MatchString(t.Value) {
+			errs.add(fmt.Sprintf("%s[%d].Value", f, i), "must be at most 256 letters, digits, spaces and _.:/=+-@")
 		}
 	}
 }

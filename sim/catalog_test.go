@@ -191,7 +191,7 @@ func TestRenewalResaleAuthorizationPublishesInOneChangeSet(t *testing.T) {
 	}
 
 	doc, desc := e.describeRA(id)
-	if *desc.EntityType != raType || *desc.EntityIdentifier != id ||
+	if *desc.EntityType != raType || *desc.EntityIdentifier != id+"@1" ||
 		*desc.EntityArn != "arn:aws:aws-marketplace:us-east-1:"+seller+":AWSMarketplace/ResaleAuthorization/"+id {
 		t.Errorf("entity header = %s %s %s", *desc.EntityType, *desc.EntityIdentifier, *desc.EntityArn)
 	}

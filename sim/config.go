@@ -31,6 +31,10 @@ type Config struct {
 	// TickInterval is how often change sets are advanced in the background (default 100ms);
 	// they are also advanced on every Catalog call.
 	TickInterval time.Duration
+	// Region is the AWS region requests must be signed for (default us-east-1, the only region
+	// of the Catalog and Agreement APIs); a request signed for another region, or for another
+	// service, gets AWS's InvalidSignatureException (decision 009).
+	Region string
 	// BaseURL is the simulator's public URL, used in SQS queue URLs and the SNS signing
 	// certificate URL; empty derives it from each request's Host.
 	BaseURL string
@@ -44,6 +48,7 @@ type Config struct {
 
 // Defaults of Config.
 const (
+	DefaultRegion         = "us-east-1"
 	DefaultMeteringWindow = 6 * time.Hour
 	DefaultChangeSetDelay = 2 * time.Second
 	defaultSaveDelay      = 200 * time.Millisecond
@@ -54,6 +59,9 @@ const (
 func (c Config) withDefaults() Config {
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Region == "" {
+		c.Region = DefaultRegion
 	}
 	if c.MeteringWindow <= 0 {
 		c.MeteringWindow = DefaultMeteringWindow

@@ -71,6 +71,15 @@ func (s *Server) getEntitlements(r *http.Request, acct string, c wire.Call) (any
 			return nil, entitlementError("Filter keys CUSTOMER_IDENTIFIER and CUSTOMER_AWS_ACCOUNT_ID are mutually exclusive")
 		}
 	}
+	// A dimension filter narrows one customer's entitlements: alone it is refused (decision 009).
+	if _, dim := in.Filter["DIMENSION"]; dim {
+		_, ci := in.Filter["CUSTOMER_IDENTIFIER"]
+		_, ca := in.Filter["CUSTOMER_AWS_ACCOUNT_ID"]
+		_, la := in.Filter["LICENSE_ARN"]
+		if !ci && !ca && !la {
+			return nil, entitlementError("Filter DIMENSION must be combined with a customer filter: CUSTOMER_IDENTIFIER, CUSTOMER_AWS_ACCOUNT_ID or LICENSE_ARN")
+		}
+	}
 	offset, err := decodeToken(in.NextToken)
 	if err != nil {
 		return nil, entitlementError("NextToken is not a token this API returned")

@@ -15,13 +15,16 @@ const (
 // Entity is a Catalog entity the simulator created: a resale authorization or a CPPO offer.
 // Products come from the seed.
 type Entity struct {
-	Type         string               `json:"type"` // ResaleAuthorization or Offer
-	ID           string               `json:"id"`
-	Owner        string               `json:"owner"` // account that owns the entity
-	CreatedAt    time.Time            `json:"createdAt"`
-	LastModified time.Time            `json:"lastModified"`
-	RA           *ResaleAuthorization `json:"resaleAuthorization,omitempty"`
-	Offer        *Offer               `json:"offer,omitempty"`
+	Type         string    `json:"type"` // ResaleAuthorization or Offer
+	ID           string    `json:"id"`
+	Owner        string    `json:"owner"` // account that owns the entity
+	CreatedAt    time.Time `json:"createdAt"`
+	LastModified time.Time `json:"lastModified"`
+	// Revision counts the change sets that changed the entity (0 in state files written before
+	// revisions were kept, read as 1); DescribeEntity shows EntityId@Revision.
+	Revision int                  `json:"revision,omitempty"`
+	RA       *ResaleAuthorization `json:"resaleAuthorization,omitempty"`
+	Offer    *Offer               `json:"offer,omitempty"`
 }
 
 // ResaleAuthorization is the state of a ResaleAuthorization@1.0 entity.
@@ -62,6 +65,11 @@ type Offer struct {
 	PreExisting     bool                 `json:"preExisting,omitempty"`
 	TermIDs         map[string]string    `json:"termIds"`
 	AcceptedCount   int                  `json:"acceptedCount"`
+}
+
+// revision returns the entity's revision, at least 1.
+func (e *Entity) revision() int {
+	return max(e.Revision, 1)
 }
 
 // termID returns the stable id of a term type, creating it on first use.

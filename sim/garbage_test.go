@@ -46,6 +46,7 @@ func TestMalformedRequestsGetClientErrors(t *testing.T) {
 			if tg.amzTarget != "" {
 				req.Header.Set("X-Amz-Target", tg.amzTarget)
 			}
+			signOK(t, req, []byte(body))
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Errorf("%s %s %s: %v", tg.path, tg.amzTarget, body, err)
@@ -58,7 +59,9 @@ func TestMalformedRequestsGetClientErrors(t *testing.T) {
 		}
 	}
 	for _, q := range []string{"/DescribeEntity?catalog=AWSMarketplace", "/DescribeChangeSet?catalog=x&changeSetId=", "/DescribeEntity?catalog=AWSMarketplace&entityId=%00"} {
-		resp, err := http.Get(e.url + q)
+		req, _ := http.NewRequest(http.MethodGet, e.url+q, nil)
+		signOK(t, req, nil)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil || resp.StatusCode >= 500 || resp.StatusCode < 400 {
 			t.Errorf("GET %s: %v %v", q, resp.StatusCode, err)
 		}
@@ -89,6 +92,7 @@ func TestMalformedJSONIsASerializationException(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodPost, e.url+"/", strings.NewReader(body))
 			req.Header.Set("Content-Type", "application/x-amz-json-"+version)
 			req.Header.Set("X-Amz-Target", op)
+			signOK(t, req, []byte(body))
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatalf("%s: %v", op, err)

@@ -29,6 +29,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", env("ADDR", "127.0.0.1:4566"), "listen address `host:port` (env DEALDESK_SIM_ADDR)")
 	statePath := fs.String("state", env("STATE", ""), "state `file` kept across restarts; empty keeps state in memory (env DEALDESK_SIM_STATE)")
 	seedPath := fs.String("seed", env("SEED", ""), "seed `file` (JSON: seller, products, resellers, buyers); empty uses the built-in demo seed (env DEALDESK_SIM_SEED)")
+	region := fs.String("region", env("REGION", DefaultRegion), "AWS `region` requests must be signed for (env DEALDESK_SIM_REGION)")
 	baseURL := fs.String("base-url", env("BASE_URL", ""), "public `URL` of the simulator, for SQS queue URLs and the SNS certificate URL; default http://<addr> (env DEALDESK_SIM_BASE_URL)")
 	var window, delay time.Duration
 	var quotasOn, manufacturerReads bool
@@ -95,8 +96,8 @@ Flags (each also read from the environment variable named in its description):
 		return fmt.Errorf("--changeset-delay must not be negative, got %s", delay)
 	}
 	cfg := Config{StatePath: *statePath, MeteringWindow: window, ChangeSetDelay: delay, DisableQuotas: !quotasOn,
-		ManufacturerReadsAgreements: manufacturerReads,
-		Logger:                      slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+		ManufacturerReadsAgreements: manufacturerReads, Region: *region,
+		Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
 	if delay == 0 {
 		cfg.ChangeSetDelay = -1
 	}

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -110,7 +111,14 @@ func (s *Server) batchMeterUsage(r *http.Request, acct string, c wire.Call) (any
 	// The hot path of the project's benchmarks: goccy/go-json decodes and encodes with
 	// encoding/json's semantics at a fraction of its cost.
 	if err := gojson.UnmarshalNoEscape(c.Body, &in); err != nil {
+		var te *gojson.UnmarshalTypeError
+		if errors.As(err, &te) { // name the JSON types, never the simulator's Go types
+			return nil, meteringError("SerializationException", "%s: expected %s, got JSON %s", te.Field, wire.JSONTypeName(te.Type), te.Value)
+		}
 		return nil, meteringError("SerializationException", "invalid request: %v", err)
+	}
+	if in.UsageRecords == nil {
+		return nil, meteringError("ValidationException", "1 validation error detected: Value null at 'usageRecords' failed to satisfy constraint: Member must not be null")
 	}
 	if len(in.UsageRecords) > 25 {
 		return nil, meteringError("ValidationException", "1 validation error detected: Value at 'usageRecords' failed to satisfy constraint: Member must have length less than or equal to 25 (got %d)", len(in.UsageRecords))
@@ -165,6 +173,11 @@ func (s *Server) batchMeterUsage(r *http.Request, acct string, c wire.Call) (any
 			}
 			if rec.LicenseArn == "" {
 				return nil, meteringError("InvalidLicenseException", "%s.LicenseArn: is required with CustomerAWSAccountId", f)
+			}
+			// The license names the product: a LicenseArn integration sends no ProductCode
+			// (sending both bills twice); the whole batch is refused (decision 009).
+			if in.ProductCode != "" {
+				return nil, meteringError("InvalidProductCodeException", "ProductCode must not be given with records that carry a LicenseArn (%s.LicenseArn); the license identifies the product", f)
 			}
 		}
 		if n := len(rec.UsageAllocations); n > 2500 {
@@ -238,9 +251,6 @@ func (s *Server) batchMeterUsage(r *http.Request, acct string, c wire.Call) (any
 			}
 			if a.Acceptor != rec.CustomerAWSAccountID {
 				return nil, meteringError("InvalidLicenseException", "%s.LicenseArn: %s does not belong to account %s", f, rec.LicenseArn, rec.CustomerAWSAccountID)
-			}
-			if product != nil && product.ProductCode != a.ProductCode {
-				return nil, meteringError("InvalidProductCodeException", "%s: license %s is for product %s, not %s", f, rec.LicenseArn, a.ProductCode, product.ProductCode)
 			}
 			p = s.seed.byCode[a.ProductCode]
 			if p == nil || p.MeteringMode != MeteringLicenseArn {

@@ -140,7 +140,8 @@ func (s *Server) tickLoop() {
 }
 
 // ServeHTTP routes by protocol: the control API by path, RPC calls by ParseCall, and the
-// Catalog's restJson1 operations by path.
+// Catalog's restJson1 operations by path. Every AWS call must be signed for the configured
+// region and its service's signing name; the control API is not AWS and needs no signature.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/_sim/") {
 		s.ctl.ServeHTTP(w, r)
@@ -148,6 +149,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	call, ok, err := wire.ParseCall(r, maxRequestBody)
 	if ok {
+		if !s.authenticated(w, r, call) {
+			return
+		}
 		if err != nil {
 			wire.WriteRequestError(w, call, err)
 			return
@@ -155,7 +159,30 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveRPC(w, r, call)
 		return
 	}
+	if !s.authenticated(w, r, wire.Call{Protocol: wire.RestJSON1, Service: catalogService}) {
+		return
+	}
 	s.serveCatalog(w, r)
+}
+
+// catalogService is the Catalog API's service shape.
+const catalogService = "AWSMPSeymour"
+
+// authenticated checks, before anything else of the request is looked at (as AWS does), that r
+// is signed for the simulator's region and for the signing name of c's service (decision 009);
+// otherwise it answers with AWS's authentication error in c's protocol and returns false. Only
+// the credential scope is checked: the simulator has no secret to check the signature with.
+func (s *Server) authenticated(w http.ResponseWriter, r *http.Request, c wire.Call) bool {
+	err := wire.CheckScope(r, s.cfg.Region, wire.SigningName(c.Service))
+	if err == nil {
+		return true
+	}
+	var re *wire.RequestError
+	if !errors.As(err, &re) {
+		re = &wire.RequestError{Type: wire.IncompleteSignature, Message: "the request signature could not be read"}
+	}
+	wire.WriteAuthError(w, c, re)
+	return false
 }
 
 // rpcHandler serves one RPC operation: it decodes c and returns an output or an *apiError.

@@ -188,15 +188,11 @@ func MalformedJSON(err error) *RequestError {
 
 // Decode unmarshals the call's JSON body into v (encoding/json rules). A body that is not valid
 // JSON is a *RequestError (SerializationException); a valid body that does not fit v is a plain
-// error naming the member.
+// error naming the member and the JSON types (never a Go type).
 func (c Call) Decode(v any) error {
 	if err := json.Unmarshal(c.Body, v); err != nil {
-		var ute *json.UnmarshalTypeError
-		if errors.As(err, &ute) {
-			if ute.Field != "" {
-				return fmt.Errorf("%s: expected %s, got JSON %s", ute.Field, ute.Type, ute.Value)
-			}
-			return err
+		if msg, ok := TypeMismatch(err); ok {
+			return errors.New(msg)
 		}
 		var se *json.SyntaxError
 		if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) {

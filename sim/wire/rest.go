@@ -46,7 +46,7 @@ func WriteRESTErrorFields(w http.ResponseWriter, status int, typ, msg string, ex
 		m[k] = v
 	}
 	m["__type"] = typ
-	m["Message"] = msg
+	m["Message"] = capMessage(msg)
 	body, err := marshalJSON(m)
 	if err != nil {
 		writeInternal(w, Call{Protocol: RestJSON1}, err)

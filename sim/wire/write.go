@@ -56,7 +56,7 @@ func WriteErrorHeader(w http.ResponseWriter, c Call, status int, typ, msg string
 		m[k] = v
 	}
 	m["__type"] = typ
-	m["message"] = msg
+	m["message"] = capMessage(msg)
 	rid := requestID(w)
 	if _, ok := m["requestId"]; !ok && c.Service == agreementService {
 		// Every Agreement error shape has a requestId member, which AWS fills.
