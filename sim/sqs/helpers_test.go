@@ -56,7 +56,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{t: t, clock: &clock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}, changes: make(chan struct{}, 1)}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, ok, err := wire.ParseCall(r, 4<<20)
 		switch {
 		case !ok:
@@ -67,18 +67,21 @@ func newEnv(t *testing.T) *env {
 			e.svc.ServeCall(w, r, account, c)
 		}
 	}))
-	e.url = srv.URL
-	e.svc = simsqs.New(simsqs.Config{Now: e.clock.Now, Account: account, BaseURL: srv.URL, OnChange: func() {
+	// The service exists before the server serves: requests from another process (boto3) are
+	// not ordered after this goroutine's writes by anything the race detector sees.
+	e.url = "http://" + srv.Listener.Addr().String()
+	e.svc = simsqs.New(simsqs.Config{Now: e.clock.Now, Account: account, BaseURL: e.url, OnChange: func() {
 		select {
 		case e.changes <- struct{}{}:
 		default:
 		}
 	}})
+	srv.Start()
 	e.sqs = sqs.NewFromConfig(aws.Config{
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
 		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
-	}, func(o *sqs.Options) { o.BaseEndpoint = aws.String(srv.URL) })
+	}, func(o *sqs.Options) { o.BaseEndpoint = aws.String(e.url) })
 	t.Cleanup(func() {
 		e.svc.Close()
 		srv.Close()

@@ -33,7 +33,6 @@ func TestSnapshotRestore(t *testing.T) {
 	if err := r.svc.Restore(b); err != nil {
 		t.Fatal(err)
 	}
-	r.clock.t = e.clock.Now()
 	if got := r.allAttributes(t, url)["VisibilityTimeout"]; got != "45" {
 		t.Errorf("VisibilityTimeout after restore = %q", got)
 	}
