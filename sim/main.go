@@ -135,7 +135,7 @@ Flags (each also read from the environment variable named in its description):
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	srv.faults.close() // release requests held by injected timeouts
-	srv.sqs.close()    // and long polls
+	srv.sqs.Close()    // and long polls
 	shutErr := hs.Shutdown(shutdownCtx)
 	if err := srv.Close(); err != nil {
 		return fmt.Errorf("write state: %w", err)

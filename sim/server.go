@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/dealdesk/dealdesk/sim/eventbus"
+	"github.com/dealdesk/dealdesk/sim/sqs"
 	"github.com/dealdesk/dealdesk/sim/wire"
 )
 
@@ -32,7 +33,7 @@ type Server struct {
 	byCustomer map[string]*Agreement // product code + "/" + customer identifier -> latest agreement
 	byToken    map[string]*Agreement // registration token -> agreement
 
-	sqs     *sqsService
+	sqs     *sqs.Service
 	bus     *eventbus.Bus
 	quotas  *quotas
 	faults  *faults
@@ -67,7 +68,8 @@ func New(cfg Config) (*Server, error) {
 		done:  make(chan struct{}),
 	}
 	s.st = newState()
-	s.sqs = newSQSService(s)
+	s.sqs = sqs.New(sqs.Config{Now: s.now, Account: seed.Seller.AccountID, BaseURL: cfg.BaseURL,
+		OnChange: s.markDirty, Logger: cfg.Logger})
 	s.quotas = newQuotas(s.now)
 	s.quotas.setDefault(!cfg.DisableQuotas)
 	s.faults = newFaults()
@@ -102,7 +104,7 @@ func (s *Server) Close() error {
 		close(s.done)
 		s.faults.close()
 		s.wg.Wait()
-		s.sqs.close()
+		s.sqs.Close()
 		s.bus.Close()
 		if s.cfg.StatePath != "" {
 			s.closeErr = s.save()
@@ -196,22 +198,13 @@ func (s *Server) rpcHandlers() map[string]rpcHandler {
 		"AWSMPCommerceService_v20200301.SearchAgreements":  s.searchAgreements,
 		"AWSMPCommerceService_v20200301.DescribeAgreement": s.describeAgreement,
 		"AWSMPCommerceService_v20200301.GetAgreementTerms": s.getAgreementTerms,
-		"AmazonSQS.CreateQueue":                            s.sqs.createQueue,
-		"AmazonSQS.GetQueueUrl":                            s.sqs.getQueueURL,
-		"AmazonSQS.SendMessage":                            s.sqs.sendMessage,
-		"AmazonSQS.ReceiveMessage":                         s.sqs.receiveMessage,
-		"AmazonSQS.DeleteMessage":                          s.sqs.deleteMessage,
-		"AmazonSQS.DeleteQueue":                            s.sqs.deleteQueue,
-		"AmazonSQS.PurgeQueue":                             s.sqs.purgeQueue,
-		"AmazonSQS.GetQueueAttributes":                     s.sqs.getQueueAttributes,
-		"AmazonSQS.ListQueues":                             s.sqs.listQueues,
-		"AmazonSQS.ChangeMessageVisibility":                s.sqs.changeMessageVisibility,
 	}
 }
 
 func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request, c wire.Call) {
 	h := s.rpc[c.Service+"."+c.Operation]
-	if h == nil {
+	sqsCall := c.Service == sqs.ServiceName && s.sqs.Handles(c.Operation)
+	if h == nil && !sqsCall {
 		wire.WriteError(w, c, http.StatusBadRequest, "UnknownOperationException",
 			fmt.Sprintf("the simulator does not implement %s.%s", c.Service, c.Operation), nil)
 		return
@@ -219,6 +212,10 @@ func (s *Server) serveRPC(w http.ResponseWriter, r *http.Request, c wire.Call) {
 	acct := s.caller(r)
 	if ae := s.guard(r, serviceOf(c.Service), c.Operation, acct); ae != nil {
 		s.writeRPCError(w, c, ae)
+		return
+	}
+	if sqsCall {
+		s.sqs.ServeCall(w, r, acct, c)
 		return
 	}
 	out, err := h(r, acct, c)
@@ -253,12 +250,8 @@ func (s *Server) writeRPCError(w http.ResponseWriter, c wire.Call, err error) {
 		s.log.Error("sim: handler failed", "operation", c.Operation, "err", err)
 		ae = &apiError{Status: 500, Type: internalErrorType(serviceOf(c.Service)), Message: "internal error"}
 	}
-	if c.Service == "AmazonSQS" {
-		var h http.Header
-		if code, ok := sqsQueryErrors[ae.Type]; ok {
-			h = http.Header{"X-Amzn-Query-Error": []string{code}}
-		}
-		wire.WriteErrorHeader(w, c, ae.Status, "com.amazonaws.sqs#"+ae.Type, ae.Message, ae.Extra, h)
+	if c.Service == sqs.ServiceName {
+		sqs.WriteError(w, c, ae.Status, ae.Type, ae.Message)
 		return
 	}
 	wire.WriteError(w, c, ae.Status, ae.Type, ae.Message, ae.Extra)
@@ -305,7 +298,7 @@ func serviceOf(shape string) string {
 		return svcEntitlement
 	case "AWSMPCommerceService_v20200301":
 		return svcAgreement
-	case "AmazonSQS":
+	case sqs.ServiceName:
 		return svcSQS
 	}
 	return svcCatalog

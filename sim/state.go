@@ -101,7 +101,7 @@ func (s *Server) snapshot() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	queues, err := s.sqs.snapshot()
+	queues, err := s.sqs.Snapshot()
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +200,7 @@ func (s *Server) load(path string) error {
 	}
 	s.st = st
 	if len(f.Queues) > 0 {
-		if err := s.sqs.restore(f.Queues); err != nil {
+		if err := s.sqs.Restore(f.Queues); err != nil {
 			return fmt.Errorf("state file %s: queues: %w", path, err)
 		}
 	}
