@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/url"
-	"strings"
 	"time"
 
 	dhttp "github.com/dealdesk/dealdesk/http"
@@ -63,7 +61,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
-	fmt.Fprintf(env.Stdout, "dealdesk: %s database %s\n", db.Engine(), redactDSN(*dsn))
+	fmt.Fprintf(env.Stdout, "dealdesk: %s database %s\n", db.Engine(), sqldb.RedactDSN(*dsn))
 	fmt.Fprintf(env.Stdout, "dealdesk: listening on http://%s\n", ln.Addr())
 
 	errc := make(chan error, 1)
@@ -96,7 +94,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 
 // dbFlag defines the --db flag that serve and the admin commands share.
 func dbFlag(fs *flag.FlagSet, env Env) *string {
-	return fs.String("db", envDefault(env, "DEALDESK_DB", "dealdesk.db"), "database: a SQLite file `path` or a postgres:// DSN (DEALDESK_DB)")
+	return fs.String("db", envDefault(env, "DEALDESK_DB", "dealdesk.db"), "database: a SQLite file `path`, or a PostgreSQL URL (postgres://...) or keyword/value string (\"host=... dbname=...\") (DEALDESK_DB)")
 }
 
 // envDuration returns the duration in the environment variable name, or def when it is unset.
@@ -127,29 +125,4 @@ func bootstrap(ctx context.Context, db *sqldb.DB, env Env) error {
 	fmt.Fprintf(env.Stdout, "dealdesk: first start: created organization %q (%s)\n", org.Name, org.ID)
 	fmt.Fprintf(env.Stdout, "dealdesk: its API key, shown only now: %s\n", secret)
 	return nil
-}
-
-// redactDSN hides the passwords of a PostgreSQL DSN, in its user info or as a (ssl)password
-// parameter, so that it can be printed; a SQLite path is shown as it is. A PostgreSQL DSN that
-// does not parse is hidden whole.
-func redactDSN(dsn string) string {
-	if !sqldb.IsPostgresDSN(dsn) {
-		return dsn
-	}
-	u, err := url.Parse(dsn)
-	var q url.Values
-	if err == nil {
-		q, err = url.ParseQuery(u.RawQuery)
-	}
-	if err != nil {
-		scheme, _, _ := strings.Cut(dsn, "://")
-		return scheme + "://(a DSN that does not parse as a URL)"
-	}
-	for name := range q {
-		if strings.Contains(strings.ToLower(name), "password") {
-			q.Set(name, "xxxxx")
-			u.RawQuery = q.Encode()
-		}
-	}
-	return u.Redacted()
 }
