@@ -42,6 +42,19 @@ func TestAPIKeyRevocation(t *testing.T) {
 				t.Fatalf("%d rows for the revoked key, want it kept for audit", n)
 			}
 		})
+		t.Run("a revocation holds at once on another replica", func(t *testing.T) {
+			// A second pool on the same database stands for another replica of dealdesk serve.
+			replica := e.open(t)
+			k, secret := newKey(ctxA, "shared")
+			if _, err := replica.AuthenticateAPIKey(ctx, secret); err != nil {
+				t.Fatalf("the replica refuses a valid key: %v", err)
+			}
+			if _, err := db.RevokeAPIKey(ctxA, k.ID); err != nil {
+				t.Fatal(err)
+			}
+			_, err := replica.AuthenticateAPIKey(ctx, secret)
+			wantCode(t, err, dealdesk.EUNAUTHORIZED)
+		})
 		t.Run("revoking twice keeps the first time", func(t *testing.T) {
 			k, _ := newKey(ctxA, "twice")
 			first, err := db.RevokeAPIKey(ctxA, k.ID)
