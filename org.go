@@ -21,14 +21,28 @@ type User struct {
 	CreatedAt time.Time `json:"createdAt"`
 }
 
-// APIKey authenticates API calls for one organization. Only a hash of the secret is stored.
+// APIKey authenticates API calls for one organization. Only a hash of the secret is stored; the
+// key's fields are safe to list (decision 007). A revoked key stays, with RevokedAt, for audit.
 type APIKey struct {
 	ID         string     `json:"id"`
 	OrgID      string     `json:"orgId"`
 	Name       string     `json:"name"`
-	Prefix     string     `json:"prefix"` // the first characters of the key, to recognise it in lists
+	Prefix     string     `json:"prefix"` // "ddk_" and the key's next 8 characters, to recognise it in lists
 	CreatedAt  time.Time  `json:"createdAt"`
-	LastUsedAt *time.Time `json:"lastUsedAt,omitempty"`
+	LastUsedAt *time.Time `json:"lastUsedAt,omitempty"` // updated at most once a minute
+	RevokedAt  *time.Time `json:"revokedAt,omitempty"`
+}
+
+// APIKeyInput is the request to create an API key: POST /api/v1/api-keys.
+type APIKeyInput struct {
+	Name string `json:"name"` // 0..200 characters, to recognise the key in lists
+}
+
+// APIKeyFilter pages through the API keys of the caller's organization, newest first, revoked
+// ones included. Limit follows the page size rule of every list (DefaultPageSize, MaxPageSize).
+type APIKeyFilter struct {
+	Cursor string
+	Limit  int
 }
 
 // OrganizationService manages organizations. It is not scoped to a tenant: only the admin
@@ -63,8 +77,18 @@ type APIKeyService interface {
 	// never stored. Returns EINVALID for a name over 200 characters and ENOTFOUND for an unknown
 	// organization.
 	CreateAPIKey(ctx context.Context, orgID, name string) (*APIKey, string, error)
-	// AuthenticateAPIKey returns the key matching secret, else EUNAUTHORIZED.
+	// AuthenticateAPIKey returns the key matching secret, else EUNAUTHORIZED; a revoked key is
+	// refused from the moment RevokeAPIKey returns, on every replica (no cache; decision 007).
 	AuthenticateAPIKey(ctx context.Context, secret string) (*APIKey, error)
+	// FindAPIKeys lists the keys of the caller's organization, newest first, and the cursor of
+	// the next page ("" on the last). Never returns a secret or its hash. Returns EINVALID
+	// naming a cursor that this list did not return, EUNAUTHORIZED without an organization.
+	FindAPIKeys(ctx context.Context, f APIKeyFilter) ([]*APIKey, string, error)
+	// RevokeAPIKey revokes the key id of the caller's organization and returns it with
+	// RevokedAt. Revoking a revoked key changes nothing and returns it as it is (idempotent).
+	// Returns ENOTFOUND for a key of another organization or none, EUNAUTHORIZED without an
+	// organization.
+	RevokeAPIKey(ctx context.Context, id string) (*APIKey, error)
 }
 
 // ValidateOrganizationName checks an organization name.

@@ -13,6 +13,8 @@ import (
 const adminUsage = `Usage:
   dealdesk admin create-org --name NAME                  prints the new organization's ID
   dealdesk admin create-api-key --org ORG_ID [--name N]  prints the key once, as the last line
+  dealdesk admin list-api-keys --org ORG_ID              lists the keys (prefixes, never the keys)
+  dealdesk admin revoke-api-key --org ORG_ID --id KEY_ID refuses the key from now on
   dealdesk admin create-user --org ORG_ID --email EMAIL [--name NAME]
                                                          reads the password from standard input
 Each takes --db (DEALDESK_DB) like 'dealdesk serve'; 'dealdesk admin COMMAND --help' lists its flags.
@@ -23,6 +25,8 @@ var adminSynopses = map[string]string{
 	"create-org":     "Usage: dealdesk admin create-org --name NAME [--db DSN]\n\nCreates an organization and prints its ID.\n",
 	"create-api-key": "Usage: dealdesk admin create-api-key --org ORG_ID [--name NAME] [--db DSN]\n\nCreates an API key for the organization and prints it once, as the last line.\n",
 	"create-user":    "Usage: dealdesk admin create-user --org ORG_ID --email EMAIL [--name NAME] [--db DSN]\n\nCreates a console user; the password is the first line of standard input.\n",
+	"list-api-keys":  "Usage: dealdesk admin list-api-keys --org ORG_ID [--db DSN]\n\nLists the organization's API keys, newest first: ID, name, prefix, created, last used and revoked\ntimes. The keys themselves are not stored and cannot be shown.\n",
+	"revoke-api-key": "Usage: dealdesk admin revoke-api-key --org ORG_ID --id KEY_ID [--db DSN]\n\nRevokes an API key of the organization: every request with it is refused from now on, on\nevery replica. The key stays listed, with the time it was revoked; revoking it again changes\nnothing.\n",
 }
 
 // runAdmin runs an administrative command against the database.
@@ -47,7 +51,7 @@ func runAdmin(ctx context.Context, args []string, env Env) error {
 	// another command is an error rather than ignored.
 	fs := newFlagSet("admin "+cmd, synopsis, env)
 	dsn := dbFlag(fs, env)
-	var name, org, email string
+	var name, org, email, id string
 	var required []string
 	switch cmd {
 	case "create-org":
@@ -62,6 +66,13 @@ func runAdmin(ctx context.Context, args []string, env Env) error {
 		fs.StringVar(&email, "email", "", "user's `email` (required)")
 		fs.StringVar(&name, "name", "", "user's `name`")
 		required = []string{"org", "email"}
+	case "list-api-keys":
+		fs.StringVar(&org, "org", "", "organization `ID` (required)")
+		required = []string{"org"}
+	case "revoke-api-key":
+		fs.StringVar(&org, "org", "", "organization `ID` (required)")
+		fs.StringVar(&id, "id", "", "the key's `ID` (key_..., as list-api-keys shows it; required)")
+		required = []string{"org", "id"}
 	}
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
@@ -103,6 +114,10 @@ func runAdmin(ctx context.Context, args []string, env Env) error {
 			return err
 		}
 		fmt.Fprintln(env.Stdout, u.ID)
+	case "list-api-keys":
+		return listAPIKeys(ctx, db, org, env)
+	case "revoke-api-key":
+		return revokeAPIKey(ctx, db, org, id, env)
 	}
 	return nil
 }

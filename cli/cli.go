@@ -27,6 +27,8 @@ Usage:
   dealdesk sim [flags]              run the AWS Marketplace simulator
   dealdesk admin create-org --name NAME
   dealdesk admin create-api-key --org ORG_ID [--name NAME]
+  dealdesk admin list-api-keys --org ORG_ID
+  dealdesk admin revoke-api-key --org ORG_ID --id KEY_ID
   dealdesk admin create-user --org ORG_ID --email EMAIL [--name NAME] (password on stdin)
   dealdesk help
 

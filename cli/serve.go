@@ -7,7 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -19,7 +20,9 @@ const serveUsage = `Usage: dealdesk serve [flags]
 
 Runs the REST API until interrupted (SIGINT or SIGTERM), then lets the requests in flight
 finish (up to --shutdown-timeout) and stops.
-On the first start with an empty database it creates an organization and prints its API key.
+On the first start with an empty database it creates an organization and an API key for it,
+writes the key to a new file that only you can read (--key-file) and prints the file's path;
+the key itself is neither printed nor logged.
 `
 
 // runServe runs the service until ctx ends, then shuts down gracefully.
@@ -27,6 +30,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	fs := newFlagSet("serve", serveUsage, env)
 	addr := fs.String("addr", envDefault(env, "DEALDESK_ADDR", "127.0.0.1:8080"), "`address` to listen on (DEALDESK_ADDR)")
 	dsn := dbFlag(fs, env)
+	keyFile := fs.String("key-file", env.Getenv("DEALDESK_KEY_FILE"), "`path` of the file the first start writes its API key to; it must not exist (DEALDESK_KEY_FILE; default: next to the SQLite file, named after it with .api-key added, or dealdesk.api-key in the current directory for PostgreSQL)")
 	grace, err := envDuration(env, "DEALDESK_SHUTDOWN_TIMEOUT", 15*time.Second)
 	if err != nil {
 		return err
@@ -46,7 +50,10 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer db.Close()
-	if err := bootstrap(ctx, db, env); err != nil {
+	if *keyFile == "" {
+		*keyFile = defaultKeyFile(*dsn, db.Engine())
+	}
+	if err := bootstrap(ctx, db, *keyFile, env); err != nil {
 		return err
 	}
 
@@ -63,7 +70,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
-	fmt.Fprintf(env.Stdout, "dealdesk: %s database %s\n", db.Engine(), redactDSN(*dsn))
+	fmt.Fprintf(env.Stdout, "dealdesk: %s database %s\n", db.Engine(), sqldb.RedactDSN(*dsn))
 	fmt.Fprintf(env.Stdout, "dealdesk: listening on http://%s\n", ln.Addr())
 
 	errc := make(chan error, 1)
@@ -96,7 +103,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 
 // dbFlag defines the --db flag that serve and the admin commands share.
 func dbFlag(fs *flag.FlagSet, env Env) *string {
-	return fs.String("db", envDefault(env, "DEALDESK_DB", "dealdesk.db"), "database: a SQLite file `path` or a postgres:// DSN (DEALDESK_DB)")
+	return fs.String("db", envDefault(env, "DEALDESK_DB", "dealdesk.db"), "database: a SQLite file `path`, or a PostgreSQL URL (postgres://...) or keyword/value string (\"host=... dbname=...\") (DEALDESK_DB)")
 }
 
 // envDuration returns the duration in the environment variable name, or def when it is unset.
@@ -113,43 +120,68 @@ func envDuration(env Env, name string, def time.Duration) (time.Duration, error)
 	return d, nil
 }
 
-// bootstrap creates a default organization and prints an API key for it when the database has
-// no organization yet, so that a newcomer can call the API at once. Replicas starting together
-// on an empty database create one organization between them.
-func bootstrap(ctx context.Context, db *sqldb.DB, env Env) error {
+// defaultKeyFile is where the first start writes its API key without --key-file: next to the
+// SQLite file, named after it ("dealdesk.db.api-key"), or "dealdesk.api-key" in the current
+// directory for PostgreSQL.
+func defaultKeyFile(dsn, engine string) string {
+	if engine == sqldb.EnginePostgres {
+		return "dealdesk.api-key"
+	}
+	return strings.TrimPrefix(dsn, "file:") + ".api-key"
+}
+
+// bootstrap creates a default organization and an API key for it when the database has no
+// organization yet, so that a newcomer can call the API at once, and writes the key to keyFile
+// (see writeKeyFile); it prints the file's path, never the key. A keyFile that exists already
+// is refused before anything is created. Replicas starting together on an empty database create
+// one organization between them; only the one that created it writes the file.
+func bootstrap(ctx context.Context, db *sqldb.DB, keyFile string, env Env) error {
+	n, err := db.CountOrganizations(ctx)
+	if err != nil {
+		return fmt.Errorf("count organizations: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	if _, err := os.Lstat(keyFile); err == nil {
+		return fmt.Errorf("the key file %s already exists (from an earlier first start?): move it away, or choose another --key-file, and start again; it is never overwritten", keyFile)
+	}
 	org, _, secret, err := db.CreateFirstOrganization(ctx, "Default", "initial")
 	if err != nil {
 		return fmt.Errorf("create the first organization: %w", err)
 	}
 	if org == nil {
-		return nil
+		return nil // another replica was first
 	}
 	fmt.Fprintf(env.Stdout, "dealdesk: first start: created organization %q (%s)\n", org.Name, org.ID)
-	fmt.Fprintf(env.Stdout, "dealdesk: its API key, shown only now: %s\n", secret)
+	if err := writeKeyFile(keyFile, secret); err != nil {
+		return fmt.Errorf("write the first API key: %w; the key is lost: make another with 'dealdesk admin create-api-key --org %s'", err, org.ID)
+	}
+	shown := keyFile
+	if abs, err := filepath.Abs(keyFile); err == nil {
+		shown = abs
+	}
+	fmt.Fprintf(env.Stdout, "dealdesk: its API key is in a file only you can read: %s\n", shown)
 	return nil
 }
 
-// redactDSN hides the passwords of a PostgreSQL DSN, in its user info or as a (ssl)password
-// parameter, so that it can be printed; a SQLite path is shown as it is. A PostgreSQL DSN that
-// does not parse is hidden whole.
-func redactDSN(dsn string) string {
-	if !sqldb.IsPostgresDSN(dsn) {
-		return dsn
+// writeKeyFile writes secret and a newline to a new file at path, readable and writable by its
+// owner only (mode 0600), and syncs it. It never overwrites: an existing path, a symbolic link
+// included, is an error (O_EXCL).
+func writeKeyFile(path, secret string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
 	}
-	u, err := url.Parse(dsn)
-	var q url.Values
+	_, err = f.WriteString(secret + "\n")
 	if err == nil {
-		q, err = url.ParseQuery(u.RawQuery)
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
-		scheme, _, _ := strings.Cut(dsn, "://")
-		return scheme + "://(a DSN that does not parse as a URL)"
+		os.Remove(path)
 	}
-	for name := range q {
-		if strings.Contains(strings.ToLower(name), "password") {
-			q.Set(name, "xxxxx")
-			u.RawQuery = q.Encode()
-		}
-	}
-	return u.Redacted()
+	return err
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -85,11 +86,12 @@ func TestServeFirstStart(t *testing.T) {
 	done := make(chan int, 1)
 	go func() { done <- cli.Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db}, env) }()
 
-	key := out.waitFor(t, "its API key, shown only now: ")
-	base := out.waitFor(t, "listening on ")
-	if !strings.HasPrefix(key, "ddk_") {
-		t.Fatalf("printed key %q", key)
+	keyFile := out.waitFor(t, keyFileLine)
+	if keyFile != db+".api-key" {
+		t.Fatalf("key file %q, want it next to the database, %s.api-key", keyFile, db)
 	}
+	key := readKeyFile(t, keyFile)
+	base := out.waitFor(t, "listening on ")
 	exerciseNewcomerFlow(t, base, key)
 
 	resp, err := http.Get(base + "/readyz")
@@ -101,8 +103,8 @@ func TestServeFirstStart(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Fatalf("serve exited %d: %s", code, errOut.String())
 	}
-	if strings.Contains(errOut.String(), key) {
-		t.Fatal("the API key was logged")
+	if strings.Contains(errOut.String(), key) || strings.Contains(out.String(), key) {
+		t.Fatalf("the API key was printed or logged:\n%s%s", out.String(), errOut.String())
 	}
 
 	// A second start on the same database creates no second organization or key.
@@ -119,8 +121,36 @@ func TestServeFirstStart(t *testing.T) {
 	cancel2()
 	<-done
 	if strings.Contains(out2.String(), "API key") {
-		t.Fatal("second start printed a new key")
+		t.Fatal("second start made a new key")
 	}
+	if got := readKeyFile(t, keyFile); got != key {
+		t.Fatal("second start changed the key file")
+	}
+}
+
+// keyFileLine is what serve prints before the path of the first start's key file.
+const keyFileLine = "its API key is in a file only you can read: "
+
+// readKeyFile returns the API key in the file at path, after checking that only its owner can
+// read it and that it holds one key.
+func readKeyFile(t *testing.T, path string) string {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatalf("key file: %v", err)
+	}
+	if perm := fi.Mode().Perm(); perm != 0o600 {
+		t.Fatalf("key file mode %v, want -rw-------", perm)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, ok := strings.CutSuffix(string(b), "\n")
+	if !ok || !strings.HasPrefix(key, "ddk_") || strings.ContainsAny(key, " \n") {
+		t.Fatalf("key file holds %q, want one key and a newline", b)
+	}
+	return key
 }
 
 func TestServeEnvironment(t *testing.T) {
@@ -167,7 +197,7 @@ func TestServeShutdownCutsOffStuckRequests(t *testing.T) {
 		done <- cli.Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--shutdown-timeout", "50ms"},
 			cli.Env{Getenv: func(string) string { return "" }, Stdout: out, Stderr: errOut})
 	}()
-	key := out.waitFor(t, "its API key, shown only now: ")
+	key := readKeyFile(t, out.waitFor(t, keyFileLine))
 	base := out.waitFor(t, "listening on http://")
 
 	conn, err := net.Dial("tcp", base)

@@ -30,8 +30,9 @@ func TestUsage_HelpExitsZeroAndDocumentsTheEnvironment(t *testing.T) {
 		want []string
 	}{
 		{"dealdesk help", []string{"help"}, []string{"dealdesk serve", "dealdesk admin create-org", "DEALDESK_"}},
-		{"serve --help", []string{"serve", "--help"}, []string{"dealdesk serve", "-addr", "DEALDESK_ADDR", "-db", "DEALDESK_DB"}},
-		{"admin --help", []string{"admin", "--help"}, []string{"create-org", "create-api-key", "create-user"}},
+		{"serve --help", []string{"serve", "--help"}, []string{"dealdesk serve", "-addr", "DEALDESK_ADDR", "-db", "DEALDESK_DB", "-key-file", "DEALDESK_KEY_FILE", "only you can read"}},
+		{"admin --help", []string{"admin", "--help"}, []string{"create-org", "create-api-key", "create-user", "list-api-keys", "revoke-api-key"}},
+		{"revoke-api-key --help", []string{"admin", "revoke-api-key", "--help"}, []string{"dealdesk admin revoke-api-key", "-org", "-id", "every replica"}},
 		{"admin help", []string{"admin", "help"}, []string{"create-org", "create-api-key", "create-user"}},
 		{"create-org --help", []string{"admin", "create-org", "--help"}, []string{"dealdesk admin create-org", "-name", "-db", "DEALDESK_DB"}},
 		{"create-user -h", []string{"admin", "create-user", "-h"}, []string{"dealdesk admin create-user", "-org", "-email", "standard input"}},

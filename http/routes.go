@@ -45,6 +45,10 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/resellers", true, s.handleResellerList},
 		{"PUT", "/api/v1/buyers/{accountId}", true, s.handleBuyerSave},
 		{"GET", "/api/v1/buyers", true, s.handleBuyerList},
+
+		{"POST", "/api/v1/api-keys", true, s.handleAPIKeyCreate},
+		{"GET", "/api/v1/api-keys", true, s.handleAPIKeyList},
+		{"DELETE", "/api/v1/api-keys/{id}", true, s.handleAPIKeyRevoke},
 	}
 }
 

@@ -15,7 +15,8 @@ import (
 )
 
 // API key format: "ddk_" and 32 random bytes in lower-case base32. Only the SHA-256 of the whole
-// key is stored; its first APIKeyPrefixLen characters are kept to recognise it in lists.
+// key is stored; its first APIKeyPrefixLen characters ("ddk_" and 8 more, 40 of its 256 random
+// bits) are kept to recognise it in lists.
 const (
 	APIKeyScheme    = "ddk_"
 	APIKeyPrefixLen = 12
@@ -69,17 +70,28 @@ func (db *DB) insertAPIKey(ctx context.Context, tx *sql.Tx, orgID, name string) 
 	return k, secret, err
 }
 
-// AuthenticateAPIKey returns the key matching secret, else EUNAUTHORIZED. It records when the key
-// was last used, at most once a minute.
+// apiKeyColumns are the columns of a key that may be shown: never secret_hash.
+const apiKeyColumns = `id, org_id, name, prefix, created_at, last_used_at, revoked_at`
+
+func scanAPIKey(s rowScanner) (*dealdesk.APIKey, error) {
+	k := &dealdesk.APIKey{}
+	err := s.Scan(&k.ID, &k.OrgID, &k.Name, &k.Prefix, timeCol{&k.CreatedAt}, nullTimeCol{&k.LastUsedAt}, nullTimeCol{&k.RevokedAt})
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// AuthenticateAPIKey returns the key matching secret, else EUNAUTHORIZED. A revoked key is
+// refused: every call reads the database, so a revocation holds at once on every replica. It
+// records when the key was last used, at most once a minute.
 func (db *DB) AuthenticateAPIKey(ctx context.Context, secret string) (*dealdesk.APIKey, error) {
 	unauthorized := dealdesk.Errorf(dealdesk.EUNAUTHORIZED, "Invalid API key.")
 	if !strings.HasPrefix(secret, APIKeyScheme) || len(secret) > 200 {
 		return nil, unauthorized
 	}
-	k := &dealdesk.APIKey{}
-	err := db.db.QueryRowContext(ctx, `SELECT id, org_id, name, prefix, created_at, last_used_at
-		FROM api_keys WHERE secret_hash = $1`, hashAPIKey(secret)).
-		Scan(&k.ID, &k.OrgID, &k.Name, &k.Prefix, timeCol{&k.CreatedAt}, nullTimeCol{&k.LastUsedAt})
+	k, err := scanAPIKey(db.db.QueryRowContext(ctx, `SELECT `+apiKeyColumns+`
+		FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL`, hashAPIKey(secret)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, unauthorized
 	} else if err != nil {
@@ -94,4 +106,41 @@ func (db *DB) AuthenticateAPIKey(ctx context.Context, secret string) (*dealdesk.
 		k.LastUsedAt = &now
 	}
 	return k, nil
+}
+
+// FindAPIKeys lists the keys of the caller's organization, revoked ones included, newest first,
+// and the next page's cursor.
+func (db *DB) FindAPIKeys(ctx context.Context, f dealdesk.APIKeyFilter) ([]*dealdesk.APIKey, string, error) {
+	orgID, err := dealdesk.RequireOrgID(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	after, err := checkFilters(nil, f.Cursor, dealdesk.PrefixAPIKey, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	var w where
+	w.add("org_id = ?", orgID)
+	return findPage(ctx, db.db, `SELECT `+apiKeyColumns+` FROM api_keys`, &w, after, f.Limit, scanAPIKey,
+		func(k *dealdesk.APIKey) string { return k.ID })
+}
+
+// RevokeAPIKey revokes the key id of the caller's organization. The row stays, with revoked_at,
+// for audit; revoking it again keeps the first time. ENOTFOUND for another organization's key.
+func (db *DB) RevokeAPIKey(ctx context.Context, id string) (*dealdesk.APIKey, error) {
+	orgID, err := dealdesk.RequireOrgID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !dealdesk.ValidText(id) {
+		return nil, notFound("API key", id)
+	}
+	return inTxValue(ctx, db.inTx, func(tx *sql.Tx) (*dealdesk.APIKey, error) {
+		k, err := scanAPIKey(tx.QueryRowContext(ctx, `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1)
+			WHERE org_id = $2 AND id = $3 RETURNING `+apiKeyColumns, db.dialect.timeArg(db.now()), orgID, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound("API key", id)
+		}
+		return k, err
+	})
 }

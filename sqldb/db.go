@@ -7,10 +7,8 @@ package sqldb
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -63,17 +61,14 @@ var (
 	_ dealdesk.EntitlementService  = (*DB)(nil)
 )
 
-// IsPostgresDSN reports whether dsn selects PostgreSQL rather than a SQLite file.
-func IsPostgresDSN(dsn string) bool {
-	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
-}
-
 // Open opens the database named by dsn, migrates it (dealdesk's schema and River's) and returns
-// it. A postgres:// or postgresql:// DSN opens PostgreSQL; anything else is a SQLite file path.
-// Open refuses a database whose schema is newer than this binary knows.
+// it. A PostgreSQL URL or keyword/value string opens PostgreSQL, a file path SQLite, and
+// anything else is refused before any file is created (see DSNEngine). Open refuses a database
+// whose schema is newer than this binary knows.
 func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
-	if dsn == "" {
-		return nil, errors.New("sqldb: empty database DSN: give a SQLite file path or a postgres:// URL")
+	engine, err := DSNEngine(dsn)
+	if err != nil {
+		return nil, err
 	}
 	db := &DB{clock: opts.Now, logger: opts.Logger, passwordCost: opts.PasswordCost}
 	if db.passwordCost == 0 {
@@ -85,8 +80,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if db.logger == nil {
 		db.logger = slog.Default()
 	}
-	var err error
-	if IsPostgresDSN(dsn) {
+	if engine == EnginePostgres {
 		db.db, db.dialect, db.driver, err = openPostgres(dsn)
 	} else {
 		db.db, db.dialect, db.driver, err = openSQLite(dsn)

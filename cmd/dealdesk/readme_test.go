@@ -51,7 +51,9 @@ func TestCIRunsTheREADMETestCommand(t *testing.T) {
 }
 
 // TestREADMEFirstCommand runs the README's first command as a newcomer would, on a fresh
-// database, and uses the key it prints to create and list an opportunity.
+// database, reads the API key from the file it names as the README's "Try it" says (next to
+// the database, named after it: cat dealdesk.db.api-key), and uses it to create and list an
+// opportunity.
 func TestREADMEFirstCommand(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -61,7 +63,8 @@ func TestREADMEFirstCommand(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-c", serve)
 	cmd.Dir = "../.."
-	cmd.Env = append(os.Environ(), "DEALDESK_ADDR=127.0.0.1:0", "DEALDESK_DB="+filepath.Join(t.TempDir(), "readme.db"))
+	db := filepath.Join(t.TempDir(), "dealdesk.db")
+	cmd.Env = append(os.Environ(), "DEALDESK_ADDR=127.0.0.1:0", "DEALDESK_DB="+db, "DEALDESK_KEY_FILE=")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	stdout, err := cmd.StdoutPipe()
@@ -77,21 +80,46 @@ func TestREADMEFirstCommand(t *testing.T) {
 		_ = cmd.Wait()
 	}()
 
-	var key, base string
+	var keyFile, base string
+	var printed strings.Builder
 	sc := bufio.NewScanner(stdout)
-	for (key == "" || base == "") && sc.Scan() {
+	for (keyFile == "" || base == "") && sc.Scan() {
 		line := sc.Text()
-		if _, k, ok := strings.Cut(line, "shown only now: "); ok {
-			key = strings.TrimSpace(k)
+		printed.WriteString(line + "\n")
+		if _, k, ok := strings.Cut(line, "only you can read: "); ok {
+			keyFile = strings.TrimSpace(k)
 		}
 		if _, a, ok := strings.Cut(line, "listening on "); ok {
 			base = strings.TrimSpace(a)
 		}
 	}
-	if key == "" || base == "" {
-		t.Fatalf("the server printed no key (%q) or address (%q)", key, base)
+	if keyFile == "" || base == "" {
+		t.Fatalf("the server printed no key file (%q) or address (%q):\n%s", keyFile, base, printed.String())
 	}
 	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "export KEY=$(cat " + filepath.Base(keyFile) + ")"; keyFile != db+".api-key" || !strings.Contains(string(readme), want) {
+		t.Fatalf("the key is in %s, and the README should say %q", keyFile, want)
+	}
+	fi, err := os.Stat(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the key file's mode is %v, want -rw-------", fi.Mode().Perm())
+	}
+	b, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := strings.TrimSpace(string(b))
+	if !strings.HasPrefix(key, "ddk_") || strings.Contains(printed.String(), key) {
+		t.Fatalf("the key file holds %q; the server printed:\n%s", b, printed.String())
+	}
 
 	send := func(method, path, body string, want int) map[string]any {
 		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))

@@ -31,7 +31,7 @@ func TestSecondSignalStopsAtOnce(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(dir, "signal.db"), "--shutdown-timeout", "1m")
-	cmd.Env = os.Environ()
+	cmd.Env = append(os.Environ(), "DEALDESK_KEY_FILE=")
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -58,7 +58,12 @@ func TestSecondSignalStopsAtOnce(t *testing.T) {
 		t.Fatalf("the server ended without printing %q", prefix)
 		return ""
 	}
-	key := waitLine("shown only now: ")
+	keyFile := waitLine("only you can read: ")
+	b, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := strings.TrimSpace(string(b))
 	addr := waitLine("listening on http://")
 
 	conn, err := net.Dial("tcp", addr)

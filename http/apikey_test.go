@@ -1,0 +1,193 @@
+package http_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// apiKeyCreated is the answer to POST /api/v1/api-keys.
+type apiKeyCreated struct {
+	dealdesk.APIKey
+	Key string `json:"key"`
+}
+
+// createKey creates a key through the API with key and returns the answer. The clock moves
+// first, so that the key's ID sorts after the keys made before it.
+func (e *env) createKey(key, name string) apiKeyCreated {
+	e.t.Helper()
+	e.clock.advance(time.Second)
+	var k apiKeyCreated
+	res := e.do(req{method: "POST", path: "/api/v1/api-keys", key: key, body: map[string]any{"name": name}}).want(e.t, 201)
+	res.decode(e.t, &k)
+	if got := res.header.Get("Location"); got != "/api/v1/api-keys/"+k.ID {
+		e.t.Fatalf("Location = %q, want /api/v1/api-keys/%s", got, k.ID)
+	}
+	return k
+}
+
+// listKeys returns every key the key's organization lists.
+func (e *env) listKeys(key string) []dealdesk.APIKey {
+	e.t.Helper()
+	var l listResp[dealdesk.APIKey]
+	e.do(req{method: "GET", path: "/api/v1/api-keys?limit=200", key: key}).want(e.t, 200).decode(e.t, &l)
+	return l.Items
+}
+
+func TestAPIKeys_RevokedKeyIsRefusedAtOnce(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *env) {
+		k := e.createKey(e.keyA, "ci")
+		if !strings.HasPrefix(k.Key, "ddk_") || k.Prefix != k.Key[:len("ddk_")+8] || k.OrgID != e.orgA || k.Name != "ci" {
+			t.Fatalf("created %+v", k)
+		}
+		e.do(req{method: "GET", path: "/api/v1/offers", key: k.Key}).want(t, 200)
+
+		e.do(req{method: "DELETE", path: "/api/v1/api-keys/" + k.ID, key: e.keyA}).want(t, 204)
+		e.do(req{method: "GET", path: "/api/v1/offers", key: k.Key}).want(t, 401)
+		e.do(req{method: "POST", path: "/api/v1/products", key: k.Key, body: map[string]any{}, bad: true}).want(t, 401)
+
+		// Revoking again is the same answer, and the key stays listed with the first revocation time.
+		listed := findKey(t, e.listKeys(e.keyA), k.ID)
+		e.do(req{method: "DELETE", path: "/api/v1/api-keys/" + k.ID, key: e.keyA}).want(t, 204)
+		again := findKey(t, e.listKeys(e.keyA), k.ID)
+		if listed.RevokedAt == nil || !again.RevokedAt.Equal(*listed.RevokedAt) {
+			t.Fatalf("revokedAt %v, then %v", listed.RevokedAt, again.RevokedAt)
+		}
+		e.do(req{method: "GET", path: "/api/v1/offers", key: e.keyA}).want(t, 200)
+	})
+}
+
+func TestAPIKeys_AKeyCanRevokeItself(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	k := e.createKey(e.keyA, "self")
+	e.do(req{method: "DELETE", path: "/api/v1/api-keys/" + k.ID, key: k.Key}).want(t, 204)
+	e.do(req{method: "GET", path: "/api/v1/api-keys", key: k.Key}).want(t, 401)
+}
+
+func TestAPIKeys_AnotherOrganizationsKeyIsNotFound(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *env) {
+		theirs := e.createKey(e.keyB, "B's")
+		p := e.do(req{method: "DELETE", path: "/api/v1/api-keys/" + theirs.ID, key: e.keyA}).want(t, 404).problem(t)
+		if p.Code != dealdesk.ENOTFOUND {
+			t.Fatalf("problem %+v", p)
+		}
+		e.do(req{method: "DELETE", path: "/api/v1/api-keys/key_nope", key: e.keyA}).want(t, 404)
+		e.do(req{method: "GET", path: "/api/v1/offers", key: theirs.Key}).want(t, 200)
+		for _, k := range e.listKeys(e.keyA) {
+			if k.ID == theirs.ID || k.OrgID != e.orgA {
+				t.Fatalf("A lists %+v", k)
+			}
+		}
+	})
+}
+
+func TestAPIKeys_ListNeverShowsSecrets(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *env) {
+		k := e.createKey(e.keyA, "second")
+		res := e.do(req{method: "GET", path: "/api/v1/api-keys", key: e.keyA}).want(t, 200)
+		var l listResp[dealdesk.APIKey]
+		res.decode(t, &l)
+		if len(l.Items) != 2 || l.Items[0].ID != k.ID || l.Items[0].Prefix != k.Prefix || l.Items[1].LastUsedAt == nil {
+			t.Fatalf("listed %+v, want the new key first, then the one in use", l.Items)
+		}
+		secrets := []string{e.keyA, k.Key}
+		rows, err := e.db.SQL().QueryContext(context.Background(), `SELECT secret_hash FROM api_keys`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var h string
+			if err := rows.Scan(&h); err != nil {
+				t.Fatal(err)
+			}
+			secrets = append(secrets, h)
+		}
+		rows.Close()
+		if len(secrets) != 2+3 {
+			t.Fatalf("%d secrets and hashes, want 5", len(secrets))
+		}
+		for _, s := range secrets {
+			// The part after the prefix is what makes a key secret.
+			if strings.Contains(string(res.body), s[12:]) {
+				t.Fatalf("the list shows a key or its hash: %s", res.body)
+			}
+		}
+	})
+}
+
+func TestAPIKeys_Paging(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	k := e.createKey(e.keyA, "")
+	var page listResp[dealdesk.APIKey]
+	e.do(req{method: "GET", path: "/api/v1/api-keys?limit=1", key: e.keyA}).want(t, 200).decode(t, &page)
+	if len(page.Items) != 1 || page.Items[0].ID != k.ID || page.NextCursor == "" {
+		t.Fatalf("first page %+v", page)
+	}
+	var rest listResp[dealdesk.APIKey]
+	e.do(req{method: "GET", path: "/api/v1/api-keys?limit=1&cursor=" + page.NextCursor, key: e.keyA}).want(t, 200).decode(t, &rest)
+	if len(rest.Items) != 1 || rest.Items[0].ID == k.ID || rest.NextCursor != "" {
+		t.Fatalf("last page %+v", rest)
+	}
+	tests := []struct{ name, query, field string }{
+		{"limit too large", "limit=201", "limit"},
+		{"limit zero", "limit=0", "limit"},
+		{"foreign cursor", "cursor=bm9wZQ", "cursor"},
+		{"unknown parameter", "revoked=true", "revoked"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := e.do(req{method: "GET", path: "/api/v1/api-keys?" + tt.query, key: e.keyA, bad: true}).want(t, 422).problem(t)
+			if !p.hasField(tt.field) {
+				t.Fatalf("problem %+v does not name %s", p, tt.field)
+			}
+		})
+	}
+}
+
+func TestAPIKeys_CreateRefusesBadInput(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tests := []struct {
+		name  string
+		body  any
+		field string
+	}{
+		{"name too long", map[string]any{"name": strings.Repeat("k", 201)}, "name"},
+		{"unknown field", map[string]any{"name": "x", "orgId": e.orgB}, "orgId"},
+		{"name not a string", map[string]any{"name": 7}, "name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := e.do(req{method: "POST", path: "/api/v1/api-keys", key: e.keyA, body: tt.body, bad: true}).want(t, 422).problem(t)
+			if !p.hasField(tt.field) {
+				t.Fatalf("problem %+v does not name %s", p, tt.field)
+			}
+		})
+	}
+	if n := len(e.listKeys(e.keyA)); n != 1 {
+		t.Fatalf("%d keys after refused requests, want 1", n)
+	}
+	if n := len(e.listKeys(e.keyB)); n != 1 {
+		t.Fatalf("B has %d keys, want 1", n)
+	}
+}
+
+// findKey returns the key id of keys.
+func findKey(t *testing.T, keys []dealdesk.APIKey, id string) dealdesk.APIKey {
+	t.Helper()
+	for _, k := range keys {
+		if k.ID == id {
+			return k
+		}
+	}
+	t.Fatalf("key %s is not listed in %+v", id, keys)
+	return dealdesk.APIKey{}
+}

@@ -1,0 +1,206 @@
+package sqldb
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// A database DSN is one of (decision 007):
+//   - a PostgreSQL URL, postgres://… or postgresql://…;
+//   - a PostgreSQL keyword/value string, "host=db user=app password=… dbname=deals", with at
+//     least one of libpq's connection keywords;
+//   - a SQLite file path; "file:" before it, or "./", makes any name a path ("file:a=b.db").
+//
+// Anything else — another URL scheme, a PostgreSQL DSN that pgconn cannot parse, a string of
+// key=value pairs without a connection keyword — is refused, so that a mistyped DSN never
+// becomes a SQLite file named after it. Errors show the DSN only through RedactDSN.
+var (
+	// dsnScheme matches the start of a URL: a scheme and "://".
+	dsnScheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
+	// dsnKeyword matches the keywords of a keyword/value string: a name, then "=", at the start
+	// or after white space.
+	dsnKeyword = regexp.MustCompile(`(?:^|[ \t\n\r\v\f])([A-Za-z_][A-Za-z0-9_]*)[ \t\n\r\v\f]*=`)
+)
+
+// postgresKeywords are libpq's connection keywords (PostgreSQL documentation, "Parameter Key
+// Words"); a keyword/value DSN must name one of them.
+var postgresKeywords = map[string]bool{
+	"host": true, "hostaddr": true, "port": true, "dbname": true, "user": true, "password": true,
+	"passfile": true, "service": true, "servicefile": true, "connect_timeout": true,
+	"sslmode": true, "sslnegotiation": true, "sslcert": true, "sslkey": true, "sslpassword": true,
+	"sslrootcert": true, "sslsni": true, "sslcertmode": true, "channel_binding": true,
+	"require_auth": true, "target_session_attrs": true, "application_name": true, "options": true,
+	"gssencmode": true, "krbsrvname": true, "min_protocol_version": true, "max_protocol_version": true,
+}
+
+// DSNEngine returns the engine a database DSN selects, EnginePostgres or EngineSQLite, or an
+// error naming what is wrong with it, which shows the DSN only with its passwords hidden.
+func DSNEngine(dsn string) (string, error) {
+	if strings.TrimSpace(dsn) == "" {
+		return "", errors.New(`sqldb: empty database DSN: give a SQLite file path, a postgres:// URL or a keyword/value string such as "host=db dbname=deals"`)
+	}
+	if strings.HasPrefix(dsn, "file:") && !strings.HasPrefix(dsn, "file://") {
+		return EngineSQLite, nil
+	}
+	if m := dsnScheme.FindStringSubmatch(dsn); m != nil {
+		switch m[1] {
+		case "postgres", "postgresql":
+			return EnginePostgres, checkPostgresDSN(dsn, "URL")
+		}
+		return "", fmt.Errorf("sqldb: database DSN %s: the scheme %q is not supported: give a SQLite file path or a PostgreSQL DSN (postgres:// or postgresql://, in lower case, or host=… dbname=…)",
+			RedactDSN(dsn), m[1])
+	}
+	keywords := dsnKeyword.FindAllStringSubmatch(dsn, -1)
+	if keywords == nil {
+		return EngineSQLite, nil
+	}
+	for _, k := range keywords {
+		if postgresKeywords[k[1]] {
+			return EnginePostgres, checkPostgresDSN(dsn, "keyword/value string")
+		}
+	}
+	return "", fmt.Errorf("sqldb: database DSN %s has key=value pairs but none of PostgreSQL's connection keywords (host, port, dbname, user, …): for a SQLite file whose name holds '=', write file: or ./ before it",
+		RedactDSN(dsn))
+}
+
+// checkPostgresDSN returns nil when pgconn parses dsn, else an error that names the problem
+// without showing any part of a password.
+func checkPostgresDSN(dsn, form string) error {
+	_, err := pgconn.ParseConfig(dsn)
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("sqldb: database DSN %s is not a valid PostgreSQL %s: %s", RedactDSN(dsn), form, parseProblem(err))
+}
+
+// parseProblem describes why pgconn refused a DSN. pgconn's own text quotes the DSN (with
+// best-effort redaction) and the errors of url.Parse and of its keyword/value reader can quote
+// pieces of it, a password's among them; so only pgconn's summary, which quotes no value but
+// those of non-secret settings, is kept, with a hint for the usual mistakes, and the cause only
+// where it is about TLS or service files.
+func parseProblem(err error) string {
+	var pe *pgconn.ParseConfigError
+	if !errors.As(err, &pe) {
+		return "it does not parse"
+	}
+	bare := *pe
+	bare.ConnString = ""
+	msg := strings.TrimPrefix(bare.Error(), "cannot parse ``: ")
+	inner := errors.Unwrap(pe)
+	if inner != nil {
+		msg = strings.TrimSuffix(msg, " ("+inner.Error()+")")
+	}
+	switch msg {
+	case "failed to configure TLS", "failed to read service":
+		// These concern sslmode, certificate, key and service files, never a password's text.
+		if inner != nil {
+			msg += ": " + inner.Error()
+		}
+	case "failed to parse as URL":
+		msg += " (percent-encode the characters @ : / ? # % of the user name and password)"
+	case "failed to parse as keyword/value":
+		msg += " (write key=value pairs separated by spaces; quote a value that has spaces or quotes: password='a b')"
+	}
+	return msg
+}
+
+// RedactDSN returns dsn fit to print: a PostgreSQL (or any) URL with the password of its user
+// info and the values of its parameters named *password* replaced by "xxxxx", a keyword/value
+// string with the values of its *password* keywords (password, sslpassword) replaced, and a
+// SQLite path as it is. A URL or keyword/value string that does not parse is hidden whole but
+// for its form.
+func RedactDSN(dsn string) string {
+	if strings.HasPrefix(dsn, "file:") && !strings.HasPrefix(dsn, "file://") {
+		return dsn
+	}
+	if m := dsnScheme.FindStringSubmatch(dsn); m != nil {
+		return redactURL(dsn, m[1])
+	}
+	if dsnKeyword.MatchString(dsn) {
+		return redactKeywordValue(dsn)
+	}
+	return dsn
+}
+
+const redactedValue = "xxxxx"
+
+// isSecretKey reports whether a URL parameter or DSN keyword holds a password.
+func isSecretKey(key string) bool { return strings.Contains(strings.ToLower(key), "password") }
+
+func redactURL(dsn, scheme string) string {
+	u, err := url.Parse(dsn)
+	var q url.Values
+	if err == nil {
+		q, err = url.ParseQuery(u.RawQuery)
+	}
+	if err != nil {
+		return scheme + "://(a DSN that does not parse as a URL)"
+	}
+	for name := range q {
+		if isSecretKey(name) {
+			q.Set(name, redactedValue)
+			u.RawQuery = q.Encode()
+		}
+	}
+	return u.Redacted()
+}
+
+// dsnSpace is the white space of a keyword/value string (libpq's isspace).
+const dsnSpace = " \t\n\r\v\f"
+
+// redactKeywordValue hides the password values of a keyword/value string, read as libpq reads
+// it: key = value pairs, a value unquoted up to white space or single-quoted, '\' escaping the
+// next character in either.
+func redactKeywordValue(s string) string {
+	const unparsable = "(a keyword/value DSN that does not parse)"
+	var b strings.Builder
+	space := func() {
+		t := strings.TrimLeft(s, dsnSpace)
+		b.WriteString(s[:len(s)-len(t)])
+		s = t
+	}
+	for space(); s != ""; space() {
+		eq := strings.IndexByte(s, '=')
+		if eq < 0 {
+			return unparsable
+		}
+		key := strings.TrimRight(s[:eq], dsnSpace)
+		if key == "" || strings.ContainsAny(key, dsnSpace) {
+			return unparsable
+		}
+		b.WriteString(s[:eq+1])
+		s = s[eq+1:]
+		space()
+		end := 0
+		if s != "" && s[0] == '\'' {
+			for end = 1; end < len(s) && s[end] != '\''; end++ {
+				if s[end] == '\\' {
+					end++
+				}
+			}
+			if end >= len(s) {
+				return unparsable
+			}
+			end++ // the closing quote
+		} else {
+			for ; end < len(s) && !strings.ContainsRune(dsnSpace, rune(s[end])); end++ {
+				if s[end] == '\\' {
+					end++
+				}
+			}
+			end = min(end, len(s))
+		}
+		if isSecretKey(key) {
+			b.WriteString(redactedValue)
+		} else {
+			b.WriteString(s[:end])
+		}
+		s = s[end:]
+	}
+	return b.String()
+}
