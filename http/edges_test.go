@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dealdesk/dealdesk"
+	dhttp "github.com/dealdesk/dealdesk/http"
 )
 
 // hugeBadBody is a create request just under 1 MiB listing half a million buyer account IDs of
@@ -51,7 +52,7 @@ func TestEdges_HalfAMillionBadIDsGetABoundedAnswer(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	body := hugeBadBody()
-	if len(body) > dhttpMaxBody {
+	if len(body) > dhttp.MaxBodyBytes {
 		t.Fatalf("test body is %d bytes, over the limit", len(body))
 	}
 	status, out, err := postRaw(e.srv.URL, e.keyA, body)
@@ -157,9 +158,6 @@ func TestEdges_EightHugeBadBodiesAtOnceStayUnder100MiB(t *testing.T) {
 		t.Errorf("peak heap in use %d MiB during eight requests, want under 100 MiB", p>>20)
 	}
 }
-
-// dhttpMaxBody is the server's body limit, 1 MiB.
-const dhttpMaxBody = 1 << 20
 
 // withRaw returns body as JSON with the member at key (a top-level name) written as raw JSON
 // text, so that a test controls escapes and bytes that json.Marshal would normalize.
