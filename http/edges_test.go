@@ -193,8 +193,8 @@ func TestEdges_MoneyIsADecimalStringAndNothingElse(t *testing.T) {
 			{"commit with spaces", "commitAmount", `" 5"`},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				res := e.do(req{method: "POST", path: "/api/v1/offers", key: e.keyA, bad: true,
-					body: withRaw(t, base(), tc.field, tc.raw)}).want(t, 422)
+				res := e.refused(t, req{method: "POST", path: "/api/v1/offers", key: e.keyA,
+					body: withRaw(t, base(), tc.field, tc.raw)}, "").want(t, 422)
 				if pr := res.problem(t); !pr.hasField(tc.field) {
 					t.Errorf("problem does not name %s: %s", tc.field, res.body)
 				}
@@ -208,8 +208,8 @@ func TestEdges_MoneyIsADecimalStringAndNothingElse(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				key, _, _ := strings.Cut(tc.field, "[")
-				res := e.do(req{method: "POST", path: "/api/v1/offers", key: e.keyA, bad: true,
-					body: withRaw(t, opportunity(p.ID), key, tc.raw)}).want(t, 422)
+				res := e.refused(t, req{method: "POST", path: "/api/v1/offers", key: e.keyA,
+					body: withRaw(t, opportunity(p.ID), key, tc.raw)}, "").want(t, 422)
 				if pr := res.problem(t); !pr.hasField(tc.field) {
 					t.Errorf("problem does not name %s: %s", tc.field, res.body)
 				}
@@ -237,19 +237,19 @@ func TestEdges_TextIsValidUTF8(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *env) {
 		p := e.createProduct(e.keyA, "prod-utf8a1")
-		for _, tc := range []struct{ name, key, raw, field string }{
-			{"invalid byte in the name", "name", "\"Acme \xff resale\"", "name"},
-			{"truncated sequence in the description", "description", "\"caf\xc3\"", "description"},
-			{"lone high surrogate", "name", `"Acme \ud83d resale"`, "name"},
-			{"lone low surrogate", "name", `"Acme \ude00"`, "name"},
-			{"high surrogate before a non-surrogate", "name", `"\ud83d\u0041"`, "name"},
-			{"reversed pair", "description", `"\ude00\ud83d"`, "description"},
-			{"lone surrogate in a list", "buyerAccountIds", `["21098765432\udc00"]`, "buyerAccountIds[0]"},
-			{"lone surrogate in a nested URL", "eula", `{"type":"CUSTOM","url":"https://example.com/\ud800"}`, "eula.url"},
+		for _, tc := range []struct{ name, key, raw, field, docCannot string }{
+			{"invalid byte in the name", "name", "\"Acme \xff resale\"", "name", ruleDecodedText},
+			{"truncated sequence in the description", "description", "\"caf\xc3\"", "description", ruleDecodedText},
+			{"lone high surrogate", "name", `"Acme \ud83d resale"`, "name", ruleDecodedText},
+			{"lone low surrogate", "name", `"Acme \ude00"`, "name", ruleDecodedText},
+			{"high surrogate before a non-surrogate", "name", `"\ud83d\u0041"`, "name", ruleDecodedText},
+			{"reversed pair", "description", `"\ude00\ud83d"`, "description", ruleDecodedText},
+			{"lone surrogate in a list", "buyerAccountIds", `["21098765432\udc00"]`, "buyerAccountIds[0]", ""},
+			{"lone surrogate in a nested URL", "eula", `{"type":"CUSTOM","url":"https://example.com/\ud800"}`, "eula.url", ruleDecodedText},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				res := e.do(req{method: "POST", path: "/api/v1/offers", key: e.keyA, bad: true,
-					body: withRaw(t, opportunity(p.ID), tc.key, tc.raw)}).want(t, 422)
+				res := e.refused(t, req{method: "POST", path: "/api/v1/offers", key: e.keyA,
+					body: withRaw(t, opportunity(p.ID), tc.key, tc.raw)}, tc.docCannot).want(t, 422)
 				if pr := res.problem(t); !pr.hasField(tc.field) {
 					t.Errorf("problem does not name %s: %s", tc.field, res.body)
 				}
@@ -283,7 +283,7 @@ func TestEdges_EmptyQueryValuesAreRefused(t *testing.T) {
 			for _, name := range params {
 				for _, query := range []string{name + "=", name} {
 					t.Run(path+"?"+query, func(t *testing.T) {
-						res := e.do(req{method: "GET", path: path + "?" + query, key: e.keyA, bad: true}).want(t, 422)
+						res := e.refused(t, req{method: "GET", path: path + "?" + query, key: e.keyA}, "").want(t, 422)
 						if pr := res.problem(t); !pr.hasField(name) {
 							t.Errorf("problem does not name %s: %s", name, res.body)
 						}
@@ -292,8 +292,8 @@ func TestEdges_EmptyQueryValuesAreRefused(t *testing.T) {
 			}
 		}
 		t.Run("draft= on create", func(t *testing.T) {
-			res := e.do(req{method: "POST", path: "/api/v1/offers?draft=", key: e.keyA, bad: true,
-				body: map[string]any{"type": "CPPO_OUT", "name": "Draft"}}).want(t, 422)
+			res := e.refused(t, req{method: "POST", path: "/api/v1/offers?draft=", key: e.keyA,
+				body: map[string]any{"type": "CPPO_OUT", "name": "Draft"}}, "").want(t, 422)
 			if !res.problem(t).hasField("draft") {
 				t.Errorf("problem does not name draft: %s", res.body)
 			}
@@ -342,7 +342,7 @@ func TestEdges_PatchMergesNestedDocuments(t *testing.T) {
 		}
 
 		// STANDARD alone keeps the URL, which a STANDARD document may not have: refused, unchanged.
-		res := e.do(req{method: "PATCH", path: path, key: e.keyA, body: `{"eula":{"type":"STANDARD"}}`}).want(t, 422)
+		res := e.refused(t, req{method: "PATCH", path: path, key: e.keyA, body: `{"eula":{"type":"STANDARD"}}`}, ruleStoredState).want(t, 422)
 		if !res.problem(t).hasField("eula.url") {
 			t.Errorf("STANDARD over a custom URL: problem does not name eula.url: %s", res.body)
 		}

@@ -75,7 +75,7 @@ func TestEntitlements_ListAndGet(t *testing.T) {
 			t.Errorf("second page: %+v, cursor %q", rest.Items, rest.NextCursor)
 		}
 
-		res := e.do(req{method: "GET", path: "/api/v1/entitlements?status=LIVE", key: e.keyA, bad: true}).want(t, 422)
+		res := e.refused(t, req{method: "GET", path: "/api/v1/entitlements?status=LIVE", key: e.keyA}, "").want(t, 422)
 		if !res.problem(t).hasField("status") {
 			t.Errorf("bad status filter not named: %s", res.body)
 		}
