@@ -2,8 +2,9 @@ package dealdesk
 
 import (
 	"database/sql/driver"
+	"encoding/json"
 	"fmt"
-	"strings"
+	"regexp"
 
 	"github.com/shopspring/decimal"
 )
@@ -16,11 +17,22 @@ type Decimal struct {
 	set bool
 }
 
-// ParseDecimal parses a decimal number such as "12000.00".
+// decimalPattern is the one written form of a decimal: an optional minus, digits, and an
+// optional point followed by digits. No plus sign, exponent, or point without digits on both
+// sides ("+5", "1e3", ".5", "5." are refused), so that what a caller sends is what is stored.
+var decimalPattern = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+
+// errDecimal is what is wrong with a value that is not a decimal, in words fit for users.
+var errDecimal = fmt.Errorf("must be a decimal number written as a string, such as \"12.50\"")
+
+// ParseDecimal parses a decimal number such as "12000.00" (see decimalPattern).
 func ParseDecimal(s string) (Decimal, error) {
+	if !decimalPattern.MatchString(s) {
+		return Decimal{}, errDecimal
+	}
 	d, err := decimal.NewFromString(s)
-	if err != nil || strings.ContainsAny(s, "eE") {
-		return Decimal{}, fmt.Errorf("must be a decimal number such as \"12.50\"")
+	if err != nil {
+		return Decimal{}, errDecimal
 	}
 	return Decimal{Decimal: d, set: true}, nil
 }
@@ -51,13 +63,17 @@ func (d Decimal) String() string { return d.StringFixed(int32(d.Places())) }
 // MarshalJSON writes d as a JSON string, which keeps it exact.
 func (d Decimal) MarshalJSON() ([]byte, error) { return []byte(`"` + d.String() + `"`), nil }
 
-// UnmarshalJSON reads a JSON string or number.
+// UnmarshalJSON reads a JSON string holding a decimal (ParseDecimal), escapes and all: "12" and
+// "\u0031\u0032" are both 12. A JSON number is refused: a client that writes money as a number
+// has already been through a float on its side, or will be on the next reader's.
 func (d *Decimal) UnmarshalJSON(b []byte) error {
-	s := string(b)
-	if s == "null" {
-		return fmt.Errorf("must be a decimal number such as \"12.50\"")
+	if len(b) == 0 || b[0] != '"' {
+		return errDecimal
 	}
-	s = strings.TrimSuffix(strings.TrimPrefix(s, `"`), `"`)
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return errDecimal
+	}
 	v, err := ParseDecimal(s)
 	if err != nil {
 		return err

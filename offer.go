@@ -149,7 +149,10 @@ type OfferInput struct {
 	Installments       *[]Installment       `json:"installments"`
 
 	// Clear names fields, by their JSON names, that an update resets to empty: a JSON null in a
-	// PATCH body, as in JSON merge patch. A field both cleared and present takes the present value.
+	// PATCH body, as in JSON merge patch. The members of a legal document are named by their
+	// paths ("eula.url"): a document in the input is merged member by member into the stored one
+	// (RFC 7396), so a member is emptied only through Clear. A field both cleared and present
+	// takes the present value.
 	Clear []string `json:"-"`
 }
 

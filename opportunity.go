@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/shopspring/decimal"
 )
@@ -30,7 +31,8 @@ func NewOpportunity(in OfferInput) *Offer {
 	return o
 }
 
-// ApplyOfferInput resets the fields in.Clear names, then copies the present fields of in onto o.
+// ApplyOfferInput resets the fields in.Clear names, then copies the present fields of in onto o;
+// the members of a present legal document are merged into o's (see mergeDocument).
 func ApplyOfferInput(o *Offer, in OfferInput) {
 	for _, name := range in.Clear {
 		clearOfferField(o, name)
@@ -55,15 +57,29 @@ func ApplyOfferInput(o *Offer, in OfferInput) {
 		o.ExpiryDate = &v
 	}
 	set(&o.OneTime, in.OneTime)
-	if in.EULA != nil {
-		v := *in.EULA
-		o.EULA = &v
-	}
-	if in.ResellerContract != nil {
-		v := *in.ResellerContract
-		o.ResellerContract = &v
-	}
+	mergeDocument(&o.EULA, in.EULA)
+	mergeDocument(&o.ResellerContract, in.ResellerContract)
 	set(&o.Installments, in.Installments)
+}
+
+// mergeDocument merges the members that in sets (non-empty) into *dst, as JSON merge patch
+// merges a nested object: {"eula":{"url":"https://..."}} changes a custom EULA's URL and keeps
+// its type. A member to empty is named in OfferInput.Clear ("eula.url").
+func mergeDocument(dst **Document, in *Document) {
+	if in == nil {
+		return
+	}
+	d := Document{}
+	if *dst != nil {
+		d = **dst
+	}
+	if in.Type != "" {
+		d.Type = in.Type
+	}
+	if in.URL != "" {
+		d.URL = in.URL
+	}
+	*dst = &d
 }
 
 // clearOfferField resets the field of o whose JSON name is name; other names change nothing.
@@ -99,10 +115,27 @@ func clearOfferField(o *Offer, name string) {
 		o.OneTime = false
 	case "eula":
 		o.EULA = nil
+	case "eula.type", "eula.url":
+		clearDocumentMember(o.EULA, name)
 	case "resellerContract":
 		o.ResellerContract = nil
+	case "resellerContract.type", "resellerContract.url":
+		clearDocumentMember(o.ResellerContract, name)
 	case "installments":
 		o.Installments = nil
+	}
+}
+
+// clearDocumentMember empties the member of d that the path name ("eula.url") ends with; a nil
+// d has nothing to clear.
+func clearDocumentMember(d *Document, name string) {
+	if d == nil {
+		return
+	}
+	if strings.HasSuffix(name, ".url") {
+		d.URL = ""
+	} else {
+		d.Type = ""
 	}
 }
 
@@ -322,7 +355,7 @@ func validateDocument(p *Problems, field string, d Document) {
 	switch d.Type {
 	case DocumentStandard:
 		if d.URL != "" {
-			p.Add(field+".url", "must be empty for a STANDARD document")
+			p.Add(field+".url", "must be absent for a STANDARD document (in a PATCH, set it to null)")
 		}
 	case DocumentCustom:
 		u, err := url.Parse(d.URL)

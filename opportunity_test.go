@@ -227,7 +227,7 @@ func TestDecimalTellsLeftOutFromZero(t *testing.T) {
 	}{
 		{`{"dimensionKey":"api_calls"}`, false},
 		{`{"dimensionKey":"api_calls","price":"0"}`, true},
-		{`{"dimensionKey":"api_calls","price":0.5}`, true},
+		{`{"dimensionKey":"api_calls","price":"0.5"}`, true},
 	} {
 		var dp dealdesk.DimensionPrice
 		if err := json.Unmarshal([]byte(tc.body), &dp); err != nil {

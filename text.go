@@ -53,3 +53,17 @@ func checkExternalID(p *Problems, field, id string, required bool) {
 	}
 	p.CheckText(field, id, 1, MaxExternalIDLength)
 }
+
+// Clip returns s cut to at most n bytes on a character boundary, with "…" appended when it was
+// cut. Texts that echo a caller's input into an answer (a field path, an unknown key, a path)
+// go through it, so the answer's size does not follow the input's.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/dealdesk/dealdesk"
 )
@@ -38,20 +39,31 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return body, nil
 }
 
-// nullFields returns the names of the top-level members of a JSON object body that are null.
-func nullFields(body []byte) []string {
-	var members map[string]json.RawMessage
-	if json.Unmarshal(body, &members) != nil {
-		return nil
-	}
-	var names []string
-	for name, v := range members {
-		if bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
-			names = append(names, name)
+// mergeClears returns what the JSON merge patch body (RFC 7396) removes, by JSON path: its null
+// members at any depth of nested objects ("expiryDate", "eula.url"), and the empty strings of
+// nested objects, since the domain merges a nested object's non-empty members only (see
+// dealdesk.OfferInput.Clear). Arrays are values, replaced whole: nothing inside them is a path.
+func mergeClears(body []byte) []string {
+	var paths []string
+	var walk func(prefix string, raw json.RawMessage)
+	walk = func(prefix string, raw json.RawMessage) {
+		obj, _, ok := splitObject(raw)
+		if !ok {
+			return
+		}
+		for name, v := range obj {
+			v = bytes.TrimSpace(v)
+			switch {
+			case bytes.Equal(v, []byte("null")), prefix != "" && bytes.Equal(v, []byte(`""`)):
+				paths = append(paths, joinPath(prefix, name))
+			case len(v) > 0 && v[0] == '{':
+				walk(joinPath(prefix, name), v)
+			}
 		}
 	}
-	slices.Sort(names)
-	return names
+	walk("", body)
+	slices.Sort(paths)
+	return paths
 }
 
 // decodeJSON decodes one JSON object into the struct that dst points to.
@@ -123,21 +135,91 @@ func decodeValue(p *dealdesk.Problems, path string, raw json.RawMessage, v refle
 			v.SetZero()
 			return
 		}
-		var elems []json.RawMessage
-		if err := json.Unmarshal(raw, &elems); err != nil {
-			p.Add(path, "must be an array")
-			return
+		decodeArray(p, path, raw, v)
+	case reflect.String:
+		if err := json.Unmarshal(raw, v.Addr().Interface()); err != nil {
+			p.Add(path, "must be %s", describeType(v.Type()))
+		} else if !validJSONText(raw) {
+			p.Add(path, "must be valid UTF-8 text: invalid bytes and unpaired surrogate escapes are refused")
 		}
-		s := reflect.MakeSlice(v.Type(), len(elems), len(elems))
-		for i, e := range elems {
-			decodeValue(p, path+"["+strconv.Itoa(i)+"]", e, s.Index(i))
-		}
-		v.Set(s)
 	default:
 		if err := json.Unmarshal(raw, v.Addr().Interface()); err != nil {
 			p.Add(path, "must be %s", describeType(v.Type()))
 		}
 	}
+}
+
+// decodeArray decodes the JSON array raw into the slice v one element at a time. Once a problem
+// is known the request will be refused, so elements are still checked (each bad one is
+// counted) but no longer kept: a 1 MiB body of half a million elements costs the memory of
+// one element, not of the list (decision 006).
+func decodeArray(p *dealdesk.Problems, path string, raw json.RawMessage, v reflect.Value) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		p.Add(path, "must be an array")
+		return
+	}
+	s := reflect.MakeSlice(v.Type(), 0, 0)
+	elem := reflect.New(v.Type().Elem()).Elem()
+	for i := 0; dec.More(); i++ {
+		var e json.RawMessage
+		if err := dec.Decode(&e); err != nil {
+			p.Add(path, "must be an array") // not reached: raw is valid JSON
+			return
+		}
+		elem.SetZero()
+		decodeValue(p, path+"["+strconv.Itoa(i)+"]", e, elem)
+		if len(*p) == 0 {
+			s = reflect.Append(s, elem)
+		}
+	}
+	v.Set(s)
+}
+
+// validJSONText reports whether the JSON string raw decodes to valid UTF-8 text: its bytes are
+// UTF-8 and every escaped surrogate (\ud800-\udfff) is a high one followed by a low one.
+// encoding/json replaces either fault with U+FFFD without a word, which would store text the
+// caller did not send.
+func validJSONText(raw []byte) bool {
+	if !utf8.Valid(raw) {
+		return false
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		i++
+		if i >= len(raw) || raw[i] != 'u' {
+			continue
+		}
+		r := hex4(raw[i+1:])
+		i += 4
+		switch {
+		case r >= 0xd800 && r < 0xdc00:
+			if i+6 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
+				if lo := hex4(raw[i+3:]); lo >= 0xdc00 && lo < 0xe000 {
+					i += 6
+					continue
+				}
+			}
+			return false
+		case r >= 0xdc00 && r < 0xe000:
+			return false
+		}
+	}
+	return true
+}
+
+// hex4 returns the value of the four hex digits that b starts with, or -1.
+func hex4(b []byte) int {
+	if len(b) < 4 {
+		return -1
+	}
+	n, err := strconv.ParseUint(string(b[:4]), 16, 16)
+	if err != nil {
+		return -1
+	}
+	return int(n)
 }
 
 // decodeObject decodes a JSON object into the struct v, field by field by JSON name. It names

@@ -12,7 +12,7 @@ func TestDecodeJSON(t *testing.T) {
 	t.Run("fields are decoded exactly and null leaves them unset", func(t *testing.T) {
 		var in dealdesk.OfferInput
 		err := decodeJSON([]byte(`{"name":"N","commitAmount":"12000.00","expiryDate":null,
-			"installments":[{"chargeDate":"2027-07-15","amount":6000.50}],"eula":{"type":"CUSTOM","url":"https://x"}}`), &in)
+			"installments":[{"chargeDate":"2027-07-15","amount":"6000.50"}],"eula":{"type":"CUSTOM","url":"https://x"}}`), &in)
 		if err != nil {
 			t.Fatal(err)
 		}

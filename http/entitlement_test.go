@@ -36,7 +36,7 @@ func TestEntitlements_ListAndGet(t *testing.T) {
 			got.StartTime == nil || !got.StartTime.Equal(start) {
 			t.Errorf("GET entitlement = %+v", got)
 		}
-		e.do(req{method: "GET", path: "/api/v1/entitlements/ent_nope", key: e.keyA}).want(t, 404)
+		e.do(req{method: "GET", path: "/api/v1/entitlements/ent_00000000000000000000000000", key: e.keyA}).want(t, 404)
 
 		tests := []struct {
 			query string
@@ -47,8 +47,8 @@ func TestEntitlements_ListAndGet(t *testing.T) {
 			{"status=CANCELLED&type=CPPO", []string{ended.ID}},
 			{"status=EXPIRED", nil},
 			{"productId=" + p.ID, []string{third.ID, ended.ID, active.ID}},
-			{"productId=prd_other", nil},
-			{"offerId=off_nope", nil},
+			{"productId=prd_00000000000000000000000000", nil},
+			{"offerId=off_00000000000000000000000000", nil},
 		}
 		for _, tt := range tests {
 			t.Run("filter "+tt.query, func(t *testing.T) {
@@ -75,7 +75,7 @@ func TestEntitlements_ListAndGet(t *testing.T) {
 			t.Errorf("second page: %+v, cursor %q", rest.Items, rest.NextCursor)
 		}
 
-		res := e.do(req{method: "GET", path: "/api/v1/entitlements?status=LIVE", key: e.keyA, bad: true}).want(t, 422)
+		res := e.refused(t, req{method: "GET", path: "/api/v1/entitlements?status=LIVE", key: e.keyA}, "").want(t, 422)
 		if !res.problem(t).hasField("status") {
 			t.Errorf("bad status filter not named: %s", res.body)
 		}

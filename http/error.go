@@ -16,6 +16,8 @@ type problem struct {
 	Detail string                `json:"detail,omitempty"`
 	Code   string                `json:"code,omitempty"`
 	Errors []dealdesk.FieldError `json:"errors,omitempty"`
+	// OmittedErrors counts the invalid fields found but not listed (see boundedErrors).
+	OmittedErrors int `json:"omittedErrors,omitempty"`
 }
 
 // problemContentType is the media type of problem answers.
@@ -65,8 +67,7 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 		Status: e.status,
 		Detail: dealdesk.ErrorMessage(err),
 		Code:   code,
-		Errors: dealdesk.ErrorFields(err),
-	})
+	}.withErrors(err))
 }
 
 // writeProblem writes p as application/problem+json.

@@ -11,7 +11,7 @@ func TestMetrics_CountRequestsByRoutePattern(t *testing.T) {
 	product := e.createProduct(e.keyA, "prod-metrics1")
 	offer := e.createOpportunity(e.keyA, product.ID)
 	e.do(req{method: "GET", path: "/api/v1/offers/" + offer.ID, key: e.keyA}).want(t, 200)
-	e.do(req{method: "GET", path: "/api/v1/offers/off_missing", key: e.keyA}).want(t, 404)
+	e.do(req{method: "GET", path: "/api/v1/offers/off_00000000000000000000000000", key: e.keyA}).want(t, 404)
 	e.do(req{method: "GET", path: "/api/v1/offers", key: "ddk_wrong"}).want(t, 401)
 	e.do(req{method: "GET", path: "/nowhere", undocumented: true}).want(t, 404)
 

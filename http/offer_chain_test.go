@@ -51,7 +51,7 @@ func TestOfferChain(t *testing.T) {
 	if len(el.Items) != 1 || el.Items[0].ID != ent.ID {
 		t.Errorf("entitlements of the CPPO offer = %+v", el.Items)
 	}
-	e.do(req{method: "GET", path: "/api/v1/offers/off_nope/chain", key: e.keyA}).want(t, 404)
+	e.do(req{method: "GET", path: "/api/v1/offers/off_00000000000000000000000000/chain", key: e.keyA}).want(t, 404)
 	e.do(req{method: "GET", path: "/api/v1/offers/" + cppo.ID + "/chain", key: e.keyB}).want(t, 404)
 }
 

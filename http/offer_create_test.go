@@ -138,6 +138,30 @@ func TestOfferCreate_InvalidIsRefusedNamingTheField(t *testing.T) {
 			{"buyers as a string", map[string]any{"buyerAccountIds": "210987654321"}, "buyerAccountIds"},
 			{"eula as a string", map[string]any{"eula": "STANDARD"}, "eula"},
 		}
+		// The rules the OpenAPI document cannot state; it must refuse every other case (issue 6 item 13).
+		docCannot := map[string]string{
+			"renewal without buyers":                        ruleTiesFields,
+			"installments sum differs from commit":          ruleTiesFields,
+			"installments on a multi-use opportunity":       ruleTiesFields,
+			"installments without expiry date":              ruleTiesFields,
+			"installment date on the expiry date":           ruleTiesFields,
+			"installment date before the expiry date":       ruleTiesFields,
+			"expiry date in the past":                       ruleToday,
+			"expiry date today":                             ruleToday,
+			"installment date in the past":                  ruleToday,
+			"metered dimension without price":               ruleProduct,
+			"price for a dimension the product lacks":       ruleProduct,
+			"price for an entitled dimension":               ruleProduct,
+			"entitlement for a dimension the product lacks": ruleProduct,
+			"entitlement for a metered dimension":           ruleProduct,
+			"product of another organization":               ruleOrganization,
+			"name missing":                                  ruleDraft,
+		}
+		var names []string
+		for _, tt := range tests {
+			names = append(names, tt.name)
+		}
+		checkExceptions(t, docCannot, names)
 		before := e.offerIDs(e.keyA)
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -149,7 +173,7 @@ func TestOfferCreate_InvalidIsRefusedNamingTheField(t *testing.T) {
 						body[k] = v
 					}
 				}
-				res := e.do(req{method: "POST", path: "/api/v1/offers", key: e.keyA, body: body, bad: true}).want(t, 422)
+				res := e.refused(t, req{method: "POST", path: "/api/v1/offers", key: e.keyA, body: body}, docCannot[tt.name]).want(t, 422)
 				if pr := res.problem(t); !pr.hasField(tt.field) {
 					t.Errorf("problem does not name %s: %s", tt.field, res.body)
 				}
@@ -170,7 +194,7 @@ func TestOfferCreate_UnknownFieldMessage(t *testing.T) {
 	p := e.createProduct(e.keyA, "prod-abc123")
 	body := opportunity(p.ID)
 	body["colour"] = "red"
-	res := e.do(req{method: "POST", path: "/api/v1/offers", key: e.keyA, body: body, bad: true}).want(t, 422)
+	res := e.refused(t, req{method: "POST", path: "/api/v1/offers", key: e.keyA, body: body}, "").want(t, 422)
 	pr := res.problem(t)
 	if len(pr.Errors) != 1 || pr.Errors[0] != (dealdesk.FieldError{Field: "colour", Message: "unknown field"}) {
 		t.Errorf("errors = %+v, want exactly colour: unknown field", pr.Errors)
@@ -202,10 +226,19 @@ func TestOfferCreate_BadBodies(t *testing.T) {
 			{"garbage after the object", `{"type":"CPPO_OUT"}x`, 400},
 			{"body over 1 MiB", big, 413},
 		}
+		docCannot := map[string]string{
+			"data after the object":    ruleOneValue,
+			"garbage after the object": ruleOneValue,
+		}
+		var names []string
+		for _, tt := range tests {
+			names = append(names, tt.name)
+		}
+		checkExceptions(t, docCannot, names)
 		before := e.offerIDs(e.keyA)
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				res := e.do(req{method: "POST", path: "/api/v1/offers", key: e.keyA, body: tt.body, bad: true}).want(t, tt.status)
+				res := e.refused(t, req{method: "POST", path: "/api/v1/offers", key: e.keyA, body: tt.body}, docCannot[tt.name]).want(t, tt.status)
 				if pr := res.problem(t); pr.Detail == "" {
 					t.Errorf("problem has no detail: %s", res.body)
 				}
@@ -214,7 +247,7 @@ func TestOfferCreate_BadBodies(t *testing.T) {
 		// A big but valid body under the limit is decoded (and refused only for its long name).
 		body := opportunity(p.ID)
 		body["name"] = strings.Repeat("x", 1<<19)
-		res := e.do(req{method: "POST", path: "/api/v1/offers", key: e.keyA, body: body, bad: true}).want(t, 422)
+		res := e.refused(t, req{method: "POST", path: "/api/v1/offers", key: e.keyA, body: body}, "").want(t, 422)
 		if !res.problem(t).hasField("name") {
 			t.Errorf("long name not named: %.300s", res.body)
 		}

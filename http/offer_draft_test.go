@@ -12,8 +12,8 @@ func TestOfferDraft_SaveEditSubmit(t *testing.T) {
 		p := e.createProduct(e.keyA, "prod-abc123")
 
 		// Without ?draft=true the same incomplete body is refused.
-		res := e.do(req{method: "POST", path: "/api/v1/offers", key: e.keyA, bad: true,
-			body: map[string]any{"type": "CPPO_OUT", "name": "Half done"}}).want(t, 422)
+		res := e.refused(t, req{method: "POST", path: "/api/v1/offers", key: e.keyA,
+			body: map[string]any{"type": "CPPO_OUT", "name": "Half done"}}, ruleDraft).want(t, 422)
 		if !res.problem(t).hasField("productId") {
 			t.Errorf("incomplete offer: problem does not name productId: %s", res.body)
 		}
@@ -26,8 +26,8 @@ func TestOfferDraft_SaveEditSubmit(t *testing.T) {
 		}
 
 		// A draft's present fields are still checked.
-		res = e.do(req{method: "POST", path: "/api/v1/offers?draft=true", key: e.keyA, bad: true,
-			body: map[string]any{"type": "CPPO_OUT", "resellerAccountId": "123"}}).want(t, 422)
+		res = e.refused(t, req{method: "POST", path: "/api/v1/offers?draft=true", key: e.keyA,
+			body: map[string]any{"type": "CPPO_OUT", "resellerAccountId": "123"}}, "").want(t, 422)
 		if !res.problem(t).hasField("resellerAccountId") {
 			t.Errorf("draft with a bad field: %s", res.body)
 		}
@@ -44,10 +44,10 @@ func TestOfferDraft_SaveEditSubmit(t *testing.T) {
 		}
 
 		// PATCH with a bad field is refused and changes nothing.
-		e.do(req{method: "PATCH", path: "/api/v1/offers/" + d.ID, key: e.keyA, bad: true,
-			body: map[string]any{"commitAmount": "1.234"}}).want(t, 422)
-		e.do(req{method: "PATCH", path: "/api/v1/offers/" + d.ID, key: e.keyA, bad: true,
-			body: map[string]any{"colour": "red"}}).want(t, 422)
+		e.refused(t, req{method: "PATCH", path: "/api/v1/offers/" + d.ID, key: e.keyA,
+			body: map[string]any{"commitAmount": "1.234"}}, "").want(t, 422)
+		e.refused(t, req{method: "PATCH", path: "/api/v1/offers/" + d.ID, key: e.keyA,
+			body: map[string]any{"colour": "red"}}, "").want(t, 422)
 
 		// PATCH the rest in; fields absent from the PATCH keep their value.
 		rest := opportunity(p.ID)
@@ -108,8 +108,8 @@ func TestOfferDraft_DeleteAndCancel(t *testing.T) {
 		t.Errorf("cancelled draft status = %s", cancelled.Status)
 	}
 	e.do(req{method: "POST", path: "/api/v1/offers/" + c.ID + "/cancel", key: e.keyA}).want(t, 409)
-	e.do(req{method: "POST", path: "/api/v1/offers?draft=yes", key: e.keyA, bad: true,
-		body: map[string]any{"type": "CPPO_OUT"}}).want(t, 422)
+	e.refused(t, req{method: "POST", path: "/api/v1/offers?draft=yes", key: e.keyA,
+		body: map[string]any{"type": "CPPO_OUT"}}, "").want(t, 422)
 }
 
 func TestOfferDraft_PatchNullRemovesAField(t *testing.T) {

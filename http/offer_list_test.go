@@ -93,24 +93,24 @@ func TestOfferList_Filters(t *testing.T) {
 func TestOfferList_BadParametersAreNamed(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	tests := []struct{ query, field string }{
-		{"type=RESALE", "type"},
-		{"status=LIVE", "status"},
-		{"limit=0", "limit"},
-		{"limit=201", "limit"},
-		{"limit=ten", "limit"},
-		{"colour=red", "colour"},
-		{"type=CPPO&type=CPPO_OUT", "type"},
+	tests := []struct{ query, field, docCannot string }{
+		{"type=RESALE", "type", ""},
+		{"status=LIVE", "status", ""},
+		{"limit=0", "limit", ""},
+		{"limit=201", "limit", ""},
+		{"limit=ten", "limit", ""},
+		{"colour=red", "colour", ruleQueryClosed},
+		{"type=CPPO&type=CPPO_OUT", "type", ruleQueryClosed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
-			res := e.do(req{method: "GET", path: "/api/v1/offers?" + tt.query, key: e.keyA, bad: true}).want(t, 422)
+			res := e.refused(t, req{method: "GET", path: "/api/v1/offers?" + tt.query, key: e.keyA}, tt.docCannot).want(t, 422)
 			if !res.problem(t).hasField(tt.field) {
 				t.Errorf("problem does not name %s: %s", tt.field, res.body)
 			}
 		})
 	}
-	res := e.do(req{method: "GET", path: "/api/v1/offers?cursor=not-a-cursor", key: e.keyA, bad: true})
+	res := e.refused(t, req{method: "GET", path: "/api/v1/offers?cursor=not-a-cursor", key: e.keyA}, ruleStoredState)
 	if res.status != 422 && res.status != 400 {
 		t.Errorf("bad cursor = %d, want 422 or 400: %s", res.status, res.body)
 	}
@@ -126,7 +126,7 @@ func TestOfferList_MalformedQueryIsRefused(t *testing.T) {
 	e.createOpportunity(e.keyA, product.ID)
 	for _, query := range []string{"status=ACTIVE;type=CPPO", "limit=5&%zz=1", "type=%G1"} {
 		t.Run(query, func(t *testing.T) {
-			res := e.do(req{method: "GET", path: "/api/v1/offers?" + query, key: e.keyA, bad: true}).want(t, 400)
+			res := e.refused(t, req{method: "GET", path: "/api/v1/offers?" + query, key: e.keyA}, ruleQuerySyntax).want(t, 400)
 			if p := res.problem(t); p.Code != "malformed" {
 				t.Errorf("code = %q, want malformed", p.Code)
 			}

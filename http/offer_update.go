@@ -6,9 +6,10 @@ import (
 	"github.com/dealdesk/dealdesk"
 )
 
-// handleOfferUpdate changes the fields present in the body of a draft (or a CREATE_FAILED
-// opportunity, which becomes a draft again), with JSON merge patch's rule that null removes a
-// field: PATCH /api/v1/offers/{id}.
+// handleOfferUpdate applies the body, a JSON merge patch (RFC 7396), to a draft (or a
+// CREATE_FAILED opportunity, which becomes a draft again): PATCH /api/v1/offers/{id}. Absent
+// members keep their value, null removes one, nested objects (eula, resellerContract) merge
+// member by member, and arrays are replaced whole.
 func (s *Server) handleOfferUpdate(w http.ResponseWriter, r *http.Request) {
 	if err := newQuery(r).err(); err != nil {
 		s.error(w, r, err)
@@ -24,7 +25,7 @@ func (s *Server) handleOfferUpdate(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	in.Clear = nullFields(body)
+	in.Clear = mergeClears(body)
 	o, err := s.cfg.Offers.UpdateOffer(r.Context(), r.PathValue("id"), in)
 	if err != nil {
 		s.error(w, r, err)

@@ -131,11 +131,7 @@ func TestOpenAPI_ProductInputRequiresWhatTheServerRequires(t *testing.T) {
 			} else {
 				delete(body, field)
 			}
-			b, _ := json.Marshal(body)
-			if err := e.validateRequest("POST", "/api/v1/products", b); err == nil {
-				t.Errorf("the document accepts a product without %s", field)
-			}
-			res := e.do(req{method: "POST", path: "/api/v1/products", key: e.keyA, body: body, bad: true}).want(t, 422)
+			res := e.refused(t, req{method: "POST", path: "/api/v1/products", key: e.keyA, body: body}, "").want(t, 422)
 			if !res.problem(t).hasField(field) {
 				t.Errorf("the server does not name %s: %s", field, res.body)
 			}

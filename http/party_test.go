@@ -41,7 +41,7 @@ func TestResellers_SaveUpdateList(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := e.do(req{method: "PUT", path: tt.path, key: e.keyA, body: tt.body, bad: true}).want(t, 422)
+			res := e.refused(t, req{method: "PUT", path: tt.path, key: e.keyA, body: tt.body}, "").want(t, 422)
 			if !res.problem(t).hasField(tt.field) {
 				t.Errorf("problem does not name %s: %s", tt.field, res.body)
 			}
@@ -66,11 +66,11 @@ func TestBuyers_SaveUpdateList(t *testing.T) {
 	if len(l.Items) != 1 || l.Items[0].ID != b.ID || l.Items[0].Name != "Acme Corp" {
 		t.Errorf("buyers = %+v", l.Items)
 	}
-	res := e.do(req{method: "PUT", path: "/api/v1/buyers/21098765432x", key: e.keyA, body: map[string]any{"name": "X"}, bad: true}).want(t, 422)
+	res := e.refused(t, req{method: "PUT", path: "/api/v1/buyers/21098765432x", key: e.keyA, body: map[string]any{"name": "X"}}, "").want(t, 422)
 	if !res.problem(t).hasField("accountId") {
 		t.Errorf("bad account ID not named: %s", res.body)
 	}
-	res = e.do(req{method: "PUT", path: "/api/v1/buyers/210987654321", key: e.keyA, body: map[string]any{"name": ""}, bad: true}).want(t, 422)
+	res = e.refused(t, req{method: "PUT", path: "/api/v1/buyers/210987654321", key: e.keyA, body: map[string]any{"name": ""}}, "").want(t, 422)
 	if !res.problem(t).hasField("name") {
 		t.Errorf("empty name not named: %s", res.body)
 	}

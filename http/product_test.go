@@ -19,7 +19,7 @@ func TestProducts_CreateGetList(t *testing.T) {
 	if got.ID != p.ID || got.ExternalID != "prod-abc123" || len(got.Dimensions) != 2 {
 		t.Errorf("GET product = %+v", got)
 	}
-	e.do(req{method: "GET", path: "/api/v1/products/prd_nope", key: e.keyA}).want(t, 404)
+	e.do(req{method: "GET", path: "/api/v1/products/prd_00000000000000000000000000", key: e.keyA}).want(t, 404)
 
 	e.clock.advance(time.Second)
 	q := e.createProduct(e.keyA, "prod-def456")
@@ -57,7 +57,7 @@ func TestProducts_InvalidAndDuplicate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := e.do(req{method: "POST", path: "/api/v1/products", key: e.keyA, body: tt.body, bad: true}).want(t, 422)
+			res := e.refused(t, req{method: "POST", path: "/api/v1/products", key: e.keyA, body: tt.body}, "").want(t, 422)
 			if !res.problem(t).hasField(tt.field) {
 				t.Errorf("problem does not name %s: %s", tt.field, res.body)
 			}

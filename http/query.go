@@ -39,7 +39,9 @@ func newQuery(r *http.Request, known ...string) *query {
 	return &query{values: values, known: known, malformed: err != nil}
 }
 
-// str returns the parameter name, or "".
+// str returns the parameter name, or "" when it is absent. A parameter given with an empty
+// value (?limit=, ?status, ?cursor=) is refused like any ill-formed one, for every parameter:
+// reading it as absent would drop a filter the caller meant to apply (decision 006).
 func (q *query) str(name string) string {
 	vs := q.values[name]
 	if len(vs) > 1 {
@@ -47,6 +49,9 @@ func (q *query) str(name string) string {
 	}
 	if len(vs) == 0 {
 		return ""
+	}
+	if vs[0] == "" {
+		q.p.Add(name, "must not be empty: leave the parameter out instead")
 	}
 	return vs[0]
 }

@@ -3,6 +3,8 @@ package http
 import (
 	"encoding/json"
 	"net/http"
+
+	"github.com/dealdesk/dealdesk"
 )
 
 // list is the body of every list answer. NextCursor is "" on the last page.
@@ -27,4 +29,27 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v
 	if err := json.NewEncoder(w).Encode(v); err != nil {
 		s.logger.DebugContext(r.Context(), "write response", "err", err)
 	}
+}
+
+// maxErrorsBytes bounds the encoded size of a problem's errors list. The domain keeps at most
+// dealdesk.MaxProblems field errors of bounded length, but JSON escaping can still grow them six
+// times; the list stops at this budget and the rest are counted in omittedErrors (decision 006).
+const maxErrorsBytes = 32 << 10
+
+// withErrors returns p with the field errors of err, as many as fit in maxErrorsBytes, and the
+// count of the others.
+func (p problem) withErrors(err error) problem {
+	fields := dealdesk.ErrorFields(err)
+	p.OmittedErrors = dealdesk.ErrorOmitted(err)
+	size := 0
+	for i, f := range fields {
+		b, _ := json.Marshal(f)
+		if size += len(b) + 1; size > maxErrorsBytes {
+			p.OmittedErrors += len(fields) - i
+			fields = fields[:i]
+			break
+		}
+	}
+	p.Errors = fields
+	return p
 }
