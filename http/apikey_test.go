@@ -77,7 +77,7 @@ func TestAPIKeys_AnotherOrganizationsKeyIsNotFound(t *testing.T) {
 		if p.Code != dealdesk.ENOTFOUND {
 			t.Fatalf("problem %+v", p)
 		}
-		e.do(req{method: "DELETE", path: "/api/v1/api-keys/key_nope", key: e.keyA}).want(t, 404)
+		e.do(req{method: "DELETE", path: "/api/v1/api-keys/key_00000000000000000000000000", key: e.keyA}).want(t, 404)
 		e.do(req{method: "GET", path: "/api/v1/offers", key: theirs.Key}).want(t, 200)
 		for _, k := range e.listKeys(e.keyA) {
 			if k.ID == theirs.ID || k.OrgID != e.orgA {
