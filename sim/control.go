@@ -51,6 +51,7 @@ func (s *Server) controlRoutes() *http.ServeMux {
 		w.Header().Set("Content-Type", "application/x-pem-file")
 		_, _ = w.Write(s.bus.CertificatePEM())
 	})
+	s.snsRoutes(m)
 	m.HandleFunc("/_sim/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, ctlErr(http.StatusNotFound, "NOT_FOUND", "no control operation at "+r.Method+" "+r.URL.Path))
 	})
@@ -126,5 +127,5 @@ func (s *Server) putEvents(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"targets": s.bus.Targets(), "events": s.bus.Log()})
+	writeJSON(w, http.StatusOK, map[string]any{"targets": s.bus.Targets(), "subscriptions": s.bus.Subscriptions(), "events": s.bus.Log()})
 }

@@ -28,6 +28,12 @@
 //	  "retry": {"maxAttempts": 3, "backoffMs": 200, "maxBackoffMs": 5000}
 //	}
 //
+// An sns target is subscribed to its topics when configured and first receives a signed SNS
+// SubscriptionConfirmation per topic; it gets notifications only once the SubscribeURL has been
+// visited (ServeSNS answers it, ConfirmSubscription does the same in code), and what is published
+// while its subscription is pending is not delivered, as in SNS (Subscriptions lists them;
+// docs/decisions/010-sns-subscription-confirmation.md).
+//
 // An http target receives the EventBridge envelope (application/json) with the secret header and
 // the extra headers, as an EventBridge API destination with API-key auth sends it. An sns target
 // receives SNS Notification envelopes signed with the Bus's key: for "eventbridge" the Message is
@@ -37,6 +43,8 @@
 // legacy messages in their signed SNS envelope, as an SNS-to-SQS subscription delivers them.
 //
 // API note: the contract's API is kept as written; added are PublishMessage (legacy SNS messages),
-// ConfigureJSON and DecodeTargets (strict decoding of the request body), VerifySNS, Builder and
-// the Config fields After, NewID, Account, CertURL, UnsubscribeURL, SigningKey, MaxLog, HoldBack.
+// ConfigureJSON and DecodeTargets (strict decoding of the request body), VerifySNS, Builder,
+// Subscriptions, ConfirmSubscription, ResendConfirmation, ServeSNS and the Config fields After,
+// NewID, Account, CertURL, UnsubscribeURL, SubscribeURL, ProductCodes, SigningKey, MaxLog,
+// HoldBack.
 package eventbus
