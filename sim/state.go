@@ -235,7 +235,7 @@ func (s *Server) load(path string) error {
 		}
 	}
 	if f.Faults != nil {
-		if err := s.faults.set(*f.Faults); err != nil {
+		if err := s.faults.set(*f.Faults, s.faultTargets()); err != nil {
 			return fmt.Errorf("state file %s: faults: %w", path, err)
 		}
 	}
