@@ -7,15 +7,15 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/dealdesk/dealdesk/sim/eventbus"
+	"github.com/dealdesk/dealdesk/sim/invalid"
 )
 
 // controlError is the JSON error of the /_sim/ API.
 type controlError struct {
-	Status  int          `json:"-"`
-	Code    string       `json:"code"`
-	Message string       `json:"message"`
-	Fields  []fieldIssue `json:"fields,omitempty"`
+	Status  int            `json:"-"`
+	Code    string         `json:"code"`
+	Message string         `json:"message"`
+	Fields  invalid.Fields `json:"fields,omitempty"`
 }
 
 type fieldIssue struct {
@@ -93,7 +93,17 @@ func decodeControl(body []byte, v any) error {
 
 // validationFailed turns field errors into a 400 naming every field.
 func validationFailed(errs fieldErrors, issues []fieldIssue) *controlError {
-	return &controlError{Status: http.StatusBadRequest, Code: "VALIDATION", Message: errs.err("invalid request").Error(), Fields: issues}
+	fields := make(invalid.Fields, len(issues))
+	for i, f := range issues {
+		fields[i] = invalid.Field{Field: f.Field, Message: f.Message}
+	}
+	return &controlError{Status: http.StatusBadRequest, Code: "VALIDATION", Message: errs.err("invalid request").Error(), Fields: fields}
+}
+
+// controlInvalid is the control API's answer to bad fields: 400, code VALIDATION, the problems
+// on one line as message, and the "fields" list.
+func controlInvalid(fields invalid.Fields) *controlError {
+	return &controlError{Status: http.StatusBadRequest, Code: "VALIDATION", Message: "invalid request: " + fields.Join(), Fields: fields}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -113,11 +123,9 @@ func (s *Server) putEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.bus.ConfigureJSON(body); err != nil {
 		ce := &controlError{Status: http.StatusBadRequest, Code: "VALIDATION", Message: err.Error()}
-		var ve *eventbus.ValidationError
-		if errors.As(err, &ve) {
-			for _, f := range ve.Problems {
-				ce.Fields = append(ce.Fields, fieldIssue{Field: f.Field, Message: f.Message})
-			}
+		var ie *invalid.Error
+		if errors.As(err, &ie) {
+			ce.Fields = ie.Fields
 		}
 		writeJSON(w, http.StatusBadRequest, ce)
 		return

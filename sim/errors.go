@@ -3,8 +3,10 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
+	"github.com/dealdesk/dealdesk/sim/invalid"
 	"github.com/dealdesk/dealdesk/sim/wire"
 )
 
@@ -21,6 +23,14 @@ func (e fieldErrors) err(prefix string) error {
 		return nil
 	}
 	return errors.New(prefix + ": " + strings.Join(e, "; "))
+}
+
+// catalogInvalid is the Catalog API's ValidationException (HTTP 422) for bad fields: the
+// problems on one line as Message (after context, e.g. "invalid ListEntities request"), and
+// each one in ValidationExceptionFieldList, as the SDK's types.ValidationException reads them.
+func catalogInvalid(fields invalid.Fields, context string) *apiError {
+	return &apiError{Status: http.StatusUnprocessableEntity, Type: "ValidationException", Message: context + ": " + fields.Join(),
+		Extra: map[string]any{"ValidationExceptionFieldList": fields.CatalogFieldList()}}
 }
 
 // apiError is an error answer of a simulated AWS operation, independent of the wire protocol.

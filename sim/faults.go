@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"fmt"
 	"maps"
 	"math/rand/v2"
 	"net/http"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/dealdesk/dealdesk/sim/invalid"
 )
 
 // FaultConfig is the body of PUT /_sim/faults: per operation name ("BatchMeterUsage",
@@ -188,12 +189,8 @@ func (f *faults) set(in FaultConfig, ops map[string]bool) error {
 // validate checks every operation's fault against the operations ops; the error is a 400
 // control error naming the fields.
 func (in FaultConfig) validate(ops map[string]bool) error {
-	var errs fieldErrors
-	var issues []fieldIssue
-	bad := func(field, format string, args ...any) {
-		errs.add(field, format, args...)
-		issues = append(issues, fieldIssue{Field: field, Message: fmt.Sprintf(format, args...)})
-	}
+	var errs invalid.Fields
+	bad := errs.Add
 	names := make([]string, 0, len(in.Operations))
 	for k := range in.Operations {
 		names = append(names, k)
@@ -229,7 +226,7 @@ func (in FaultConfig) validate(ops map[string]bool) error {
 		}
 	}
 	if len(errs) > 0 {
-		return validationFailed(errs, issues)
+		return controlInvalid(errs)
 	}
 	return nil
 }

@@ -111,7 +111,7 @@ func (b *Bus) seed(s uint64) {
 }
 
 // Configure replaces the targets, faults and retry policy (the body of PUT /_sim/events). Bad
-// input returns a *ValidationError naming every bad field, and changes nothing. Deliveries
+// input returns an *invalid.Error naming every bad field, and changes nothing. Deliveries
 // already queued keep the target settings they were queued with. Each sns target is subscribed
 // to its topics: a new subscription, or one still pending, is sent a SubscriptionConfirmation
 // (see Subscription); a confirmed one stays confirmed while the target keeps its URL.

@@ -4,9 +4,9 @@
 // signed HTTP subscription, or a queue of the simulator's SQS) with injectable delivery faults,
 // keeping a log of every event and every delivery attempt.
 //
-// It imports nothing of the simulator. The simulator builds events with the Bus's builder
-// methods (OfferReleased, ChangeSetSucceeded, PurchaseAgreementCreated, LicenseUpdated,
-// SubscribeSuccess, ...), hands them to Publish or PublishMessage, serves PUT /_sim/events with
+// It imports nothing of the simulator but its list of bad fields (sim/invalid). The simulator
+// builds events with the Bus's builder methods (OfferReleased, ChangeSetSucceeded,
+// PurchaseAgreementCreated, LicenseUpdated, SubscribeSuccess, ...), hands them to Publish or PublishMessage, serves PUT /_sim/events with
 // ConfigureJSON, GET /_sim/events with Log, the SNS signing certificate with CertificatePEM, and
 // keeps Snapshot in its state file (Restore on start).
 //
