@@ -43,7 +43,7 @@
 // legacy messages in their signed SNS envelope, as an SNS-to-SQS subscription delivers them.
 //
 // API note: the contract's API is kept as written; added are PublishMessage (legacy SNS messages),
-// ConfigureJSON and DecodeTargets (strict decoding of the request body), VerifySNS, Builder,
+// ConfigureJSON and DecodeTargets (strict decoding of the request body), Builder,
 // Subscriptions, ConfirmSubscription, ResendConfirmation, ServeSNS and the Config fields After,
 // NewID, Account, CertURL, UnsubscribeURL, SubscribeURL, ProductCodes, SigningKey, MaxLog,
 // HoldBack.
