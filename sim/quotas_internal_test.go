@@ -1,28 +1,16 @@
 package sim
 
 import (
-	"sync"
 	"testing"
 	"time"
 )
 
-// testClock is a clock the quota tests move by hand; nothing sleeps.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// testClock is a clock the quota tests move by hand; nothing sleeps. Each subtest runs on one
+// goroutine, so it needs no lock.
+type testClock struct{ t time.Time }
 
-func (c *testClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func (c *testClock) now() time.Time          { return c.t }
+func (c *testClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 
 // allowed counts how many of n calls the quota lets through at the clock's current time.
 func allowed(q *quotas, svc, op, acct string, n int) int {
