@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/dealdesk/dealdesk/sim/invalid"
 )
 
 // standardDocumentURL is where the simulator says a standard document (StandardEula,
@@ -100,20 +102,20 @@ func (s *Server) batchDescribeEntities(acct string, body []byte) (any, error) {
 	if err := strictJSON(body, &in); err != nil {
 		return nil, validationError("invalid request body: " + err.Error())
 	}
-	var errs fieldErrors
+	var errs invalid.Fields
 	if n := len(in.EntityRequestList); n < 1 || n > 20 {
-		errs.add("EntityRequestList", "must hold 1-20 requests, got %d", n)
+		errs.Add("EntityRequestList", "must hold 1-20 requests, got %d", n)
 	}
 	for i, r := range in.EntityRequestList {
 		if r.Catalog != catalogName {
-			errs.add(fmt.Sprintf("EntityRequestList[%d].Catalog", i), "must be AWSMarketplace, got %q", r.Catalog)
+			errs.Add(fmt.Sprintf("EntityRequestList[%d].Catalog", i), "must be AWSMarketplace, got %q", r.Catalog)
 		}
 		if r.EntityID == "" {
-			errs.add(fmt.Sprintf("EntityRequestList[%d].EntityId", i), "is required")
+			errs.Add(fmt.Sprintf("EntityRequestList[%d].EntityId", i), "is required")
 		}
 	}
 	if len(errs) > 0 {
-		return nil, validationError(errs.err("invalid BatchDescribeEntities request").Error())
+		return nil, catalogInvalid(errs, "invalid BatchDescribeEntities request")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/dealdesk/dealdesk/sim/invalid"
 )
 
 type listEntitiesInput struct {
@@ -50,19 +52,19 @@ func (s *Server) listEntities(acct string, body []byte) (any, error) {
 	if err := strictJSON(body, &in); err != nil {
 		return nil, validationError("invalid request body: " + err.Error())
 	}
-	var errs fieldErrors
+	var errs invalid.Fields
 	if in.Catalog != catalogName {
-		errs.add("Catalog", "must be AWSMarketplace, got %q", in.Catalog)
+		errs.Add("Catalog", "must be AWSMarketplace, got %q", in.Catalog)
 	}
 	typ := strings.TrimSuffix(in.EntityType, "@1.0")
 	attrs, known := entityAttributes[typ]
 	if !known {
-		errs.add("EntityType", "the simulator lists ResaleAuthorization, Offer and SaaSProduct, got %q", in.EntityType)
+		errs.Add("EntityType", "the simulator lists ResaleAuthorization, Offer and SaaSProduct, got %q", in.EntityType)
 	}
 	max := 20
 	if in.MaxResults != nil {
 		if *in.MaxResults < 1 || *in.MaxResults > 50 {
-			errs.add("MaxResults", "must be 1-50, got %d", *in.MaxResults)
+			errs.Add("MaxResults", "must be 1-50, got %d", *in.MaxResults)
 		}
 		max = *in.MaxResults
 	}
@@ -71,25 +73,25 @@ func (s *Server) listEntities(acct string, body []byte) (any, error) {
 		ownership = "SELF"
 	}
 	if ownership != "SELF" && ownership != "SHARED" {
-		errs.add("OwnershipType", "must be SELF or SHARED, got %q", in.OwnershipType)
+		errs.Add("OwnershipType", "must be SELF or SHARED, got %q", in.OwnershipType)
 	}
 	filters := map[string]attrFilter{}
 	if len(in.EntityTypeFilters) > 1 {
-		errs.add("EntityTypeFilters", "is a union: give exactly one member")
+		errs.Add("EntityTypeFilters", "is a union: give exactly one member")
 	}
 	for member, fs := range in.EntityTypeFilters {
 		if member != typ+"Filters" {
-			errs.add("EntityTypeFilters."+member, "does not apply to entity type %s (use %sFilters)", typ, typ)
+			errs.Add("EntityTypeFilters."+member, "does not apply to entity type %s (use %sFilters)", typ, typ)
 			continue
 		}
 		for name, raw := range fs {
 			if !contains(attrs, name) {
-				errs.add("EntityTypeFilters."+member+"."+name, "is not a filter of %s", typ)
+				errs.Add("EntityTypeFilters."+member+"."+name, "is not a filter of %s", typ)
 				continue
 			}
 			var af attrFilter
 			if err := strictJSON(raw, &af); err != nil {
-				errs.add("EntityTypeFilters."+member+"."+name, "%v", err)
+				errs.Add("EntityTypeFilters."+member+"."+name, "%v", err)
 				continue
 			}
 			filters[name] = af
@@ -97,7 +99,7 @@ func (s *Server) listEntities(acct string, body []byte) (any, error) {
 	}
 	for i, f := range in.FilterList {
 		if f.Name != "EntityId" && f.Name != "Name" {
-			errs.add(fmt.Sprintf("FilterList[%d].Name", i), "the simulator supports EntityId and Name, got %q", f.Name)
+			errs.Add(fmt.Sprintf("FilterList[%d].Name", i), "the simulator supports EntityId and Name, got %q", f.Name)
 			continue
 		}
 		filters[f.Name] = attrFilter{ValueList: f.ValueList}
@@ -109,7 +111,7 @@ func (s *Server) listEntities(acct string, body []byte) (any, error) {
 	}
 	for member, v := range in.EntityTypeSort {
 		if member != typ+"Sort" {
-			errs.add("EntityTypeSort."+member, "does not apply to entity type %s", typ)
+			errs.Add("EntityTypeSort."+member, "does not apply to entity type %s", typ)
 			continue
 		}
 		v := v
@@ -121,7 +123,7 @@ func (s *Server) listEntities(acct string, body []byte) (any, error) {
 			desc = false
 		}
 		if !contains(attrs, sortBy) {
-			errs.add("Sort.SortBy", "is not a sort attribute of %s: %q", typ, sortBy)
+			errs.Add("Sort.SortBy", "is not a sort attribute of %s: %q", typ, sortBy)
 		}
 		switch so.SortOrder {
 		case "":
@@ -130,15 +132,15 @@ func (s *Server) listEntities(acct string, body []byte) (any, error) {
 		case "DESCENDING":
 			desc = true
 		default:
-			errs.add("Sort.SortOrder", "must be ASCENDING or DESCENDING, got %q", so.SortOrder)
+			errs.Add("Sort.SortOrder", "must be ASCENDING or DESCENDING, got %q", so.SortOrder)
 		}
 	}
 	offset, err := decodeToken(in.NextToken)
 	if err != nil {
-		errs.add("NextToken", "is not a token this API returned")
+		errs.Add("NextToken", "is not a token this API returned")
 	}
 	if len(errs) > 0 {
-		return nil, validationError(errs.err("invalid ListEntities request").Error())
+		return nil, catalogInvalid(errs, "invalid ListEntities request")
 	}
 
 	s.mu.Lock()
