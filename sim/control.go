@@ -18,11 +18,6 @@ type controlError struct {
 	Fields  invalid.Fields `json:"fields,omitempty"`
 }
 
-type fieldIssue struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
-
 func (e *controlError) Error() string { return e.Code + ": " + e.Message }
 
 func ctlErr(status int, code, msg string) *controlError {
@@ -89,15 +84,6 @@ func decodeControl(body []byte, v any) error {
 		return &controlError{Status: http.StatusBadRequest, Code: "VALIDATION", Message: "invalid body: " + err.Error()}
 	}
 	return nil
-}
-
-// validationFailed turns field errors into a 400 naming every field.
-func validationFailed(errs fieldErrors, issues []fieldIssue) *controlError {
-	fields := make(invalid.Fields, len(issues))
-	for i, f := range issues {
-		fields[i] = invalid.Field{Field: f.Field, Message: f.Message}
-	}
-	return &controlError{Status: http.StatusBadRequest, Code: "VALIDATION", Message: errs.err("invalid request").Error(), Fields: fields}
 }
 
 // controlInvalid is the control API's answer to bad fields: 400, code VALIDATION, the problems

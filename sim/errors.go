@@ -4,26 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/dealdesk/dealdesk/sim/invalid"
 	"github.com/dealdesk/dealdesk/sim/wire"
 )
-
-// fieldErrors gathers validation errors, each naming the field it concerns.
-type fieldErrors []string
-
-func (e *fieldErrors) add(field, format string, args ...any) {
-	*e = append(*e, field+": "+fmt.Sprintf(format, args...))
-}
-
-// err returns nil when nothing was added, else one error listing every problem.
-func (e fieldErrors) err(prefix string) error {
-	if len(e) == 0 {
-		return nil
-	}
-	return errors.New(prefix + ": " + strings.Join(e, "; "))
-}
 
 // catalogInvalid is the Catalog API's ValidationException (HTTP 422) for bad fields: the
 // problems on one line as Message (after context, e.g. "invalid ListEntities request"), and
