@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dealdesk/dealdesk/sim/invalid"
 )
 
 type entityOutput struct {
@@ -150,14 +152,14 @@ func (s *Server) listChangeSets(acct string, body []byte) (any, error) {
 	if err := strictJSON(body, &in); err != nil {
 		return nil, validationError("invalid request body: " + err.Error())
 	}
-	var errs fieldErrors
+	var errs invalid.Fields
 	if in.Catalog != catalogName {
-		errs.add("Catalog", "must be AWSMarketplace, got %q", in.Catalog)
+		errs.Add("Catalog", "must be AWSMarketplace, got %q", in.Catalog)
 	}
 	max := 20
 	if in.MaxResults != nil {
 		if *in.MaxResults < 1 || *in.MaxResults > 20 {
-			errs.add("MaxResults", "must be 1-20, got %d", *in.MaxResults)
+			errs.Add("MaxResults", "must be 1-20, got %d", *in.MaxResults)
 		}
 		max = *in.MaxResults
 	}
@@ -187,7 +189,7 @@ func (s *Server) listChangeSets(acct string, body []byte) (any, error) {
 		case "Status":
 			for j, v := range f.ValueList {
 				if !contains(changeSetStatuses, v) {
-					errs.add(fmt.Sprintf("%s.ValueList[%d]", ff, j), "must be one of %s, got %.100q", strings.Join(changeSetStatuses, ", "), v)
+					errs.Add(fmt.Sprintf("%s.ValueList[%d]", ff, j), "must be one of %s, got %.100q", strings.Join(changeSetStatuses, ", "), v)
 				}
 			}
 			statuses = set(f.ValueList)
@@ -196,7 +198,7 @@ func (s *Server) listChangeSets(acct string, body []byte) (any, error) {
 		case "BeforeStartTime", "AfterStartTime", "BeforeEndTime", "AfterEndTime":
 			t, err := time.Parse(isoSecond, f.ValueList[0])
 			if err != nil {
-				errs.add(ff+".ValueList[0]", "must be a date like 2006-01-02T15:04:05Z, got %q", f.ValueList[0])
+				errs.Add(ff+".ValueList[0]", "must be a date like 2006-01-02T15:04:05Z, got %q", f.ValueList[0])
 				continue
 			}
 			field := "start"
@@ -205,7 +207,7 @@ func (s *Server) listChangeSets(acct string, body []byte) (any, error) {
 			}
 			times = append(times, timeFilter{field, f.Name[0] == 'B', t})
 		default:
-			errs.add(ff+".Name", "must be ChangeSetName, Status, EntityId, BeforeStartTime, AfterStartTime, BeforeEndTime or AfterEndTime, got %.100q", f.Name)
+			errs.Add(ff+".Name", "must be ChangeSetName, Status, EntityId, BeforeStartTime, AfterStartTime, BeforeEndTime or AfterEndTime, got %.100q", f.Name)
 		}
 	}
 	sortBy, desc := "StartTime", false
@@ -214,22 +216,22 @@ func (s *Server) listChangeSets(acct string, body []byte) (any, error) {
 			sortBy = in.Sort.SortBy
 		}
 		if sortBy != "StartTime" && sortBy != "EndTime" {
-			errs.add("Sort.SortBy", "must be StartTime or EndTime, got %q", sortBy)
+			errs.Add("Sort.SortBy", "must be StartTime or EndTime, got %q", sortBy)
 		}
 		switch in.Sort.SortOrder {
 		case "", "ASCENDING":
 		case "DESCENDING":
 			desc = true
 		default:
-			errs.add("Sort.SortOrder", "must be ASCENDING or DESCENDING, got %q", in.Sort.SortOrder)
+			errs.Add("Sort.SortOrder", "must be ASCENDING or DESCENDING, got %q", in.Sort.SortOrder)
 		}
 	}
 	offset, err := decodeToken(in.NextToken)
 	if err != nil {
-		errs.add("NextToken", "is not a token this API returned")
+		errs.Add("NextToken", "is not a token this API returned")
 	}
 	if len(errs) > 0 {
-		return nil, validationError(errs.err("invalid ListChangeSets request").Error())
+		return nil, catalogInvalid(errs, "invalid ListChangeSets request")
 	}
 	now := s.now()
 	s.mu.Lock()

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/dealdesk/dealdesk/sim/invalid"
 )
 
 // standardDocumentURL is where the simulator says a standard document (StandardEula,
@@ -104,22 +106,22 @@ func (s *Server) batchDescribeEntities(acct string, body []byte) (any, error) {
 	if err := strictJSON(body, &in); err != nil {
 		return nil, validationError("invalid request body: " + err.Error())
 	}
-	var errs fieldErrors
+	var errs invalid.Fields
 	if n := len(in.EntityRequestList); n < 1 || n > 20 {
-		errs.add("EntityRequestList", "must hold 1-20 requests, got %d", n)
+		errs.Add("EntityRequestList", "must hold 1-20 requests, got %d", n)
 	}
 	for i, r := range in.EntityRequestList {
 		if r.Catalog != catalogName {
-			errs.add(fmt.Sprintf("EntityRequestList[%d].Catalog", i), "must be AWSMarketplace, got %q", r.Catalog)
+			errs.Add(fmt.Sprintf("EntityRequestList[%d].Catalog", i), "must be AWSMarketplace, got %q", r.Catalog)
 		}
 		if r.EntityID == "" {
-			errs.add(fmt.Sprintf("EntityRequestList[%d].EntityId", i), "is required")
+			errs.Add(fmt.Sprintf("EntityRequestList[%d].EntityId", i), "is required")
 		} else if len(r.EntityID) > 255 || !batchEntityIDPattern.MatchString(r.EntityID) {
-			errs.add(fmt.Sprintf("EntityRequestList[%d].EntityId", i), "must be 1-255 letters, digits and .-/, starting and ending with a letter or digit, got %.300q", r.EntityID)
+			errs.Add(fmt.Sprintf("EntityRequestList[%d].EntityId", i), "must be 1-255 letters, digits and .-/, starting and ending with a letter or digit, got %.300q", r.EntityID)
 		}
 	}
 	if len(errs) > 0 {
-		return nil, validationError(errs.err("invalid BatchDescribeEntities request").Error())
+		return nil, catalogInvalid(errs, "invalid BatchDescribeEntities request")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

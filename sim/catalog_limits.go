@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/dealdesk/dealdesk/sim/invalid"
 )
 
 // The Catalog API's documented limits on identifiers and names (smithy model of
@@ -52,13 +54,13 @@ var listedElsewhere = []string{"AmiProduct", "ContainerProduct", "DataProduct", 
 	"OfferSet", "Seller", "Solution"}
 
 // checkFilterValues adds an error to errs unless values holds 1..10 values of 1..255 characters.
-func checkFilterValues(f string, values []string, errs *fieldErrors) {
+func checkFilterValues(f string, values []string, errs *invalid.Fields) {
 	if n := len(values); n < 1 || n > maxFilterValues {
-		errs.add(f, "must hold 1-%d values, got %d", maxFilterValues, n)
+		errs.Add(f, "must hold 1-%d values, got %d", maxFilterValues, n)
 	}
 	for i, v := range values {
 		if n := utf8.RuneCountInString(v); n < 1 || n > maxFilterValue {
-			errs.add(f+"["+strconv.Itoa(i)+"]", "must be 1-%d characters, got %d", maxFilterValue, n)
+			errs.Add(f+"["+strconv.Itoa(i)+"]", "must be 1-%d characters, got %d", maxFilterValue, n)
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/dealdesk/dealdesk/sim/invalid"
 )
 
 type listEntitiesInput struct {
@@ -50,21 +52,21 @@ func (s *Server) listEntities(acct string, body []byte) (any, error) {
 	if err := strictJSON(body, &in); err != nil {
 		return nil, validationError("invalid request body: " + err.Error())
 	}
-	var errs fieldErrors
+	var errs invalid.Fields
 	if in.Catalog != catalogName {
-		errs.add("Catalog", "must be AWSMarketplace, got %q", in.Catalog)
+		errs.Add("Catalog", "must be AWSMarketplace, got %q", in.Catalog)
 	}
 	typ := strings.TrimSuffix(in.EntityType, "@1.0")
 	attrs, known := entityAttributes[typ]
 	// A type AWS lists but the simulator does not model has no entities here: an empty list.
 	elsewhere := contains(listedElsewhere, typ)
 	if !known && !elsewhere {
-		errs.add("EntityType", "must be one of ResaleAuthorization, Offer, SaaSProduct, %s; got %.100q", strings.Join(listedElsewhere, ", "), in.EntityType)
+		errs.Add("EntityType", "must be one of ResaleAuthorization, Offer, SaaSProduct, %s; got %.100q", strings.Join(listedElsewhere, ", "), in.EntityType)
 	}
 	max := 20
 	if in.MaxResults != nil {
 		if *in.MaxResults < 1 || *in.MaxResults > 50 {
-			errs.add("MaxResults", "must be 1-50, got %d", *in.MaxResults)
+			errs.Add("MaxResults", "must be 1-50, got %d", *in.MaxResults)
 		}
 		max = *in.MaxResults
 	}
@@ -73,30 +75,30 @@ func (s *Server) listEntities(acct string, body []byte) (any, error) {
 		ownership = "SELF"
 	}
 	if ownership != "SELF" && ownership != "SHARED" {
-		errs.add("OwnershipType", "must be SELF or SHARED, got %q", in.OwnershipType)
+		errs.Add("OwnershipType", "must be SELF or SHARED, got %q", in.OwnershipType)
 	}
 	filters := map[string]attrFilter{}
 	if len(in.EntityTypeFilters) > 1 {
-		errs.add("EntityTypeFilters", "is a union: give exactly one member")
+		errs.Add("EntityTypeFilters", "is a union: give exactly one member")
 	}
 	for member, fs := range in.EntityTypeFilters {
 		if member != typ+"Filters" {
-			errs.add("EntityTypeFilters."+member, "does not apply to entity type %.100s (use %.100sFilters)", typ, typ)
+			errs.Add("EntityTypeFilters."+member, "does not apply to entity type %.100s (use %.100sFilters)", typ, typ)
 			continue
 		}
 		mf := "EntityTypeFilters." + member
 		if len(fs) > maxFilters {
-			errs.add(mf, "must hold at most %d filters, got %d", maxFilters, len(fs))
+			errs.Add(mf, "must hold at most %d filters, got %d", maxFilters, len(fs))
 		}
 		wildcards := 0
 		for name, raw := range fs {
 			if !elsewhere && !contains(attrs, name) {
-				errs.add(mf+"."+name, "is not a filter of %s", typ)
+				errs.Add(mf+"."+name, "is not a filter of %s", typ)
 				continue
 			}
 			var af attrFilter
 			if err := strictJSON(raw, &af); err != nil {
-				errs.add(mf+"."+name, "%v", err)
+				errs.Add(mf+"."+name, "%v", err)
 				continue
 			}
 			checkAttrFilter(mf+"."+name, name, typ, af, &errs)
@@ -106,13 +108,13 @@ func (s *Server) listEntities(acct string, body []byte) (any, error) {
 			filters[name] = af
 		}
 		if wildcards > 1 {
-			errs.add(mf, "may hold one wildcard filter, got %d", wildcards)
+			errs.Add(mf, "may hold one wildcard filter, got %d", wildcards)
 		}
 	}
 	checkFilterList(in.FilterList, &errs)
 	for i, f := range in.FilterList {
 		if f.Name != "EntityId" && f.Name != "Name" {
-			errs.add(fmt.Sprintf("FilterList[%d].Name", i), "the simulator supports EntityId and Name, got %.100q", f.Name)
+			errs.Add(fmt.Sprintf("FilterList[%d].Name", i), "the simulator supports EntityId and Name, got %.100q", f.Name)
 			continue
 		}
 		filters[f.Name] = attrFilter{ValueList: f.ValueList}
@@ -124,7 +126,7 @@ func (s *Server) listEntities(acct string, body []byte) (any, error) {
 	}
 	for member, v := range in.EntityTypeSort {
 		if member != typ+"Sort" {
-			errs.add("EntityTypeSort."+member, "does not apply to entity type %s", typ)
+			errs.Add("EntityTypeSort."+member, "does not apply to entity type %s", typ)
 			continue
 		}
 		v := v
@@ -136,7 +138,7 @@ func (s *Server) listEntities(acct string, body []byte) (any, error) {
 			desc = false
 		}
 		if !elsewhere && !contains(attrs, sortBy) {
-			errs.add("Sort.SortBy", "is not a sort attribute of %s: %.100q", typ, sortBy)
+			errs.Add("Sort.SortBy", "is not a sort attribute of %s: %.100q", typ, sortBy)
 		}
 		switch so.SortOrder {
 		case "":
@@ -145,15 +147,15 @@ func (s *Server) listEntities(acct string, body []byte) (any, error) {
 		case "DESCENDING":
 			desc = true
 		default:
-			errs.add("Sort.SortOrder", "must be ASCENDING or DESCENDING, got %q", so.SortOrder)
+			errs.Add("Sort.SortOrder", "must be ASCENDING or DESCENDING, got %q", so.SortOrder)
 		}
 	}
 	offset, err := decodeToken(in.NextToken)
 	if err != nil {
-		errs.add("NextToken", "is not a token this API returned")
+		errs.Add("NextToken", "is not a token this API returned")
 	}
 	if len(errs) > 0 {
-		return nil, validationError(errs.err("invalid ListEntities request").Error())
+		return nil, catalogInvalid(errs, "invalid ListEntities request")
 	}
 
 	s.mu.Lock()
@@ -308,14 +310,14 @@ func (s *Server) entityListed(e *Entity) listed {
 
 // checkFilterList checks a FilterList's documented limits: 1..8 filters, names of letters, and
 // 1..10 values of 1..255 characters each.
-func checkFilterList(list []filter, errs *fieldErrors) {
+func checkFilterList(list []filter, errs *invalid.Fields) {
 	if list != nil && (len(list) == 0 || len(list) > maxFilters) {
-		errs.add("FilterList", "must hold 1-%d filters, got %d", maxFilters, len(list))
+		errs.Add("FilterList", "must hold 1-%d filters, got %d", maxFilters, len(list))
 	}
 	for i, f := range list {
 		ff := fmt.Sprintf("FilterList[%d]", i)
 		if !filterNamePattern.MatchString(f.Name) {
-			errs.add(ff+".Name", "must be 1-255 letters, got %.100q", f.Name)
+			errs.Add(ff+".Name", "must be 1-255 letters, got %.100q", f.Name)
 		}
 		checkFilterValues(ff+".ValueList", f.ValueList, errs)
 	}
@@ -323,17 +325,17 @@ func checkFilterList(list []filter, errs *fieldErrors) {
 
 // checkAttrFilter checks one attribute filter of EntityTypeFilters: its value list's limits, a
 // wildcard of 1..255 characters, and enum values (a resale authorization's Status).
-func checkAttrFilter(f, name, typ string, af attrFilter, errs *fieldErrors) {
+func checkAttrFilter(f, name, typ string, af attrFilter, errs *invalid.Fields) {
 	if af.ValueList != nil {
 		checkFilterValues(f+".ValueList", af.ValueList, errs)
 	}
 	if w := af.WildCardValue; w != nil && (*w == "" || len(*w) > maxFilterValue) {
-		errs.add(f+".WildCardValue", "must be 1-%d characters", maxFilterValue)
+		errs.Add(f+".WildCardValue", "must be 1-%d characters", maxFilterValue)
 	}
 	if typ == typeResaleAuthorization && name == "Status" {
 		for i, v := range af.ValueList {
 			if !contains(raStatuses, v) {
-				errs.add(fmt.Sprintf("%s.ValueList[%d]", f, i), "must be one of %s, got %.100q", strings.Join(raStatuses, ", "), v)
+				errs.Add(fmt.Sprintf("%s.ValueList[%d]", f, i), "must be one of %s, got %.100q", strings.Join(raStatuses, ", "), v)
 			}
 		}
 	}

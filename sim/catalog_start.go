@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"time"
 	"unicode/utf8"
+
+	"github.com/dealdesk/dealdesk/sim/invalid"
 )
 
 type entityInput struct {
@@ -59,24 +61,24 @@ func (s *Server) startChangeSet(acct string, body []byte) (any, error) {
 	if err := strictJSON(body, &in); err != nil {
 		return nil, validationError("invalid request body: " + err.Error())
 	}
-	var errs fieldErrors
+	var errs invalid.Fields
 	if in.Catalog != catalogName {
-		errs.add("Catalog", "must be AWSMarketplace, got %q", in.Catalog)
+		errs.Add("Catalog", "must be AWSMarketplace, got %q", in.Catalog)
 	}
 	if n := len(in.ChangeSet); n < 1 || n > 20 {
-		errs.add("ChangeSet", "must hold 1-20 changes, got %d", n)
+		errs.Add("ChangeSet", "must hold 1-20 changes, got %d", n)
 	}
 	if in.ChangeSetName != nil && !changeSetNamePattern.MatchString(*in.ChangeSetName) {
-		errs.add("ChangeSetName", "must be 1-100 characters of letters, digits, spaces and +=.:@_-")
+		errs.Add("ChangeSetName", "must be 1-100 characters of letters, digits, spaces and +=.:@_-")
 	}
 	if in.ClientRequestToken != nil && !tokenPattern.MatchString(*in.ClientRequestToken) {
-		errs.add("ClientRequestToken", "must be 1-64 printable ASCII characters without spaces, got %d characters", utf8.RuneCountInString(*in.ClientRequestToken))
+		errs.Add("ClientRequestToken", "must be 1-64 printable ASCII characters without spaces, got %d characters", utf8.RuneCountInString(*in.ClientRequestToken))
 	}
 	intent := "APPLY"
 	if in.Intent != nil {
 		intent = *in.Intent
 		if intent != "APPLY" && intent != "VALIDATE" {
-			errs.add("Intent", "must be APPLY or VALIDATE, got %q", intent)
+			errs.Add("Intent", "must be APPLY or VALIDATE, got %q", intent)
 		}
 	}
 	validateTags("ChangeSetTags", in.ChangeSetTags, &errs)
@@ -87,9 +89,9 @@ func (s *Server) startChangeSet(acct string, body []byte) (any, error) {
 	for i, ci := range in.ChangeSet {
 		if ci.ChangeName != nil {
 			if !changeNamePattern.MatchString(*ci.ChangeName) {
-				errs.add(fmt.Sprintf("ChangeSet[%d].ChangeName", i), "must be 1-72 letters, got %q", *ci.ChangeName)
+				errs.Add(fmt.Sprintf("ChangeSet[%d].ChangeName", i), "must be 1-72 letters, got %q", *ci.ChangeName)
 			} else if _, dup := names[*ci.ChangeName]; dup {
-				errs.add(fmt.Sprintf("ChangeSet[%d].ChangeName", i), "%q is used by another change", *ci.ChangeName)
+				errs.Add(fmt.Sprintf("ChangeSet[%d].ChangeName", i), "%q is used by another change", *ci.ChangeName)
 			} else {
 				names[*ci.ChangeName] = ci.ChangeType
 			}
@@ -105,10 +107,10 @@ func (s *Server) startChangeSet(acct string, body []byte) (any, error) {
 		}
 		validateTags(f+".EntityTags", ci.EntityTags, &errs)
 		if !changeTypePattern.MatchString(ci.ChangeType) {
-			errs.add(f+".ChangeType", "is required and must match ^[A-Z][\\w]*$, got %q", ci.ChangeType)
+			errs.Add(f+".ChangeType", "is required and must match ^[A-Z][\\w]*$, got %q", ci.ChangeType)
 		}
 		if ci.Entity == nil || ci.Entity.Type == "" {
-			errs.add(f+".Entity.Type", "is required")
+			errs.Add(f+".Entity.Type", "is required")
 			changes = append(changes, c)
 			details = append(details, nil)
 			continue
@@ -118,20 +120,20 @@ func (s *Server) startChangeSet(acct string, body []byte) (any, error) {
 			c.Identifier = *ci.Entity.Identifier
 			if _, ref := reference(c.Identifier); !ref && c.Identifier != "" && c.Identifier[0] != '$' {
 				if !identifierPattern.MatchString(c.Identifier) {
-					errs.add(f+".Entity.Identifier", "must be 1-255 letters, digits, _, - and @, or a $ChangeName.Entity.Identifier reference, got %q", c.Identifier)
+					errs.Add(f+".Entity.Identifier", "must be 1-255 letters, digits, _, - and @, or a $ChangeName.Entity.Identifier reference, got %q", c.Identifier)
 				}
 				c.Identifier = entityIDOf(c.Identifier) // EntityId@RevisionId names the entity
 			}
 		}
 		if ci.Details != nil && (utf8.RuneCountInString(*ci.Details) < 2 || utf8.RuneCountInString(*ci.Details) > maxDetailsLength || !detailsPattern.MatchString(*ci.Details)) {
-			errs.add(f+".Details", "must be a JSON object of 2-%d characters", maxDetailsLength)
+			errs.Add(f+".Details", "must be a JSON object of 2-%d characters", maxDetailsLength)
 		}
 		if ci.Entity.Type != raEntityType {
-			errs.add(f+".Entity.Type", "the simulator accepts change sets on %s only, got %q", raEntityType, ci.Entity.Type)
+			errs.Add(f+".Entity.Type", "the simulator accepts change sets on %s only, got %q", raEntityType, ci.Entity.Type)
 		}
 		hasDoc := len(bytes.TrimSpace(ci.DetailsDocument)) > 0 && string(bytes.TrimSpace(ci.DetailsDocument)) != "null"
 		if ci.Details != nil && hasDoc {
-			errs.add(f, "give either Details or DetailsDocument, not both")
+			errs.Add(f, "give either Details or DetailsDocument, not both")
 		}
 		if hasDoc {
 			var compact bytes.Buffer
@@ -144,7 +146,7 @@ func (s *Server) startChangeSet(acct string, body []byte) (any, error) {
 		var d any
 		if ci.Entity.Type == raEntityType && changeTypePattern.MatchString(ci.ChangeType) {
 			if newDetails(ci.ChangeType) == nil {
-				errs.add(f+".ChangeType", "%q is not a change type of %s", ci.ChangeType, raEntityType)
+				errs.Add(f+".ChangeType", "%q is not a change type of %s", ci.ChangeType, raEntityType)
 			} else {
 				var err error
 				d, err = decodeDetails(ci.ChangeType, c.rawDetails())
@@ -153,7 +155,7 @@ func (s *Server) startChangeSet(acct string, body []byte) (any, error) {
 					detailsField = f + ".Details"
 				}
 				if err != nil {
-					errs.add(detailsField, "%v", err)
+					errs.Add(detailsField, "%v", err)
 				} else {
 					validateDetails(detailsField, ci.ChangeType, d, &errs)
 				}
@@ -163,17 +165,17 @@ func (s *Server) startChangeSet(acct string, body []byte) (any, error) {
 		switch {
 		case ci.ChangeType == ctCreate:
 			if c.Identifier != "" {
-				errs.add(f+".Entity.Identifier", "must not be given for %s", ctCreate)
+				errs.Add(f+".Entity.Identifier", "must not be given for %s", ctCreate)
 			}
 		case c.Identifier == "":
-			errs.add(f+".Entity.Identifier", "is required for %s", ci.ChangeType)
+			errs.Add(f+".Entity.Identifier", "is required for %s", ci.ChangeType)
 		default:
 			if name, ok := reference(c.Identifier); ok {
 				if names[name] != ctCreate {
-					errs.add(f+".Entity.Identifier", "%s does not name a %s change of this change set", c.Identifier, ctCreate)
+					errs.Add(f+".Entity.Identifier", "%s does not name a %s change of this change set", c.Identifier, ctCreate)
 				}
 			} else if c.Identifier[0] == '$' {
-				errs.add(f+".Entity.Identifier", "%q is not a $ChangeName.Entity.Identifier reference", c.Identifier)
+				errs.Add(f+".Entity.Identifier", "%q is not a $ChangeName.Entity.Identifier reference", c.Identifier)
 			}
 		}
 		key := target{ci.ChangeType, c.Identifier}
@@ -181,14 +183,14 @@ func (s *Server) startChangeSet(acct string, body []byte) (any, error) {
 			key.entity = fmt.Sprintf("#create-%d", i)
 		}
 		if seenTargets[key] {
-			errs.add(f+".ChangeType", "%s is already used on entity %s in this change set", ci.ChangeType, c.Identifier)
+			errs.Add(f+".ChangeType", "%s is already used on entity %s in this change set", ci.ChangeType, c.Identifier)
 		}
 		seenTargets[key] = true
 		changes = append(changes, c)
 		details = append(details, d)
 	}
 	if len(errs) > 0 {
-		return nil, validationError(errs.err("the change set is not valid").Error())
+		return nil, catalogInvalid(errs, "the change set is not valid")
 	}
 
 	hash := requestHash(&in)
@@ -308,16 +310,16 @@ func requestHash(in *startChangeSetInput) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func validateTags(f string, tags []Tag, errs *fieldErrors) {
+func validateTags(f string, tags []Tag, errs *invalid.Fields) {
 	if tags != nil && (len(tags) == 0 || len(tags) > maxTags) {
-		errs.add(f, "must hold 1-%d tags, got %d", maxTags, len(tags))
+		errs.Add(f, "must hold 1-%d tags, got %d", maxTags, len(tags))
 	}
 	for i, t := range tags {
 		if n := utf8.RuneCountInString(t.Key); n < 1 || n > 128 || !catalogTagPattern.MatchString(t.Key) {
-			errs.add(fmt.Sprintf("%s[%d].Key", f, i), "must be 1-128 letters, digits, spaces and _.:/=+-@")
+			errs.Add(fmt.Sprintf("%s[%d].Key", f, i), "must be 1-128 letters, digits, spaces and _.:/=+-@")
 		}
 		if utf8.RuneCountInString(t.Value) > 256 || !catalogTagPattern.MatchString(t.Value) {
-			errs.add(fmt.Sprintf("%s[%d].Value", f, i), "must be at most 256 letters, digits, spaces and _.:/=+-@")
+			errs.Add(fmt.Sprintf("%s[%d].Value", f, i), "must be at most 256 letters, digits, spaces and _.:/=+-@")
 		}
 	}
 }

@@ -1,93 +1,97 @@
 package sim
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/dealdesk/dealdesk/sim/invalid"
+)
 
 // validateDetails runs the synchronous (HTTP 422) checks of one change's details; every problem
 // is added to errs with prefix f.
-func validateDetails(f string, changeType string, v any, errs *fieldErrors) {
+func validateDetails(f string, changeType string, v any, errs *invalid.Fields) {
 	switch d := v.(type) {
 	case *createDetails:
 		if d.ProductID == "" || len(d.ProductID) > 50 {
-			errs.add(f+".ProductId", "is required (1-50 characters)")
+			errs.Add(f+".ProductId", "is required (1-50 characters)")
 		}
 		if d.Name == "" || len(d.Name) > 100 || !raNamePattern.MatchString(d.Name) {
-			errs.add(f+".Name", "is required: 1-100 characters, not starting with a space")
+			errs.Add(f+".Name", "is required: 1-100 characters, not starting with a space")
 		}
 		if len(d.Description) > 255 {
-			errs.add(f+".Description", "must be at most 255 characters")
+			errs.Add(f+".Description", "must be at most 255 characters")
 		}
 		if !accountIDPattern.MatchString(d.ResellerAccountID) {
-			errs.add(f+".ResellerAccountId", "must be 12 digits, got %q", d.ResellerAccountID)
+			errs.Add(f+".ResellerAccountId", "must be 12 digits, got %q", d.ResellerAccountID)
 		}
 		if d.BulkRequestID != "" && !uuidPattern.MatchString(d.BulkRequestID) {
-			errs.add(f+".BulkRequestId", "must be a UUID")
+			errs.Add(f+".BulkRequestId", "must be a UUID")
 		}
 	case *informationDetails:
 		if d.Name == nil && d.Description == nil && d.PreExistingBuyerAgreement == nil {
-			errs.add(f, "at least one of Name, Description, PreExistingBuyerAgreement is required")
+			errs.Add(f, "at least one of Name, Description, PreExistingBuyerAgreement is required")
 		}
 		if d.Name != nil && (*d.Name == "" || len(*d.Name) > 100 || !raNamePattern.MatchString(*d.Name)) {
-			errs.add(f+".Name", "must be 1-100 characters, not starting with a space")
+			errs.Add(f+".Name", "must be 1-100 characters, not starting with a space")
 		}
 		if d.Description != nil && (*d.Description == "" || len(*d.Description) > 255) {
-			errs.add(f+".Description", "must be 1-255 characters")
+			errs.Add(f+".Description", "must be 1-255 characters")
 		}
 		if p := d.PreExistingBuyerAgreement; p != nil {
 			if p.AcquisitionChannel != "External" && p.AcquisitionChannel != "AwsMarketplace" {
-				errs.add(f+".PreExistingBuyerAgreement.AcquisitionChannel", "must be External or AwsMarketplace, got %q", p.AcquisitionChannel)
+				errs.Add(f+".PreExistingBuyerAgreement.AcquisitionChannel", "must be External or AwsMarketplace, got %q", p.AcquisitionChannel)
 			}
 			switch p.PricingModel {
 			case "Contract", "Usage", "Byol", "BYOL", "Free":
 			default:
-				errs.add(f+".PreExistingBuyerAgreement.PricingModel", "must be Contract, Usage, Byol or Free, got %q", p.PricingModel)
+				errs.Add(f+".PreExistingBuyerAgreement.PricingModel", "must be Contract, Usage, Byol or Free, got %q", p.PricingModel)
 			}
 		}
 	case *targetingDetails:
 		if len(d.Terms) > 1 {
-			errs.add(f+".Terms", "must hold exactly one BuyerTargetingTerm, got %d", len(d.Terms))
+			errs.Add(f+".Terms", "must hold exactly one BuyerTargetingTerm, got %d", len(d.Terms))
 		}
 		for i, t := range d.Terms {
 			tf := fmt.Sprintf("%s.Terms[%d]", f, i)
 			if t.Type != "BuyerTargetingTerm" {
-				errs.add(tf+".Type", "must be BuyerTargetingTerm, got %q", t.Type)
+				errs.Add(tf+".Type", "must be BuyerTargetingTerm, got %q", t.Type)
 			}
 			if t.PositiveTargeting == nil {
-				errs.add(tf+".PositiveTargeting", "is required")
+				errs.Add(tf+".PositiveTargeting", "is required")
 				continue
 			}
 			n := len(t.PositiveTargeting.BuyerAccounts)
 			if n == 0 || n > 25 {
-				errs.add(tf+".PositiveTargeting.BuyerAccounts", "must hold 1-25 accounts, got %d", n)
+				errs.Add(tf+".PositiveTargeting.BuyerAccounts", "must hold 1-25 accounts, got %d", n)
 			}
 			for j, a := range t.PositiveTargeting.BuyerAccounts {
 				if !accountIDPattern.MatchString(a) {
-					errs.add(fmt.Sprintf("%s.PositiveTargeting.BuyerAccounts[%d]", tf, j), "must be 12 digits, got %q", a)
+					errs.Add(fmt.Sprintf("%s.PositiveTargeting.BuyerAccounts[%d]", tf, j), "must be 12 digits, got %q", a)
 				}
 			}
 		}
 	case *availabilityDetails:
 		if d.AvailabilityEndDate == nil && d.OffersMaxQuantity == nil {
-			errs.add(f, "at least one of AvailabilityEndDate, OffersMaxQuantity is required")
+			errs.Add(f, "at least one of AvailabilityEndDate, OffersMaxQuantity is required")
 		}
 		if d.AvailabilityEndDate != nil {
 			if _, err := parseDay(*d.AvailabilityEndDate); err != nil {
-				errs.add(f+".AvailabilityEndDate", "%v", err)
+				errs.Add(f+".AvailabilityEndDate", "%v", err)
 			}
 		}
 		if d.OffersMaxQuantity != nil && *d.OffersMaxQuantity != 1 {
-			errs.add(f+".OffersMaxQuantity", "the only allowed value is 1, got %d", *d.OffersMaxQuantity)
+			errs.Add(f+".OffersMaxQuantity", "the only allowed value is 1, got %d", *d.OffersMaxQuantity)
 		}
 	case *validityDetails:
 		if len(d.Terms) != 1 {
-			errs.add(f+".Terms", "must hold exactly one BuyerValidityTerm, got %d", len(d.Terms))
+			errs.Add(f+".Terms", "must hold exactly one BuyerValidityTerm, got %d", len(d.Terms))
 		}
 		for i, t := range d.Terms {
 			tf := fmt.Sprintf("%s.Terms[%d]", f, i)
 			if t.Type != "BuyerValidityTerm" {
-				errs.add(tf+".Type", "must be BuyerValidityTerm, got %q", t.Type)
+				errs.Add(tf+".Type", "must be BuyerValidityTerm, got %q", t.Type)
 			}
 			if _, err := parseDay(t.MaximumAgreementStartDate); err != nil {
-				errs.add(tf+".MaximumAgreementStartDate", "%v", err)
+				errs.Add(tf+".MaximumAgreementStartDate", "%v", err)
 			}
 		}
 	case *legalDetails:
@@ -96,38 +100,38 @@ func validateDetails(f string, changeType string, v any, errs *fieldErrors) {
 		validatePricing(f, d, errs)
 	case *paymentDetails:
 		if len(d.Terms) > 1 {
-			errs.add(f+".Terms", "must hold at most one ResalePaymentScheduleTerm, got %d", len(d.Terms))
+			errs.Add(f+".Terms", "must hold at most one ResalePaymentScheduleTerm, got %d", len(d.Terms))
 		}
 		for i, t := range d.Terms {
 			tf := fmt.Sprintf("%s.Terms[%d]", f, i)
 			if t.Type != "ResalePaymentScheduleTerm" {
-				errs.add(tf+".Type", "must be ResalePaymentScheduleTerm, got %q", t.Type)
+				errs.Add(tf+".Type", "must be ResalePaymentScheduleTerm, got %q", t.Type)
 			}
 			if !currencyPattern.MatchString(t.CurrencyCode) {
-				errs.add(tf+".CurrencyCode", "must be a 3-letter currency code, got %q", t.CurrencyCode)
+				errs.Add(tf+".CurrencyCode", "must be a 3-letter currency code, got %q", t.CurrencyCode)
 			}
 			if len(t.Schedule) == 0 {
-				errs.add(tf+".Schedule", "must hold at least one installment")
+				errs.Add(tf+".Schedule", "must hold at least one installment")
 			}
 			for j, in := range t.Schedule {
 				jf := fmt.Sprintf("%s.Schedule[%d]", tf, j)
 				if _, err := parseDay(in.ChargeDate); err != nil {
-					errs.add(jf+".ChargeDate", "%v", err)
+					errs.Add(jf+".ChargeDate", "%v", err)
 				}
 				if !chargeAmount.MatchString(in.ChargeAmount) {
-					errs.add(jf+".ChargeAmount", "must be a non-negative amount with at most 2 decimals, got %q", in.ChargeAmount)
+					errs.Add(jf+".ChargeAmount", "must be a non-negative amount with at most 2 decimals, got %q", in.ChargeAmount)
 				}
 			}
 		}
 	case *emptyDetails:
 	default:
-		errs.add(f, "unsupported ChangeType %q", changeType)
+		errs.Add(f, "unsupported ChangeType %q", changeType)
 	}
 }
 
-func validateLegal(f string, d *legalDetails, errs *fieldErrors) {
+func validateLegal(f string, d *legalDetails, errs *invalid.Fields) {
 	if len(d.Terms) == 0 || len(d.Terms) > 2 {
-		errs.add(f+".Terms", "must hold a BuyerLegalTerm and optionally a ResaleLegalTerm, got %d terms", len(d.Terms))
+		errs.Add(f+".Terms", "must hold a BuyerLegalTerm and optionally a ResaleLegalTerm, got %d terms", len(d.Terms))
 	}
 	seen := map[string]bool{}
 	for i, t := range d.Terms {
@@ -139,105 +143,105 @@ func validateLegal(f string, d *legalDetails, errs *fieldErrors) {
 		case "ResaleLegalTerm":
 			allowed = map[string]bool{"StandardResellerContract": false, "CustomResellerContract": true}
 		default:
-			errs.add(tf+".Type", "must be BuyerLegalTerm or ResaleLegalTerm, got %q", t.Type)
+			errs.Add(tf+".Type", "must be BuyerLegalTerm or ResaleLegalTerm, got %q", t.Type)
 			continue
 		}
 		if seen[t.Type] {
-			errs.add(tf+".Type", "%s is given twice", t.Type)
+			errs.Add(tf+".Type", "%s is given twice", t.Type)
 		}
 		seen[t.Type] = true
 		if len(t.Documents) != 1 {
-			errs.add(tf+".Documents", "must hold exactly one document, got %d", len(t.Documents))
+			errs.Add(tf+".Documents", "must hold exactly one document, got %d", len(t.Documents))
 		}
 		for j, doc := range t.Documents {
 			df := fmt.Sprintf("%s.Documents[%d]", tf, j)
 			needsURL, ok := allowed[doc.Type]
 			if !ok {
-				errs.add(df+".Type", "%q is not a document type of %s", doc.Type, t.Type)
+				errs.Add(df+".Type", "%q is not a document type of %s", doc.Type, t.Type)
 				continue
 			}
 			switch {
 			case needsURL && doc.URL == "":
-				errs.add(df+".Url", "is required for %s", doc.Type)
+				errs.Add(df+".Url", "is required for %s", doc.Type)
 			case !needsURL && doc.URL != "":
-				errs.add(df+".Url", "must not be given for %s", doc.Type)
+				errs.Add(df+".Url", "must not be given for %s", doc.Type)
 			case doc.URL != "" && !urlPattern.MatchString(doc.URL):
-				errs.add(df+".Url", "must be an http(s) URL, got %q", doc.URL)
+				errs.Add(df+".Url", "must be an http(s) URL, got %q", doc.URL)
 			}
 		}
 	}
 }
 
-func validatePricing(f string, d *pricingDetails, errs *fieldErrors) {
+func validatePricing(f string, d *pricingDetails, errs *invalid.Fields) {
 	switch d.PricingModel {
 	case "Contract", "Usage", "Free":
 	default:
-		errs.add(f+".PricingModel", "must be Contract, Usage or Free, got %q", d.PricingModel)
+		errs.Add(f+".PricingModel", "must be Contract, Usage or Free, got %q", d.PricingModel)
 	}
 	for i, t := range d.Terms {
 		tf := fmt.Sprintf("%s.Terms[%d]", f, i)
 		if t.CurrencyCode == "" || !currencyPattern.MatchString(t.CurrencyCode) {
-			errs.add(tf+".CurrencyCode", "must be a 3-letter currency code, got %q", t.CurrencyCode)
+			errs.Add(tf+".CurrencyCode", "must be a 3-letter currency code, got %q", t.CurrencyCode)
 		}
 		switch t.Type {
 		case "ResaleFixedUpfrontPricingTerm":
 			if t.RateCards != nil {
-				errs.add(tf, "unknown property \"RateCards\" for %s", t.Type)
+				errs.Add(tf, "unknown property \"RateCards\" for %s", t.Type)
 			}
 			if t.Price == nil || !upfrontPrice.MatchString(*t.Price) {
-				errs.add(tf+".Price", "is required: a non-negative amount with at most 3 decimals")
+				errs.Add(tf+".Price", "is required: a non-negative amount with at most 3 decimals")
 			}
 			if len(t.Grants) == 0 {
-				errs.add(tf+".Grants", "must hold at least one grant")
+				errs.Add(tf+".Grants", "must hold at least one grant")
 			}
 			for j, g := range t.Grants {
 				gf := fmt.Sprintf("%s.Grants[%d]", tf, j)
 				if g.DimensionKey == "" || len(g.DimensionKey) > 100 {
-					errs.add(gf+".DimensionKey", "is required (1-100 characters)")
+					errs.Add(gf+".DimensionKey", "is required (1-100 characters)")
 				}
 				if g.MaxQuantity < 1 || g.MaxQuantity > 2147483646 {
-					errs.add(gf+".MaxQuantity", "must be 1-2147483646, got %d", g.MaxQuantity)
+					errs.Add(gf+".MaxQuantity", "must be 1-2147483646, got %d", g.MaxQuantity)
 				}
 			}
 		case "ResaleConfigurableUpfrontPricingTerm", "ResaleUsageBasedPricingTerm":
 			if t.Price != nil || t.Duration != nil || t.Grants != nil {
-				errs.add(tf, "Price, Duration and Grants are not properties of %s", t.Type)
+				errs.Add(tf, "Price, Duration and Grants are not properties of %s", t.Type)
 			}
 			if len(t.RateCards) == 0 {
-				errs.add(tf+".RateCards", "must hold at least one rate card")
+				errs.Add(tf+".RateCards", "must hold at least one rate card")
 			}
 			for j, rc := range t.RateCards {
 				rf := fmt.Sprintf("%s.RateCards[%d]", tf, j)
 				if t.Type == "ResaleUsageBasedPricingTerm" && (rc.Selector != nil || rc.Constraints != nil) {
-					errs.add(rf, "Selector and Constraints are not properties of a usage rate card")
+					errs.Add(rf, "Selector and Constraints are not properties of a usage rate card")
 				}
 				if t.Type == "ResaleConfigurableUpfrontPricingTerm" {
 					if rc.Selector == nil || rc.Selector.Type != "Duration" {
-						errs.add(rf+".Selector", "is required with Type Duration")
+						errs.Add(rf+".Selector", "is required with Type Duration")
 					}
 					if c := rc.Constraints; c != nil {
 						for name, v := range map[string]string{"MultipleDimensionSelection": c.MultipleDimensionSelection, "QuantityConfiguration": c.QuantityConfiguration} {
 							if v != "" && v != "Allowed" && v != "Disallowed" {
-								errs.add(rf+".Constraints."+name, "must be Allowed or Disallowed, got %q", v)
+								errs.Add(rf+".Constraints."+name, "must be Allowed or Disallowed, got %q", v)
 							}
 						}
 					}
 				}
 				if len(rc.RateCard) == 0 {
-					errs.add(rf+".RateCard", "must hold at least one rate")
+					errs.Add(rf+".RateCard", "must hold at least one rate")
 				}
 				for k, r := range rc.RateCard {
 					kf := fmt.Sprintf("%s.RateCard[%d]", rf, k)
 					if r.DimensionKey == "" || len(r.DimensionKey) > 100 {
-						errs.add(kf+".DimensionKey", "is required (1-100 characters)")
+						errs.Add(kf+".DimensionKey", "is required (1-100 characters)")
 					}
 					if !ratePrice.MatchString(r.Price) {
-						errs.add(kf+".Price", "must be a non-negative price with at most 8 decimals, got %q", r.Price)
+						errs.Add(kf+".Price", "must be a non-negative price with at most 8 decimals, got %q", r.Price)
 					}
 				}
 			}
 		default:
-			errs.add(tf+".Type", "must be ResaleFixedUpfrontPricingTerm, ResaleConfigurableUpfrontPricingTerm or ResaleUsageBasedPricingTerm, got %q", t.Type)
+			errs.Add(tf+".Type", "must be ResaleFixedUpfrontPricingTerm, ResaleConfigurableUpfrontPricingTerm or ResaleUsageBasedPricingTerm, got %q", t.Type)
 		}
 	}
 }

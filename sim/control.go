@@ -7,20 +7,15 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/dealdesk/dealdesk/sim/eventbus"
+	"github.com/dealdesk/dealdesk/sim/invalid"
 )
 
 // controlError is the JSON error of the /_sim/ API.
 type controlError struct {
-	Status  int          `json:"-"`
-	Code    string       `json:"code"`
-	Message string       `json:"message"`
-	Fields  []fieldIssue `json:"fields,omitempty"`
-}
-
-type fieldIssue struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
+	Status  int            `json:"-"`
+	Code    string         `json:"code"`
+	Message string         `json:"message"`
+	Fields  invalid.Fields `json:"fields,omitempty"`
 }
 
 func (e *controlError) Error() string { return e.Code + ": " + e.Message }
@@ -51,6 +46,7 @@ func (s *Server) controlRoutes() *http.ServeMux {
 		w.Header().Set("Content-Type", "application/x-pem-file")
 		_, _ = w.Write(s.bus.CertificatePEM())
 	})
+	s.snsRoutes(m)
 	m.HandleFunc("/_sim/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, ctlErr(http.StatusNotFound, "NOT_FOUND", "no control operation at "+r.Method+" "+r.URL.Path))
 	})
@@ -90,9 +86,10 @@ func decodeControl(body []byte, v any) error {
 	return nil
 }
 
-// validationFailed turns field errors into a 400 naming every field.
-func validationFailed(errs fieldErrors, issues []fieldIssue) *controlError {
-	return &controlError{Status: http.StatusBadRequest, Code: "VALIDATION", Message: errs.err("invalid request").Error(), Fields: issues}
+// controlInvalid is the control API's answer to bad fields: 400, code VALIDATION, the problems
+// on one line as message, and the "fields" list.
+func controlInvalid(fields invalid.Fields) *controlError {
+	return &controlError{Status: http.StatusBadRequest, Code: "VALIDATION", Message: "invalid request: " + fields.Join(), Fields: fields}
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -112,11 +109,9 @@ func (s *Server) putEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.bus.ConfigureJSON(body); err != nil {
 		ce := &controlError{Status: http.StatusBadRequest, Code: "VALIDATION", Message: err.Error()}
-		var ve *eventbus.ValidationError
-		if errors.As(err, &ve) {
-			for _, f := range ve.Problems {
-				ce.Fields = append(ce.Fields, fieldIssue{Field: f.Field, Message: f.Message})
-			}
+		var ie *invalid.Error
+		if errors.As(err, &ie) {
+			ce.Fields = ie.Fields
 		}
 		writeJSON(w, http.StatusBadRequest, ce)
 		return
@@ -126,5 +121,5 @@ func (s *Server) putEvents(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"targets": s.bus.Targets(), "events": s.bus.Log()})
+	writeJSON(w, http.StatusOK, map[string]any{"targets": s.bus.Targets(), "subscriptions": s.bus.Subscriptions(), "events": s.bus.Log()})
 }

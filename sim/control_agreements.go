@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/dealdesk/dealdesk/sim/eventbus"
+	"github.com/dealdesk/dealdesk/sim/invalid"
 	"github.com/shopspring/decimal"
 )
 
@@ -32,18 +33,15 @@ func (s *Server) acceptOffer(r *http.Request, body []byte) (any, error) {
 	if err := decodeControl(body, &in); err != nil {
 		return nil, err
 	}
-	var errs fieldErrors
-	var issues []fieldIssue
+	var errs invalid.Fields
 	if !accountIDPattern.MatchString(buyer) {
-		errs.add("accountId", "must be 12 digits, got %q", buyer)
-		issues = append(issues, fieldIssue{"accountId", "must be 12 digits"})
+		errs.Add("accountId", "must be 12 digits, got %q", buyer)
 	}
 	if in.OfferID == "" {
-		errs.add("offerId", "is required")
-		issues = append(issues, fieldIssue{"offerId", "is required"})
+		errs.Add("offerId", "is required")
 	}
 	if len(errs) > 0 {
-		return nil, validationFailed(errs, issues)
+		return nil, controlInvalid(errs)
 	}
 	now := s.now()
 	s.mu.Lock()
@@ -170,18 +168,15 @@ func (s *Server) amendAgreement(r *http.Request, body []byte) (any, error) {
 		return nil, err
 	}
 	p := s.seed.byID[a.ProductID]
-	var errs fieldErrors
-	var issues []fieldIssue
+	var errs invalid.Fields
 	var grants []Grant
 	for i, g := range in.Grants {
 		f := fmt.Sprintf("grants[%d]", i)
 		if d, ok := p.dimension(g.DimensionKey); !ok || !d.has(DimensionEntitled) {
-			errs.add(f+".dimensionKey", "%q is not an entitled dimension of %s", g.DimensionKey, p.ProductID)
-			issues = append(issues, fieldIssue{f + ".dimensionKey", "not an entitled dimension"})
+			errs.Add(f+".dimensionKey", "%q is not an entitled dimension of %s", g.DimensionKey, p.ProductID)
 		}
 		if g.MaxQuantity < 1 {
-			errs.add(f+".maxQuantity", "must be at least 1, got %d", g.MaxQuantity)
-			issues = append(issues, fieldIssue{f + ".maxQuantity", "must be at least 1"})
+			errs.Add(f+".maxQuantity", "must be at least 1, got %d", g.MaxQuantity)
 		}
 		grants = append(grants, Grant{DimensionKey: g.DimensionKey, MaxQuantity: g.MaxQuantity})
 	}
@@ -189,13 +184,12 @@ func (s *Server) amendAgreement(r *http.Request, body []byte) (any, error) {
 	if in.EndDate != "" {
 		d, err := parseDay(in.EndDate)
 		if err != nil || !endOfDay(d).After(now) {
-			errs.add("endDate", "must be a future date (YYYY-MM-DD), got %q", in.EndDate)
-			issues = append(issues, fieldIssue{"endDate", "must be a future date"})
+			errs.Add("endDate", "must be a future date (YYYY-MM-DD), got %q", in.EndDate)
 		}
 		end = endOfDay(d)
 	}
 	if len(errs) > 0 {
-		return nil, validationFailed(errs, issues)
+		return nil, controlInvalid(errs)
 	}
 	if len(grants) > 0 {
 		a.Grants = grants
@@ -239,8 +233,7 @@ func (s *Server) endAgreement(r *http.Request, body []byte) (any, error) {
 	switch in.Status {
 	case "CANCELLED", "EXPIRED", "TERMINATED":
 	default:
-		return nil, validationFailed(fieldErrors{fmt.Sprintf("status: must be CANCELLED, EXPIRED or TERMINATED, got %q", in.Status)},
-			[]fieldIssue{{"status", "must be CANCELLED, EXPIRED or TERMINATED"}})
+		return nil, controlInvalid(invalid.Fields{{Field: "status", Message: fmt.Sprintf("must be CANCELLED, EXPIRED or TERMINATED, got %q", in.Status)}})
 	}
 	now := s.now()
 	s.mu.Lock()

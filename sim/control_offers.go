@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dealdesk/dealdesk/sim/eventbus"
+	"github.com/dealdesk/dealdesk/sim/invalid"
 	"github.com/shopspring/decimal"
 )
 
@@ -30,12 +31,8 @@ func (s *Server) createOffer(r *http.Request, body []byte) (any, error) {
 	if err := decodeControl(body, &in); err != nil {
 		return nil, err
 	}
-	var errs fieldErrors
-	var issues []fieldIssue
-	bad := func(field, format string, args ...any) {
-		errs.add(field, format, args...)
-		issues = append(issues, fieldIssue{Field: field, Message: fmt.Sprintf(format, args...)})
-	}
+	var errs invalid.Fields
+	bad := errs.Add
 	if _, ok := s.seed.resellers[reseller]; !ok {
 		bad("accountId", "%q is not a reseller of the seed", reseller)
 	}
@@ -71,7 +68,7 @@ func (s *Server) createOffer(r *http.Request, body []byte) (any, error) {
 		expiry = d
 	}
 	if len(errs) > 0 {
-		return nil, validationFailed(errs, issues)
+		return nil, controlInvalid(errs)
 	}
 
 	s.mu.Lock()
@@ -111,8 +108,7 @@ func (s *Server) createOffer(r *http.Request, body []byte) (any, error) {
 		}
 	}
 	if len(buyers) == 0 {
-		return nil, validationFailed(fieldErrors{"buyerAccountIds: a private offer needs at least one buyer account"},
-			[]fieldIssue{{Field: "buyerAccountIds", Message: "a private offer needs at least one buyer account"}})
+		return nil, controlInvalid(invalid.Fields{{Field: "buyerAccountIds", Message: "a private offer needs at least one buyer account"}})
 	}
 	if expiry.IsZero() {
 		if ra.AvailabilityEndDate != "" {

@@ -3,24 +3,18 @@ package sim
 import (
 	"errors"
 	"fmt"
-	"strings"
+	"net/http"
 
+	"github.com/dealdesk/dealdesk/sim/invalid"
 	"github.com/dealdesk/dealdesk/sim/wire"
 )
 
-// fieldErrors gathers validation errors, each naming the field it concerns.
-type fieldErrors []string
-
-func (e *fieldErrors) add(field, format string, args ...any) {
-	*e = append(*e, field+": "+fmt.Sprintf(format, args...))
-}
-
-// err returns nil when nothing was added, else one error listing every problem.
-func (e fieldErrors) err(prefix string) error {
-	if len(e) == 0 {
-		return nil
-	}
-	return errors.New(prefix + ": " + strings.Join(e, "; "))
+// catalogInvalid is the Catalog API's ValidationException (HTTP 422) for bad fields: the
+// problems on one line as Message (after context, e.g. "invalid ListEntities request"), and
+// each one in ValidationExceptionFieldList, as the SDK's types.ValidationException reads them.
+func catalogInvalid(fields invalid.Fields, context string) *apiError {
+	return &apiError{Status: http.StatusUnprocessableEntity, Type: "ValidationException", Message: context + ": " + fields.Join(),
+		Extra: map[string]any{"ValidationExceptionFieldList": fields.CatalogFieldList()}}
 }
 
 // apiError is an error answer of a simulated AWS operation, independent of the wire protocol.

@@ -1,12 +1,16 @@
 package sim
 
 import (
-	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/dealdesk/dealdesk/sim/invalid"
 )
 
 // FaultConfig is the body of PUT /_sim/faults: per operation name ("BatchMeterUsage",
@@ -157,16 +161,17 @@ func (s *Server) putFaults(r *http.Request, body []byte) (any, error) {
 	if err := decodeControl(body, &in); err != nil {
 		return nil, err
 	}
-	if err := s.faults.set(in); err != nil {
+	if err := s.faults.set(in, s.faultTargets()); err != nil {
 		return nil, err
 	}
 	s.markDirty()
 	return s.faults.get(), nil
 }
 
-// set validates and installs a fault configuration; the error names every bad field.
-func (f *faults) set(in FaultConfig) error {
-	if err := in.validate(); err != nil {
+// set validates and installs a fault configuration; the error names every bad field. ops are
+// the operations faults can target (Server.faultTargets).
+func (f *faults) set(in FaultConfig, ops map[string]bool) error {
+	if err := in.validate(ops); err != nil {
 		return err
 	}
 	if in.Operations == nil {
@@ -181,14 +186,11 @@ func (f *faults) set(in FaultConfig) error {
 	return nil
 }
 
-// validate checks every operation's fault; the error is a 400 control error naming the fields.
-func (in FaultConfig) validate() error {
-	var errs fieldErrors
-	var issues []fieldIssue
-	bad := func(field, format string, args ...any) {
-		errs.add(field, format, args...)
-		issues = append(issues, fieldIssue{Field: field, Message: fmt.Sprintf(format, args...)})
-	}
+// validate checks every operation's fault against the operations ops; the error is a 400
+// control error naming the fields.
+func (in FaultConfig) validate(ops map[string]bool) error {
+	var errs invalid.Fields
+	bad := errs.Add
 	names := make([]string, 0, len(in.Operations))
 	for k := range in.Operations {
 		names = append(names, k)
@@ -197,8 +199,8 @@ func (in FaultConfig) validate() error {
 	for _, op := range names {
 		of := in.Operations[op]
 		f := "operations." + op
-		if op != "*" && !knownOperations[op] {
-			bad(f, "is not an operation of the simulator")
+		if op != "*" && !ops[op] {
+			bad(f, "is not an operation of the simulator; want \"*\" or one of %s", strings.Join(slices.Sorted(maps.Keys(ops)), ", "))
 		}
 		if of.ErrorRate < 0 || of.ErrorRate > 1 {
 			bad(f+".errorRate", "must be between 0 and 1, got %v", of.ErrorRate)
@@ -224,17 +226,25 @@ func (in FaultConfig) validate() error {
 		}
 	}
 	if len(errs) > 0 {
-		return validationFailed(errs, issues)
+		return controlInvalid(errs)
 	}
 	return nil
 }
 
-// knownOperations are the operation names faults can target.
-var knownOperations = map[string]bool{
-	"StartChangeSet": true, "DescribeChangeSet": true, "CancelChangeSet": true, "ListChangeSets": true,
-	"DescribeEntity": true, "ListEntities": true, "BatchDescribeEntities": true,
-	"SearchAgreements": true, "DescribeAgreement": true, "GetAgreementTerms": true,
-	"BatchMeterUsage": true, "ResolveCustomer": true, "GetEntitlements": true,
-	"CreateQueue": true, "GetQueueUrl": true, "SendMessage": true, "ReceiveMessage": true, "DeleteMessage": true,
-	"DeleteQueue": true, "PurgeQueue": true, "GetQueueAttributes": true, "ListQueues": true, "ChangeMessageVisibility": true,
+// faultTargets returns the operation names faults can target: those of the route tables that
+// serve requests (the Catalog's restJson1 paths, the RPC targets and SQS's operations), so that an operation
+// cannot be served without being a fault target, nor named in a fault without being served.
+func (s *Server) faultTargets() map[string]bool {
+	ops := map[string]bool{}
+	for _, r := range s.catalogRoutes() {
+		ops[r.op] = true
+	}
+	for target := range s.rpcHandlers() {
+		_, op, _ := strings.Cut(target, ".")
+		ops[op] = true
+	}
+	for _, op := range s.sqs.Operations() {
+		ops[op] = true
+	}
+	return ops
 }

@@ -1,49 +1,24 @@
 package sim_test
 
 import (
-	"fmt"
-	"os"
-	"runtime"
-	"strings"
 	"testing"
-	"time"
+
+	"go.uber.org/goleak"
 )
 
-// TestMain fails the package when, after every test and benchmark has closed its simulator,
-// a goroutine of the simulator (or of its event bus or SQS long polls) is still running:
-// Close must stop all background work.
+// TestMain fails the package when, after every test and benchmark has closed its simulator, a
+// goroutine is still running (go.uber.org/goleak): Close must stop all background work of the
+// simulator, its event bus and its SQS long polls. Idle keep-alive connections of the test's
+// HTTP clients are not the simulator's and are ignored.
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if leaked := simGoroutines(5 * time.Second); leaked != "" {
-			fmt.Fprintf(os.Stderr, "goroutines of the simulator still run after Close:\n%s\n", leaked)
-			code = 1
-		}
-	}
-	os.Exit(code)
+	goleak.VerifyTestMain(m, ignoreIdleClientConns()...)
 }
 
-// simGoroutines returns the stacks of goroutines running simulator code, waiting up to wait
-// for them to end (a goroutine may be returning from its last select as Close returns).
-func simGoroutines(wait time.Duration) string {
-	deadline := time.Now().Add(wait)
-	for {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		var leaked []string
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "github.com/dealdesk/dealdesk/sim") && !strings.Contains(g, "sim_test.simGoroutines") &&
-				!strings.Contains(g, "sim_test.TestMain") {
-				leaked = append(leaked, g)
-			}
-		}
-		if len(leaked) == 0 {
-			return ""
-		}
-		if time.Now().After(deadline) {
-			return strings.Join(leaked, "\n\n")
-		}
-		runtime.Gosched()
-		time.Sleep(10 * time.Millisecond) // polling for goroutines to finish, as goleak does
+// ignoreIdleClientConns ignores the read and write loops of HTTP client connections kept alive
+// for reuse by the AWS SDK clients and http.DefaultClient of the tests.
+func ignoreIdleClientConns() []goleak.Option {
+	return []goleak.Option{
+		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
 	}
 }

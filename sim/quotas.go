@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // quotaRates are AWS's documented per-account request rates (requests per second) for the
@@ -24,24 +26,21 @@ var quotaRates = map[string]float64{
 	"entitlement.GetEntitlements":   20,
 }
 
-// quotas is a token bucket per account and operation, on the injected clock.
+// quotas is a token bucket per account and operation (golang.org/x/time/rate), driven by the
+// injected clock: every call passes the simulator's "now" to the limiter, so tests advance time
+// instead of sleeping.
 type quotas struct {
 	now     func() time.Time
 	mu      sync.Mutex
 	enabled bool
 	// set records that the control API (or a restored state file) chose enabled, which then
 	// outlives the command-line default across restarts.
-	set     bool
-	buckets map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
+	set      bool
+	limiters map[string]*rate.Limiter
 }
 
 func newQuotas(now func() time.Time) *quotas {
-	return &quotas{now: now, enabled: true, buckets: map[string]*bucket{}}
+	return &quotas{now: now, enabled: true, limiters: map[string]*rate.Limiter{}}
 }
 
 // setDefault sets the command-line default, unless the control API has chosen.
@@ -57,7 +56,7 @@ func (q *quotas) setDefault(on bool) {
 func (q *quotas) setEnabled(on bool) {
 	q.mu.Lock()
 	q.enabled, q.set = on, true
-	q.buckets = map[string]*bucket{}
+	q.limiters = map[string]*rate.Limiter{}
 	q.mu.Unlock()
 }
 
@@ -80,7 +79,7 @@ func (q *quotas) isEnabled() bool {
 
 // allow takes a token for acct's call of svc.op, reporting false when the rate is exceeded.
 func (q *quotas) allow(svc, op, acct string) bool {
-	rate, ok := quotaRates[svc+"."+op]
+	perSecond, ok := quotaRates[svc+"."+op]
 	if !ok {
 		return true
 	}
@@ -89,25 +88,13 @@ func (q *quotas) allow(svc, op, acct string) bool {
 	if !q.enabled {
 		return true
 	}
-	now := q.now()
 	key := acct + "/" + svc + "." + op
-	b := q.buckets[key]
-	if b == nil {
-		b = &bucket{tokens: rate, last: now}
-		q.buckets[key] = b
+	l := q.limiters[key]
+	if l == nil {
+		l = rate.NewLimiter(rate.Limit(perSecond), int(perSecond))
+		q.limiters[key] = l
 	}
-	if el := now.Sub(b.last).Seconds(); el > 0 {
-		b.tokens += el * rate
-		if b.tokens > rate {
-			b.tokens = rate
-		}
-		b.last = now
-	}
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
+	return l.AllowN(q.now(), 1)
 }
 
 // throttled is each service's ThrottlingException.

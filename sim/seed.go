@@ -6,6 +6,8 @@ import (
 	"os"
 	"regexp"
 	"strings"
+
+	"github.com/dealdesk/dealdesk/sim/invalid"
 )
 
 // Seed declares the parties and products the simulator knows: the vendor's seller account, its
@@ -132,18 +134,18 @@ func ParseSeed(b []byte) (Seed, error) {
 
 // Validate checks the seed and returns one error naming every bad field.
 func (s Seed) Validate() error {
-	var errs fieldErrors
+	var errs invalid.Fields
 	seen := map[string]string{}
 	party := func(field string, p Party) {
 		if !accountIDPattern.MatchString(p.AccountID) {
-			errs.add(field+".accountId", "must be 12 digits, got %q", p.AccountID)
+			errs.Add(field+".accountId", "must be 12 digits, got %q", p.AccountID)
 		} else if prev, ok := seen[p.AccountID]; ok {
-			errs.add(field+".accountId", "%s is already used by %s", p.AccountID, prev)
+			errs.Add(field+".accountId", "%s is already used by %s", p.AccountID, prev)
 		} else {
 			seen[p.AccountID] = field
 		}
 		if strings.TrimSpace(p.LegalName) == "" {
-			errs.add(field+".legalName", "is required")
+			errs.Add(field+".legalName", "is required")
 		}
 	}
 	party("seller", s.Seller)
@@ -154,65 +156,65 @@ func (s Seed) Validate() error {
 		party(fmt.Sprintf("buyers[%d]", i), p)
 	}
 	if len(s.Products) == 0 {
-		errs.add("products", "at least one product is required")
+		errs.Add("products", "at least one product is required")
 	}
 	ids, codes := map[string]bool{}, map[string]bool{}
 	for i, p := range s.Products {
 		f := fmt.Sprintf("products[%d]", i)
 		if !productIDPattern.MatchString(p.ProductID) {
-			errs.add(f+".productId", "must look like prod-<lowercase letters and digits>, got %q", p.ProductID)
+			errs.Add(f+".productId", "must look like prod-<lowercase letters and digits>, got %q", p.ProductID)
 		} else if ids[p.ProductID] {
-			errs.add(f+".productId", "%s is declared twice", p.ProductID)
+			errs.Add(f+".productId", "%s is declared twice", p.ProductID)
 		}
 		ids[p.ProductID] = true
 		if !productCodePattern.MatchString(p.ProductCode) {
-			errs.add(f+".productCode", "must be 4-64 lowercase letters and digits, got %q", p.ProductCode)
+			errs.Add(f+".productCode", "must be 4-64 lowercase letters and digits, got %q", p.ProductCode)
 		} else if codes[p.ProductCode] {
-			errs.add(f+".productCode", "%s is declared twice", p.ProductCode)
+			errs.Add(f+".productCode", "%s is declared twice", p.ProductCode)
 		}
 		codes[p.ProductCode] = true
 		if strings.TrimSpace(p.Title) == "" {
-			errs.add(f+".title", "is required")
+			errs.Add(f+".title", "is required")
 		}
 		switch p.Visibility {
 		case "Public", "Limited", "Restricted", "Draft":
 		default:
-			errs.add(f+".visibility", "must be Public, Limited, Restricted or Draft, got %q", p.Visibility)
+			errs.Add(f+".visibility", "must be Public, Limited, Restricted or Draft, got %q", p.Visibility)
 		}
 		switch p.MeteringMode {
 		case MeteringLicenseArn, MeteringCustomerIdentifier:
 		default:
-			errs.add(f+".meteringMode", "must be %s or %s, got %q", MeteringLicenseArn, MeteringCustomerIdentifier, p.MeteringMode)
+			errs.Add(f+".meteringMode", "must be %s or %s, got %q", MeteringLicenseArn, MeteringCustomerIdentifier, p.MeteringMode)
 		}
 		if len(p.Dimensions) == 0 {
-			errs.add(f+".dimensions", "at least one dimension is required")
+			errs.Add(f+".dimensions", "at least one dimension is required")
 		}
 		keys := map[string]bool{}
 		for j, d := range p.Dimensions {
 			df := fmt.Sprintf("%s.dimensions[%d]", f, j)
 			if !dimensionKeyRegexp.MatchString(d.Key) {
-				errs.add(df+".key", "must be 1-100 letters, digits, '_', '.' or '-', got %q", d.Key)
+				errs.Add(df+".key", "must be 1-100 letters, digits, '_', '.' or '-', got %q", d.Key)
 			} else if keys[d.Key] {
-				errs.add(df+".key", "%s is declared twice", d.Key)
+				errs.Add(df+".key", "%s is declared twice", d.Key)
 			}
 			keys[d.Key] = true
 			if strings.TrimSpace(d.Name) == "" {
-				errs.add(df+".name", "is required")
+				errs.Add(df+".name", "is required")
 			}
 			if strings.TrimSpace(d.Unit) == "" {
-				errs.add(df+".unit", "is required")
+				errs.Add(df+".unit", "is required")
 			}
 			if len(d.Types) == 0 {
-				errs.add(df+".types", "at least one of Entitled, ExternallyMetered is required")
+				errs.Add(df+".types", "at least one of Entitled, ExternallyMetered is required")
 			}
 			for k, t := range d.Types {
 				if t != DimensionEntitled && t != DimensionMetered {
-					errs.add(fmt.Sprintf("%s.types[%d]", df, k), "must be Entitled or ExternallyMetered, got %q", t)
+					errs.Add(fmt.Sprintf("%s.types[%d]", df, k), "must be Entitled or ExternallyMetered, got %q", t)
 				}
 			}
 		}
 	}
-	return errs.err("invalid seed")
+	return errs.Err("invalid seed")
 }
 
 // has reports whether d has type t.

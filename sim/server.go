@@ -80,6 +80,9 @@ func New(cfg Config) (*Server, error) {
 		Logger:      cfg.Logger,
 		Account:     seed.Seller.AccountID,
 		CertURL:     publicURL(cfg.BaseURL) + certPath,
+		// SNS targets confirm their subscriptions here, to the legacy topics of the seed's products.
+		SubscribeURL: publicURL(cfg.BaseURL) + snsPath,
+		ProductCodes: seed.productCodes(),
 	})
 	if cfg.StatePath != "" {
 		if err := s.load(cfg.StatePath); err != nil {

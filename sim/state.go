@@ -121,7 +121,7 @@ func (s *Server) snapshot() ([]byte, error) {
 	return gojson.Marshal(f)
 }
 
-// save writes the state file atomically: a temporary file in the same directory, then rename.
+// save writes the state file atomically (writeFileAtomic).
 func (s *Server) save() error {
 	b, err := s.snapshot()
 	if err != nil {
@@ -132,7 +132,16 @@ func (s *Server) save() error {
 	return writeFileAtomic(s.cfg.StatePath, b)
 }
 
+// writeFileAtomic replaces path with b so that a crash leaves either the old file or the new
+// one, never a mix: b goes to a temporary file in the same directory, which is fsynced, renamed
+// over path, and then the directory is fsynced so that the rename itself is durable (rename(2)
+// changes the directory, whose entry is otherwise only in the page cache).
 func writeFileAtomic(path string, b []byte) error {
+	return replaceFile(path, b, syncDir)
+}
+
+// replaceFile is writeFileAtomic with the directory sync given, so tests can watch it.
+func replaceFile(path string, b []byte, syncDir func(dir string) error) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -157,7 +166,23 @@ func writeFileAtomic(path string, b []byte) error {
 		os.Remove(tmp)
 		return err
 	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("sync directory %s after writing %s: %w", dir, filepath.Base(path), err)
+	}
 	return nil
+}
+
+// syncDir fsyncs the directory dir.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	if err := d.Sync(); err != nil {
+		d.Close()
+		return err
+	}
+	return d.Close()
 }
 
 // load restores the state file; a missing file is an empty state.
@@ -210,7 +235,7 @@ func (s *Server) load(path string) error {
 		}
 	}
 	if f.Faults != nil {
-		if err := s.faults.set(*f.Faults); err != nil {
+		if err := s.faults.set(*f.Faults, s.faultTargets()); err != nil {
 			return fmt.Errorf("state file %s: faults: %w", path, err)
 		}
 	}

@@ -28,6 +28,8 @@ type Config struct {
 	Account        string                               // the vendor's seller account, for the default SNS topic ARN
 	CertURL        string                               // SigningCertURL of SNS envelopes (where the simulator serves CertificatePEM)
 	UnsubscribeURL string                               // base of UnsubscribeURL in SNS envelopes
+	SubscribeURL   string                               // base of SubscribeURL in SNS confirmations (where the simulator serves ServeSNS)
+	ProductCodes   []string                             // products whose legacy topics sns targets subscribe to when configured
 	SigningKey     *rsa.PrivateKey                      // SNS signing key; default a new 2048-bit key
 	MaxLog         int                                  // records kept in the log, oldest dropped first; default 10000
 	HoldBack       time.Duration                        // longest a reordered delivery waits for the next event; default 2 s
@@ -53,6 +55,7 @@ type Bus struct {
 	log     []*Record
 	seq     int64
 	queues  map[string]*targetQueue
+	subs    map[string]*Subscription // sns subscriptions by ARN
 	pending int
 	idle    chan struct{} // closed while pending == 0
 	closed  bool
@@ -93,6 +96,7 @@ func New(cfg Config) *Bus {
 		ctx:     ctx,
 		cancel:  cancel,
 		queues:  map[string]*targetQueue{},
+		subs:    map[string]*Subscription{},
 		idle:    make(chan struct{}),
 	}
 	close(b.idle)
@@ -107,8 +111,10 @@ func (b *Bus) seed(s uint64) {
 }
 
 // Configure replaces the targets, faults and retry policy (the body of PUT /_sim/events). Bad
-// input returns a *ValidationError naming every bad field, and changes nothing. Deliveries
-// already queued keep the target settings they were queued with.
+// input returns an *invalid.Error naming every bad field, and changes nothing. Deliveries
+// already queued keep the target settings they were queued with. Each sns target is subscribed
+// to its topics: a new subscription, or one still pending, is sent a SubscriptionConfirmation
+// (see Subscription); a confirmed one stays confirmed while the target keeps its URL.
 func (b *Bus) Configure(t Targets) error {
 	n, err := t.normalize(b.cfg.QueueSender != nil)
 	if err != nil {
@@ -129,6 +135,7 @@ func (b *Bus) Configure(t Targets) error {
 		b.seed(*n.Faults.Seed)
 	}
 	b.targets = n
+	b.syncSubscriptionsLocked()
 	return nil
 }
 

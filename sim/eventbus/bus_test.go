@@ -97,7 +97,7 @@ func TestSNSTargetSignsEnvelope(t *testing.T) {
 			t.Parallel()
 			rcv := newReceiver(t, nil)
 			b := newTestBus(t, Config{})
-			configure(t, b, `{"targets":[{"name":"sns-sub","type":"sns","url":"`+rcv.URL+`","signatureVersion":"`+c.version+`","streams":`+c.streams+`}]}`)
+			configureConfirmed(t, b, `{"targets":[{"name":"sns-sub","type":"sns","url":"`+rcv.URL+`","signatureVersion":"`+c.version+`","streams":`+c.streams+`}]}`, rcv)
 			message, topic := c.publish(b)
 			flush(t, b)
 			got := rcv.requests()
@@ -137,7 +137,7 @@ func TestVerifySNSRejectsTampering(t *testing.T) {
 	t.Parallel()
 	rcv := newReceiver(t, nil)
 	b := newTestBus(t, Config{})
-	configure(t, b, `{"targets":[{"name":"s","type":"sns","url":"`+rcv.URL+`","signatureVersion":"2","streams":["subscription"]}]}`)
+	configureConfirmed(t, b, `{"targets":[{"name":"s","type":"sns","url":"`+rcv.URL+`","signatureVersion":"2","streams":["subscription"]}]}`, rcv)
 	b.PublishMessage(b.SubscribeSuccess(SubscriptionInput{CustomerIdentifier: customerID, ProductCode: productCode}))
 	flush(t, b)
 	body := rcv.requests()[0].body
@@ -481,7 +481,7 @@ func TestSnapshotRestoreRoundTrip(t *testing.T) {
 		{"name":"s","type":"sns","url":"` + rcv.URL + `","signatureVersion":"2","streams":["eventbridge","subscription"]},
 		{"name":"q","type":"sqs","queueName":"events"}],
 		"faults":{"dropRate":0.3,"duplicateRate":0.3},"retry":{"maxAttempts":5}}`
-	configure(t, a, cfg)
+	configureConfirmed(t, a, cfg, rcv)
 	for range 4 {
 		a.Publish(a.LicenseUpdated(licenseInput()))
 	}
@@ -500,7 +500,7 @@ func TestSnapshotRestoreRoundTrip(t *testing.T) {
 		t.Errorf("targets after restore %+v, want %+v", b.Targets(), a.Targets())
 	}
 	if !reflect.DeepEqual(b.Log(), a.Log()) {
-		t.Errorf("log after restore differs:\n%+v\n%+v", b.Log(), a.Log())
+		t.Errorf("log after restore differs:\n%s\n%s", mustJSONAny(t, b.Log()), mustJSONAny(t, a.Log()))
 	}
 	if string(b.CertificatePEM()) != string(a.CertificatePEM()) || len(a.CertificatePEM()) == 0 {
 		t.Errorf("signing certificate changed across restore")
@@ -581,4 +581,9 @@ func TestRestoreMarksPendingAbandonedAndRejectsBadSnapshots(t *testing.T) {
 	if string(before) != string(after) {
 		t.Errorf("failed Restore changed the bus")
 	}
+}
+
+func mustJSONAny(t *testing.T, v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }

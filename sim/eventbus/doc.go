@@ -4,9 +4,9 @@
 // signed HTTP subscription, or a queue of the simulator's SQS) with injectable delivery faults,
 // keeping a log of every event and every delivery attempt.
 //
-// It imports nothing of the simulator. The simulator builds events with the Bus's builder
-// methods (OfferReleased, ChangeSetSucceeded, PurchaseAgreementCreated, LicenseUpdated,
-// SubscribeSuccess, ...), hands them to Publish or PublishMessage, serves PUT /_sim/events with
+// It imports nothing of the simulator but its list of bad fields (sim/invalid). The simulator
+// builds events with the Bus's builder methods (OfferReleased, ChangeSetSucceeded,
+// PurchaseAgreementCreated, LicenseUpdated, SubscribeSuccess, ...), hands them to Publish or PublishMessage, serves PUT /_sim/events with
 // ConfigureJSON, GET /_sim/events with Log, the SNS signing certificate with CertificatePEM, and
 // keeps Snapshot in its state file (Restore on start).
 //
@@ -28,6 +28,12 @@
 //	  "retry": {"maxAttempts": 3, "backoffMs": 200, "maxBackoffMs": 5000}
 //	}
 //
+// An sns target is subscribed to its topics when configured and first receives a signed SNS
+// SubscriptionConfirmation per topic; it gets notifications only once the SubscribeURL has been
+// visited (ServeSNS answers it, ConfirmSubscription does the same in code), and what is published
+// while its subscription is pending is not delivered, as in SNS (Subscriptions lists them;
+// docs/decisions/010-sns-subscription-confirmation.md).
+//
 // An http target receives the EventBridge envelope (application/json) with the secret header and
 // the extra headers, as an EventBridge API destination with API-key auth sends it. An sns target
 // receives SNS Notification envelopes signed with the Bus's key: for "eventbridge" the Message is
@@ -37,6 +43,8 @@
 // legacy messages in their signed SNS envelope, as an SNS-to-SQS subscription delivers them.
 //
 // API note: the contract's API is kept as written; added are PublishMessage (legacy SNS messages),
-// ConfigureJSON and DecodeTargets (strict decoding of the request body), VerifySNS, Builder and
-// the Config fields After, NewID, Account, CertURL, UnsubscribeURL, SigningKey, MaxLog, HoldBack.
+// ConfigureJSON and DecodeTargets (strict decoding of the request body), Builder,
+// Subscriptions, ConfirmSubscription, ResendConfirmation, ServeSNS and the Config fields After,
+// NewID, Account, CertURL, UnsubscribeURL, SubscribeURL, ProductCodes, SigningKey, MaxLog,
+// HoldBack.
 package eventbus

@@ -126,6 +126,44 @@ func (r *receiver) requests() []receivedRequest {
 	return slices.Clone(r.got)
 }
 
+// reset forgets what the receiver was sent.
+func (r *receiver) reset() {
+	r.mu.Lock()
+	r.got = nil
+	r.mu.Unlock()
+}
+
+// configureConfirmed configures b, then plays the endpoint of every sns target: it confirms each
+// SubscriptionConfirmation the receivers got with its topic and token, and forgets the
+// confirmations, so that the test sees only what is sent afterwards.
+func configureConfirmed(t *testing.T, b *Bus, body string, rcvs ...*receiver) {
+	t.Helper()
+	configure(t, b, body)
+	flush(t, b)
+	confirmed := 0
+	for _, rcv := range rcvs {
+		for _, r := range rcv.requests() {
+			if r.header.Get("x-amz-sns-message-type") != "SubscriptionConfirmation" {
+				continue
+			}
+			var m map[string]string
+			if err := json.Unmarshal(r.body, &m); err != nil {
+				t.Fatalf("confirmation is not JSON: %v", err)
+			}
+			if _, err := b.ConfirmSubscription(m["TopicArn"], m["Token"]); err != nil {
+				t.Fatalf("ConfirmSubscription: %v", err)
+			}
+			confirmed++
+		}
+		rcv.reset()
+	}
+	for _, s := range b.Subscriptions() {
+		if s.Status != SubscriptionConfirmed {
+			t.Fatalf("subscription %s is %s after confirming %d", s.Arn, s.Status, confirmed)
+		}
+	}
+}
+
 // queueRecorder is a QueueSender that keeps what it was sent, failing the first failFirst sends.
 type queueRecorder struct {
 	mu        sync.Mutex
@@ -214,6 +252,9 @@ func newTestBus(t *testing.T, cfg Config) *Bus {
 	}
 	if cfg.Account == "" {
 		cfg.Account = vendorAcct
+	}
+	if cfg.ProductCodes == nil {
+		cfg.ProductCodes = []string{productCode}
 	}
 	b := New(cfg)
 	t.Cleanup(b.Close)

@@ -8,27 +8,29 @@ import (
 
 // Kinds of logged events.
 const (
-	KindEventBridge = "eventbridge"
-	KindSNS         = "sns"
+	KindEventBridge  = "eventbridge"
+	KindSNS          = "sns"
+	KindConfirmation = "confirmation" // an SNS SubscriptionConfirmation sent to an sns target
 )
 
 // Delivery statuses.
 const (
-	StatusPending   = "pending"   // queued, delayed, held back or waiting for a retry
-	StatusDelivered = "delivered" // the target accepted it
-	StatusFailed    = "failed"    // every attempt failed, or the failure is not retryable
-	StatusDropped   = "dropped"   // the drop fault discarded it
-	StatusAbandoned = "abandoned" // the bus closed or the simulator restarted before delivery
+	StatusPending     = "pending"     // queued, delayed, held back or waiting for a retry
+	StatusDelivered   = "delivered"   // the target accepted it
+	StatusFailed      = "failed"      // every attempt failed, or the failure is not retryable
+	StatusDropped     = "dropped"     // the drop fault discarded it
+	StatusAbandoned   = "abandoned"   // the bus closed or the simulator restarted before delivery
+	StatusUnconfirmed = "unconfirmed" // not sent: the sns target's subscription is pending confirmation
 )
 
 // Record is one emitted event in the log, with its delivery to every target it matched.
 type Record struct {
 	Seq         int64           `json:"seq"`
 	ID          string          `json:"id"`   // envelope id, or the SNS MessageId of a legacy message
-	Kind        string          `json:"kind"` // eventbridge or sns
-	Type        string          `json:"type"` // detail-type, or the legacy action
+	Kind        string          `json:"kind"` // eventbridge, sns or confirmation
+	Type        string          `json:"type"` // detail-type, the legacy action, or SubscriptionConfirmation
 	PublishedAt time.Time       `json:"publishedAt"`
-	Event       json.RawMessage `json:"event"` // the envelope, or the legacy Message
+	Event       json.RawMessage `json:"event"` // the envelope, the legacy Message, or the confirmation's subscription, token and SubscribeURL
 	Error       string          `json:"error,omitempty"`
 	Deliveries  []Delivery      `json:"deliveries"`
 }

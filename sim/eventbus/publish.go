@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // Publish logs e and queues its delivery to every target that takes EventBridge events of its
@@ -29,9 +27,9 @@ func (b *Bus) Publish(e Envelope) {
 		}
 		var p payload
 		if t.Type == TargetSNS {
-			topic := t.TopicArn
-			if topic == "" {
-				topic = "arn:aws:sns:" + Region + ":" + b.cfg.Account + ":" + DefaultTopicName
+			topic := b.eventBridgeTopic(t)
+			if !b.deliverableLocked(rec, t, topic) {
+				continue
 			}
 			p, err = b.snsPayloadLocked(t, snsEnvelope{
 				Type:      "Notification",
@@ -71,6 +69,9 @@ func (b *Bus) PublishMessage(m Message) {
 	}
 	for _, t := range b.targets.Targets {
 		if !slices.Contains(t.Streams, stream) {
+			continue
+		}
+		if t.Type == TargetSNS && !b.deliverableLocked(rec, t, m.TopicArn) {
 			continue
 		}
 		p, err := b.snsPayloadLocked(t, snsEnvelope{
@@ -148,29 +149,35 @@ func (b *Bus) rawPayload(t Target, body []byte) payload {
 	return p
 }
 
-// snsPayloadLocked completes an SNS envelope for target t; its worker signs it.
+// snsPayloadLocked completes an SNS envelope for target t; its worker signs it. A Notification
+// carries its UnsubscribeURL and the x-amz-sns-subscription-arn header; a SubscriptionConfirmation
+// carries neither (its Token and SubscribeURL are set by the caller).
 func (b *Bus) snsPayloadLocked(t Target, e snsEnvelope) (payload, error) {
 	s, err := b.signerLocked()
 	if err != nil {
 		return payload{}, err
 	}
-	subscription := e.TopicArn + ":" + uuid.NewSHA1(uuid.NameSpaceURL, []byte(e.TopicArn+"|"+t.Name)).String()
+	subscription := subscriptionArn(e.TopicArn, t.Name)
 	e.SignatureVersion = t.SignatureVersion
 	e.SigningCertURL = b.cfg.CertURL
-	base := b.cfg.UnsubscribeURL
-	if base == "" {
-		base = "https://sns." + Region + ".amazonaws.com/"
+	if e.Type == "Notification" {
+		base := b.cfg.UnsubscribeURL
+		if base == "" {
+			base = "https://sns." + Region + ".amazonaws.com/"
+		}
+		e.UnsubscribeURL = base + "?Action=Unsubscribe&SubscriptionArn=" + subscription
 	}
-	e.UnsubscribeURL = base + "?Action=Unsubscribe&SubscriptionArn=" + subscription
 	p := payload{sns: &e, key: s.key}
 	if t.Type == TargetSNS {
 		p.headers = map[string]string{
-			"Content-Type":               "text/plain; charset=UTF-8",
-			"User-Agent":                 "Amazon Simple Notification Service Agent",
-			"x-amz-sns-message-type":     e.Type,
-			"x-amz-sns-message-id":       e.MessageID,
-			"x-amz-sns-topic-arn":        e.TopicArn,
-			"x-amz-sns-subscription-arn": subscription,
+			"Content-Type":           "text/plain; charset=UTF-8",
+			"User-Agent":             "Amazon Simple Notification Service Agent",
+			"x-amz-sns-message-type": e.Type,
+			"x-amz-sns-message-id":   e.MessageID,
+			"x-amz-sns-topic-arn":    e.TopicArn,
+		}
+		if e.Type == "Notification" {
+			p.headers["x-amz-sns-subscription-arn"] = subscription
 		}
 		for k, v := range t.Headers {
 			p.headers[k] = v

@@ -18,10 +18,13 @@ type snapshotState struct {
 	CertPEM string   `json:"certPem,omitempty"`
 	Seq     int64    `json:"seq"`
 	Log     []Record `json:"log"`
+	// Subscriptions of sns targets; absent from snapshots written before subscriptions needed
+	// confirming.
+	Subscriptions *[]Subscription `json:"subscriptions,omitempty"`
 }
 
 // Snapshot encodes the targets, faults and their random source, the SNS signing key and
-// certificate, and the log, for the simulator's state file.
+// certificate, the sns subscriptions and the log, for the simulator's state file.
 func (b *Bus) Snapshot() ([]byte, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -33,6 +36,8 @@ func (b *Bus) Snapshot() ([]byte, error) {
 	for i, r := range b.log {
 		st.Log[i] = r.clone()
 	}
+	subs := b.subscriptionsLocked()
+	st.Subscriptions = &subs
 	if b.signer != nil {
 		k, err := b.signer.keyPEM()
 		if err != nil {
@@ -40,12 +45,15 @@ func (b *Bus) Snapshot() ([]byte, error) {
 		}
 		st.KeyPEM, st.CertPEM = string(k), string(b.signer.certPEM)
 	}
-	return json.Marshal(st)
+	// Not json.Marshal: it would escape &, < and > inside the logged events, which then differ
+	// from what was delivered.
+	return marshal(st)
 }
 
 // Restore replaces the Bus's state with a Snapshot. Deliveries that were pending when the
 // snapshot was taken are logged as abandoned. On error nothing changes; Restore also refuses
-// while deliveries are pending.
+// while deliveries are pending. A snapshot written before subscriptions needed confirming has
+// its sns targets' subscriptions restored as confirmed: they were delivered to without one.
 func (b *Bus) Restore(data []byte) error {
 	var st snapshotState
 	if err := json.Unmarshal(data, &st); err != nil {
@@ -79,6 +87,16 @@ func (b *Bus) Restore(data []byte) error {
 		}
 		log[i] = &r
 	}
+	subs := map[string]*Subscription{}
+	if st.Subscriptions != nil {
+		for _, sub := range *st.Subscriptions {
+			if sub.Arn == "" || sub.TopicArn == "" || sub.Target == "" || sub.Token == "" && sub.Status != SubscriptionConfirmed ||
+				sub.Status != SubscriptionPending && sub.Status != SubscriptionConfirmed {
+				return fmt.Errorf("event bus restore: subscription %q is incomplete or has an unknown status %q", sub.Arn, sub.Status)
+			}
+			subs[sub.Arn] = &sub
+		}
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
@@ -95,5 +113,18 @@ func (b *Bus) Restore(data []byte) error {
 	}
 	b.seq = st.Seq
 	b.log = log
+	if st.Subscriptions == nil {
+		at := b.clock()
+		for _, t := range targets.Targets {
+			if t.Type != TargetSNS {
+				continue
+			}
+			for _, topic := range b.topicsLocked(t) {
+				arn := subscriptionArn(topic, t.Name)
+				subs[arn] = &Subscription{Arn: arn, TopicArn: topic, Target: t.Name, Endpoint: t.URL, Status: SubscriptionConfirmed, ConfirmedAt: &at}
+			}
+		}
+	}
+	b.subs = subs
 	return nil
 }

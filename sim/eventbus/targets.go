@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/dealdesk/dealdesk/sim/invalid"
 )
 
 // Target types.
@@ -84,28 +86,12 @@ type Retry struct {
 	MaxBackoffMs int64 `json:"maxBackoffMs"` // cap of the wait; default 5000
 }
 
-// FieldError names one bad field of a configuration.
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
+// invalidConfiguration is the context of the *invalid.Error Configure and DecodeTargets return.
+const invalidConfiguration = "invalid event delivery configuration"
 
-// ValidationError lists every bad field of a configuration.
-type ValidationError struct {
-	Problems []FieldError `json:"problems"`
-}
-
-// Error joins the problems into one line.
-func (e *ValidationError) Error() string {
-	parts := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		parts[i] = p.Field + ": " + p.Message
-	}
-	return "invalid event delivery configuration: " + strings.Join(parts, "; ")
-}
-
-func (e *ValidationError) add(field, format string, args ...any) {
-	e.Problems = append(e.Problems, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+// badBody is the error of a body that is not one JSON object of the right shape.
+func badBody(field, msg string) error {
+	return invalid.Fields{{Field: field, Message: msg}}.Err(invalidConfiguration)
 }
 
 // DecodeTargets parses a PUT /_sim/events body strictly: unknown fields, trailing data and
@@ -118,7 +104,7 @@ func DecodeTargets(body []byte) (Targets, error) {
 		return Targets{}, decodeError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return Targets{}, &ValidationError{Problems: []FieldError{{Field: "(body)", Message: "unexpected data after the JSON object"}}}
+		return Targets{}, badBody("(body)", "unexpected data after the JSON object")
 	}
 	return t, nil
 }
@@ -132,18 +118,18 @@ func decodeError(err error) error {
 		if field == "" {
 			field = "(body)"
 		}
-		return &ValidationError{Problems: []FieldError{{Field: field, Message: "must be " + jsonKind(typeErr.Type.Kind().String()) + ", not " + typeErr.Value}}}
+		return badBody(field, "must be "+jsonKind(typeErr.Type.Kind().String())+", not "+typeErr.Value)
 	case errors.As(err, &syntaxErr):
-		return &ValidationError{Problems: []FieldError{{Field: "(body)", Message: fmt.Sprintf("malformed JSON at byte %d: %v", syntaxErr.Offset, err)}}}
+		return badBody("(body)", fmt.Sprintf("malformed JSON at byte %d: %v", syntaxErr.Offset, err))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &ValidationError{Problems: []FieldError{{Field: name, Message: "unknown field"}}}
+		return badBody(name, "unknown field")
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return &ValidationError{Problems: []FieldError{{Field: "(body)", Message: "malformed JSON: the body ends in the middle of a value"}}}
+		return badBody("(body)", "malformed JSON: the body ends in the middle of a value")
 	case errors.Is(err, io.EOF):
-		return &ValidationError{Problems: []FieldError{{Field: "(body)", Message: "empty body; want a JSON object"}}}
+		return badBody("(body)", "empty body; want a JSON object")
 	default:
-		return &ValidationError{Problems: []FieldError{{Field: "(body)", Message: err.Error()}}}
+		return badBody("(body)", err.Error())
 	}
 }
 
@@ -176,10 +162,10 @@ var reservedHeaders = []string{"content-type", "content-length", "host", "user-a
 // normalize validates t and returns it with defaults filled in. hasQueue tells whether SQS
 // targets can be served.
 func (t Targets) normalize(hasQueue bool) (Targets, error) {
-	var v ValidationError
+	var v invalid.Fields
 	out := Targets{Faults: t.Faults, Retry: t.Retry}
 	if len(t.Targets) > MaxTargets {
-		v.add("targets", "at most %d targets, got %d", MaxTargets, len(t.Targets))
+		v.Add("targets", "at most %d targets, got %d", MaxTargets, len(t.Targets))
 	}
 	seen := map[string]bool{}
 	for i, tg := range t.Targets {
@@ -187,7 +173,7 @@ func (t Targets) normalize(hasQueue bool) (Targets, error) {
 		n := normalizeTarget(f, tg, hasQueue, &v)
 		if n.Name != "" {
 			if seen[n.Name] {
-				v.add(f+".name", "duplicate target name %q", n.Name)
+				v.Add(f+".name", "duplicate target name %q", n.Name)
 			}
 			seen[n.Name] = true
 		}
@@ -198,31 +184,31 @@ func (t Targets) normalize(hasQueue bool) (Targets, error) {
 	validateRate(&v, "faults.delayRate", t.Faults.DelayRate)
 	validateRate(&v, "faults.reorderRate", t.Faults.ReorderRate)
 	if t.Faults.MaxDelayMs < 0 || t.Faults.MaxDelayMs > MaxDelayMs {
-		v.add("faults.maxDelayMs", "must be between 0 and %d, got %d", MaxDelayMs, t.Faults.MaxDelayMs)
+		v.Add("faults.maxDelayMs", "must be between 0 and %d, got %d", MaxDelayMs, t.Faults.MaxDelayMs)
 	}
 	r := &out.Retry
 	switch {
 	case r.MaxAttempts == 0:
 		r.MaxAttempts = defaultAttempts
 	case r.MaxAttempts < 1 || r.MaxAttempts > MaxAttempts:
-		v.add("retry.maxAttempts", "must be between 1 and %d, got %d", MaxAttempts, r.MaxAttempts)
+		v.Add("retry.maxAttempts", "must be between 1 and %d, got %d", MaxAttempts, r.MaxAttempts)
 	}
 	switch {
 	case r.BackoffMs == 0:
 		r.BackoffMs = defaultBackoff
 	case r.BackoffMs < 0 || r.BackoffMs > MaxBackoffMs:
-		v.add("retry.backoffMs", "must be between 0 and %d, got %d", MaxBackoffMs, r.BackoffMs)
+		v.Add("retry.backoffMs", "must be between 0 and %d, got %d", MaxBackoffMs, r.BackoffMs)
 	}
 	switch {
 	case r.MaxBackoffMs == 0:
 		r.MaxBackoffMs = max(defaultMaxBack, r.BackoffMs)
 	case r.MaxBackoffMs < 0 || r.MaxBackoffMs > MaxBackoffMs:
-		v.add("retry.maxBackoffMs", "must be between 0 and %d, got %d", MaxBackoffMs, r.MaxBackoffMs)
+		v.Add("retry.maxBackoffMs", "must be between 0 and %d, got %d", MaxBackoffMs, r.MaxBackoffMs)
 	case r.MaxBackoffMs < r.BackoffMs:
-		v.add("retry.maxBackoffMs", "must not be below retry.backoffMs (%d), got %d", r.BackoffMs, r.MaxBackoffMs)
+		v.Add("retry.maxBackoffMs", "must not be below retry.backoffMs (%d), got %d", r.BackoffMs, r.MaxBackoffMs)
 	}
-	if len(v.Problems) > 0 {
-		return Targets{}, &v
+	if err := v.Err(invalidConfiguration); err != nil {
+		return Targets{}, err
 	}
 	if out.Targets == nil {
 		out.Targets = []Target{}
@@ -230,13 +216,13 @@ func (t Targets) normalize(hasQueue bool) (Targets, error) {
 	return out, nil
 }
 
-func validateRate(v *ValidationError, field string, r float64) {
+func validateRate(v *invalid.Fields, field string, r float64) {
 	if math.IsNaN(r) || r < 0 || r > 1 {
-		v.add(field, "must be between 0 and 1, got %v", r)
+		v.Add(field, "must be between 0 and 1, got %v", r)
 	}
 }
 
-func normalizeTarget(f string, tg Target, hasQueue bool, v *ValidationError) Target {
+func normalizeTarget(f string, tg Target, hasQueue bool, v *invalid.Fields) Target {
 	n := tg
 	n.Headers = nil
 	if len(tg.Headers) > 0 {
@@ -246,11 +232,11 @@ func normalizeTarget(f string, tg Target, hasQueue bool, v *ValidationError) Tar
 	n.DetailTypes = slices.Clone(tg.DetailTypes)
 
 	if !namePattern.MatchString(tg.Name) {
-		v.add(f+".name", "required: 1 to 64 letters, digits, '-' or '_', got %q", tg.Name)
+		v.Add(f+".name", "required: 1 to 64 letters, digits, '-' or '_', got %q", tg.Name)
 	}
 	notFor := func(field, value string) {
 		if value != "" {
-			v.add(f+"."+field, "not used by %s targets", tg.Type)
+			v.Add(f+"."+field, "not used by %s targets", tg.Type)
 		}
 	}
 	switch tg.Type {
@@ -260,7 +246,7 @@ func normalizeTarget(f string, tg Target, hasQueue bool, v *ValidationError) Tar
 		notFor("topicArn", tg.TopicArn)
 		notFor("queueName", tg.QueueName)
 		if tg.SecretHeader != "" && tg.Secret == "" {
-			v.add(f+".secret", "required when secretHeader is given")
+			v.Add(f+".secret", "required when secretHeader is given")
 		}
 		if tg.Secret != "" && n.SecretHeader == "" {
 			n.SecretHeader = DefaultSecretHeader
@@ -274,7 +260,7 @@ func normalizeTarget(f string, tg Target, hasQueue bool, v *ValidationError) Tar
 		notFor("secret", tg.Secret)
 		notFor("queueName", tg.QueueName)
 		if tg.TopicArn != "" && !arnSNSPattern.MatchString(tg.TopicArn) {
-			v.add(f+".topicArn", "must be an SNS topic ARN (arn:aws:sns:<region>:<12-digit account>:<name>), got %q", tg.TopicArn)
+			v.Add(f+".topicArn", "must be an SNS topic ARN (arn:aws:sns:<region>:<12-digit account>:<name>), got %q", tg.TopicArn)
 		}
 	case TargetSQS:
 		notFor("url", tg.URL)
@@ -282,18 +268,18 @@ func normalizeTarget(f string, tg Target, hasQueue bool, v *ValidationError) Tar
 		notFor("secret", tg.Secret)
 		notFor("topicArn", tg.TopicArn)
 		if len(tg.Headers) > 0 {
-			v.add(f+".headers", "not used by sqs targets")
+			v.Add(f+".headers", "not used by sqs targets")
 		}
 		if !queuePattern.MatchString(tg.QueueName) {
-			v.add(f+".queueName", "required: an SQS queue name (1 to 80 letters, digits, '-' or '_', optional .fifo), got %q", tg.QueueName)
+			v.Add(f+".queueName", "required: an SQS queue name (1 to 80 letters, digits, '-' or '_', optional .fifo), got %q", tg.QueueName)
 		}
 		if !hasQueue {
-			v.add(f+".type", "sqs targets need the simulator's queue, and none is wired to the event bus")
+			v.Add(f+".type", "sqs targets need the simulator's queue, and none is wired to the event bus")
 		}
 	case "":
-		v.add(f+".type", "required: one of http, sns, sqs")
+		v.Add(f+".type", "required: one of http, sns, sqs")
 	default:
-		v.add(f+".type", "unknown target type %q; want http, sns or sqs", tg.Type)
+		v.Add(f+".type", "unknown target type %q; want http, sns or sqs", tg.Type)
 	}
 	if tg.Type == TargetSNS || tg.Type == TargetSQS {
 		switch tg.SignatureVersion {
@@ -301,13 +287,13 @@ func normalizeTarget(f string, tg Target, hasQueue bool, v *ValidationError) Tar
 			n.SignatureVersion = "1"
 		case "1", "2":
 		default:
-			v.add(f+".signatureVersion", `must be "1" (SHA1withRSA) or "2" (SHA256withRSA), got %q`, tg.SignatureVersion)
+			v.Add(f+".signatureVersion", `must be "1" (SHA1withRSA) or "2" (SHA256withRSA), got %q`, tg.SignatureVersion)
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(tg.Headers)) {
 		validateHeader(v, f+".headers."+k, k, tg.Headers[k])
 		if slices.Contains(reservedHeaders, strings.ToLower(k)) {
-			v.add(f+".headers."+k, "is set by the delivery and cannot be configured")
+			v.Add(f+".headers."+k, "is set by the delivery and cannot be configured")
 		}
 	}
 	if len(n.Streams) == 0 {
@@ -318,48 +304,48 @@ func normalizeTarget(f string, tg Target, hasQueue bool, v *ValidationError) Tar
 		case StreamEventBridge:
 		case StreamSubscription, StreamEntitlement:
 			if tg.Type == TargetHTTP {
-				v.add(fmt.Sprintf("%s.streams[%d]", f, i), "legacy %s messages travel through SNS; use an sns or sqs target", s)
+				v.Add(fmt.Sprintf("%s.streams[%d]", f, i), "legacy %s messages travel through SNS; use an sns or sqs target", s)
 			}
 		default:
-			v.add(fmt.Sprintf("%s.streams[%d]", f, i), "unknown stream %q; want eventbridge, subscription or entitlement", s)
+			v.Add(fmt.Sprintf("%s.streams[%d]", f, i), "unknown stream %q; want eventbridge, subscription or entitlement", s)
 		}
 		if slices.Index(n.Streams, s) != i {
-			v.add(fmt.Sprintf("%s.streams[%d]", f, i), "duplicate stream %q", s)
+			v.Add(fmt.Sprintf("%s.streams[%d]", f, i), "duplicate stream %q", s)
 		}
 	}
 	for i, dt := range n.DetailTypes {
 		if !slices.Contains(DetailTypes, dt) {
-			v.add(fmt.Sprintf("%s.detailTypes[%d]", f, i), "unknown detail type %q; want one of %s", dt, strings.Join(DetailTypes, ", "))
+			v.Add(fmt.Sprintf("%s.detailTypes[%d]", f, i), "unknown detail type %q; want one of %s", dt, strings.Join(DetailTypes, ", "))
 		}
 	}
 	return n
 }
 
-func validateURL(v *ValidationError, field, raw string) {
+func validateURL(v *invalid.Fields, field, raw string) {
 	if raw == "" {
-		v.add(field, "required: an absolute http or https URL")
+		v.Add(field, "required: an absolute http or https URL")
 		return
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		v.add(field, "not a URL: %v", err)
+		v.Add(field, "not a URL: %v", err)
 		return
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		v.add(field, "must be an absolute http or https URL, got %q", raw)
+		v.Add(field, "must be an absolute http or https URL, got %q", raw)
 		return
 	}
 	if u.Host == "" {
-		v.add(field, "has no host: %q", raw)
+		v.Add(field, "has no host: %q", raw)
 	}
 }
 
-func validateHeader(v *ValidationError, field, name, value string) {
+func validateHeader(v *invalid.Fields, field, name, value string) {
 	if !headerPattern.MatchString(name) {
-		v.add(field, "%q is not a valid HTTP header name", name)
+		v.Add(field, "%q is not a valid HTTP header name", name)
 	}
 	if strings.ContainsAny(value, "\r\n\x00") {
-		v.add(field, "header value must not contain CR, LF or NUL")
+		v.Add(field, "header value must not contain CR, LF or NUL")
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/dealdesk/dealdesk/sim/invalid"
 )
 
 func TestConfigureRejectsBadInputAndChangesNothing(t *testing.T) {
@@ -66,18 +68,18 @@ func TestConfigureRejectsBadInputAndChangesNothing(t *testing.T) {
 			configure(t, b, good)
 			before := b.Targets()
 			err := b.ConfigureJSON([]byte(c.body))
-			var v *ValidationError
+			var v *invalid.Error
 			if !errors.As(err, &v) {
-				t.Fatalf("ConfigureJSON(%s) = %v, want a *ValidationError", c.body, err)
+				t.Fatalf("ConfigureJSON(%s) = %v, want an *invalid.Error", c.body, err)
 			}
 			found := false
-			for _, p := range v.Problems {
+			for _, p := range v.Fields {
 				if p.Field == c.wantField && strings.Contains(p.Message, c.wantText) {
 					found = true
 				}
 			}
 			if !found {
-				t.Errorf("problems %+v, want field %q with %q", v.Problems, c.wantField, c.wantText)
+				t.Errorf("problems %+v, want field %q with %q", v.Fields, c.wantField, c.wantText)
 			}
 			if !strings.Contains(err.Error(), c.wantField) {
 				t.Errorf("error text %q does not name %s", err, c.wantField)
@@ -93,8 +95,8 @@ func TestConfigureListsEveryProblem(t *testing.T) {
 	t.Parallel()
 	b := newTestBus(t, Config{})
 	err := b.ConfigureJSON([]byte(`{"targets":[{"name":"w","type":"http","url":"ftp://a"},{"name":"x","type":"nope"}],"faults":{"dropRate":3}}`))
-	var v *ValidationError
-	if !errors.As(err, &v) || len(v.Problems) != 3 {
+	var v *invalid.Error
+	if !errors.As(err, &v) || len(v.Fields) != 3 {
 		t.Fatalf("got %v, want three problems", err)
 	}
 }

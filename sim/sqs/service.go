@@ -84,6 +84,16 @@ func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
 // more than once.
 func (s *Service) Close() { s.once.Do(func() { close(s.closed) }) }
 
+// Operations returns the names of the SQS operations the simulator serves (e.g. "SendMessage"),
+// from the table ServeCall routes by, in no particular order.
+func (s *Service) Operations() []string {
+	ops := make([]string, 0, len(s.ops))
+	for op := range s.ops {
+		ops = append(ops, op)
+	}
+	return ops
+}
+
 // Handles reports whether op is an SQS operation the simulator serves.
 func (s *Service) Handles(op string) bool { return s.ops[op] != nil }
 
