@@ -3,6 +3,7 @@ package sqldb_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/dealdesk/dealdesk"
 	"github.com/dealdesk/dealdesk/sqldb"
@@ -91,6 +92,7 @@ func TestParties(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		e.clock.Advance(time.Second)
 		r2, err := db.SaveReseller(ctx, "123456789012", "Reseller Limited")
 		if err != nil {
 			t.Fatal(err)
