@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"strings"
 	"sync"
@@ -36,6 +37,9 @@ type Options struct {
 	// PasswordCost is the bcrypt cost of user passwords. Default: bcrypt.DefaultCost; tests
 	// lower it to bcrypt.MinCost to stay fast.
 	PasswordCost int
+
+	// migrations replaces the embedded migrations; only this package's tests set it.
+	migrations fs.FS
 }
 
 // DB is an open database. It implements the service interfaces of package dealdesk.
@@ -70,7 +74,9 @@ func IsPostgresDSN(dsn string) bool {
 
 // Open opens the database named by dsn, migrates it (dealdesk's schema and River's) and returns
 // it. A postgres:// or postgresql:// DSN opens PostgreSQL; anything else is a SQLite file path.
-// Open refuses a database whose schema is newer than this binary knows.
+// Open refuses a database whose schema is newer than this binary knows, and one whose applied
+// migrations differ from this binary's (an edited, renamed or removed migration file), naming
+// the migration.
 func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if dsn == "" {
 		return nil, errors.New("sqldb: empty database DSN: give a SQLite file path or a postgres:// URL")
@@ -98,7 +104,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		db.db.Close()
 		return nil, fmt.Errorf("sqldb: cannot reach the %s database: %w", db.dialect.name, err)
 	}
-	if err := db.migrate(ctx); err != nil {
+	if opts.migrations == nil {
+		opts.migrations = builtinMigrations()
+	}
+	if err := db.migrate(ctx, opts.migrations); err != nil {
 		db.db.Close()
 		return nil, err
 	}

@@ -1,5 +1,10 @@
 package sqldb
 
+import (
+	"context"
+	"io/fs"
+)
+
 // JobInsertOpts exposes the job uniqueness options to the tests.
 var JobInsertOpts = jobInsertOpts
 
@@ -8,3 +13,13 @@ var PageLimit = pageLimit
 
 // MapError exposes the mapping of driver errors to the tests.
 func (db *DB) MapError(err error) error { return db.mapError(err) }
+
+// OpenWithMigrations is Open with the migrations of fsys (a directory per engine) instead of
+// the embedded ones.
+func OpenWithMigrations(ctx context.Context, dsn string, opts Options, fsys fs.FS) (*DB, error) {
+	opts.migrations = fsys
+	return Open(ctx, dsn, opts)
+}
+
+// BuiltinMigrations exposes the embedded migrations to the tests.
+var BuiltinMigrations = builtinMigrations
