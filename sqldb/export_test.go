@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"database/sql"
 	"io/fs"
 )
 
@@ -23,3 +24,12 @@ func OpenWithMigrations(ctx context.Context, dsn string, opts Options, fsys fs.F
 
 // BuiltinMigrations exposes the embedded migrations to the tests.
 var BuiltinMigrations = builtinMigrations
+
+// ExecInTx runs one statement in a transaction of the store, whose errors come back mapped as
+// the store's methods return them.
+func (db *DB) ExecInTx(ctx context.Context, query string, args ...any) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, query, args...)
+		return err
+	})
+}

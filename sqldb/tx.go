@@ -69,7 +69,14 @@ func duplicateKey() error {
 	return duplicateKeyError{&dealdesk.Error{Code: dealdesk.ECONFLICT, Message: "A resource with this identifier already exists."}}
 }
 
-// mapError turns driver errors into domain errors; domain errors pass unchanged.
+// missingReference returns the error of a foreign-key violation: the row refers to a row that
+// does not exist in its organization.
+func missingReference() error {
+	return &dealdesk.Error{Code: dealdesk.EINVALID, Message: "The request refers to a resource that does not exist."}
+}
+
+// mapError turns driver errors into domain errors with the engine's one mapping function;
+// domain errors pass unchanged.
 func (db *DB) mapError(err error) error {
 	var e *dealdesk.Error
 	if err == nil || errors.As(err, &e) {

@@ -17,6 +17,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -162,4 +164,45 @@ func engineOf(dsn string) string {
 		return sqldb.EnginePostgres
 	}
 	return sqldb.EngineSQLite
+}
+
+// AddCheck adds the CHECK constraint name (expr) to table of db, so that a test can make the
+// store break a rule of the schema that its own code never breaks. SQLite cannot add a
+// constraint with ALTER TABLE: its table definition is rewritten in sqlite_schema, which SQLite
+// allows for CHECK constraints because they do not change how rows are stored.
+func AddCheck(t testing.TB, db *sqldb.DB, table, name, expr string) {
+	t.Helper()
+	ctx := context.Background()
+	if db.Engine() == sqldb.EnginePostgres {
+		if _, err := db.SQL().ExecContext(ctx, `ALTER TABLE `+table+` ADD CONSTRAINT `+name+` CHECK (`+expr+`)`); err != nil {
+			t.Fatalf("sqldbtest: add CHECK %s to %s: %v", name, table, err)
+		}
+		return
+	}
+	conn, err := db.SQL().Conn(ctx)
+	if err != nil {
+		t.Fatalf("sqldbtest: add CHECK %s to %s: %v", name, table, err)
+	}
+	defer conn.Close()
+	var def string
+	var version int
+	steps := []func() error{
+		func() error {
+			return conn.QueryRowContext(ctx, `SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = $1`, table).Scan(&def)
+		},
+		func() error { return conn.QueryRowContext(ctx, `PRAGMA schema_version`).Scan(&version) },
+		func() error { _, err := conn.ExecContext(ctx, `PRAGMA writable_schema = ON`); return err },
+		func() error {
+			def = strings.TrimSuffix(strings.TrimSpace(def), ")") + ",\n\tCONSTRAINT " + name + " CHECK (" + expr + ")\n)"
+			_, err := conn.ExecContext(ctx, `UPDATE sqlite_schema SET sql = $1 WHERE type = 'table' AND name = $2`, def, table)
+			return err
+		},
+		func() error { _, err := conn.ExecContext(ctx, `PRAGMA schema_version = `+strconv.Itoa(version+1)); return err },
+		func() error { _, err := conn.ExecContext(ctx, `PRAGMA writable_schema = OFF`); return err },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			t.Fatalf("sqldbtest: add CHECK %s to %s: %v", name, table, err)
+		}
+	}
 }
