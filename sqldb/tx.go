@@ -43,6 +43,20 @@ func (db *DB) rawTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
+// readTx runs fn in one read-only transaction, so that several reads see one state of the
+// database, and ends it. On SQLite it is a deferred transaction, which takes no write lock.
+func (db *DB) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // inTxRetry is inTx for idempotent upserts: when a concurrent writer inserted the same key first
 // (a unique violation on PostgreSQL, where two transactions can both see no row), fn runs again
 // and finds the row. A conflict fn reports itself is final and not retried.

@@ -197,7 +197,10 @@ func AddCheck(t testing.TB, db *sqldb.DB, table, name, expr string) {
 			_, err := conn.ExecContext(ctx, `UPDATE sqlite_schema SET sql = $1 WHERE type = 'table' AND name = $2`, def, table)
 			return err
 		},
-		func() error { _, err := conn.ExecContext(ctx, `PRAGMA schema_version = `+strconv.Itoa(version+1)); return err },
+		func() error {
+			_, err := conn.ExecContext(ctx, `PRAGMA schema_version = `+strconv.Itoa(version+1))
+			return err
+		},
 		func() error { _, err := conn.ExecContext(ctx, `PRAGMA writable_schema = OFF`); return err },
 	}
 	for _, step := range steps {
