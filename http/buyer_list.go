@@ -6,16 +6,20 @@ import (
 	"github.com/dealdesk/dealdesk"
 )
 
-// handleBuyerList lists the organization's buyers: GET /api/v1/buyers.
+// handleBuyerList lists the organization's buyers, newest first, a page at a time:
+// GET /api/v1/buyers?limit=&cursor=.
 func (s *Server) handleBuyerList(w http.ResponseWriter, r *http.Request) {
-	if err := newQuery(r).err(); err != nil {
+	q := newListQuery(r)
+	var f dealdesk.BuyerFilter
+	f.Cursor, f.Limit = q.page()
+	if err := q.err(); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	bs, err := s.cfg.Parties.FindBuyers(r.Context())
+	items, next, err := s.cfg.Parties.FindBuyers(r.Context(), f)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, newList[*dealdesk.Buyer](bs, ""))
+	s.writeJSON(w, r, http.StatusOK, newList(items, next))
 }

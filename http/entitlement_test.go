@@ -15,7 +15,6 @@ func TestEntitlements_ListAndGet(t *testing.T) {
 		start := testNow.Add(-24 * time.Hour)
 		end := start.AddDate(1, 0, 0)
 		save := func(agreement string, status dealdesk.EntitlementStatus) *dealdesk.Entitlement {
-			e.clock.advance(time.Second) // newest first is then a strict order
 			ent, err := e.db.SaveEntitlement(e.ctxA(), &dealdesk.Entitlement{
 				Type: dealdesk.EntitlementCPPO, Status: status, ExternalID: agreement, ProductID: p.ID,
 				BuyerAccountID: "210987654321", ResellerAccountID: "123456789012",

@@ -3,16 +3,11 @@ package http_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -26,12 +21,14 @@ import (
 	"github.com/dealdesk/dealdesk"
 	dhttp "github.com/dealdesk/dealdesk/http"
 	"github.com/dealdesk/dealdesk/sqldb"
+	"github.com/dealdesk/dealdesk/sqldb/sqldbtest"
 )
 
 // testNow is where the store's clock starts in every test: date rules are deterministic.
 var testNow = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 
-// clock is the store's clock; it moves only when a test advances it.
+// clock is the store's clock. It stands still at testNow: rows made one after another share a
+// timestamp, and their order comes from their IDs alone.
 type clock struct {
 	mu sync.Mutex
 	t  time.Time
@@ -41,12 +38,6 @@ func (c *clock) now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 // env is one API server on its own real database, with two organizations and a key for each.
@@ -67,35 +58,24 @@ type env struct {
 // newEnv starts a server on a fresh SQLite file.
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	return newEnvDSN(t, filepath.Join(t.TempDir(), "dealdesk.db"))
+	return newEnvDSN(t, sqldbtest.SQLiteDSN(t))
 }
 
-// forEachEngine runs fn as parallel subtests on a server over a fresh SQLite file and over a
-// fresh PostgreSQL database (DEALDESK_TEST_POSTGRES_URL, default the local server). An
-// unreachable PostgreSQL fails the test.
+// forEachEngine runs fn as parallel subtests on a server over a fresh database of each engine
+// (sqldbtest.ForEachEngine). An unreachable PostgreSQL fails the test.
 func forEachEngine(t *testing.T, fn func(t *testing.T, e *env)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		fn(t, newEnv(t))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		fn(t, newEnvDSN(t, postgresDSN(t)))
+	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
+		fn(t, newEnvDSN(t, sqldbtest.DSN(t, engine)))
 	})
 }
 
 func newEnvDSN(t *testing.T, dsn string) *env {
 	t.Helper()
-	ctx := context.Background()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	clk := &clock{t: testNow}
-	db, err := sqldb.Open(ctx, dsn, sqldb.Options{Now: clk.now, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := sqldbtest.Open(t, dsn, sqldb.Options{Now: clk.now, Logger: slog.New(slog.DiscardHandler)})
 	e := &env{t: t, db: db, clock: clk, logs: logs}
 	e.orgA, e.keyA = e.newOrg("Vendor A")
 	e.orgB, e.keyB = e.newOrg("Vendor B")
@@ -434,33 +414,4 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
-}
-
-// postgresDSN creates a fresh PostgreSQL database for the test and drops it afterwards.
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("DEALDESK_TEST_POSTGRES_URL")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("DEALDESK_TEST_POSTGRES_URL: %v", err)
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatalf("open postgres: %v", err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	name := "dealdesk_http_" + strings.ToLower(rand.Text())
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create database on %s (is PostgreSQL running?): %v", u.Redacted(), err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			t.Errorf("drop database: %v", err)
-		}
-	})
-	u.Path = "/" + name
-	return u.String()
 }

@@ -26,7 +26,7 @@ func TestResellers_SaveUpdateList(t *testing.T) {
 	var l listResp[dealdesk.Reseller]
 	e.do(req{method: "GET", path: "/api/v1/resellers", key: e.keyA}).want(t, 200).decode(t, &l)
 	if len(l.Items) != 2 || l.Items[0].AccountID != "000000000001" || l.Items[1].LegalName != "Reseller Co Ltd" {
-		t.Errorf("resellers = %+v, want two by account ID", l.Items)
+		t.Errorf("resellers = %+v, want two, newest first", l.Items)
 	}
 
 	tests := []struct {

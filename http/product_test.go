@@ -2,7 +2,6 @@ package http_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/dealdesk/dealdesk"
 )
@@ -21,7 +20,6 @@ func TestProducts_CreateGetList(t *testing.T) {
 	}
 	e.do(req{method: "GET", path: "/api/v1/products/prd_00000000000000000000000000", key: e.keyA}).want(t, 404)
 
-	e.clock.advance(time.Second)
 	q := e.createProduct(e.keyA, "prod-def456")
 	var l listResp[dealdesk.Product]
 	e.do(req{method: "GET", path: "/api/v1/products", key: e.keyA}).want(t, 200).decode(t, &l)

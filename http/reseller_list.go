@@ -6,16 +6,20 @@ import (
 	"github.com/dealdesk/dealdesk"
 )
 
-// handleResellerList lists the organization's resellers: GET /api/v1/resellers.
+// handleResellerList lists the organization's resellers, newest first, a page at a time:
+// GET /api/v1/resellers?limit=&cursor=.
 func (s *Server) handleResellerList(w http.ResponseWriter, r *http.Request) {
-	if err := newQuery(r).err(); err != nil {
+	q := newListQuery(r)
+	var f dealdesk.ResellerFilter
+	f.Cursor, f.Limit = q.page()
+	if err := q.err(); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	rs, err := s.cfg.Parties.FindResellers(r.Context())
+	items, next, err := s.cfg.Parties.FindResellers(r.Context(), f)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, newList[*dealdesk.Reseller](rs, ""))
+	s.writeJSON(w, r, http.StatusOK, newList(items, next))
 }

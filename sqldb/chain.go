@@ -2,7 +2,7 @@ package sqldb
 
 import (
 	"context"
-	"strings"
+	"database/sql"
 
 	"github.com/dealdesk/dealdesk"
 )
@@ -10,57 +10,60 @@ import (
 // FindOfferChain returns an opportunity with the CPPO offers made from it and their entitlements.
 // Given a CPPO offer it returns the chain of that offer's opportunity; when the opportunity is
 // not known (or for a PRIVATE offer), Opportunity is nil and Offers holds the offer alone.
+// Everything is read in one read-only transaction, so the parts agree with each other, and the
+// entitlements are found with sub-selects over the chain's offers, so the query has the same few
+// arguments however many offers the opportunity has.
 func (db *DB) FindOfferChain(ctx context.Context, id string) (*dealdesk.OfferChain, error) {
 	orgID, err := dealdesk.RequireOrgID(ctx)
 	if err != nil {
 		return nil, err
 	}
-	start, err := db.findOffer(ctx, db.db, orgID, id, false)
-	if err != nil {
-		return nil, err
-	}
-	var opp *offerRow
-	switch {
-	case start.Type == dealdesk.OfferCPPOOut:
-		opp = start
-	case start.OpportunityID != "":
-		if opp, err = db.findOffer(ctx, db.db, orgID, start.OpportunityID, false); err != nil {
-			return nil, err
+	var chain *dealdesk.OfferChain
+	err = db.readTx(ctx, func(tx *sql.Tx) error {
+		start, err := db.findOffer(ctx, tx, orgID, id, false)
+		if err != nil {
+			return err
 		}
-	case start.resaleAuthorizationID != "":
-		if opp, err = db.findOfferByExternalID(ctx, db.db, orgID, dealdesk.OfferCPPOOut, start.resaleAuthorizationID); err != nil {
-			return nil, err
+		var opp *offerRow
+		switch {
+		case start.Type == dealdesk.OfferCPPOOut:
+			opp = start
+		case start.OpportunityID != "":
+			if opp, err = db.findOffer(ctx, tx, orgID, start.OpportunityID, false); err != nil {
+				return err
+			}
+		case start.resaleAuthorizationID != "":
+			if opp, err = db.findOfferByExternalID(ctx, tx, orgID, dealdesk.OfferCPPOOut, start.resaleAuthorizationID); err != nil {
+				return err
+			}
 		}
-	}
-	chain := &dealdesk.OfferChain{Offers: []*dealdesk.Offer{start.Offer}}
-	if opp != nil {
-		chain.Opportunity = opp.Offer
+		// offers selects the chain's offers: the CPPO offers linked to the opportunity or made
+		// from its resale authorization (linked or not yet), else the start offer alone.
 		var w where
-		w.add("org_id = ?", orgID)
-		w.add("type = ?", dealdesk.OfferCPPO)
-		if opp.ExternalID != "" {
-			w.add("(opportunity_id = ? OR resale_authorization_id = ?)", opp.ID, opp.ExternalID)
+		org := w.arg(orgID)
+		var offers, byOpportunity string
+		if opp != nil {
+			oppID := w.arg(opp.ID)
+			offers = "org_id = " + org + " AND type = " + w.arg(dealdesk.OfferCPPO) + " AND (opportunity_id = " + oppID +
+				" OR resale_authorization_id = NULLIF(" + w.arg(opp.ExternalID) + ", ''))"
+			byOpportunity = "opportunity_id = " + oppID + " OR "
 		} else {
-			w.add("opportunity_id = ?", opp.ID)
+			offers = "org_id = " + org + " AND id = " + w.arg(start.ID)
 		}
-		if chain.Offers, err = queryRows(ctx, db.db, scanListedOffer, `SELECT `+offerColumns+` FROM offers`+w.String()+` ORDER BY id`, w.args...); err != nil {
-			return nil, err
+		chain = &dealdesk.OfferChain{}
+		if opp != nil {
+			chain.Opportunity = opp.Offer
 		}
-	}
-	var w where
-	w.add("org_id = ?", orgID)
-	var or []string
-	if opp != nil {
-		or = append(or, "opportunity_id = "+w.arg(opp.ID))
-	}
-	for _, o := range chain.Offers {
-		or = append(or, "offer_id = "+w.arg(o.ID))
-		if o.ExternalID != "" {
-			or = append(or, "offer_external_id = "+w.arg(o.ExternalID))
+		if chain.Offers, err = queryRows(ctx, tx, scanListedOffer, `SELECT `+offerColumns+` FROM offers WHERE `+offers+` ORDER BY id`, w.args...); err != nil {
+			return err
 		}
-	}
-	w.conds = append(w.conds, "("+strings.Join(or, " OR ")+")")
-	if chain.Entitlements, err = queryRows(ctx, db.db, scanListedEntitlement, `SELECT `+entitlementColumns+` FROM entitlements`+w.String()+` ORDER BY id`, w.args...); err != nil {
+		chain.Entitlements, err = queryRows(ctx, tx, scanListedEntitlement, `SELECT `+entitlementColumns+` FROM entitlements
+			WHERE org_id = `+org+` AND (`+byOpportunity+`offer_id IN (SELECT id FROM offers WHERE `+offers+`)
+				OR offer_external_id IN (SELECT external_id FROM offers WHERE `+offers+` AND external_id IS NOT NULL))
+			ORDER BY id`, w.args...)
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	return chain, nil

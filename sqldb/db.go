@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"sync"
 	"time"
@@ -34,6 +35,9 @@ type Options struct {
 	// PasswordCost is the bcrypt cost of user passwords. Default: bcrypt.DefaultCost; tests
 	// lower it to bcrypt.MinCost to stay fast.
 	PasswordCost int
+
+	// migrations replaces the embedded migrations; only this package's tests set it.
+	migrations fs.FS
 }
 
 // DB is an open database. It implements the service interfaces of package dealdesk.
@@ -64,7 +68,8 @@ var (
 // Open opens the database named by dsn, migrates it (dealdesk's schema and River's) and returns
 // it. A PostgreSQL URL or keyword/value string opens PostgreSQL, a file path SQLite, and
 // anything else is refused before any file is created (see DSNEngine). Open refuses a database
-// whose schema is newer than this binary knows.
+// whose schema is newer than this binary knows, and one whose applied migrations differ from
+// this binary's (an edited, renamed or removed migration file), naming the migration.
 func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	engine, err := DSNEngine(dsn)
 	if err != nil {
@@ -92,7 +97,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		db.db.Close()
 		return nil, fmt.Errorf("sqldb: cannot reach the %s database: %w", db.dialect.name, err)
 	}
-	if err := db.migrate(ctx); err != nil {
+	if opts.migrations == nil {
+		opts.migrations = builtinMigrations()
+	}
+	if err := db.migrate(ctx, opts.migrations); err != nil {
 		db.db.Close()
 		return nil, err
 	}

@@ -1,7 +1,35 @@
 package sqldb
 
+import (
+	"context"
+	"database/sql"
+	"io/fs"
+)
+
 // JobInsertOpts exposes the job uniqueness options to the tests.
 var JobInsertOpts = jobInsertOpts
 
 // PageLimit exposes the page size rule to the tests.
 var PageLimit = pageLimit
+
+// MapError exposes the mapping of driver errors to the tests.
+func (db *DB) MapError(err error) error { return db.mapError(err) }
+
+// OpenWithMigrations is Open with the migrations of fsys (a directory per engine) instead of
+// the embedded ones.
+func OpenWithMigrations(ctx context.Context, dsn string, opts Options, fsys fs.FS) (*DB, error) {
+	opts.migrations = fsys
+	return Open(ctx, dsn, opts)
+}
+
+// BuiltinMigrations exposes the embedded migrations to the tests.
+var BuiltinMigrations = builtinMigrations
+
+// ExecInTx runs one statement in a transaction of the store, whose errors come back mapped as
+// the store's methods return them.
+func (db *DB) ExecInTx(ctx context.Context, query string, args ...any) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, query, args...)
+		return err
+	})
+}

@@ -2,8 +2,10 @@ package sqldb
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"path"
@@ -15,57 +17,119 @@ import (
 )
 
 //go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
-var migrationFS embed.FS
+var embeddedMigrations embed.FS
+
+// builtinMigrations is the tree of this binary's migrations: a directory per engine, holding
+// files named NNNN_title.sql.
+func builtinMigrations() fs.FS {
+	sub, err := fs.Sub(embeddedMigrations, "migrations")
+	if err != nil {
+		panic(err) // the directory is embedded at build time
+	}
+	return sub
+}
 
 // migration is one numbered schema change.
 type migration struct {
-	version int
-	name    string
-	sql     string
+	version  int
+	name     string
+	sql      string
+	checksum string // hex SHA-256 of the file
 }
 
-// migrations returns the engine's migrations in order. Files are named NNNN_title.sql.
-func migrations(engine string) ([]migration, error) {
-	dir := "migrations/" + engine
-	entries, err := fs.ReadDir(migrationFS, dir)
+// loadMigrations returns the engine's migrations of fsys in order. Files are named
+// NNNN_title.sql and numbered 1, 2, 3… without gaps.
+func loadMigrations(fsys fs.FS, engine string) ([]migration, error) {
+	entries, err := fs.ReadDir(fsys, engine)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sqldb: no migrations for engine %q: %w", engine, err)
 	}
 	var out []migration
 	for _, e := range entries {
 		num, _, ok := strings.Cut(e.Name(), "_")
 		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v < 1 {
-			return nil, fmt.Errorf("sqldb: migration %s/%s is not named NNNN_title.sql", dir, e.Name())
+		if !ok || err != nil || v < 1 || !strings.HasSuffix(e.Name(), ".sql") {
+			return nil, fmt.Errorf("sqldb: migration %s/%s is not named NNNN_title.sql", engine, e.Name())
 		}
-		b, err := fs.ReadFile(migrationFS, path.Join(dir, e.Name()))
+		b, err := fs.ReadFile(fsys, path.Join(engine, e.Name()))
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, migration{version: v, name: e.Name(), sql: string(b)})
+		sum := sha256.Sum256(b)
+		out = append(out, migration{version: v, name: e.Name(), sql: string(b), checksum: hex.EncodeToString(sum[:])})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
 	for i, m := range out {
 		if m.version != i+1 {
-			return nil, fmt.Errorf("sqldb: migration %s: expected version %d", m.name, i+1)
+			return nil, fmt.Errorf("sqldb: migration %s/%s: expected version %d", engine, m.name, i+1)
 		}
 	}
 	return out, nil
 }
 
-// SchemaVersion returns the newest schema version this binary knows.
-func SchemaVersion() int {
-	ms, err := migrations(EngineSQLite)
+// SchemaVersion returns the newest schema version this binary knows for engine (EngineSQLite or
+// EnginePostgres). The engines' migrations are kept in step, so both give the same number; an
+// unknown engine is an error.
+func SchemaVersion(engine string) (int, error) {
+	ms, err := loadMigrations(builtinMigrations(), engine)
 	if err != nil {
-		return 0
+		return 0, err
 	}
-	return len(ms)
+	return len(ms), nil
 }
 
-// migrate brings dealdesk's schema up to date in one transaction, so a failed migration leaves
-// the database as it was, and River's with it (SQLite) or right after it (PostgreSQL).
-func (db *DB) migrate(ctx context.Context) error {
-	ms, err := migrations(db.dialect.name)
+// appliedMigration is a row of schema_migrations.
+type appliedMigration struct {
+	version        int
+	name, checksum string
+}
+
+// checkApplied compares what the database has applied with the migrations this binary knows:
+// each applied migration must still exist under the same version and name and with the same
+// SHA-256, because migrations are append-only (decision 005). The error names the migration.
+func checkApplied(applied []appliedMigration, known []migration) error {
+	for i, a := range applied {
+		switch {
+		case a.version != i+1:
+			return fmt.Errorf("sqldb: schema_migrations records %s as version %d where version %d was expected: the table was edited by hand", a.name, a.version, i+1)
+		case a.version > len(known):
+			return fmt.Errorf("sqldb: the database has migration %s applied, which this dealdesk does not have: the database schema is at version %d but this dealdesk knows only up to %d: upgrade dealdesk before using this database",
+				a.name, applied[len(applied)-1].version, len(known))
+		case known[i].name != a.name:
+			return fmt.Errorf("sqldb: migration %s was applied to this database but is missing from this dealdesk (its version %d is %s here): applied migrations must not be renamed or removed",
+				a.name, a.version, known[i].name)
+		case known[i].checksum != a.checksum:
+			return fmt.Errorf("sqldb: migration %s was changed after it was applied to this database (SHA-256 %s when applied, %s now): migrations are append-only: restore the file and put the change in a new migration",
+				a.name, a.checksum, known[i].checksum)
+		}
+	}
+	return nil
+}
+
+// readApplied returns the rows of schema_migrations in version order.
+func readApplied(ctx context.Context, tx *sql.Tx) ([]appliedMigration, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT version, name, checksum FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		return nil, fmt.Errorf("sqldb: read the applied migrations (a database made before migration checksums must be made anew): %w", err)
+	}
+	defer rows.Close()
+	var out []appliedMigration
+	for rows.Next() {
+		var a appliedMigration
+		if err := rows.Scan(&a.version, &a.name, &a.checksum); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// migrate checks the migrations the database has applied, then brings dealdesk's schema up to
+// date in one transaction, so a failed migration leaves the database as it was, and River's with
+// it (SQLite) or right after it (PostgreSQL). schema_migrations, which records each migration's
+// version, name and SHA-256, is the machinery's own table and is created here.
+func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
+	ms, err := loadMigrations(fsys, db.dialect.name)
 	if err != nil {
 		return err
 	}
@@ -84,26 +148,27 @@ func (db *DB) migrate(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version    INTEGER PRIMARY KEY,
 			name       TEXT NOT NULL,
+			checksum   TEXT NOT NULL,
 			applied_at TEXT NOT NULL
 		)`); err != nil {
 			return fmt.Errorf("sqldb: create schema_migrations: %w", err)
 		}
-		var current int
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
-			return fmt.Errorf("sqldb: read schema version: %w", err)
+		applied, err := readApplied(ctx, tx)
+		if err != nil {
+			return err
 		}
-		if current > len(ms) {
-			return fmt.Errorf("sqldb: the database schema is at version %d but this dealdesk knows only up to %d: upgrade dealdesk before using this database", current, len(ms))
+		if err := checkApplied(applied, ms); err != nil {
+			return err
 		}
-		for _, m := range ms[current:] {
+		for _, m := range ms[len(applied):] {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return fmt.Errorf("sqldb: migration %s: %w", m.name, err)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-				m.version, m.name, db.now().Format(sqliteTimeLayout)); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)`,
+				m.version, m.name, m.checksum, db.now().Format(sqliteTimeLayout)); err != nil {
 				return fmt.Errorf("sqldb: record migration %s: %w", m.name, err)
 			}
-			db.logger.Info("applied migration", "engine", db.dialect.name, "migration", m.name)
+			db.logger.Info("applied migration", "engine", db.dialect.name, "migration", m.name, "sha256", m.checksum)
 		}
 		if db.dialect.riverMigrationsInTx {
 			//lint:ignore SA1019 MigrateTx is discouraged only because of PostgreSQL's enum migrations.

@@ -2,11 +2,15 @@ package sqldb_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/dealdesk/dealdesk/sqldb"
 )
@@ -15,12 +19,23 @@ func TestMigrations(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
 		ctx := context.Background()
+		version := schemaVersion(t, e.name)
 		t.Run("records every version once", func(t *testing.T) {
-			if n := count(t, db, "schema_migrations", ""); n != sqldb.SchemaVersion() || n < 1 {
-				t.Fatalf("schema_migrations has %d rows, want %d", n, sqldb.SchemaVersion())
+			if n := count(t, db, "schema_migrations", ""); n != version || n < 1 {
+				t.Fatalf("schema_migrations has %d rows, want %d", n, version)
 			}
 			if n := count(t, db, "river_migration", ""); n < 1 {
 				t.Fatalf("river_migration has %d rows: River's migrations did not run", n)
+			}
+		})
+		t.Run("records the SHA-256 of each file", func(t *testing.T) {
+			b, err := os.ReadFile("migrations/" + e.name + "/0001_init.sql")
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256(b)
+			if n := count(t, db, "schema_migrations", "name = $1 AND checksum = $2", "0001_init.sql", hex.EncodeToString(sum[:])); n != 1 {
+				t.Fatalf("schema_migrations does not record 0001_init.sql with its SHA-256 %x", sum)
 			}
 		})
 		t.Run("opening again keeps the data", func(t *testing.T) {
@@ -31,7 +46,7 @@ func TestMigrations(t *testing.T) {
 			if n, err := again.CountOrganizations(ctx); err != nil || n != 1 {
 				t.Fatalf("after reopening: %d organizations, %v", n, err)
 			}
-			if n := count(t, again, "schema_migrations", ""); n != sqldb.SchemaVersion() {
+			if n := count(t, again, "schema_migrations", ""); n != version {
 				t.Fatalf("reopening changed schema_migrations to %d rows", n)
 			}
 		})
@@ -44,17 +59,82 @@ func TestMigrations(t *testing.T) {
 				t.Fatalf("got %q %q, want twox oney", a, b)
 			}
 		})
-		t.Run("a newer schema is refused", func(t *testing.T) {
-			if _, err := db.SQL().ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-				sqldb.SchemaVersion()+1, "9999_future.sql", "2030-01-01T00:00:00.000000000Z"); err != nil {
-				t.Fatal(err)
+		for _, tt := range []struct {
+			name   string
+			change func(fsys fstest.MapFS)
+			want   []string
+		}{
+			{"an edited migration is refused, naming it", func(fsys fstest.MapFS) {
+				f := fsys[e.name+"/0001_init.sql"]
+				f.Data = append(append([]byte{}, f.Data...), "\nCREATE INDEX offers_name ON offers (name);\n"...)
+			}, []string{"0001_init.sql", "changed after it was applied"}},
+			{"a whitespace edit is refused too", func(fsys fstest.MapFS) {
+				f := fsys[e.name+"/0001_init.sql"]
+				f.Data = append(append([]byte{}, f.Data...), ' ')
+			}, []string{"0001_init.sql", "changed after it was applied"}},
+			{"a missing migration is refused, naming it", func(fsys fstest.MapFS) {
+				fsys[e.name+"/0001_start.sql"] = fsys[e.name+"/0001_init.sql"]
+				delete(fsys, e.name+"/0001_init.sql")
+			}, []string{"0001_init.sql", "missing from this dealdesk"}},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				fsys := copyMigrations(t)
+				tt.change(fsys)
+				_, err := sqldb.OpenWithMigrations(ctx, e.dsn, e.options(t), fsys)
+				for _, want := range tt.want {
+					if err == nil || !strings.Contains(err.Error(), want) {
+						t.Fatalf("Open after the change: err = %v, want one saying %q", err, want)
+					}
+				}
+				if n := count(t, db, "schema_migrations", ""); n != version {
+					t.Fatalf("the refused Open changed schema_migrations to %d rows", n)
+				}
+			})
+		}
+		t.Run("a newer schema is refused, naming its migration", func(t *testing.T) {
+			newer := newEngine(t, e.name)
+			fsys := copyMigrations(t)
+			later := fmt.Sprintf("%04d_later.sql", version+1) // one past the binary's newest
+			fsys[e.name+"/"+later] = &fstest.MapFile{Data: []byte("CREATE TABLE later (id INTEGER PRIMARY KEY);\n")}
+			db, err := sqldb.OpenWithMigrations(ctx, newer.dsn, newer.options(t), fsys)
+			if err != nil {
+				t.Fatalf("open with a later migration: %v", err)
 			}
-			_, err := sqldb.Open(ctx, e.dsn, e.options(t))
-			if err == nil || !strings.Contains(err.Error(), "newer") && !strings.Contains(err.Error(), "upgrade dealdesk") {
-				t.Fatalf("Open of a newer schema: err = %v, want a refusal", err)
+			db.Close()
+			_, err = sqldb.Open(ctx, newer.dsn, newer.options(t))
+			if err == nil || !strings.Contains(err.Error(), later) || !strings.Contains(err.Error(), "upgrade dealdesk") {
+				t.Fatalf("Open of a newer schema: err = %v, want a refusal naming %s", err, later)
 			}
 		})
 	})
+}
+
+// schemaVersion returns sqldb.SchemaVersion(engine) or fails.
+func schemaVersion(t *testing.T, engine string) int {
+	t.Helper()
+	v, err := sqldb.SchemaVersion(engine)
+	if err != nil || v < 1 {
+		t.Fatalf("SchemaVersion(%q) = %d, %v", engine, v, err)
+	}
+	return v
+}
+
+// copyMigrations returns a copy of the embedded migrations that a test may change.
+func copyMigrations(t *testing.T) fstest.MapFS {
+	t.Helper()
+	out := fstest.MapFS{}
+	err := fs.WalkDir(sqldb.BuiltinMigrations(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(sqldb.BuiltinMigrations(), p)
+		out[p] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil || len(out) < 2 {
+		t.Fatalf("copy migrations: %d files, %v", len(out), err)
+	}
+	return out
 }
 
 func TestSQLiteSettings(t *testing.T) {
@@ -124,8 +204,19 @@ func TestMigrationsInStep(t *testing.T) {
 		return out
 	}
 	lite, pg := names("migrations/sqlite"), names("migrations/postgres")
-	if fmt.Sprint(lite) != fmt.Sprint(pg) || len(lite) != sqldb.SchemaVersion() {
-		t.Fatalf("SQLite migrations %v, PostgreSQL migrations %v, schema version %d", lite, pg, sqldb.SchemaVersion())
+	if fmt.Sprint(lite) != fmt.Sprint(pg) {
+		t.Fatalf("SQLite migrations %v, PostgreSQL migrations %v", lite, pg)
+	}
+	for _, tt := range []struct {
+		engine string
+		files  []string
+	}{{sqldb.EngineSQLite, lite}, {sqldb.EnginePostgres, pg}} {
+		if v, err := sqldb.SchemaVersion(tt.engine); err != nil || v != len(tt.files) {
+			t.Errorf("SchemaVersion(%q) = %d, %v; the engine has %d migrations", tt.engine, v, err, len(tt.files))
+		}
+	}
+	if v, err := sqldb.SchemaVersion("oracle"); err == nil || v != 0 {
+		t.Errorf("SchemaVersion of an unknown engine = %d, %v; want an error", v, err)
 	}
 }
 
@@ -158,8 +249,8 @@ func TestConcurrentOpens(t *testing.T) {
 				return
 			}
 			db := e.open(t)
-			if v := count(t, db, "schema_migrations", ""); v != sqldb.SchemaVersion() {
-				t.Fatalf("schema_migrations has %d rows, want %d", v, sqldb.SchemaVersion())
+			if v, want := count(t, db, "schema_migrations", ""), schemaVersion(t, e.name); v != want {
+				t.Fatalf("schema_migrations has %d rows, want %d", v, want)
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/dealdesk/dealdesk"
 	"github.com/dealdesk/dealdesk/sqldb"
@@ -63,6 +64,7 @@ func TestUpdateOffer(t *testing.T) {
 		o := newOffer(t, db, ctx, p.ID)
 
 		t.Run("changes only the present fields", func(t *testing.T) {
+			e.clock.Advance(time.Second)
 			got, err := db.UpdateOffer(ctx, o.ID, dealdesk.OfferInput{Name: ptr("Renamed"), BuyerAccountIDs: &[]string{"111111111111", "222222222222"}})
 			if err != nil {
 				t.Fatal(err)

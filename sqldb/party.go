@@ -60,30 +60,39 @@ func (db *DB) saveParty(ctx context.Context, table, nameColumn, prefix, accountI
 	return row, nil
 }
 
-// FindResellers lists the organization's resellers by account ID.
-func (db *DB) FindResellers(ctx context.Context) ([]*dealdesk.Reseller, error) {
-	orgID, err := dealdesk.RequireOrgID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return queryRows(ctx, db.db, func(s rowScanner) (*dealdesk.Reseller, error) {
-		r := &dealdesk.Reseller{}
-		return r, s.Scan(&r.ID, &r.OrgID, &r.AccountID, &r.LegalName, timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt})
-	}, `SELECT id, org_id, account_id, legal_name, created_at, updated_at
-		FROM resellers WHERE org_id = $1 ORDER BY account_id`, orgID)
+// FindResellers lists the organization's resellers, newest first, and the next page's cursor.
+func (db *DB) FindResellers(ctx context.Context, f dealdesk.ResellerFilter) ([]*dealdesk.Reseller, string, error) {
+	return findParties(ctx, db, `SELECT id, org_id, account_id, legal_name, created_at, updated_at FROM resellers`,
+		dealdesk.PrefixReseller, f.Cursor, f.Limit, func(s rowScanner) (*dealdesk.Reseller, error) {
+			r := &dealdesk.Reseller{}
+			return r, s.Scan(&r.ID, &r.OrgID, &r.AccountID, &r.LegalName, timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt})
+		}, func(r *dealdesk.Reseller) string { return r.ID })
 }
 
-// FindBuyers lists the organization's buyers by account ID.
-func (db *DB) FindBuyers(ctx context.Context) ([]*dealdesk.Buyer, error) {
+// FindBuyers lists the organization's buyers, newest first, and the next page's cursor.
+func (db *DB) FindBuyers(ctx context.Context, f dealdesk.BuyerFilter) ([]*dealdesk.Buyer, string, error) {
+	return findParties(ctx, db, `SELECT id, org_id, account_id, name, created_at, updated_at FROM buyers`,
+		dealdesk.PrefixBuyer, f.Cursor, f.Limit, func(s rowScanner) (*dealdesk.Buyer, error) {
+			b := &dealdesk.Buyer{}
+			return b, s.Scan(&b.ID, &b.OrgID, &b.AccountID, &b.Name, timeCol{&b.CreatedAt}, timeCol{&b.UpdatedAt})
+		}, func(b *dealdesk.Buyer) string { return b.ID })
+}
+
+// findParties pages through the caller's organization's resellers or buyers (selectFrom), with
+// the limit and cursor rule of every list.
+func findParties[T any](ctx context.Context, db *DB, selectFrom, prefix, cursor string, limit int,
+	scan func(rowScanner) (T, error), id func(T) string) ([]T, string, error) {
 	orgID, err := dealdesk.RequireOrgID(ctx)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return queryRows(ctx, db.db, func(s rowScanner) (*dealdesk.Buyer, error) {
-		b := &dealdesk.Buyer{}
-		return b, s.Scan(&b.ID, &b.OrgID, &b.AccountID, &b.Name, timeCol{&b.CreatedAt}, timeCol{&b.UpdatedAt})
-	}, `SELECT id, org_id, account_id, name, created_at, updated_at
-		FROM buyers WHERE org_id = $1 ORDER BY account_id`, orgID)
+	after, err := checkFilters(nil, cursor, prefix, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	var w where
+	w.add("org_id = ?", orgID)
+	return findPage(ctx, db.db, selectFrom, &w, after, limit, scan, id)
 }
 
 // validateParty checks a party with the domain's rules, naming the name field as the API does.

@@ -10,8 +10,6 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-
-	"github.com/dealdesk/dealdesk"
 )
 
 // migrationLockKey is the advisory lock that serialises migrations across replicas.
@@ -52,7 +50,12 @@ func lockPostgresMigrations(ctx context.Context, db *sql.DB) (func(), error) {
 	}, nil
 }
 
-// mapPostgresError maps PostgreSQL integrity errors to domain errors.
+// mapPostgresError is the one place that turns PostgreSQL's errors into domain errors (decision
+// 005), the same way as mapSQLiteError: unique_violation (23505) is ECONFLICT,
+// foreign_key_violation (23503) EINVALID. Everything else, check_violation (23514),
+// not_null_violation (23502), invalid text or encoding (22P02, 22021, 22P05) and out-of-range
+// values (22003) included, is a bug of dealdesk's and comes back unchanged, so callers see
+// EINTERNAL and it is logged.
 func mapPostgresError(err error) error {
 	var e *pgconn.PgError
 	if !errors.As(err, &e) {
@@ -62,9 +65,7 @@ func mapPostgresError(err error) error {
 	case "23505": // unique_violation
 		return duplicateKey()
 	case "23503": // foreign_key_violation
-		return &dealdesk.Error{Code: dealdesk.EINVALID, Message: "The request refers to a resource that does not exist."}
-	case "23514", "23502", "22P02", "22003", "22021", "22P05": // check, not null, invalid text, out of range, bad encoding
-		return &dealdesk.Error{Code: dealdesk.EINVALID, Message: "The request has invalid values."}
+		return missingReference()
 	}
 	return err
 }

@@ -3,6 +3,7 @@ package sqldb_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/dealdesk/dealdesk"
 	"github.com/dealdesk/dealdesk/sqldb"
@@ -91,6 +92,7 @@ func TestParties(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		e.clock.Advance(time.Second)
 		r2, err := db.SaveReseller(ctx, "123456789012", "Reseller Limited")
 		if err != nil {
 			t.Fatal(err)
@@ -104,7 +106,7 @@ func TestParties(t *testing.T) {
 		_, err = db.SaveReseller(ctx, "12345", "")
 		wantField(t, err, "accountId")
 		wantField(t, err, "legalName")
-		list, err := db.FindResellers(ctx)
+		list, _, err := db.FindResellers(ctx, dealdesk.ResellerFilter{})
 		if err != nil || len(list) != 2 || list[0].AccountID != "000000000001" || list[1].LegalName != "Reseller Limited" {
 			t.Fatalf("FindResellers = %+v, %v", list, err)
 		}
@@ -112,15 +114,15 @@ func TestParties(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		buyers, err := db.FindBuyers(ctx)
+		buyers, _, err := db.FindBuyers(ctx, dealdesk.BuyerFilter{})
 		if err != nil || len(buyers) != 1 || buyers[0].ID != b.ID || buyers[0].Name != "Buyer Inc" {
 			t.Fatalf("FindBuyers = %+v, %v", buyers, err)
 		}
 		other := newOrg(t, db, "Other")
-		if rs, _ := db.FindResellers(other); len(rs) != 0 {
+		if rs, _, err := db.FindResellers(other, dealdesk.ResellerFilter{}); err != nil || len(rs) != 0 {
 			t.Fatalf("another organization sees %d resellers", len(rs))
 		}
-		if bs, _ := db.FindBuyers(other); len(bs) != 0 {
+		if bs, _, err := db.FindBuyers(other, dealdesk.BuyerFilter{}); err != nil || len(bs) != 0 {
 			t.Fatalf("another organization sees %d buyers", len(bs))
 		}
 	})

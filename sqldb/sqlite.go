@@ -11,8 +11,6 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
-
-	"github.com/dealdesk/dealdesk"
 )
 
 // sqliteBusyTimeoutMS is how long a statement waits for another process's write lock.
@@ -48,7 +46,10 @@ func openSQLite(path string) (*sql.DB, *dialect, riverdriver.Driver[*sql.Tx], er
 	return db, d, riversqlite.New(db), nil
 }
 
-// mapSQLiteError maps SQLite constraint errors to domain errors.
+// mapSQLiteError is the one place that turns SQLite's errors into domain errors (decision 005):
+// a unique or primary-key violation is ECONFLICT (see duplicateKey), a foreign-key violation
+// EINVALID. Everything else, CHECK and NOT NULL violations and type mismatches included, is a
+// bug of dealdesk's and comes back unchanged, so callers see EINTERNAL and it is logged.
 func mapSQLiteError(err error) error {
 	var e *sqlite.Error
 	if !errors.As(err, &e) {
@@ -58,9 +59,7 @@ func mapSQLiteError(err error) error {
 	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 		return duplicateKey()
 	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-		return &dealdesk.Error{Code: dealdesk.EINVALID, Message: "The request refers to a resource that does not exist."}
-	case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL:
-		return &dealdesk.Error{Code: dealdesk.EINVALID, Message: "The request has invalid values."}
+		return missingReference()
 	}
 	return err
 }

@@ -43,6 +43,20 @@ func (db *DB) rawTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
+// readTx runs fn in one read-only transaction, so that several reads see one state of the
+// database, and ends it. On SQLite it is a deferred transaction, which takes no write lock.
+func (db *DB) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // inTxRetry is inTx for idempotent upserts: when a concurrent writer inserted the same key first
 // (a unique violation on PostgreSQL, where two transactions can both see no row), fn runs again
 // and finds the row. A conflict fn reports itself is final and not retried.
@@ -69,7 +83,14 @@ func duplicateKey() error {
 	return duplicateKeyError{&dealdesk.Error{Code: dealdesk.ECONFLICT, Message: "A resource with this identifier already exists."}}
 }
 
-// mapError turns driver errors into domain errors; domain errors pass unchanged.
+// missingReference returns the error of a foreign-key violation: the row refers to a row that
+// does not exist in its organization.
+func missingReference() error {
+	return &dealdesk.Error{Code: dealdesk.EINVALID, Message: "The request refers to a resource that does not exist."}
+}
+
+// mapError turns driver errors into domain errors with the engine's one mapping function;
+// domain errors pass unchanged.
 func (db *DB) mapError(err error) error {
 	var e *dealdesk.Error
 	if err == nil || errors.As(err, &e) {

@@ -1,6 +1,9 @@
 -- dealdesk schema 1 for SQLite. Money is TEXT (exact decimal strings, never REAL); times are
 -- TEXT in RFC 3339 UTC with a fixed nine-digit fraction, so text order is time order; dates are
 -- TEXT YYYY-MM-DD; lists inside an offer are JSON text. Every table carries org_id.
+-- Tenancy is in the keys (decision 005): every tenant table has UNIQUE (org_id, id), and a row
+-- refers to another tenant row by the composite key (org_id, x_id), so it cannot point at a row
+-- of another organization.
 
 CREATE TABLE organizations (
 	id         TEXT PRIMARY KEY,
@@ -15,9 +18,9 @@ CREATE TABLE users (
 	email         TEXT NOT NULL UNIQUE,
 	name          TEXT NOT NULL,
 	password_hash TEXT NOT NULL,
-	created_at    TEXT NOT NULL
+	created_at    TEXT NOT NULL,
+	UNIQUE (org_id, id)
 );
-CREATE INDEX users_org_id ON users (org_id);
 
 CREATE TABLE api_keys (
 	id           TEXT PRIMARY KEY,
@@ -26,9 +29,9 @@ CREATE TABLE api_keys (
 	prefix       TEXT NOT NULL,
 	secret_hash  TEXT NOT NULL UNIQUE,
 	created_at   TEXT NOT NULL,
-	last_used_at TEXT
+	last_used_at TEXT,
+	UNIQUE (org_id, id)
 );
-CREATE INDEX api_keys_org_id ON api_keys (org_id);
 
 CREATE TABLE products (
 	id                TEXT PRIMARY KEY,
@@ -40,9 +43,9 @@ CREATE TABLE products (
 	dimensions        TEXT NOT NULL,
 	created_at        TEXT NOT NULL,
 	updated_at        TEXT NOT NULL,
-	UNIQUE (org_id, external_id)
+	UNIQUE (org_id, external_id),
+	UNIQUE (org_id, id)
 );
-CREATE INDEX products_org_id_id ON products (org_id, id);
 
 CREATE TABLE resellers (
 	id         TEXT PRIMARY KEY,
@@ -51,7 +54,8 @@ CREATE TABLE resellers (
 	legal_name TEXT NOT NULL,
 	created_at TEXT NOT NULL,
 	updated_at TEXT NOT NULL,
-	UNIQUE (org_id, account_id)
+	UNIQUE (org_id, account_id),
+	UNIQUE (org_id, id)
 );
 
 CREATE TABLE buyers (
@@ -61,7 +65,8 @@ CREATE TABLE buyers (
 	name       TEXT NOT NULL,
 	created_at TEXT NOT NULL,
 	updated_at TEXT NOT NULL,
-	UNIQUE (org_id, account_id)
+	UNIQUE (org_id, account_id),
+	UNIQUE (org_id, id)
 );
 
 CREATE TABLE offers (
@@ -72,7 +77,7 @@ CREATE TABLE offers (
 	external_id              TEXT,
 	name                     TEXT NOT NULL,
 	description              TEXT NOT NULL,
-	product_id               TEXT REFERENCES products (id),
+	product_id               TEXT,
 	reseller_account_id      TEXT NOT NULL,
 	buyer_account_ids        TEXT NOT NULL,
 	renewal                  BOOLEAN NOT NULL,
@@ -87,15 +92,17 @@ CREATE TABLE offers (
 	eula                     TEXT,
 	reseller_contract        TEXT,
 	installments             TEXT NOT NULL,
-	opportunity_id           TEXT REFERENCES offers (id),
+	opportunity_id           TEXT,
 	resale_authorization_id  TEXT NOT NULL,
 	markup_percentage        TEXT,
 	publish_errors           TEXT NOT NULL,
 	created_at               TEXT NOT NULL,
 	updated_at               TEXT NOT NULL,
-	UNIQUE (org_id, external_id)
+	UNIQUE (org_id, external_id),
+	UNIQUE (org_id, id),
+	FOREIGN KEY (org_id, product_id) REFERENCES products (org_id, id),
+	FOREIGN KEY (org_id, opportunity_id) REFERENCES offers (org_id, id)
 );
-CREATE INDEX offers_org_id_id ON offers (org_id, id);
 CREATE INDEX offers_org_id_type_status ON offers (org_id, type, status, id);
 CREATE INDEX offers_org_id_product_id ON offers (org_id, product_id, id);
 CREATE INDEX offers_org_id_reseller ON offers (org_id, reseller_account_id, id);
@@ -108,10 +115,10 @@ CREATE TABLE entitlements (
 	type                TEXT NOT NULL,
 	status              TEXT NOT NULL,
 	external_id         TEXT NOT NULL,
-	product_id          TEXT REFERENCES products (id),
-	offer_id            TEXT REFERENCES offers (id),
+	product_id          TEXT,
+	offer_id            TEXT,
 	offer_external_id   TEXT NOT NULL,
-	opportunity_id      TEXT REFERENCES offers (id),
+	opportunity_id      TEXT,
 	buyer_account_id    TEXT NOT NULL,
 	reseller_account_id TEXT NOT NULL,
 	license_arn         TEXT NOT NULL,
@@ -120,9 +127,12 @@ CREATE TABLE entitlements (
 	end_time            TEXT,
 	created_at          TEXT NOT NULL,
 	updated_at          TEXT NOT NULL,
-	UNIQUE (org_id, external_id)
+	UNIQUE (org_id, external_id),
+	UNIQUE (org_id, id),
+	FOREIGN KEY (org_id, product_id) REFERENCES products (org_id, id),
+	FOREIGN KEY (org_id, offer_id) REFERENCES offers (org_id, id),
+	FOREIGN KEY (org_id, opportunity_id) REFERENCES offers (org_id, id)
 );
-CREATE INDEX entitlements_org_id_id ON entitlements (org_id, id);
 CREATE INDEX entitlements_org_id_offer_id ON entitlements (org_id, offer_id);
 CREATE INDEX entitlements_org_id_offer_external_id ON entitlements (org_id, offer_external_id);
 CREATE INDEX entitlements_org_id_opportunity_id ON entitlements (org_id, opportunity_id);
