@@ -22,8 +22,18 @@ func testProduct() *dealdesk.Product {
 	}
 }
 
+// mustDate parses a date literal of the fixtures; a malformed literal is a bug in the test, so it
+// panics (the fixtures have no t, and the parallel subtests must not FailNow their parent).
+func mustDate(s string) dealdesk.Date {
+	v, err := dealdesk.ParseDate(s)
+	if err != nil {
+		panic(fmt.Sprintf("date literal %q: %v", s, err))
+	}
+	return v
+}
+
 func validOpportunity() *dealdesk.Offer {
-	d := func(s string) *dealdesk.Date { v, _ := dealdesk.ParseDate(s); return &v }
+	d := func(s string) *dealdesk.Date { v := mustDate(s); return &v }
 	c := dealdesk.MustDecimal("12000.00")
 	return &dealdesk.Offer{
 		Type: dealdesk.OfferCPPOOut, Name: "Acme via Partner", ProductID: "prd_1",
@@ -42,7 +52,7 @@ func validOpportunity() *dealdesk.Offer {
 
 func TestValidateOpportunity(t *testing.T) {
 	t.Parallel()
-	date := func(s string) dealdesk.Date { v, _ := dealdesk.ParseDate(s); return v }
+	date := mustDate
 	cases := []struct {
 		name   string
 		change func(o *dealdesk.Offer)
@@ -209,7 +219,10 @@ func TestDecimalKeepsScale(t *testing.T) {
 	t.Parallel()
 	for _, s := range []string{"12000.00", "0.002", "0.00000001", "7"} {
 		d := dealdesk.MustDecimal(s)
-		b, _ := d.MarshalJSON()
+		b, err := d.MarshalJSON()
+		if err != nil {
+			t.Fatalf("%s: MarshalJSON: %v", s, err)
+		}
 		if string(b) != `"`+s+`"` {
 			t.Errorf("%s marshals to %s", s, b)
 		}
