@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dealdesk/dealdesk"
 	"github.com/dealdesk/dealdesk/sqldb"
@@ -61,11 +62,12 @@ func TestAPIKeyRevocation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			e.clock.Advance(time.Hour) // else the second revocation would stamp the same time
 			again, err := db.RevokeAPIKey(ctxA, k.ID)
 			if err != nil {
 				t.Fatalf("second revocation: %v", err)
 			}
-			if !again.RevokedAt.Equal(*first.RevokedAt) {
+			if first.RevokedAt == nil || again.RevokedAt == nil || !again.RevokedAt.Equal(*first.RevokedAt) {
 				t.Fatalf("revokedAt moved from %v to %v", first.RevokedAt, again.RevokedAt)
 			}
 		})
@@ -149,6 +151,7 @@ func TestFindAPIKeys(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			defer rows.Close()
 			for rows.Next() {
 				var h string
 				if err := rows.Scan(&h); err != nil {
@@ -156,7 +159,9 @@ func TestFindAPIKeys(t *testing.T) {
 				}
 				hashes = append(hashes, h)
 			}
-			rows.Close()
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
 			if len(keys) != 3 || len(hashes) != 4 {
 				t.Fatalf("%d keys listed and %d hashes stored, want 3 and 4", len(keys), len(hashes))
 			}

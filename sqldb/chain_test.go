@@ -81,7 +81,7 @@ func TestOfferChain(t *testing.T) {
 			if err != nil || late.OpportunityID != "" {
 				t.Fatalf("offer before its opportunity: %+v, %v", late, err)
 			}
-			got, _ := db.FindEntitlementByID(ctx, early.ID)
+			got := findEntitlement(t, db, ctx, early.ID)
 			if got.OfferID != late.ID {
 				t.Fatalf("entitlement not linked to the offer that came later: %+v", got)
 			}
@@ -165,7 +165,7 @@ func TestPartialReportsKeepWhatIsKnown(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			back, _ := db.FindEntitlementByID(ctx, got.ID)
+			back := findEntitlement(t, db, ctx, got.ID)
 			if back.BuyerAccountID != "210987654321" || back.ResellerAccountID != "123456789012" || back.StartTime == nil ||
 				!back.StartTime.Equal(start) || back.LicenseARN == "" || back.Status != dealdesk.EntitlementCancelled {
 				t.Fatalf("after the license event %+v", back)
@@ -181,7 +181,7 @@ func TestPartialReportsKeepWhatIsKnown(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			back, _ := db.FindOfferByID(ctx, got.ID)
+			back := findOffer(t, db, ctx, got.ID)
 			if back.Name != "Acme deal" || back.Status != dealdesk.OfferAccepted || len(back.BuyerAccountIDs) != 1 ||
 				back.ExpiryDate == nil || back.MarkupPercentage == nil || back.MarkupPercentage.String() != "5.5" {
 				t.Fatalf("after a bare repeat %s", jsonOf(t, back))

@@ -119,3 +119,23 @@ func setStatus(t *testing.T, db *sqldb.DB, id string, status dealdesk.OfferStatu
 		t.Fatalf("set status: %v", err)
 	}
 }
+
+// findOffer reads an offer back, failing the test when it cannot.
+func findOffer(t *testing.T, db *sqldb.DB, ctx context.Context, id string) *dealdesk.Offer {
+	t.Helper()
+	o, err := db.FindOfferByID(ctx, id)
+	if err != nil {
+		t.Fatalf("find offer %s: %v", id, err)
+	}
+	return o
+}
+
+// findEntitlement reads an entitlement back, failing the test when it cannot.
+func findEntitlement(t *testing.T, db *sqldb.DB, ctx context.Context, id string) *dealdesk.Entitlement {
+	t.Helper()
+	e, err := db.FindEntitlementByID(ctx, id)
+	if err != nil {
+		t.Fatalf("find entitlement %s: %v", id, err)
+	}
+	return e
+}

@@ -38,6 +38,17 @@ func TestNewestFirstInOneMillisecond(t *testing.T) {
 				}
 			}
 		})
+		t.Run("limit defaults to 50 and is capped at 200", func(t *testing.T) {
+			for _, tt := range []struct{ limit, want int }{{0, sqldb.DefaultLimit}, {-1, sqldb.DefaultLimit}, {n, sqldb.MaxLimit}} {
+				offers, next, err := db.FindOffers(ctx, dealdesk.OfferFilter{Limit: tt.limit})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := offerIDs(offers); !slices.Equal(got, newestFirst[:tt.want]) || next == "" {
+					t.Fatalf("limit %d: %d offers, next %q; want the newest %d and a cursor", tt.limit, len(got), next, tt.want)
+				}
+			}
+		})
 		t.Run("paging gives each offer once, in order", func(t *testing.T) {
 			var got []string
 			cursor, pages := "", 0

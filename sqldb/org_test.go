@@ -122,7 +122,9 @@ func TestAPIKeys(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer rows.Close()
+			n := 0
 			for rows.Next() {
+				n++
 				var cols [5]string
 				if err := rows.Scan(&cols[0], &cols[1], &cols[2], &cols[3], &cols[4]); err != nil {
 					t.Fatal(err)
@@ -133,8 +135,16 @@ func TestAPIKeys(t *testing.T) {
 					}
 				}
 			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if n != 1 {
+				t.Fatalf("api_keys has %d rows, want the one key created", n)
+			}
 			if e.name == sqldb.EngineSQLite {
-				db.SQL().ExecContext(ctx, "PRAGMA wal_checkpoint(FULL)")
+				if _, err := db.SQL().ExecContext(ctx, "PRAGMA wal_checkpoint(FULL)"); err != nil {
+					t.Fatal(err)
+				}
 				var all []byte
 				for _, f := range []string{e.dsn, e.dsn + "-wal"} {
 					b, err := os.ReadFile(f)
@@ -194,8 +204,9 @@ func TestCreateFirstOrganization(t *testing.T) {
 			for s := range secrets {
 				got = append(got, s)
 			}
-			if n, _ := db.CountOrganizations(ctx); n != 1 || len(got) != 1 {
-				t.Fatalf("%d organizations and %d keys handed out, want 1 and 1", n, len(got))
+			n, err := db.CountOrganizations(ctx)
+			if err != nil || n != 1 || len(got) != 1 {
+				t.Fatalf("%d organizations (%v) and %d keys handed out, want 1 and 1", n, err, len(got))
 			}
 			k, err := db.AuthenticateAPIKey(ctx, got[0])
 			if err != nil || count(t, db, "api_keys", "org_id = $1", k.OrgID) != 1 {
@@ -203,15 +214,11 @@ func TestCreateFirstOrganization(t *testing.T) {
 			}
 		})
 		t.Run("a bad key name leaves no organization behind", func(t *testing.T) {
-			fresh := newSQLiteEngine(t)
-			if e.name == sqldb.EnginePostgres {
-				fresh = newPostgresEngine(t)
-			}
-			db := fresh.open(t)
+			db := newEngine(t, e.name).open(t)
 			_, _, _, err := db.CreateFirstOrganization(ctx, "Default", "bad\x00name")
 			wantField(t, err, "name")
-			if n, _ := db.CountOrganizations(ctx); n != 0 {
-				t.Fatalf("%d organizations after a refused first start", n)
+			if n, err := db.CountOrganizations(ctx); err != nil || n != 0 {
+				t.Fatalf("%d organizations after a refused first start (%v)", n, err)
 			}
 		})
 	})

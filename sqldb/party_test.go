@@ -73,7 +73,7 @@ func TestPartiesPage(t *testing.T) {
 					t.Fatalf("%d pages gave %v, want 3 pages of %v", pages, got, tt.want)
 				}
 			})
-			t.Run(tt.name+" default to a page of 50", func(t *testing.T) {
+			t.Run(tt.name+" without a limit list all seven on one page", func(t *testing.T) {
 				ids, next, err := tt.find(ctx, "", 0)
 				if err != nil || !slices.Equal(ids, tt.want) || next != "" {
 					t.Fatalf("got %v, next %q, %v", ids, next, err)

@@ -58,6 +58,9 @@ func TestProducts(t *testing.T) {
 			cursor := ""
 			pages := 0
 			for {
+				if pages > 7 {
+					t.Fatal("paging does not end")
+				}
 				list, next, err := db.FindProducts(ctx, dealdesk.ProductFilter{Limit: 3, Cursor: cursor})
 				if err != nil {
 					t.Fatal(err)
@@ -120,10 +123,10 @@ func TestParties(t *testing.T) {
 		}
 		other := newOrg(t, db, "Other")
 		if rs, _, err := db.FindResellers(other, dealdesk.ResellerFilter{}); err != nil || len(rs) != 0 {
-			t.Fatalf("another organization sees %d resellers", len(rs))
+			t.Fatalf("another organization sees resellers %v (%v)", rs, err)
 		}
 		if bs, _, err := db.FindBuyers(other, dealdesk.BuyerFilter{}); err != nil || len(bs) != 0 {
-			t.Fatalf("another organization sees %d buyers", len(bs))
+			t.Fatalf("another organization sees buyers %v (%v)", bs, err)
 		}
 	})
 }

@@ -75,7 +75,7 @@ func TestTenantIsolation(t *testing.T) {
 			if err != nil || e2.ID == ent.ID || e2.OfferID != theirs.ID {
 				t.Fatalf("other org's entitlement %+v, %v", e2, err)
 			}
-			mine, _ := db.FindEntitlementByID(ctx, ent.ID)
+			mine := findEntitlement(t, db, ctx, ent.ID)
 			if mine.OfferID != cppo.ID {
 				t.Fatalf("the first organization's entitlement was relinked: %+v", mine)
 			}
@@ -85,7 +85,7 @@ func TestTenantIsolation(t *testing.T) {
 			if err != nil || back.Name != draft.Name || back.Status != dealdesk.OfferDraft {
 				t.Fatalf("draft after intrusions %+v, %v", back, err)
 			}
-			back, _ = db.FindOfferByID(ctx, active.ID)
+			back = findOffer(t, db, ctx, active.ID)
 			if back.Status != dealdesk.OfferActive {
 				t.Fatalf("active offer became %s", back.Status)
 			}

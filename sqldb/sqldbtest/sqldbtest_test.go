@@ -55,6 +55,9 @@ func TestFreshDatabases(t *testing.T) {
 			}
 		})
 		t.Run("the database is gone after its test", func(t *testing.T) {
+			if dsn == "" {
+				t.Fatal("the first subtest made no database")
+			}
 			if engine == sqldb.EngineSQLite {
 				if _, err := os.Stat(dsn); !os.IsNotExist(err) {
 					t.Fatalf("stat %s after the test: %v", dsn, err)
@@ -65,7 +68,12 @@ func TestFreshDatabases(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			admin, err := sql.Open("pgx", sqldbtest.DefaultPostgresURL)
+			// Ask the server the database was made on, not always the default one.
+			base := os.Getenv(sqldbtest.EnvPostgresURL)
+			if base == "" {
+				base = sqldbtest.DefaultPostgresURL
+			}
+			admin, err := sql.Open("pgx", base)
 			if err != nil {
 				t.Fatal(err)
 			}
