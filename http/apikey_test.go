@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dealdesk/dealdesk"
 )
@@ -49,9 +50,10 @@ func TestAPIKeys_RevokedKeyIsRefusedAtOnce(t *testing.T) {
 
 		// Revoking again is the same answer, and the key stays listed with the first revocation time.
 		listed := findKey(t, e.listKeys(e.keyA), k.ID)
+		e.clock.advance(time.Hour) // else a second revocation would stamp the same time
 		e.do(req{method: "DELETE", path: "/api/v1/api-keys/" + k.ID, key: e.keyA}).want(t, 204)
 		again := findKey(t, e.listKeys(e.keyA), k.ID)
-		if listed.RevokedAt == nil || !again.RevokedAt.Equal(*listed.RevokedAt) {
+		if listed.RevokedAt == nil || again.RevokedAt == nil || !again.RevokedAt.Equal(*listed.RevokedAt) {
 			t.Fatalf("revokedAt %v, then %v", listed.RevokedAt, again.RevokedAt)
 		}
 		e.do(req{method: "GET", path: "/api/v1/offers", key: e.keyA}).want(t, 200)
@@ -76,10 +78,8 @@ func TestAPIKeys_AnotherOrganizationsKeyIsNotFound(t *testing.T) {
 		}
 		e.do(req{method: "DELETE", path: "/api/v1/api-keys/key_00000000000000000000000000", key: e.keyA}).want(t, 404)
 		e.do(req{method: "GET", path: "/api/v1/offers", key: theirs.Key}).want(t, 200)
-		for _, k := range e.listKeys(e.keyA) {
-			if k.ID == theirs.ID || k.OrgID != e.orgA {
-				t.Fatalf("A lists %+v", k)
-			}
+		if keys := e.listKeys(e.keyA); len(keys) != 1 || keys[0].ID == theirs.ID || keys[0].OrgID != e.orgA {
+			t.Fatalf("A lists %+v, want only its own key", keys)
 		}
 	})
 }
@@ -99,6 +99,7 @@ func TestAPIKeys_ListNeverShowsSecrets(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var h string
 			if err := rows.Scan(&h); err != nil {
@@ -106,7 +107,9 @@ func TestAPIKeys_ListNeverShowsSecrets(t *testing.T) {
 			}
 			secrets = append(secrets, h)
 		}
-		rows.Close()
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
 		if len(secrets) != 2+3 {
 			t.Fatalf("%d secrets and hashes, want 5", len(secrets))
 		}
@@ -141,6 +144,7 @@ func TestAPIKeys_Paging(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			e := e.in(t)
 			p := e.do(req{method: "GET", path: "/api/v1/api-keys?" + tt.query, key: e.keyA, bad: true}).want(t, 422).problem(t)
 			if !p.hasField(tt.field) {
 				t.Fatalf("problem %+v does not name %s", p, tt.field)
@@ -163,6 +167,7 @@ func TestAPIKeys_CreateRefusesBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			e := e.in(t)
 			p := e.do(req{method: "POST", path: "/api/v1/api-keys", key: e.keyA, body: tt.body, bad: true}).want(t, 422).problem(t)
 			if !p.hasField(tt.field) {
 				t.Fatalf("problem %+v does not name %s", p, tt.field)

@@ -27,6 +27,7 @@ func TestAuth_RequiresAValidKey(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
+				e := e.in(t)
 				for _, r := range paths {
 					if tt.header != "" {
 						r.header = map[string]string{"Authorization": tt.header}

@@ -193,6 +193,7 @@ func TestEdges_MoneyIsADecimalStringAndNothingElse(t *testing.T) {
 			{"commit with spaces", "commitAmount", `" 5"`},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
+				e := e.in(t)
 				res := e.refused(t, req{method: "POST", path: "/api/v1/offers", key: e.keyA,
 					body: withRaw(t, base(), tc.field, tc.raw)}, "").want(t, 422)
 				if pr := res.problem(t); !pr.hasField(tc.field) {
@@ -207,6 +208,7 @@ func TestEdges_MoneyIsADecimalStringAndNothingElse(t *testing.T) {
 				`[{"chargeDate":"2027-07-15","amount":"6000.00"},{"chargeDate":"2027-08-15","amount":6000}]`},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
+				e := e.in(t)
 				key, _, _ := strings.Cut(tc.field, "[")
 				res := e.refused(t, req{method: "POST", path: "/api/v1/offers", key: e.keyA,
 					body: withRaw(t, opportunity(p.ID), key, tc.raw)}, "").want(t, 422)
@@ -248,6 +250,7 @@ func TestEdges_TextIsValidUTF8(t *testing.T) {
 			{"lone surrogate in a nested URL", "eula", `{"type":"CUSTOM","url":"https://example.com/\ud800"}`, "eula.url", ruleDecodedText},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
+				e := e.in(t)
 				res := e.refused(t, req{method: "POST", path: "/api/v1/offers", key: e.keyA,
 					body: withRaw(t, opportunity(p.ID), tc.key, tc.raw)}, tc.docCannot).want(t, 422)
 				if pr := res.problem(t); !pr.hasField(tc.field) {
@@ -283,6 +286,7 @@ func TestEdges_EmptyQueryValuesAreRefused(t *testing.T) {
 			for _, name := range params {
 				for _, query := range []string{name + "=", name} {
 					t.Run(path+"?"+query, func(t *testing.T) {
+						e := e.in(t)
 						res := e.refused(t, req{method: "GET", path: path + "?" + query, key: e.keyA}, "").want(t, 422)
 						if pr := res.problem(t); !pr.hasField(name) {
 							t.Errorf("problem does not name %s: %s", name, res.body)
@@ -292,6 +296,7 @@ func TestEdges_EmptyQueryValuesAreRefused(t *testing.T) {
 			}
 		}
 		t.Run("draft= on create", func(t *testing.T) {
+			e := e.in(t)
 			res := e.refused(t, req{method: "POST", path: "/api/v1/offers?draft=", key: e.keyA,
 				body: map[string]any{"type": "CPPO_OUT", "name": "Draft"}}, "").want(t, 422)
 			if !res.problem(t).hasField("draft") {

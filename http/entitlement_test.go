@@ -51,6 +51,7 @@ func TestEntitlements_ListAndGet(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run("filter "+tt.query, func(t *testing.T) {
+				e := e.in(t)
 				var l listResp[dealdesk.Entitlement]
 				e.do(req{method: "GET", path: "/api/v1/entitlements?" + tt.query, key: e.keyA}).want(t, 200).decode(t, &l)
 				var ids []string

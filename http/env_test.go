@@ -40,6 +40,13 @@ func (c *clock) now() time.Time {
 	return c.t
 }
 
+// advance moves the clock on by d, for a test that needs a later write to get a later time.
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
 // env is one API server on its own real database, with two organizations and a key for each.
 type env struct {
 	t      *testing.T
@@ -53,6 +60,14 @@ type env struct {
 	keyA   string
 	keyB   string
 	router routers.Router
+}
+
+// in returns a copy of e that reports to t. Inside a subtest, do and the helpers must fail the
+// subtest: e.t is the parent, whose FailNow must not be called from the subtest's goroutine.
+func (e *env) in(t *testing.T) *env {
+	c := *e
+	c.t = t
+	return &c
 }
 
 // newEnv starts a server on a fresh SQLite file.

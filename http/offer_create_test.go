@@ -163,8 +163,12 @@ func TestOfferCreate_InvalidIsRefusedNamingTheField(t *testing.T) {
 		}
 		checkExceptions(t, docCannot, names)
 		before := e.offerIDs(e.keyA)
+		if len(before) != 1 {
+			t.Fatalf("organization A has offers %v, want the one created first", before)
+		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
+				e := e.in(t)
 				body := maps.Clone(opportunity(p.ID))
 				for k, v := range tt.change {
 					if v == nil {
@@ -238,6 +242,7 @@ func TestOfferCreate_BadBodies(t *testing.T) {
 		before := e.offerIDs(e.keyA)
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
+				e := e.in(t)
 				res := e.refused(t, req{method: "POST", path: "/api/v1/offers", key: e.keyA, body: tt.body}, docCannot[tt.name]).want(t, tt.status)
 				if pr := res.problem(t); pr.Detail == "" {
 					t.Errorf("problem has no detail: %s", res.body)

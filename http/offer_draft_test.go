@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/dealdesk/dealdesk"
 )
@@ -38,16 +39,22 @@ func TestOfferDraft_SaveEditSubmit(t *testing.T) {
 			t.Errorf("submit of an incomplete draft: %s", res.body)
 		}
 		var got dealdesk.Offer
-		e.do(req{method: "GET", path: "/api/v1/offers/" + d.ID, key: e.keyA}).want(t, 200).decode(t, &got)
+		draft := e.do(req{method: "GET", path: "/api/v1/offers/" + d.ID, key: e.keyA}).want(t, 200)
+		draft.decode(t, &got)
 		if got.Status != dealdesk.OfferDraft {
 			t.Errorf("after refused submit status = %s, want DRAFT", got.Status)
 		}
 
-		// PATCH with a bad field is refused and changes nothing.
+		// PATCH with a bad field is refused and changes nothing, not even updatedAt (hence the
+		// later clock).
+		e.clock.advance(time.Hour)
 		e.refused(t, req{method: "PATCH", path: "/api/v1/offers/" + d.ID, key: e.keyA,
 			body: map[string]any{"commitAmount": "1.234"}}, "").want(t, 422)
 		e.refused(t, req{method: "PATCH", path: "/api/v1/offers/" + d.ID, key: e.keyA,
 			body: map[string]any{"colour": "red"}}, "").want(t, 422)
+		if after := e.do(req{method: "GET", path: "/api/v1/offers/" + d.ID, key: e.keyA}).want(t, 200); string(after.body) != string(draft.body) {
+			t.Errorf("refused PATCHes changed the draft:\n%s\nwas\n%s", after.body, draft.body)
+		}
 
 		// PATCH the rest in; fields absent from the PATCH keep their value.
 		rest := opportunity(p.ID)

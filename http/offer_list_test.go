@@ -77,6 +77,7 @@ func TestOfferList_Filters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
+			e := e.in(t)
 			var l listResp[dealdesk.Offer]
 			e.do(req{method: "GET", path: "/api/v1/offers?" + tt.query, key: e.keyA}).want(t, 200).decode(t, &l)
 			var got []string
@@ -104,6 +105,7 @@ func TestOfferList_BadParametersAreNamed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
+			e := e.in(t)
 			res := e.refused(t, req{method: "GET", path: "/api/v1/offers?" + tt.query, key: e.keyA}, tt.docCannot).want(t, 422)
 			if !res.problem(t).hasField(tt.field) {
 				t.Errorf("problem does not name %s: %s", tt.field, res.body)
@@ -126,6 +128,7 @@ func TestOfferList_MalformedQueryIsRefused(t *testing.T) {
 	e.createOpportunity(e.keyA, product.ID)
 	for _, query := range []string{"status=ACTIVE;type=CPPO", "limit=5&%zz=1", "type=%G1"} {
 		t.Run(query, func(t *testing.T) {
+			e := e.in(t)
 			res := e.refused(t, req{method: "GET", path: "/api/v1/offers?" + query, key: e.keyA}, ruleQuerySyntax).want(t, 400)
 			if p := res.problem(t); p.Code != "malformed" {
 				t.Errorf("code = %q, want malformed", p.Code)

@@ -89,8 +89,14 @@ func TestOpenAPI_FilterEnumsMatchTheServer(t *testing.T) {
 		"/api/v1/entitlements type":   func(v string) bool { return dealdesk.EntitlementType(v) == dealdesk.EntitlementCPPO },
 		"/api/v1/entitlements status": func(v string) bool { return dealdesk.EntitlementStatus(v).Valid() },
 	}
+	if keys := slices.Sorted(maps.Keys(dhttp.FilterValues)); !slices.Equal(keys, slices.Sorted(maps.Keys(valid))) {
+		t.Fatalf("the server's enum filters are %v, the test knows %v", keys, slices.Sorted(maps.Keys(valid)))
+	}
 	for key, values := range dhttp.FilterValues {
 		t.Run(key, func(t *testing.T) {
+			if len(values) == 0 {
+				t.Fatalf("the server accepts no %s values", key)
+			}
 			path, name, _ := strings.Cut(key, " ")
 			param := doc.Paths.Find(path).Get.Parameters.GetByInAndName("query", name)
 			if param == nil {
@@ -124,6 +130,7 @@ func TestOpenAPI_ProductInputRequiresWhatTheServerRequires(t *testing.T) {
 	}
 	for _, field := range []string{"externalId", "productCode", "title", "dimensions", "dimensions[]"} {
 		t.Run("without "+field, func(t *testing.T) {
+			e := e.in(t)
 			body := maps.Clone(full)
 			if field == "dimensions[]" {
 				body["dimensions"] = []any{}
@@ -137,7 +144,10 @@ func TestOpenAPI_ProductInputRequiresWhatTheServerRequires(t *testing.T) {
 			}
 		})
 	}
-	b, _ := json.Marshal(full)
+	b, err := json.Marshal(full)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := e.validateRequest("POST", "/api/v1/products", b); err != nil {
 		t.Errorf("the document refuses a complete product: %v", err)
 	}

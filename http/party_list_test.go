@@ -19,6 +19,7 @@ func TestPartyLists_Page(t *testing.T) {
 				want = append([]string{saved.ID}, want...)
 			}
 			t.Run(kind.path+" pages newest first, each once", func(t *testing.T) {
+				e := e.in(t)
 				var got []string
 				cursor, pages := "", 0
 				for {
@@ -41,6 +42,7 @@ func TestPartyLists_Page(t *testing.T) {
 				}
 			})
 			t.Run(kind.path+" belongs to the caller's organization", func(t *testing.T) {
+				e := e.in(t)
 				var l listResp[struct{ ID string }]
 				e.do(req{method: "GET", path: kind.path, key: e.keyB}).want(t, 200).decode(t, &l)
 				if len(l.Items) != 0 || l.NextCursor != "" {
@@ -54,6 +56,7 @@ func TestPartyLists_Page(t *testing.T) {
 				{"?sort=accountId", "sort"},
 			} {
 				t.Run(kind.path+tt.query+" is refused", func(t *testing.T) {
+					e := e.in(t)
 					p := e.do(req{method: "GET", path: kind.path + tt.query, key: e.keyA, bad: true}).want(t, 422).problem(t)
 					if !p.hasField(tt.field) {
 						t.Fatalf("problem %+v does not name %s", p, tt.field)

@@ -41,6 +41,7 @@ func TestResellers_SaveUpdateList(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			e := e.in(t)
 			res := e.refused(t, req{method: "PUT", path: tt.path, key: e.keyA, body: tt.body}, "").want(t, 422)
 			if !res.problem(t).hasField(tt.field) {
 				t.Errorf("problem does not name %s: %s", tt.field, res.body)

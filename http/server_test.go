@@ -50,14 +50,20 @@ func TestServer_PanicIsAGenericInternalError(t *testing.T) {
 	s := dhttp.NewServer(dhttp.Config{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
-	r, _ := http.NewRequest("GET", srv.URL+"/api/v1/offers", nil)
+	r, err := http.NewRequest("GET", srv.URL+"/api/v1/offers", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	r.Header.Set("Authorization", "Bearer some-key")
 	res, err := http.DefaultClient.Do(r)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
 	got := &resp{status: res.StatusCode, header: res.Header, body: body}
 	got.want(t, 500)
 	checkProblem(t, req{method: "GET", path: "/api/v1/offers"}, got)

@@ -15,6 +15,7 @@ func TestStorageErrors(t *testing.T) {
 				"dimensions": []map[string]any{{"key": "users", "name": "Users", "unit": "Users", "kind": "ENTITLED"}}}
 		}
 		t.Run("a CHECK violation is a generic 500, logged as an error", func(t *testing.T) {
+			e := e.in(t)
 			sqldbtest.AddCheck(t, e.db, "products", "products_title_not_provoked", "title <> 'Provoke a CHECK'")
 			r := e.do(req{method: "POST", path: "/api/v1/products", key: e.keyA, body: product("prod-check", "Provoke a CHECK")}).want(t, 500)
 			p := r.problem(t)
@@ -32,6 +33,7 @@ func TestStorageErrors(t *testing.T) {
 			}
 		})
 		t.Run("a duplicate product is still 409", func(t *testing.T) {
+			e := e.in(t)
 			e.do(req{method: "POST", path: "/api/v1/products", key: e.keyA, body: product("prod-twice", "Widget")}).want(t, 201)
 			p := e.do(req{method: "POST", path: "/api/v1/products", key: e.keyA, body: product("prod-twice", "Widget")}).want(t, 409).problem(t)
 			if p.Code != "conflict" || !strings.Contains(p.Detail, "prod-twice") {

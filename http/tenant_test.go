@@ -36,7 +36,12 @@ func TestTenantIsolation(t *testing.T) {
 			"/api/v1/offers?productId=" + p.ID, "/api/v1/entitlements", "/api/v1/entitlements?productId=" + p.ID,
 			"/api/v1/resellers", "/api/v1/buyers"} {
 			t.Run("list "+path, func(t *testing.T) {
+				e := e.in(t)
 				var l listResp[map[string]any]
+				e.do(req{method: "GET", path: path, key: e.keyA}).want(t, 200).decode(t, &l)
+				if len(l.Items) == 0 {
+					t.Fatal("organization A sees nothing here either: the empty list for B would prove nothing")
+				}
 				e.do(req{method: "GET", path: path, key: e.keyB}).want(t, 200).decode(t, &l)
 				if len(l.Items) != 0 {
 					t.Errorf("organization B sees %d items", len(l.Items))
@@ -57,6 +62,7 @@ func TestTenantIsolation(t *testing.T) {
 			{method: "GET", path: "/api/v1/entitlements/" + ent.ID},
 		} {
 			t.Run(r.method+" "+r.path, func(t *testing.T) {
+				e := e.in(t)
 				r.key = e.keyB
 				res := e.do(r).want(t, 404)
 				for _, s := range secrets {
