@@ -20,6 +20,17 @@ func admin(t *testing.T, stdin string, args ...string) (int, string, string) {
 	return code, out.String(), errOut.String()
 }
 
+// createOrg runs `dealdesk admin create-org` on db and returns the new organization's ID.
+func createOrg(t *testing.T, db, name string) string {
+	t.Helper()
+	code, out, errOut := admin(t, "", "create-org", "--db", db, "--name", name)
+	id := strings.TrimSpace(out)
+	if code != 0 || !strings.HasPrefix(id, "org_") {
+		t.Fatalf("create-org %s: exit %d, printed %q, stderr %s", name, code, out, errOut)
+	}
+	return id
+}
+
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]

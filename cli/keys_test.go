@@ -105,8 +105,8 @@ func TestServeKeyFile(t *testing.T) {
 		if strings.Contains(out, "listening") {
 			t.Fatalf("serve started: %s", out)
 		}
-		if b, _ := os.ReadFile(db + ".api-key"); string(b) != "an older key\n" {
-			t.Fatalf("the key file was changed to %q", b)
+		if b, err := os.ReadFile(db + ".api-key"); err != nil || string(b) != "an older key\n" {
+			t.Fatalf("the key file was changed to %q (%v)", b, err)
 		}
 		store, err := sqldb.Open(context.Background(), db, sqldb.Options{})
 		if err != nil {
@@ -122,10 +122,7 @@ func TestServeKeyFile(t *testing.T) {
 func TestAdminAPIKeys(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "admin.db")
-	_, out, _ := admin(t, "", "create-org", "--db", db, "--name", "Acme")
-	orgA := strings.TrimSpace(out)
-	_, out, _ = admin(t, "", "create-org", "--db", db, "--name", "Other")
-	orgB := strings.TrimSpace(out)
+	orgA, orgB := createOrg(t, db, "Acme"), createOrg(t, db, "Other")
 	var secrets []string
 	for _, name := range []string{"ci", "deploy"} {
 		code, out, errOut := admin(t, "", "create-api-key", "--db", db, "--org", orgA, "--name", name)
@@ -170,7 +167,8 @@ func TestAdminAPIKeys(t *testing.T) {
 	})
 	t.Run("revoke refuses the key at once and keeps it listed", func(t *testing.T) {
 		code, out, errOut := admin(t, "", "revoke-api-key", "--db", db, "--org", orgA, "--id", ci.ID)
-		if code != 0 || !strings.Contains(out, ci.ID) || !strings.Contains(out, "revoked since") {
+		_, since, ok := strings.Cut(strings.TrimSpace(out), "revoked since ")
+		if code != 0 || !strings.Contains(out, ci.ID) || !ok || since == "" {
 			t.Fatalf("revoke-api-key: %d %q %s", code, out, errOut)
 		}
 		_, err := store.AuthenticateAPIKey(context.Background(), secrets[0])
@@ -180,11 +178,13 @@ func TestAdminAPIKeys(t *testing.T) {
 		if _, err := store.AuthenticateAPIKey(context.Background(), secrets[1]); err != nil {
 			t.Fatalf("the other key stopped working: %v", err)
 		}
-		_, out, _ = admin(t, "", "list-api-keys", "--db", db, "--org", orgA)
-		for _, line := range strings.Split(out, "\n") {
-			if strings.HasPrefix(line, ci.ID) && strings.HasSuffix(strings.TrimSpace(line), "-") {
-				t.Fatalf("the revoked key is listed without its revocation time: %q", line)
-			}
+		code, out, errOut = admin(t, "", "list-api-keys", "--db", db, "--org", orgA)
+		if code != 0 {
+			t.Fatalf("list-api-keys: %d %s", code, errOut)
+		}
+		line := lineWith(out, ci.ID)
+		if fields := strings.Fields(line); len(fields) == 0 || fields[len(fields)-1] != since {
+			t.Fatalf("the revoked key is not listed with its revocation time %s:\n%s", since, out)
 		}
 		if code, _, errOut := admin(t, "", "revoke-api-key", "--db", db, "--org", orgA, "--id", ci.ID); code != 0 {
 			t.Fatalf("revoking again: %d %s", code, errOut)
@@ -273,8 +273,8 @@ func TestServePostgresDSNForms(t *testing.T) {
 				t.Fatalf("serve printed the password:\n%s%s", out, errOut)
 			}
 			readKeyFile(t, keyFile)
-			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-				t.Fatalf("the directory holds %v, want only the key file", entries)
+			if entries, err := os.ReadDir(dir); err != nil || len(entries) != 1 {
+				t.Fatalf("the directory holds %v (%v), want only the key file", entries, err)
 			}
 		})
 	}
@@ -315,8 +315,8 @@ func TestDSNsNeverBecomeFiles(t *testing.T) {
 			t.Fatalf("admin create-org --db %s: exit %d, stderr %q", sqldb.RedactDSN(dsn), code, errOut)
 		}
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
-		t.Fatalf("the working directory holds %v, want nothing", entries)
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+		t.Fatalf("the working directory holds %v (%v), want nothing", entries, err)
 	}
 
 	u := freshPostgres(t)
@@ -330,7 +330,7 @@ func TestDSNsNeverBecomeFiles(t *testing.T) {
 		t.Fatalf("the key file is not dealdesk.api-key in the working directory:\n%s", out)
 	}
 	readKeyFile(t, "dealdesk.api-key")
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Fatalf("the working directory holds %v, want only the key file", entries)
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 1 {
+		t.Fatalf("the working directory holds %v (%v), want only the key file", entries, err)
 	}
 }

@@ -45,7 +45,10 @@ func call(t *testing.T, method, url, key, body string, out any) int {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: %d, read body: %v", method, url, resp.StatusCode, err)
+	}
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
 			t.Fatalf("%s %s: %d %s: %v", method, url, resp.StatusCode, b, err)
@@ -109,9 +112,9 @@ func TestServeFirstStart(t *testing.T) {
 
 	// A second start on the same database creates no second organization or key.
 	ctx2, cancel2 := context.WithCancel(context.Background())
-	out2 := newLineWriter()
+	out2, errOut2 := newLineWriter(), newLineWriter()
 	go func() {
-		done <- cli.Run(ctx2, []string{"serve", "--addr", "127.0.0.1:0", "--db", db}, cli.Env{Getenv: func(string) string { return "" }, Stdout: out2, Stderr: io.Discard})
+		done <- cli.Run(ctx2, []string{"serve", "--addr", "127.0.0.1:0", "--db", db}, cli.Env{Getenv: func(string) string { return "" }, Stdout: out2, Stderr: errOut2})
 	}()
 	base2 := out2.waitFor(t, "listening on ")
 	var list struct{ Items []struct{ ID string } }
@@ -119,7 +122,9 @@ func TestServeFirstStart(t *testing.T) {
 		t.Fatalf("after restart: %d %+v", code, list)
 	}
 	cancel2()
-	<-done
+	if code := <-done; code != 0 {
+		t.Fatalf("second serve exited %d: %s", code, errOut2.String())
+	}
 	if strings.Contains(out2.String(), "API key") {
 		t.Fatal("second start made a new key")
 	}
