@@ -15,7 +15,8 @@ func TestAPIKeyRevocation(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
 		ctxA, ctxB := newOrg(t, db, "Vendor A"), newOrg(t, db, "Vendor B")
-		newKey := func(ctx context.Context, name string) (*dealdesk.APIKey, string) {
+		// newKey takes the subtest's t: the parent's FailNow must not run in a subtest's goroutine.
+		newKey := func(t *testing.T, ctx context.Context, name string) (*dealdesk.APIKey, string) {
 			t.Helper()
 			k, secret, err := db.CreateAPIKey(context.Background(), dealdesk.OrgIDFromContext(ctx), name)
 			if err != nil {
@@ -26,7 +27,7 @@ func TestAPIKeyRevocation(t *testing.T) {
 		ctx := context.Background()
 
 		t.Run("a revoked key is refused at once", func(t *testing.T) {
-			k, secret := newKey(ctxA, "ci")
+			k, secret := newKey(t, ctxA, "ci")
 			if _, err := db.AuthenticateAPIKey(ctx, secret); err != nil {
 				t.Fatalf("before revocation: %v", err)
 			}
@@ -46,7 +47,7 @@ func TestAPIKeyRevocation(t *testing.T) {
 		t.Run("a revocation holds at once on another replica", func(t *testing.T) {
 			// A second pool on the same database stands for another replica of dealdesk serve.
 			replica := e.open(t)
-			k, secret := newKey(ctxA, "shared")
+			k, secret := newKey(t, ctxA, "shared")
 			if _, err := replica.AuthenticateAPIKey(ctx, secret); err != nil {
 				t.Fatalf("the replica refuses a valid key: %v", err)
 			}
@@ -57,7 +58,7 @@ func TestAPIKeyRevocation(t *testing.T) {
 			wantCode(t, err, dealdesk.EUNAUTHORIZED)
 		})
 		t.Run("revoking twice keeps the first time", func(t *testing.T) {
-			k, _ := newKey(ctxA, "twice")
+			k, _ := newKey(t, ctxA, "twice")
 			first, err := db.RevokeAPIKey(ctxA, k.ID)
 			if err != nil {
 				t.Fatal(err)
@@ -72,7 +73,7 @@ func TestAPIKeyRevocation(t *testing.T) {
 			}
 		})
 		t.Run("another organization's key is not found and keeps working", func(t *testing.T) {
-			k, secret := newKey(ctxB, "theirs")
+			k, secret := newKey(t, ctxB, "theirs")
 			_, err := db.RevokeAPIKey(ctxA, k.ID)
 			wantCode(t, err, dealdesk.ENOTFOUND)
 			if _, err := db.AuthenticateAPIKey(ctx, secret); err != nil {
@@ -86,7 +87,7 @@ func TestAPIKeyRevocation(t *testing.T) {
 			}
 		})
 		t.Run("without an organization", func(t *testing.T) {
-			k, _ := newKey(ctxA, "no org")
+			k, _ := newKey(t, ctxA, "no org")
 			_, err := db.RevokeAPIKey(ctx, k.ID)
 			wantCode(t, err, dealdesk.EUNAUTHORIZED)
 			_, _, err = db.FindAPIKeys(ctx, dealdesk.APIKeyFilter{})

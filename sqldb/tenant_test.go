@@ -48,24 +48,36 @@ func TestTenantIsolation(t *testing.T) {
 				wantCode(t, tt.call(other), dealdesk.ENOTFOUND)
 			})
 		}
-		t.Run("lists of another organization are empty", func(t *testing.T) {
-			products, _, err := db.FindProducts(other, dealdesk.ProductFilter{})
-			if err != nil || len(products) != 0 {
-				t.Fatalf("products %v, %v", products, err)
-			}
-			offers, _, err := db.FindOffers(other, dealdesk.OfferFilter{})
-			if err != nil || len(offers) != 0 {
-				t.Fatalf("offers %v, %v", offers, err)
-			}
-			offers, _, err = db.FindOffers(other, dealdesk.OfferFilter{ProductID: p.ID})
-			if err != nil || len(offers) != 0 {
-				t.Fatalf("offers by the other's product %v, %v", offers, err)
-			}
-			ents, _, err := db.FindEntitlements(other, dealdesk.EntitlementFilter{})
-			if err != nil || len(ents) != 0 {
-				t.Fatalf("entitlements %v, %v", ents, err)
-			}
-		})
+		for _, tt := range []struct {
+			name string
+			list func(ctx context.Context) (int, error)
+		}{
+			{"products", func(ctx context.Context) (int, error) {
+				l, _, err := db.FindProducts(ctx, dealdesk.ProductFilter{})
+				return len(l), err
+			}},
+			{"offers", func(ctx context.Context) (int, error) {
+				l, _, err := db.FindOffers(ctx, dealdesk.OfferFilter{})
+				return len(l), err
+			}},
+			{"offers of the first organization's product", func(ctx context.Context) (int, error) {
+				l, _, err := db.FindOffers(ctx, dealdesk.OfferFilter{ProductID: p.ID})
+				return len(l), err
+			}},
+			{"entitlements", func(ctx context.Context) (int, error) {
+				l, _, err := db.FindEntitlements(ctx, dealdesk.EntitlementFilter{})
+				return len(l), err
+			}},
+		} {
+			t.Run(tt.name+" of another organization are empty", func(t *testing.T) {
+				if n, err := tt.list(ctx); err != nil || n == 0 {
+					t.Fatalf("the first organization lists %d (%v): an empty list for the other would prove nothing", n, err)
+				}
+				if n, err := tt.list(other); err != nil || n != 0 {
+					t.Fatalf("the other organization lists %d (%v)", n, err)
+				}
+			})
+		}
 		t.Run("saving by another organization's AWS IDs does not touch the first", func(t *testing.T) {
 			theirs, err := db.SaveCPPOOffer(other, &dealdesk.Offer{ExternalID: "offer-1"}, "resaleauthz-1")
 			if err != nil || theirs.ID == cppo.ID || theirs.OpportunityID != "" {
