@@ -2,14 +2,14 @@ package cli_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dealdesk/dealdesk/sqldb/sqldbtest"
 
 	"github.com/dealdesk/dealdesk"
 	"github.com/dealdesk/dealdesk/cli"
@@ -202,33 +202,14 @@ func TestAdminAPIKeys(t *testing.T) {
 	})
 }
 
-// freshPostgres creates an empty PostgreSQL database for the test, drops it afterwards, and
-// returns its URL (DEALDESK_TEST_POSTGRES_URL names the server; default the local one).
+// freshPostgres creates an empty PostgreSQL database for the test with sqldbtest (dropped when
+// the test ends) and returns its URL.
 func freshPostgres(t *testing.T) *url.URL {
 	t.Helper()
-	base := os.Getenv("DEALDESK_TEST_POSTGRES_URL")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-	}
-	u, err := url.Parse(base)
+	u, err := url.Parse(sqldbtest.PostgresDSN(t))
 	if err != nil {
-		t.Fatalf("DEALDESK_TEST_POSTGRES_URL: %v", err)
+		t.Fatalf("the test database's URL: %v", err)
 	}
-	pool, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pool.Close() })
-	name := "dealdesk_cli_" + strings.ToLower(rand.Text())
-	if _, err := pool.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create a database on %s (is PostgreSQL running?): %v", u.Redacted(), err)
-	}
-	t.Cleanup(func() {
-		if _, err := pool.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			t.Errorf("drop database: %v", err)
-		}
-	})
-	u.Path = "/" + name
 	return u
 }
 
