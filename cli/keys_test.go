@@ -9,11 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dealdesk/dealdesk/sqldb/sqldbtest"
-
 	"github.com/dealdesk/dealdesk"
 	"github.com/dealdesk/dealdesk/cli"
 	"github.com/dealdesk/dealdesk/sqldb"
+	"github.com/dealdesk/dealdesk/sqldb/sqldbtest"
 )
 
 // password is the database password of these tests' DSNs: it must never be printed.
