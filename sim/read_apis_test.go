@@ -25,6 +25,9 @@ func TestGetEntitlementsFiltersAndPages(t *testing.T) {
 		var seen []string
 		var token *string
 		for page := 0; ; page++ {
+			if page == 3 {
+				t.Fatalf("json=%v: a fourth page of 2 for 3 entitlements (seen %v)", useJSON, seen)
+			}
 			out, err := c.GetEntitlements(ctx(t), &marketplaceentitlementservice.GetEntitlementsInput{ProductCode: aws.String(newProductCode), MaxResults: aws.Int32(2), NextToken: token})
 			if err != nil {
 				t.Fatalf("json=%v page %d: %v", useJSON, page, err)
