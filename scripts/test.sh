@@ -35,14 +35,15 @@ ensure_postgres() {
 }
 
 # The simulator's fidelity tests check it with a second, independent AWS client: boto3 from
-# Debian's packages, run by the system Python.
+# Debian's packages, run by the system Python; its SNS signatures are checked with Python's
+# cryptography package.
 ensure_boto3() {
-	if /usr/bin/python3 -c 'import boto3' 2>/dev/null; then
+	if /usr/bin/python3 -c 'import boto3, cryptography' 2>/dev/null; then
 		return
 	fi
 	echo "== installing boto3"
 	apt-get update -q
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-boto3 >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-boto3 python3-cryptography >/dev/null
 }
 
 ensure_postgres

@@ -3,6 +3,7 @@ package sim_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +27,10 @@ func change(changeType, identifier, name string, details map[string]any, asStrin
 		c.ChangeName = aws.String(name)
 	}
 	if asString {
-		b, _ := json.Marshal(details)
+		b, err := json.Marshal(details)
+		if err != nil {
+			panic(fmt.Sprintf("details of %s: %v", changeType, err)) // a bug in the fixture
+		}
 		c.Details = aws.String(string(b))
 	} else {
 		c.DetailsDocument = document.NewLazyDocument(details)
@@ -134,7 +138,7 @@ func (e *env) describeRA(id string) (map[string]any, *marketplacecatalog.Describ
 	return fromString.(map[string]any), out
 }
 
-// termsByType indexes a DetailsDocument's Terms or Rules by Type.
+// byType indexes a DetailsDocument's Terms or Rules by Type.
 func byType(t *testing.T, doc map[string]any, key string) map[string]map[string]any {
 	t.Helper()
 	out := map[string]map[string]any{}
@@ -165,7 +169,10 @@ func TestRenewalResaleAuthorizationPublishesInOneChangeSet(t *testing.T) {
 		t.Errorf("status right after start = %s, want PREPARING", d.Status)
 	}
 	e.clock.Advance(1500 * time.Millisecond)
-	d, _ = cat.DescribeChangeSet(ctx(t), &marketplacecatalog.DescribeChangeSetInput{Catalog: aws.String("AWSMarketplace"), ChangeSetId: out.ChangeSetId})
+	d, err = cat.DescribeChangeSet(ctx(t), &marketplacecatalog.DescribeChangeSetInput{Catalog: aws.String("AWSMarketplace"), ChangeSetId: out.ChangeSetId})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if d.Status != types.ChangeStatusApplying {
 		t.Errorf("status after 1.5s of 2s = %s, want APPLYING", d.Status)
 	}
@@ -355,10 +362,13 @@ func TestCancelChangeSet(t *testing.T) {
 	}
 	list, err := cat.ListEntities(ctx(t), &marketplacecatalog.ListEntitiesInput{Catalog: aws.String("AWSMarketplace"), EntityType: aws.String("ResaleAuthorization")})
 	if err != nil || len(list.EntitySummaryList) != 0 {
-		t.Errorf("a cancelled change set created %v (%v)", list.EntitySummaryList, err)
+		t.Errorf("a cancelled change set created %v (%v)", list, err)
 	}
 	// APPLYING can no longer be cancelled.
-	out2, _ := e.start(renewalChangeSet())
+	out2, err := e.start(renewalChangeSet())
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.clock.Advance(1500 * time.Millisecond)
 	_, err = cat.CancelChangeSet(ctx(t), &marketplacecatalog.CancelChangeSetInput{Catalog: aws.String("AWSMarketplace"), ChangeSetId: out2.ChangeSetId})
 	var inUse *types.ResourceInUseException
@@ -399,7 +409,10 @@ func TestClientRequestTokenIdempotency(t *testing.T) {
 	if err != nil || len(list.ChangeSetSummaryList) != 1 {
 		t.Errorf("ListChangeSets = %v, %v; want exactly one change set", list, err)
 	}
-	ents, _ := cat.ListEntities(ctx(t), &marketplacecatalog.ListEntitiesInput{Catalog: aws.String("AWSMarketplace"), EntityType: aws.String("ResaleAuthorization")})
+	ents, err := cat.ListEntities(ctx(t), &marketplacecatalog.ListEntitiesInput{Catalog: aws.String("AWSMarketplace"), EntityType: aws.String("ResaleAuthorization")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(ents.EntitySummaryList) != 1 {
 		t.Errorf("%d resale authorizations, want 1", len(ents.EntitySummaryList))
 	}

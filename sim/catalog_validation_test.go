@@ -1,7 +1,6 @@
 package sim_test
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -228,26 +227,32 @@ func TestPaymentScheduleIsCheckedWithoutARelease(t *testing.T) {
 				}
 				ra = *d.ChangeSet[0].Entity.Identifier
 			}
-			before, _ := e.describeRAIfAny(ra)
+			before := ""
+			if ra != "" {
+				before = e.describeRAJSON(ra)
+			}
 			found := e.asyncErrors(tc.changes(ra))
 			if want := tc.on + ":" + tc.code; !strings.Contains(strings.Join(found, ","), want) {
 				t.Errorf("errors %v, want %s", found, want)
 			}
-			if after, _ := e.describeRAIfAny(ra); after != before {
+			if ra == "" {
+				list, err := e.catalog("").ListEntities(ctx(t), &marketplacecatalog.ListEntitiesInput{
+					Catalog: aws.String("AWSMarketplace"), EntityType: aws.String("ResaleAuthorization")})
+				if err != nil || len(list.EntitySummaryList) != 0 {
+					t.Errorf("a failed change set left entities: %v (%v)", list, err)
+				}
+			} else if after := e.describeRAJSON(ra); after != before {
 				t.Errorf("the failed change set changed the entity:\nbefore %s\nafter  %s", before, after)
 			}
 		})
 	}
 }
 
-// describeRAIfAny returns the DetailsDocument of id as JSON, or "" when id is empty.
-func (e *env) describeRAIfAny(id string) (string, error) {
-	if id == "" {
-		return "", nil
-	}
-	doc, _ := e.describeRA(id)
-	b, err := json.Marshal(doc)
-	return string(b), err
+// describeRAJSON returns the DetailsDocument of id as JSON; describeRA fails the test on errors.
+func (e *env) describeRAJSON(id string) string {
+	e.t.Helper()
+	doc, _ := e.describeRA(id) // the second value is the API output
+	return mustJSON(e.t, doc)
 }
 
 // TestCreateOnADraftProductIsRefusedSynchronously: CreateResaleAuthorization needs a product that

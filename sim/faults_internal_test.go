@@ -13,7 +13,10 @@ import (
 // putFaultsFor sends PUT /_sim/faults with an error fault on op and returns the status and body.
 func putFaultsFor(t *testing.T, s *Server, op string) (int, string) {
 	t.Helper()
-	body, _ := json.Marshal(FaultConfig{Operations: map[string]OpFault{op: {ErrorRate: 1}}})
+	body, err := json.Marshal(FaultConfig{Operations: map[string]OpFault{op: {ErrorRate: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	w := httptest.NewRecorder()
 	s.ServeHTTP(w, httptest.NewRequest(http.MethodPut, "/_sim/faults", strings.NewReader(string(body))))
 	return w.Code, w.Body.String()

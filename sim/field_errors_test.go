@@ -63,6 +63,7 @@ func TestBadFieldsReachEveryWireShape(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run("control API "+tt.name, func(t *testing.T) {
+			e.bind(t)
 			var got controlAnswer
 			if st := e.control(tt.method, tt.path, tt.body, &got); st != http.StatusBadRequest {
 				t.Fatalf("status %d, want 400", st)

@@ -65,8 +65,14 @@ func normalized(t *testing.T, e eventbus.Envelope) string {
 		t.Fatal(err)
 	}
 	delete(d, "requestId")
-	e.Detail, _ = json.Marshal(d)
-	b, _ := json.Marshal(e)
+	var err error
+	if e.Detail, err = json.Marshal(d); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return string(b)
 }
 
@@ -174,6 +180,9 @@ func TestCPPOFlowEmitsEventsInOrder(t *testing.T) {
 			CustomerAWSAccountId: aws.String(buyer1), LicenseArn: aws.String(acc.LicenseArn)}}})
 		if err != nil {
 			t.Fatalf("BatchMeterUsage: %v", err)
+		}
+		if len(out.Results) != 1 {
+			t.Fatalf("%d results for 1 record: %s", len(out.Results), mustJSON(t, out))
 		}
 		return out.Results[0].Status
 	}
@@ -355,7 +364,7 @@ func TestAgreementExpiresAtItsEnd(t *testing.T) {
 	// Usage after the end is refused even before the simulator has noticed the end.
 	after, err := e.metering().BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{UsageRecords: []mtypes.UsageRecord{
 		byLicense(rec(end.Add(time.Second), "api_calls", 1), buyer1, acc.LicenseArn)}})
-	if err != nil || after.Results[0].Status != mtypes.UsageRecordResultStatusCustomerNotSubscribed {
+	if err != nil || len(after.Results) != 1 || after.Results[0].Status != mtypes.UsageRecordResultStatusCustomerNotSubscribed {
 		t.Errorf("usage after the end time: %v %v, want CustomerNotSubscribed", after, err)
 	}
 	e.srv.Advance()
@@ -375,7 +384,7 @@ func TestAgreementExpiresAtItsEnd(t *testing.T) {
 	e.srv.Advance()
 	st, err := e.metering().BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{UsageRecords: []mtypes.UsageRecord{
 		byLicense(rec(end.Truncate(time.Hour), "api_calls", 1), buyer1, acc.LicenseArn)}})
-	if err != nil || st.Results[0].Status != mtypes.UsageRecordResultStatusCustomerNotSubscribed {
+	if err != nil || len(st.Results) != 1 || st.Results[0].Status != mtypes.UsageRecordResultStatusCustomerNotSubscribed {
 		t.Errorf("metering after the grace hour: %v %v, want CustomerNotSubscribed", st, err)
 	}
 	e.flush()

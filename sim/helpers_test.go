@@ -119,7 +119,7 @@ func newEnv(t testing.TB, opts ...option) *env {
 	return e
 }
 
-// start builds a Server from e.cfg and puts it behind the listener.
+// boot builds a Server from e.cfg and puts it behind the listener.
 func (e *env) boot() {
 	e.t.Helper()
 	srv, err := sim.New(e.cfg)
@@ -128,6 +128,16 @@ func (e *env) boot() {
 	}
 	e.srv = srv
 	e.handler.set(srv)
+}
+
+// bind makes e report to t, a sequential subtest's, until that subtest ends, so that a failing
+// helper (control, publish, flush...) fails the subtest instead of calling the parent's FailNow
+// from the subtest's goroutine. The env cannot be copied per subtest (swapHandler holds an
+// atomic.Pointer), and a parallel subtest must not bind.
+func (e *env) bind(t *testing.T) {
+	parent := e.t
+	e.t = t
+	t.Cleanup(func() { e.t = parent })
 }
 
 // restart closes the server (writing its state) and builds a new one on the same state file.
@@ -206,7 +216,10 @@ func (e *env) control(method, path string, body any, out any) int {
 		e.t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatalf("%s %s: read answer: %v", method, path, err)
+	}
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
 			e.t.Fatalf("%s %s: decode %s: %v", method, path, b, err)

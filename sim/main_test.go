@@ -82,14 +82,22 @@ func TestServeServesAndShutsDownCleanly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pem, _ := io.ReadAll(resp.Body)
+	pem, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !bytes.Contains(pem, []byte("BEGIN CERTIFICATE")) {
 		t.Errorf("certificate URL served %q", pem)
 	}
 	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("Serve after cancel: %v", err)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve after cancel: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("Serve did not return within 10s of its context's end:\n%s", out.String())
 	}
 	text := out.String()
 	for _, want := range []string{"change sets take 0s  quotas false", "state " + state, "seller   111122223333", "product  prod-dd3mo4nalyt1cs", "metering LicenseArn", "metering CustomerIdentifier", "reseller 444455556666", "buyer    345678901234", "dealdesk sim stopped"} {

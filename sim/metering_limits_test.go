@@ -74,7 +74,10 @@ func TestMissingUsageRecordsIsAValidationError(t *testing.T) {
 			Type    string `json:"__type"`
 			Message string `json:"message"`
 		}
-		_ = json.Unmarshal([]byte(answer), &got)
+		if err := json.Unmarshal([]byte(answer), &got); err != nil {
+			t.Errorf("%s: answer %s is not JSON: %v", body, answer, err)
+			continue
+		}
 		if status != http.StatusBadRequest || got.Type != "ValidationException" || !strings.Contains(got.Message, "usageRecords") {
 			t.Errorf("%s: %d %s, want 400 ValidationException naming usageRecords", body, status, answer)
 		}

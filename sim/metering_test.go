@@ -90,9 +90,13 @@ func TestBatchMeterUsage(t *testing.T) {
 	}
 
 	t.Run("results per record", func(t *testing.T) {
+		e.bind(t)
 		first, err := batch("", byLicense(rec(hour, "api_calls", 10), buyer1, a.LicenseArn), byLicense(rec(hour, "storage_gb", 3), buyer1, a.LicenseArn))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if len(first.Results) != 2 {
+			t.Fatalf("%d results for 2 records: %s", len(first.Results), mustJSON(t, first))
 		}
 		for _, r := range first.Results {
 			if r.Status != mtypes.UsageRecordResultStatusSuccess || aws.ToString(r.MeteringRecordId) == "" {
@@ -106,6 +110,9 @@ func TestBatchMeterUsage(t *testing.T) {
 		retry, err := batch("", byLicense(rec(hour, "api_calls", 10), buyer1, a.LicenseArn), byLicense(rec(hour.Add(30*time.Minute), "storage_gb", 3), buyer1, a.LicenseArn))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if len(retry.Results) != len(first.Results) {
+			t.Fatalf("%d results for the retry of %d records", len(retry.Results), len(first.Results))
 		}
 		for i, r := range retry.Results {
 			if r.Status != mtypes.UsageRecordResultStatusSuccess || aws.ToString(r.MeteringRecordId) != aws.ToString(first.Results[i].MeteringRecordId) {
@@ -125,6 +132,9 @@ func TestBatchMeterUsage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if len(dup.Results) != 2 {
+			t.Fatalf("%d results for 2 records: %s", len(dup.Results), mustJSON(t, dup))
+		}
 		if dup.Results[0].Status != mtypes.UsageRecordResultStatusDuplicateRecord || dup.Results[0].MeteringRecordId != nil {
 			t.Errorf("same customer, dimension and hour with another quantity: %s", dup.Results[0].Status)
 		}
@@ -135,6 +145,9 @@ func TestBatchMeterUsage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if len(leg.Results) != 2 {
+			t.Fatalf("%d results for 2 records: %s", len(leg.Results), mustJSON(t, leg))
+		}
 		if leg.Results[0].Status != mtypes.UsageRecordResultStatusSuccess || leg.Results[1].Status != mtypes.UsageRecordResultStatusCustomerNotSubscribed {
 			t.Errorf("legacy records: %s, %s", leg.Results[0].Status, leg.Results[1].Status)
 		}
@@ -142,7 +155,7 @@ func TestBatchMeterUsage(t *testing.T) {
 		alloc.UsageAllocations = []mtypes.UsageAllocation{
 			{AllocatedUsageQuantity: aws.Int32(1), Tags: []mtypes.Tag{{Key: aws.String("team"), Value: aws.String("a")}}},
 			{AllocatedUsageQuantity: aws.Int32(3), Tags: []mtypes.Tag{{Key: aws.String("team"), Value: aws.String("b")}}}}
-		if out, err := batch("", alloc); err != nil || out.Results[0].Status != mtypes.UsageRecordResultStatusSuccess {
+		if out, err := batch("", alloc); err != nil || len(out.Results) != 1 || out.Results[0].Status != mtypes.UsageRecordResultStatusSuccess {
 			t.Errorf("allocations summing to the quantity: %v %v", out, err)
 		}
 		var ledger struct {
@@ -210,6 +223,7 @@ func TestBatchMeterUsage(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			e.bind(t)
 			var before struct {
 				Count int `json:"count"`
 			}
@@ -263,7 +277,7 @@ func TestMeteringWindowIsConfigurable(t *testing.T) {
 	}
 	out, err := e.metering().BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{UsageRecords: []mtypes.UsageRecord{
 		byLicense(rec(now.Add(-30*time.Minute), "api_calls", 1), buyer1, a.LicenseArn)}})
-	if err != nil || out.Results[0].Status != mtypes.UsageRecordResultStatusSuccess {
+	if err != nil || len(out.Results) != 1 || out.Results[0].Status != mtypes.UsageRecordResultStatusSuccess {
 		t.Errorf("30 minutes old: %v %v", out, err)
 	}
 }
@@ -292,6 +306,9 @@ func TestLegacyCustomerAndMeteringGraceAfterTheEnd(t *testing.T) {
 			UsageRecords: []mtypes.UsageRecord{byCustomer(rec(ts, "events", 3), s.CustomerIdentifier)}})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if len(out.Results) != 1 {
+			t.Fatalf("%d results for 1 record: %s", len(out.Results), mustJSON(t, out))
 		}
 		return out.Results[0].Status
 	}
@@ -324,7 +341,7 @@ func TestPreviousMonthClosesAtSixOnTheFirst(t *testing.T) {
 	lastHour := time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC)
 	out, err := e.metering().BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{UsageRecords: []mtypes.UsageRecord{
 		byLicense(rec(lastHour, "api_calls", 1), buyer1, a.LicenseArn)}})
-	if err != nil || out.Results[0].Status != mtypes.UsageRecordResultStatusSuccess {
+	if err != nil || len(out.Results) != 1 || out.Results[0].Status != mtypes.UsageRecordResultStatusSuccess {
 		t.Fatalf("November usage at 05:00 on December 1st: %v %v, want Success", out, err)
 	}
 	e.clock.Advance(2 * time.Hour) // 07:00

@@ -25,6 +25,9 @@ func TestGetEntitlementsFiltersAndPages(t *testing.T) {
 		var seen []string
 		var token *string
 		for page := 0; ; page++ {
+			if page == 3 {
+				t.Fatalf("json=%v: a fourth page of 2 for 3 entitlements (seen %v)", useJSON, seen)
+			}
 			out, err := c.GetEntitlements(ctx(t), &marketplaceentitlementservice.GetEntitlementsInput{ProductCode: aws.String(newProductCode), MaxResults: aws.Int32(2), NextToken: token})
 			if err != nil {
 				t.Fatalf("json=%v page %d: %v", useJSON, page, err)
@@ -178,10 +181,16 @@ func TestCatalogListsAndBatchDescribe(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(batch.EntityDetails) != 2 || len(batch.Errors) != 1 || aws.ToString(batch.Errors["resaleauthz-missing"].ErrorCode) != "ResourceNotFoundException" {
-		t.Errorf("BatchDescribeEntities = %s", mustJSON(t, batch))
+		t.Fatalf("BatchDescribeEntities = %s", mustJSON(t, batch))
 	}
-	od := batch.EntityDetails[offer.OfferID]
-	raw, _ := od.DetailsDocument.MarshalSmithyDocument()
+	od, ok := batch.EntityDetails[offer.OfferID]
+	if !ok || od.DetailsDocument == nil {
+		t.Fatalf("no details for offer %s: %s", offer.OfferID, mustJSON(t, batch))
+	}
+	raw, err := od.DetailsDocument.MarshalSmithyDocument()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, want := range []string{`"ResaleAuthorizationId":"` + b + `"`, `"MarkupPercentage":"2.5"`, `"Type":"FixedUpfrontPricingTerm"`, `"Type":"TargetingRule"`} {
 		if !strings.Contains(string(raw), want) {
 			t.Errorf("offer document %s lacks %s", raw, want)
@@ -222,6 +231,7 @@ func TestControlAPIRejectsBadInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			e.bind(t)
 			var out map[string]any
 			st := e.control(tc.method, tc.path, tc.body, &out)
 			msg, _ := out["message"].(string)

@@ -59,6 +59,9 @@ func doSigned(t testing.TB, method, url, amzTarget, contentType, body string) (i
 		t.Fatalf("%s %s %s: %v", method, url, amzTarget, err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s %s: read answer: %v", method, url, amzTarget, err)
+	}
 	return resp.StatusCode, string(b)
 }

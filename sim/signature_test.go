@@ -1,7 +1,6 @@
 package sim_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -151,7 +150,10 @@ func TestSignatureForAnotherServiceIsRefused(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			req, _ := http.NewRequest(tc.method, e.url+tc.path, nil)
+			req, err := http.NewRequest(tc.method, e.url+tc.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
 			req.Header.Set("Content-Type", tc.contentType)
 			if tc.target != "" {
 				req.Header.Set("X-Amz-Target", tc.target)
@@ -199,7 +201,10 @@ func TestMalformedAuthorizationIsAnIncompleteSignature(t *testing.T) {
 	for _, auth := range []string{"Bearer abc", "AWS4-HMAC-SHA256 SignedHeaders=host, Signature=00",
 		"AWS4-HMAC-SHA256 Credential=AKID/2026/us-east-1/aws-marketplace/aws4_request, Signature=00",
 		"AWS4-HMAC-SHA256 Credential=AKID/20261126/us-east-1/aws-marketplace, Signature=00"} {
-		req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, e.url+"/DescribeEntity?catalog=AWSMarketplace&entityId="+newProductID, nil)
+		req, err := http.NewRequestWithContext(ctx(t), http.MethodGet, e.url+"/DescribeEntity?catalog=AWSMarketplace&entityId="+newProductID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
 		req.Header.Set("Authorization", auth)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

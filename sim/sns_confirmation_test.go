@@ -74,8 +74,11 @@ func verifyIndependently(t *testing.T, m map[string]string) {
 	if err != nil {
 		t.Fatalf("fetching SigningCertURL: %v", err)
 	}
-	raw, _ := io.ReadAll(resp.Body)
+	raw, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if err != nil {
+		t.Fatalf("reading the certificate at SigningCertURL: %v", err)
+	}
 	block, _ := pem.Decode(raw)
 	if block == nil {
 		t.Fatalf("SigningCertURL served no PEM: %q", raw)
@@ -146,6 +149,9 @@ func TestSNSTargetConfirmsItsSubscriptionBeforeNotifications(t *testing.T) {
 		}
 		byVersion[c.fields["SignatureVersion"]] = c
 	}
+	if len(byVersion) != 2 {
+		t.Fatalf("confirmations of signature versions %v, want one of 1 and one of 2", byVersion)
+	}
 
 	// An event published before the subscription is confirmed is not delivered, as in SNS.
 	e.publish(simpleRA(newProductID, reseller1, "seats", "api_calls", "storage_gb"))
@@ -155,8 +161,12 @@ func TestSNSTargetConfirmsItsSubscriptionBeforeNotifications(t *testing.T) {
 	}
 	var view eventsView
 	e.mustControl(http.MethodGet, "/_sim/events", nil, &view)
+	if len(view.Events) == 0 {
+		t.Fatal("the event log is empty after a published change set")
+	}
 	last := view.Events[len(view.Events)-1]
-	if last.Type != "Change Set Succeeded" || len(last.Deliveries) != 2 || last.Deliveries[0].Status != eventbus.StatusUnconfirmed {
+	if last.Type != "Change Set Succeeded" || len(last.Deliveries) != 2 ||
+		last.Deliveries[0].Status != eventbus.StatusUnconfirmed || last.Deliveries[1].Status != eventbus.StatusUnconfirmed {
 		t.Fatalf("last logged event %+v: want Change Set Succeeded unconfirmed at both targets", last)
 	}
 
@@ -177,8 +187,11 @@ func TestSNSTargetConfirmsItsSubscriptionBeforeNotifications(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		body, _ := io.ReadAll(resp.Body)
+		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
 		var out struct {
 			XMLName         xml.Name `xml:"http://sns.amazonaws.com/doc/2010-03-31/ ConfirmSubscriptionResponse"`
 			SubscriptionArn string   `xml:"ConfirmSubscriptionResult>SubscriptionArn"`
@@ -195,6 +208,9 @@ func TestSNSTargetConfirmsItsSubscriptionBeforeNotifications(t *testing.T) {
 	// Confirmations survive a restart; notifications now arrive, signed, for each subscription.
 	e.restart()
 	e.mustControl(http.MethodGet, "/_sim/events", nil, &view)
+	if len(view.Subscriptions) != 2 {
+		t.Fatalf("%d subscriptions after restart, want the 2 confirmed ones", len(view.Subscriptions))
+	}
 	for _, s := range view.Subscriptions {
 		if s.Status != eventbus.SubscriptionConfirmed {
 			t.Errorf("after restart subscription %s is %s", s.Arn, s.Status)
@@ -230,8 +246,11 @@ func TestSNSSubscribeURLRefusesAWrongToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(resp.Body)
+	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "<Code>InvalidParameter</Code>") {
 		t.Errorf("forged token: %d %s, want 400 InvalidParameter", resp.StatusCode, body)
 	}

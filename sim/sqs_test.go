@@ -41,6 +41,7 @@ func TestSQSThroughTheSimulator(t *testing.T) {
 	})
 
 	t.Run("injected fault", func(t *testing.T) {
+		e.bind(t)
 		e.mustControl(http.MethodPut, "/_sim/faults", map[string]any{"operations": map[string]any{
 			"PurgeQueue": map[string]any{"errorRate": 1, "errorType": "PurgeQueueInProgress"}}}, nil)
 		defer e.mustControl(http.MethodPut, "/_sim/faults", map[string]any{"operations": map[string]any{}}, nil)
@@ -53,6 +54,7 @@ func TestSQSThroughTheSimulator(t *testing.T) {
 	})
 
 	t.Run("events delivered to a queue", func(t *testing.T) {
+		e.bind(t)
 		e.mustControl(http.MethodPut, "/_sim/events", map[string]any{"targets": []any{
 			map[string]any{"name": "queue", "type": "sqs", "queueName": "marketplace-events"}}}, nil)
 		e.publish(simpleRA(newProductID, reseller1, "seats", "api_calls", "storage_gb"))
@@ -79,20 +81,37 @@ func TestCloseEndsLongPolls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() {
-		c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		out, err := q.ReceiveMessage(c, &sqs.ReceiveMessageInput{QueueUrl: created.QueueUrl, WaitTimeSeconds: 20})
-		if err == nil && len(out.Messages) != 0 {
-			err = errors.New("a message came from an empty queue")
+	polling := make(chan struct{}, 1)
+	e.srv.OnSQSLongPollWait(func() {
+		select {
+		case polling <- struct{}{}:
+		default:
 		}
-		done <- err
+	})
+	type received struct {
+		out *sqs.ReceiveMessageOutput
+		err error
+	}
+	done := make(chan received, 1)
+	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	go func() {
+		out, err := q.ReceiveMessage(c, &sqs.ReceiveMessageInput{QueueUrl: created.QueueUrl, WaitTimeSeconds: 20})
+		done <- received{out, err}
 	}()
+	select {
+	case <-polling: // the poll is waiting: only Close can answer it within 10 s
+	case r := <-done:
+		t.Fatalf("ReceiveMessage ended before it waited: %v, %v", r.out, r.err)
+	}
 	if err := e.srv.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-done; err != nil {
-		t.Errorf("long poll across Close: %v, want an empty answer before the client's 10s deadline", err)
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("long poll across Close: %v, want an empty answer before the client's 10s deadline", r.err)
+	}
+	if len(r.out.Messages) != 0 {
+		t.Errorf("a message came from an empty queue: %v", r.out.Messages)
 	}
 }

@@ -37,6 +37,9 @@ func TestStateSurvivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(first.Results) != 1 || first.Results[0].MeteringRecordId == nil {
+		t.Fatalf("metering before the restart: %s, want one record", mustJSON(t, first))
+	}
 	// A change set still running when the simulator stops.
 	running, err := e.start([]types.Change{change("RestrictResaleAuthorization", ra, "", map[string]any{}, false)})
 	if err != nil {
@@ -70,7 +73,7 @@ func TestStateSurvivesRestart(t *testing.T) {
 	// The ledger's dedupe survives: an identical retry gets the same record id.
 	again, err := e.metering().BatchMeterUsage(ctx(t), &marketplacemetering.BatchMeterUsageInput{UsageRecords: []mtypes.UsageRecord{
 		byLicense(rec(hour, "api_calls", 7), buyer1, acc.LicenseArn)}})
-	if err != nil || aws.ToString(again.Results[0].MeteringRecordId) != aws.ToString(first.Results[0].MeteringRecordId) {
+	if err != nil || len(again.Results) != 1 || aws.ToString(again.Results[0].MeteringRecordId) != aws.ToString(first.Results[0].MeteringRecordId) {
 		t.Errorf("retry after restart: %v %v, want record %s", again, err, aws.ToString(first.Results[0].MeteringRecordId))
 	}
 	msg, err := e.sqs().ReceiveMessage(ctx(t), &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl})
@@ -79,8 +82,10 @@ func TestStateSurvivesRestart(t *testing.T) {
 	}
 }
 
-// snapshotOf reads what the simulator shows through its APIs: entities, change sets,
-// agreements (via the ledger and entitlements), the ledger and the event configuration.
+// snapshotOf reads what the simulator shows through its APIs: change sets, resale
+// authorizations, offers, the agreement of the ledger's first record, the ledger, and the event
+// targets and log. It fails the test when there is no resale authorization or no ledger record,
+// which would leave them out of the comparison.
 func snapshotOf(t *testing.T, e *env) string {
 	t.Helper()
 	cat := e.catalog("")
@@ -91,6 +96,9 @@ func snapshotOf(t *testing.T, e *env) string {
 	ents, err := cat.ListEntities(ctx(t), &marketplacecatalog.ListEntitiesInput{Catalog: aws.String("AWSMarketplace"), EntityType: aws.String("ResaleAuthorization")})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(ents.EntitySummaryList) == 0 {
+		t.Fatal("no resale authorization: the snapshot would leave the entities out")
 	}
 	var docs []any
 	for _, s := range ents.EntitySummaryList {
@@ -110,11 +118,15 @@ func snapshotOf(t *testing.T, e *env) string {
 		} `json:"records"`
 	}
 	e.mustControl(http.MethodGet, "/_sim/metering/ledger", nil, &list)
-	if len(list.Records) > 0 {
-		e.mustControl(http.MethodGet, "/_sim/agreements/"+list.Records[0].AgreementID, nil, &agreement)
+	if len(list.Records) == 0 {
+		t.Fatal("the metering ledger is empty: the snapshot would leave the agreement out")
 	}
-	b, _ := json.Marshal(map[string]any{"changeSets": cs.ChangeSetSummaryList, "entities": docs, "offers": offers.EntitySummaryList,
+	e.mustControl(http.MethodGet, "/_sim/agreements/"+list.Records[0].AgreementID, nil, &agreement)
+	b, err := json.Marshal(map[string]any{"changeSets": cs.ChangeSetSummaryList, "entities": docs, "offers": offers.EntitySummaryList,
 		"ledger": ledger, "events": events, "agreement": agreement})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return string(b)
 }
 
@@ -165,14 +177,15 @@ func TestStateIsSavedInTheBackground(t *testing.T) {
 		c.OnSave = func(err error) { saved <- err }
 	})
 	id := e.publish(simpleRA(newProductID, reseller1, "seats", "api_calls", "storage_gb"))
+	deadline := time.After(10 * time.Second)
 	for {
 		select {
 		case err := <-saved:
 			if err != nil {
 				t.Fatalf("background save: %v", err)
 			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("no background save of the state")
+		case <-deadline:
+			t.Fatal("no background save of the state holding the resale authorization")
 		}
 		b, err := os.ReadFile(path)
 		if err == nil && strings.Contains(string(b), id) {

@@ -63,21 +63,20 @@ func TestSNSTargetSignsEnvelope(t *testing.T) {
 		name      string
 		version   string
 		streams   string
-		publish   func(b *Bus) (message string, topicArn string)
+		publish   func(t *testing.T, b *Bus) (message string, topicArn string)
 		wantTopic string
 	}{
 		{
 			name: "eventbridge event over signature version 1", version: "1", streams: `["eventbridge"]`,
-			publish: func(b *Bus) (string, string) {
+			publish: func(t *testing.T, b *Bus) (string, string) {
 				e := b.PurchaseAgreementCreated(agreementInput())
 				b.Publish(e)
-				body, _ := e.JSON()
-				return string(body), "arn:aws:sns:us-east-1:111122223333:" + DefaultTopicName
+				return string(mustJSON(t, e)), "arn:aws:sns:us-east-1:111122223333:" + DefaultTopicName
 			},
 		},
 		{
 			name: "legacy subscribe-success over signature version 2", version: "2", streams: `["subscription"]`,
-			publish: func(b *Bus) (string, string) {
+			publish: func(t *testing.T, b *Bus) (string, string) {
 				m := b.SubscribeSuccess(SubscriptionInput{CustomerIdentifier: customerID, ProductCode: productCode, OfferID: offerID})
 				b.PublishMessage(m)
 				return string(m.Body), "arn:aws:sns:us-east-1:287250355862:aws-mp-subscription-notification-" + productCode
@@ -85,7 +84,7 @@ func TestSNSTargetSignsEnvelope(t *testing.T) {
 		},
 		{
 			name: "legacy entitlement-updated over signature version 1", version: "1", streams: `["entitlement"]`,
-			publish: func(b *Bus) (string, string) {
+			publish: func(t *testing.T, b *Bus) (string, string) {
 				m := b.EntitlementUpdated(EntitlementInput{CustomerIdentifier: customerID, ProductCode: productCode})
 				b.PublishMessage(m)
 				return string(m.Body), "arn:aws:sns:us-east-1:287250355862:aws-mp-entitlement-notification-" + productCode
@@ -98,7 +97,7 @@ func TestSNSTargetSignsEnvelope(t *testing.T) {
 			rcv := newReceiver(t, nil)
 			b := newTestBus(t, Config{})
 			configureConfirmed(t, b, `{"targets":[{"name":"sns-sub","type":"sns","url":"`+rcv.URL+`","signatureVersion":"`+c.version+`","streams":`+c.streams+`}]}`, rcv)
-			message, topic := c.publish(b)
+			message, topic := c.publish(t, b)
 			flush(t, b)
 			got := rcv.requests()
 			if len(got) != 1 {
@@ -140,7 +139,11 @@ func TestVerifySNSRejectsTampering(t *testing.T) {
 	configureConfirmed(t, b, `{"targets":[{"name":"s","type":"sns","url":"`+rcv.URL+`","signatureVersion":"2","streams":["subscription"]}]}`, rcv)
 	b.PublishMessage(b.SubscribeSuccess(SubscriptionInput{CustomerIdentifier: customerID, ProductCode: productCode}))
 	flush(t, b)
-	body := rcv.requests()[0].body
+	sent := rcv.requests()
+	if len(sent) != 1 {
+		t.Fatalf("receiver got %d messages, want the subscribe-success notification", len(sent))
+	}
+	body := sent[0].body
 	cert := b.CertificatePEM()
 	if err := VerifySNS(body, cert); err != nil {
 		t.Fatalf("untampered message: %v", err)
@@ -151,7 +154,10 @@ func TestVerifySNSRejectsTampering(t *testing.T) {
 			t.Fatal(err)
 		}
 		f(m)
-		out, _ := json.Marshal(m)
+		out, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
 		return out
 	}
 	other, err := newSigner(nil, fixedNow)
@@ -267,7 +273,7 @@ func TestFaults(t *testing.T) {
 		b := newTestBus(t, Config{After: tm.After})
 		configure(t, b, `{"targets":[{"name":"w","type":"http","url":"`+rcv.URL+`"}],"faults":{"delayRate":1,"maxDelayMs":1000}}`)
 		b.Publish(b.LicenseUpdated(licenseInput()))
-		wait := <-tm.requested
+		wait := tm.next(t)
 		if wait <= 0 || wait > time.Second {
 			t.Errorf("delay %v, want within (0, 1s]", wait)
 		}
@@ -449,7 +455,7 @@ func TestCloseAbandonsPendingDeliveries(t *testing.T) {
 	b := New(Config{Clock: fixedClock, NewID: sequentialIDs(), SigningKey: testKey(), After: tm.After})
 	configure(t, b, `{"targets":[{"name":"w","type":"http","url":"`+rcv.URL+`"}],"faults":{"delayRate":1,"maxDelayMs":60000}}`)
 	b.Publish(b.LicenseUpdated(licenseInput()))
-	<-tm.requested
+	tm.next(t)
 	b.Close()
 	b.Close() // a second Close is harmless
 	b.Publish(b.LicenseDeprovisioned(licenseInput()))
@@ -513,18 +519,27 @@ func TestSnapshotRestoreRoundTrip(t *testing.T) {
 	flush(t, a)
 	flush(t, b)
 	la, lb := a.Log(), b.Log()
+	if len(la) != len(lb) {
+		t.Fatalf("%d log records before the restart, %d after", len(la), len(lb))
+	}
 	for i := range la {
 		if fa, fb := faultsOf(la[i]), faultsOf(lb[i]); fa != fb {
 			t.Errorf("record %d: faults %s before restart, %s after", i, fa, fb)
 		}
 	}
-	// An SNS envelope from the restored bus verifies with the original certificate.
-	for _, r := range rcv.requests() {
-		if r.header.Get("x-amz-sns-message-type") != "" {
-			if err := VerifySNS(r.body, a.CertificatePEM()); err != nil {
-				t.Errorf("SNS envelope does not verify: %v", err)
-			}
-		}
+	// An SNS envelope from the restored bus verifies with the original certificate: the restored
+	// bus sends exactly one (its sns target alone, without faults; the subscription stays
+	// confirmed and ConfigureJSON keeps the restored signing key).
+	configure(t, b, `{"targets":[{"name":"s","type":"sns","url":"`+rcv.URL+`","signatureVersion":"2","streams":["eventbridge"]}]}`)
+	n := len(rcv.requests())
+	b.Publish(b.LicenseUpdated(licenseInput()))
+	flush(t, b)
+	sent := rcv.requests()[n:]
+	if len(sent) != 1 || sent[0].header.Get("x-amz-sns-message-type") != "Notification" {
+		t.Fatalf("the restored bus sent %d requests, want one SNS notification", len(sent))
+	}
+	if err := VerifySNS(sent[0].body, a.CertificatePEM()); err != nil {
+		t.Errorf("SNS envelope of the restored bus does not verify with the original certificate: %v", err)
 	}
 }
 
@@ -543,7 +558,7 @@ func TestRestoreMarksPendingAbandonedAndRejectsBadSnapshots(t *testing.T) {
 	a := newTestBus(t, Config{After: tm.After})
 	configure(t, a, `{"targets":[{"name":"w","type":"http","url":"`+rcv.URL+`"}],"faults":{"delayRate":1,"maxDelayMs":5000}}`)
 	a.Publish(a.LicenseUpdated(licenseInput()))
-	<-tm.requested
+	tm.next(t)
 	snap, err := a.Snapshot()
 	if err != nil {
 		t.Fatal(err)
@@ -559,17 +574,31 @@ func TestRestoreMarksPendingAbandonedAndRejectsBadSnapshots(t *testing.T) {
 		t.Errorf("Restore with a delivery pending succeeded")
 	}
 
-	before, _ := b.Snapshot()
-	var st map[string]any
-	_ = json.Unmarshal(snap, &st)
-	st["certPem"] = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
-	badCert, _ := json.Marshal(st)
-	_ = json.Unmarshal(snap, &st)
-	st["version"] = 99
-	badVersion, _ := json.Marshal(st)
-	_ = json.Unmarshal(snap, &st)
-	st["targets"] = map[string]any{"targets": []any{map[string]any{"name": "w", "type": "carrier-pigeon"}}}
-	badTargets, _ := json.Marshal(st)
+	before, err := b.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// mutate returns snap with one change, each from a fresh copy of snap.
+	mutate := func(f func(st map[string]any)) []byte {
+		t.Helper()
+		var st map[string]any
+		if err := json.Unmarshal(snap, &st); err != nil {
+			t.Fatal(err)
+		}
+		f(st)
+		out, err := json.Marshal(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	badCert := mutate(func(st map[string]any) {
+		st["certPem"] = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
+	})
+	badVersion := mutate(func(st map[string]any) { st["version"] = 99 })
+	badTargets := mutate(func(st map[string]any) {
+		st["targets"] = map[string]any{"targets": []any{map[string]any{"name": "w", "type": "carrier-pigeon"}}}
+	})
 	for name, data := range map[string][]byte{
 		"not JSON": []byte("{"), "bad certificate": badCert, "unknown version": badVersion, "bad targets": badTargets,
 	} {
@@ -577,13 +606,20 @@ func TestRestoreMarksPendingAbandonedAndRejectsBadSnapshots(t *testing.T) {
 			t.Errorf("Restore accepted a snapshot with %s", name)
 		}
 	}
-	after, _ := b.Snapshot()
+	after, err := b.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if string(before) != string(after) {
 		t.Errorf("failed Restore changed the bus")
 	}
 }
 
 func mustJSONAny(t *testing.T, v any) string {
-	b, _ := json.Marshal(v)
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return string(b)
 }

@@ -42,6 +42,9 @@ var testKey = sync.OnceValue(func() *rsa.PrivateKey {
 		panic(err)
 	}
 	block, _ := pem.Decode(raw)
+	if block == nil {
+		panic("testdata/sns-test-key.pem holds no PEM block")
+	}
 	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
 		panic(err)
@@ -157,7 +160,11 @@ func configureConfirmed(t *testing.T, b *Bus, body string, rcvs ...*receiver) {
 		}
 		rcv.reset()
 	}
-	for _, s := range b.Subscriptions() {
+	subs := b.Subscriptions()
+	if len(subs) == 0 || len(subs) != confirmed {
+		t.Fatalf("%d subscriptions and %d confirmations, want one confirmation per subscription", len(subs), confirmed)
+	}
+	for _, s := range subs {
 		if s.Status != SubscriptionConfirmed {
 			t.Fatalf("subscription %s is %s after confirming %d", s.Arn, s.Status, confirmed)
 		}
@@ -217,6 +224,19 @@ func (tm *timers) After(d time.Duration) <-chan time.Time {
 	tm.mu.Unlock()
 	tm.requested <- d
 	return c
+}
+
+// next returns the duration of the next wait a delivery asks for, failing the test when none
+// does within 10 seconds (instead of hanging).
+func (tm *timers) next(t *testing.T) time.Duration {
+	t.Helper()
+	select {
+	case d := <-tm.requested:
+		return d
+	case <-time.After(10 * time.Second):
+		t.Fatal("no delivery waited on a timer within 10s")
+		return 0
+	}
 }
 
 func (tm *timers) fireAll() {

@@ -48,7 +48,10 @@ func visit(t *testing.T, u string) (int, string) {
 		t.Fatalf("GET %s: %v", u, err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: read answer: %v", u, err)
+	}
 	return resp.StatusCode, string(body)
 }
 
@@ -76,7 +79,7 @@ func TestSNSSubscriptionIsConfirmedBeforeAnyNotification(t *testing.T) {
 		t.Errorf("SubscribeURL %q", c["SubscribeURL"])
 	}
 	log := b.Log()
-	if len(log) != 2 || log[0].Kind != KindConfirmation || log[1].Deliveries[0].Status != StatusUnconfirmed || len(log[1].Deliveries) != 1 {
+	if len(log) != 2 || log[0].Kind != KindConfirmation || len(log[1].Deliveries) != 1 || log[1].Deliveries[0].Status != StatusUnconfirmed {
 		t.Fatalf("log %s: want the confirmation, then the event logged unconfirmed", mustJSONAny(t, log))
 	}
 
@@ -112,7 +115,11 @@ func TestSNSConfirmSubscriptionRefusesBadRequests(t *testing.T) {
 	b, api := snsAPI(t, Config{})
 	configure(t, b, `{"targets":[{"name":"s","type":"sns","url":"`+rcv.URL+`"}]}`)
 	flush(t, b)
-	sub := b.Subscriptions()[0]
+	subs := b.Subscriptions()
+	if len(subs) != 1 {
+		t.Fatalf("%d subscriptions, want the sns target's one", len(subs))
+	}
+	sub := subs[0]
 	tests := []struct {
 		name, query string
 		status      int
@@ -153,7 +160,11 @@ func TestSNSConfirmationIsResentWhilePending(t *testing.T) {
 	cfg := `{"targets":[{"name":"s","type":"sns","url":"` + rcv.URL + `"},{"name":"w","type":"http","url":"` + rcv.URL + `"}]}`
 	configure(t, b, cfg)
 	flush(t, b)
-	first := snsMessages(t, rcv)[0]
+	confirmations := snsMessages(t, rcv)
+	if len(confirmations) != 1 {
+		t.Fatalf("got %d messages, want the one confirmation", len(confirmations))
+	}
+	first := confirmations[0]
 
 	resent, err := b.ResendConfirmation("s")
 	if err != nil || len(resent) != 1 || resent[0].ConfirmationsSent != 2 {
@@ -255,7 +266,10 @@ func TestSNSSubscriptionsSurviveRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	delete(st, "subscriptions")
-	old, _ := json.Marshal(st)
+	old, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := newTestBus(t, Config{})
 	if err := c.Restore(old); err != nil {
 		t.Fatal(err)
@@ -264,7 +278,10 @@ func TestSNSSubscriptionsSurviveRestore(t *testing.T) {
 		t.Errorf("subscriptions restored from an old snapshot %+v, want the target's one confirmed", s)
 	}
 	st["subscriptions"] = []map[string]any{{"subscriptionArn": "x", "topicArn": "y", "target": "s", "status": "Maybe"}}
-	bad, _ := json.Marshal(st)
+	bad, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := c.Restore(bad); err == nil {
 		t.Error("Restore accepted a subscription with an unknown status")
 	}

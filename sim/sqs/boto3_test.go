@@ -64,14 +64,17 @@ func TestBoto3(t *testing.T) {
 	}
 	t.Logf("boto3 used the %s", r.Model)
 
-	if r.Send.MD5OfBody != r.Send.MD5OfBodyHere {
-		t.Errorf("SendMessage MD5OfMessageBody %s, boto3's side computes %s", r.Send.MD5OfBody, r.Send.MD5OfBodyHere)
+	if r.Send.MD5OfBody == "" || r.Send.MD5OfBody != r.Send.MD5OfBodyHere {
+		t.Errorf("SendMessage MD5OfMessageBody %q, boto3's side computes %s", r.Send.MD5OfBody, r.Send.MD5OfBodyHere)
 	}
 	if r.Send.MD5OfAttributes == "" || r.Send.MD5OfAttributes != r.Send.MD5OfAttributesHere {
 		t.Errorf("SendMessage MD5OfMessageAttributes %q, boto3's side computes %s", r.Send.MD5OfAttributes, r.Send.MD5OfAttributesHere)
 	}
-	if r.Receive.Count != 1 || r.Receive.MD5OfBody != r.Receive.MD5OfBodyHere {
-		t.Errorf("ReceiveMessage gave %d messages, MD5OfBody %s, computed %s", r.Receive.Count, r.Receive.MD5OfBody, r.Receive.MD5OfBodyHere)
+	if r.Receive.Count != 1 || r.Receive.MD5OfBody == "" || r.Receive.MD5OfBody != r.Receive.MD5OfBodyHere {
+		t.Errorf("ReceiveMessage gave %d messages, MD5OfBody %q, computed %s", r.Receive.Count, r.Receive.MD5OfBody, r.Receive.MD5OfBodyHere)
+	}
+	if want := "{\"detail-type\":\"Offer Released\",\"detail\":{\"note\":\"caf\u00e9 \U0001F600\"}}"; r.Receive.Body != want {
+		t.Errorf("ReceiveMessage body %q, want the body boto3 sent, %q", r.Receive.Body, want)
 	}
 	if want := []string{"kind", "trace.id", "trace.raw"}; !slices.Equal(r.Receive.AttributeNames, want) {
 		t.Errorf("ReceiveMessage attributes %v, want %v (kind and trace.*)", r.Receive.AttributeNames, want)

@@ -89,6 +89,14 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
+// in returns a copy of e whose helpers (createQueue, send, raw) report to t: inside a subtest
+// they must fail the subtest, never call the parent's FailNow from the subtest's goroutine.
+func (e *env) in(t *testing.T) *env {
+	c := *e
+	c.t = t
+	return &c
+}
+
 func ctx(t *testing.T) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
@@ -152,7 +160,10 @@ func (e *env) raw(op, body string) rawAnswer {
 		e.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatalf("%s: read answer: %v", op, err)
+	}
 	a := rawAnswer{Status: resp.StatusCode, QueryError: resp.Header.Get("X-Amzn-Query-Error"), Body: map[string]any{}}
 	if err := json.Unmarshal(b, &a.Body); err != nil {
 		e.t.Fatalf("%s answered %s: %v", op, b, err)

@@ -231,6 +231,9 @@ func (s *Service) receiveMessage(r *http.Request, acct string, c wire.Call) (any
 			defer t.Stop()
 			wake = t.C
 		}
+		if f := s.waiting.Load(); f != nil {
+			(*f)()
+		}
 		select {
 		case <-notify:
 		case <-wake:

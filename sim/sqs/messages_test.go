@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	simsqs "github.com/dealdesk/dealdesk/sim/sqs"
 )
 
 func str(v string) sqstypes.MessageAttributeValue {
@@ -58,7 +60,7 @@ func TestMD5OfMessageAttributes(t *testing.T) {
 		})
 	}
 	t.Run("no attributes", func(t *testing.T) {
-		sent := e.send(url, "plain")
+		sent := e.in(t).send(url, "plain")
 		if sent.MD5OfMessageAttributes != nil {
 			t.Errorf("MD5OfMessageAttributes %q for a message without attributes", aws.ToString(sent.MD5OfMessageAttributes))
 		}
@@ -137,27 +139,29 @@ func TestReceiveMessageReturnsTheAttributesAskedFor(t *testing.T) {
 				t.Errorf("MD5OfMessageAttributes %q without attributes", aws.ToString(got.MD5OfMessageAttributes))
 			}
 			if len(tc.want) > 0 {
-				var all sqs.SendMessageOutput
-				if err := sendMD5(e, tc.want, &all); err != nil {
-					t.Fatal(err)
-				}
-				if aws.ToString(got.MD5OfMessageAttributes) != aws.ToString(all.MD5OfMessageAttributes) {
+				want := e.in(t).sendMD5(tc.want)
+				if aws.ToString(got.MD5OfMessageAttributes) != want {
 					t.Errorf("MD5OfMessageAttributes %q, want the digest of the returned attributes %q",
-						aws.ToString(got.MD5OfMessageAttributes), aws.ToString(all.MD5OfMessageAttributes))
+						aws.ToString(got.MD5OfMessageAttributes), want)
 				}
 			}
 		})
 	}
 }
 
-// sendMD5 has a scratch queue digest attrs (SendMessage answers their MD5).
-func sendMD5(e *env, attrs map[string]sqstypes.MessageAttributeValue, out *sqs.SendMessageOutput) error {
+// sendMD5 has a scratch queue digest attrs: it returns the MD5OfMessageAttributes SendMessage
+// answers for them, failing the test when there is none.
+func (e *env) sendMD5(attrs map[string]sqstypes.MessageAttributeValue) string {
+	e.t.Helper()
 	url := e.createQueue("scratch", nil)
-	got, err := e.sqs.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: url, MessageBody: aws.String("x"), MessageAttributes: attrs})
-	if err == nil {
-		*out = *got
+	got, err := e.sqs.SendMessage(ctx(e.t), &sqs.SendMessageInput{QueueUrl: url, MessageBody: aws.String("x"), MessageAttributes: attrs})
+	if err != nil {
+		e.t.Fatal(err)
 	}
-	return err
+	if got.MD5OfMessageAttributes == nil {
+		e.t.Fatalf("SendMessage with %d attributes answered no MD5OfMessageAttributes", len(attrs))
+	}
+	return *got.MD5OfMessageAttributes
 }
 
 // TestSendMessageBodyCharacters: a body with a character outside #x9 | #xA | #xD | #x20-#xD7FF |
@@ -275,7 +279,11 @@ func TestVisibilityTimeoutAndDelete(t *testing.T) {
 	}
 	e.delete(t, url, again)
 	e.clock.Advance(time.Hour)
-	if out, _ := e.sqs.ReceiveMessage(ctx(t), &sqs.ReceiveMessageInput{QueueUrl: url}); len(out.Messages) != 0 {
+	out, err = e.sqs.ReceiveMessage(ctx(t), &sqs.ReceiveMessageInput{QueueUrl: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Messages) != 0 {
 		t.Errorf("a deleted message came back: %v", out.Messages)
 	}
 }
@@ -448,44 +456,79 @@ func TestFIFOQueue(t *testing.T) {
 	wantCode(t, err, "InvalidParameterValue")
 }
 
-// TestLongPollWaitsForAMessage: a ReceiveMessage with WaitTimeSeconds is answered by a send.
+// waiting makes svc report on the returned channel each time a long poll has found nothing and
+// is about to wait; the hook is removed when the test ends.
+func waiting(t *testing.T, svc *simsqs.Service) <-chan struct{} {
+	ch := make(chan struct{}, 1)
+	svc.OnLongPollWait(func() {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	})
+	t.Cleanup(func() { svc.OnLongPollWait(nil) })
+	return ch
+}
+
+// received is the outcome of a ReceiveMessage run in its own goroutine.
+type received struct {
+	out *sqs.ReceiveMessageOutput
+	err error
+}
+
+// TestLongPollWaitsForAMessage: a ReceiveMessage with WaitTimeSeconds that found the queue empty
+// is answered by a later send.
 func TestLongPollWaitsForAMessage(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	url := e.createQueue("events", map[string]string{"ReceiveMessageWaitTimeSeconds": "20"})
-	done := make(chan *sqs.ReceiveMessageOutput, 1)
-	errc := make(chan error, 1)
+	polling := waiting(t, e.svc)
+	done := make(chan received, 1)
+	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	go func() {
-		out, err := e.sqs.ReceiveMessage(ctx(t), &sqs.ReceiveMessageInput{QueueUrl: url}) // the queue's 20 s wait
-		errc <- err
-		done <- out
+		out, err := e.sqs.ReceiveMessage(c, &sqs.ReceiveMessageInput{QueueUrl: url}) // the queue's 20 s wait
+		done <- received{out, err}
 	}()
-	e.send(url, "late")
-	if err := <-errc; err != nil {
-		t.Fatal(err)
+	select {
+	case <-polling: // the poll found nothing: only the send below can answer it within 10 s
+	case r := <-done:
+		t.Fatalf("ReceiveMessage ended before it waited: %v, %v", r.out, r.err)
 	}
-	if out := <-done; len(out.Messages) != 1 || aws.ToString(out.Messages[0].Body) != "late" {
-		t.Errorf("long poll returned %v", out.Messages)
+	e.send(url, "late")
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("long poll: %v, want the message sent while it waited, before the client's 10 s deadline", r.err)
+	}
+	if len(r.out.Messages) != 1 || aws.ToString(r.out.Messages[0].Body) != "late" {
+		t.Errorf("long poll returned %v", r.out.Messages)
 	}
 }
 
-// TestCloseEndsLongPolls: Close answers a long poll at once, with no messages.
+// TestCloseEndsLongPolls: Close answers a waiting long poll at once, with no messages.
 func TestCloseEndsLongPolls(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	url := e.createQueue("idle", nil)
-	done := make(chan error, 1)
+	polling := waiting(t, e.svc)
+	done := make(chan received, 1)
+	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	go func() {
-		c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
 		out, err := e.sqs.ReceiveMessage(c, &sqs.ReceiveMessageInput{QueueUrl: url, WaitTimeSeconds: 20})
-		if err == nil && len(out.Messages) != 0 {
-			err = errors.New("a message came from an empty queue")
-		}
-		done <- err
+		done <- received{out, err}
 	}()
+	select {
+	case <-polling: // the poll is waiting: only Close can answer it within 10 s
+	case r := <-done:
+		t.Fatalf("ReceiveMessage ended before it waited: %v, %v", r.out, r.err)
+	}
 	e.svc.Close()
-	if err := <-done; err != nil {
-		t.Errorf("long poll across Close: %v, want an empty answer before the client's 10 s deadline", err)
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("long poll across Close: %v, want an empty answer before the client's 10 s deadline", r.err)
+	}
+	if len(r.out.Messages) != 0 {
+		t.Errorf("a message came from an empty queue: %v", r.out.Messages)
 	}
 }

@@ -54,7 +54,7 @@ func TestCreateQueueAcceptsEveryDocumentedAttribute(t *testing.T) {
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			url := e.createQueue(fmt.Sprintf("q%d", i), tc.attrs)
+			url := e.in(t).createQueue(fmt.Sprintf("q%d", i), tc.attrs)
 			got := e.allAttributes(t, url)
 			want := tc.want
 			if want == nil {
@@ -72,7 +72,7 @@ func TestCreateQueueAcceptsEveryDocumentedAttribute(t *testing.T) {
 	}
 	for i, tc := range fifo {
 		t.Run(tc.name, func(t *testing.T) {
-			url := e.createQueue(fmt.Sprintf("f%d.fifo", i), tc.attrs)
+			url := e.in(t).createQueue(fmt.Sprintf("f%d.fifo", i), tc.attrs)
 			got := e.allAttributes(t, url)
 			for k, v := range tc.attrs {
 				if got[k] != v {
@@ -263,6 +263,9 @@ func TestListQueuesPages(t *testing.T) {
 		var pages [][]string
 		p := sqs.NewListQueuesPaginator(e.sqs, &sqs.ListQueuesInput{QueueNamePrefix: aws.String("app-"), MaxResults: aws.Int32(2)})
 		for p.HasMorePages() {
+			if len(pages) == 4 {
+				t.Fatalf("more than 4 pages of 2 for 5 queues: %v", pages)
+			}
 			out, err := p.NextPage(ctx(t))
 			if err != nil {
 				t.Fatal(err)
@@ -276,14 +279,20 @@ func TestListQueuesPages(t *testing.T) {
 	})
 	t.Run("exactly one page", func(t *testing.T) {
 		out, err := e.sqs.ListQueues(ctx(t), &sqs.ListQueuesInput{QueueNamePrefix: aws.String("app-"), MaxResults: aws.Int32(5)})
-		if err != nil || !slices.Equal(out.QueueUrls, urls(names...)) || out.NextToken != nil {
-			t.Errorf("ListQueues = %v (next %v), %v", out.QueueUrls, aws.ToString(out.NextToken), err)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(out.QueueUrls, urls(names...)) || out.NextToken != nil {
+			t.Errorf("ListQueues = %v (next %v)", out.QueueUrls, aws.ToString(out.NextToken))
 		}
 	})
 	t.Run("without MaxResults", func(t *testing.T) {
 		out, err := e.sqs.ListQueues(ctx(t), &sqs.ListQueuesInput{})
-		if err != nil || !slices.Equal(out.QueueUrls, urls(append(slices.Clone(names), "other")...)) || out.NextToken != nil {
-			t.Errorf("ListQueues = %v (next %v), %v", out.QueueUrls, aws.ToString(out.NextToken), err)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(out.QueueUrls, urls(append(slices.Clone(names), "other")...)) || out.NextToken != nil {
+			t.Errorf("ListQueues = %v (next %v)", out.QueueUrls, aws.ToString(out.NextToken))
 		}
 	})
 	for _, n := range []int32{0, 1001} {

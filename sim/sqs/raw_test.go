@@ -22,7 +22,10 @@ func TestRequiredParameters(t *testing.T) {
 		for k, v := range extra {
 			in[k] = v
 		}
-		b, _ := json.Marshal(in)
+		b, err := json.Marshal(in)
+		if err != nil {
+			t.Fatal(err) // ref runs in the test's goroutine, while the cases are built
+		}
 		return string(b)
 	}
 	cases := []struct{ name, op, body, param string }{
@@ -38,7 +41,7 @@ func TestRequiredParameters(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			wantRawError(t, e.raw(tc.op, tc.body), "MissingParameter", "MissingParameter", "The request must contain the parameter "+tc.param+".")
+			wantRawError(t, e.in(t).raw(tc.op, tc.body), "MissingParameter", "MissingParameter", "The request must contain the parameter "+tc.param+".")
 		})
 	}
 	attrs := e.allAttributes(t, url)
@@ -64,11 +67,11 @@ func TestRawErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			wantRawError(t, e.raw(tc.op, tc.body), tc.typ, tc.code, tc.message)
+			wantRawError(t, e.in(t).raw(tc.op, tc.body), tc.typ, tc.code, tc.message)
 		})
 	}
 	t.Run("a queue answer", func(t *testing.T) {
-		a := e.raw("GetQueueUrl", `{"QueueName":"events"}`)
+		a := e.in(t).raw("GetQueueUrl", `{"QueueName":"events"}`)
 		if a.Status != http.StatusOK || a.Body["QueueUrl"] != url {
 			t.Errorf("GetQueueUrl = %d %v", a.Status, a.Body)
 		}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dealdesk/dealdesk/sim/wire"
@@ -42,6 +43,8 @@ type Service struct {
 	closed chan struct{}
 	once   sync.Once
 	ops    map[string]operation
+	// waiting is the test hook OnLongPollWait sets.
+	waiting atomic.Pointer[func()]
 }
 
 // operation serves one SQS operation for the calling account acct: it decodes c and returns
@@ -83,6 +86,17 @@ func (s *Service) now() time.Time { return s.cfg.Now().UTC() }
 // Close ends the long polls in progress (they answer with no messages). It is safe to call
 // more than once.
 func (s *Service) Close() { s.once.Do(func() { close(s.closed) }) }
+
+// OnLongPollWait makes f run each time a ReceiveMessage long poll has found no message and is
+// about to wait (for a send, a visibility timeout, its deadline or Close); nil removes it. A test
+// hook: once f has run, a send or Close is certain to end that wait, not to precede it.
+func (s *Service) OnLongPollWait(f func()) {
+	if f == nil {
+		s.waiting.Store(nil)
+		return
+	}
+	s.waiting.Store(&f)
+}
 
 // Operations returns the names of the SQS operations the simulator serves (e.g. "SendMessage"),
 // from the table ServeCall routes by, in no particular order.

@@ -212,7 +212,7 @@ func TestAgreementDescribeAgreement(t *testing.T) {
 			if err != nil {
 				t.Fatalf("DescribeAgreement: %v", err)
 			}
-			if in := <-inputs; in["agreementId"] != "agmt-1" || len(in) != 1 {
+			if in := decoded(t, inputs); in["agreementId"] != "agmt-1" || len(in) != 1 {
 				t.Errorf("handler decoded input %v, want only agreementId agmt-1", in)
 			}
 			checks := []struct {
@@ -261,7 +261,7 @@ func TestAgreementGetAgreementTermsUnionList(t *testing.T) {
 			if err != nil {
 				t.Fatalf("GetAgreementTerms: %v", err)
 			}
-			in := <-inputs
+			in := decoded(t, inputs)
 			if in["agreementId"] != "agmt-1" || in["maxResults"] != float64(7) {
 				t.Errorf("handler decoded input %v, want agreementId agmt-1 and maxResults 7", in)
 			}

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/dealdesk/dealdesk/sim/wire"
 )
@@ -80,7 +81,7 @@ func TestErrorMessagesAreCutAtAWSsLimit(t *testing.T) {
 		body := w.Body.String()
 		n := strings.Count(body, "é")
 		if n != wire.MaxMessageLength-1 || !strings.Contains(body, "…") {
-			t.Errorf("%s: message of %d characters kept %d, want %d and a closing …", p, len(long), n, wire.MaxMessageLength-1)
+			t.Errorf("%s: message of %d characters kept %d, want %d and a closing …", p, utf8.RuneCountInString(long), n, wire.MaxMessageLength-1)
 		}
 	}
 }

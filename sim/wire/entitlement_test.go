@@ -121,7 +121,7 @@ func TestEntitlementGetEntitlements(t *testing.T) {
 				if err != nil {
 					t.Fatalf("GetEntitlements: %v", err)
 				}
-				in := <-inputs
+				in := decoded(t, inputs)
 				wantIn := getEntitlementsInput{ProductCode: "prod-1", MaxResults: aws.Int(25), Filter: map[string][]string{
 					"LICENSE_ARN": {"arn:aws:license-manager::111122223333:license:l-1"}, "DIMENSION": {"users", "storage"}}}
 				if !reflect.DeepEqual(in, wantIn) {
@@ -162,7 +162,7 @@ func TestEntitlementGetEntitlements(t *testing.T) {
 				if !errors.As(err, &e) || e.ErrorMessage() != "ProductCode bad-product is unknown" {
 					t.Fatalf("error %v (%T), want InvalidParameterException with its message", err, err)
 				}
-				<-inputs
+				decoded(t, inputs)
 			})
 			t.Run("ThrottlingException is typed", func(t *testing.T) {
 				_, err := client.GetEntitlements(context.Background(), &marketplaceentitlementservice.GetEntitlementsInput{ProductCode: aws.String("throttled")})
@@ -170,7 +170,7 @@ func TestEntitlementGetEntitlements(t *testing.T) {
 				if !errors.As(err, &e) || e.ErrorMessage() != "Rate exceeded" {
 					t.Fatalf("error %v (%T), want ThrottlingException", err, err)
 				}
-				<-inputs
+				decoded(t, inputs)
 			})
 		})
 	}

@@ -61,3 +61,18 @@ func expectCall(w http.ResponseWriter, c wire.Call, p wire.Protocol, service, op
 		"unexpected call "+c.Protocol.String()+" "+c.Service+"."+c.Operation, nil)
 	return false
 }
+
+// decoded returns the input a test handler put on inputs while serving the call that just
+// returned, failing the test (never blocking) when the call did not reach that point: the
+// handler sends before it answers, so once the client has the answer the input is there.
+func decoded[T any](t *testing.T, inputs <-chan T) T {
+	t.Helper()
+	select {
+	case in := <-inputs:
+		return in
+	default:
+		t.Fatal("the handler did not decode the call")
+		var zero T
+		return zero
+	}
+}

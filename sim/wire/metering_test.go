@@ -102,7 +102,7 @@ func TestMeteringBatchMeterUsage(t *testing.T) {
 		if err != nil {
 			t.Fatalf("BatchMeterUsage: %v", err)
 		}
-		in := <-inputs
+		in := decoded(t, inputs)
 		if in.ProductCode != "prod-1" || len(in.UsageRecords) != 2 {
 			t.Fatalf("handler decoded %+v", in)
 		}
@@ -151,9 +151,11 @@ func TestMeteringBatchMeterUsage(t *testing.T) {
 				UsageRecords: []mtypes.UsageRecord{{CustomerIdentifier: aws.String("c"), Dimension: aws.String("d"),
 					Quantity: aws.Int32(1), Timestamp: aws.Time(hour)}},
 			})
-			<-inputs
 			if !tc.check(err) {
 				t.Fatalf("error %v (%T) is not the typed exception", err, err)
+			}
+			if in := decoded(t, inputs); in.ProductCode != tc.product {
+				t.Errorf("handler decoded product %q, want %q", in.ProductCode, tc.product)
 			}
 		})
 	}

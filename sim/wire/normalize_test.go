@@ -47,7 +47,10 @@ func TestCBORGenericNumbersBecomeIntegersAtAnyDepth(t *testing.T) {
 		Terms: []inner{{Any: map[string]any{"deep": []any{float64(1)}}, Typed: 2, Next: leaf}},
 		ByKey: map[string]*inner{"k": leaf},
 	}
-	before, _ := json.Marshal(v)
+	before, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	m := decodeCBOR(t, v)
 
@@ -70,7 +73,11 @@ func TestCBORGenericNumbersBecomeIntegersAtAnyDepth(t *testing.T) {
 			t.Errorf("%s = %#v, want %#v", c.name, c.got, c.want)
 		}
 	}
-	if after, _ := json.Marshal(v); string(after) != string(before) {
+	after, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(after) != string(before) {
 		t.Errorf("caller's value changed:\n%s\n%s", before, after)
 	}
 	if _, ok := leaf.Any.(float64); !ok {
