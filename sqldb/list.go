@@ -11,19 +11,14 @@ import (
 	"github.com/dealdesk/dealdesk"
 )
 
-// Page sizes, the domain's for every list.
-const (
-	DefaultLimit = dealdesk.DefaultPageSize
-	MaxLimit     = dealdesk.MaxPageSize
-)
-
-// pageLimit returns the page size for a requested limit.
+// pageLimit returns the page size for a requested limit: dealdesk.DefaultPageSize when unset
+// (0 or less), at most dealdesk.MaxPageSize.
 func pageLimit(n int) int {
 	switch {
 	case n <= 0:
-		return DefaultLimit
-	case n > MaxLimit:
-		return MaxLimit
+		return dealdesk.DefaultPageSize
+	case n > dealdesk.MaxPageSize:
+		return dealdesk.MaxPageSize
 	}
 	return n
 }
