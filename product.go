@@ -2,6 +2,7 @@ package dealdesk
 
 import (
 	"context"
+	"encoding/json"
 	"regexp"
 	"strconv"
 	"time"
@@ -55,6 +56,13 @@ func (p *Product) Dimension(key string) *Dimension {
 		}
 	}
 	return nil
+}
+
+// MarshalJSON writes the product with its dimensions as [] rather than null.
+func (p Product) MarshalJSON() ([]byte, error) {
+	type plain Product // without this method
+	p.Dimensions = nonNil(p.Dimensions)
+	return json.Marshal(plain(p))
 }
 
 // ProductInput is the request to register a product.
