@@ -115,11 +115,9 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 			}
 		}
 		in := base
-		existing, err := scanEntitlement(tx.QueryRowContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements
-			WHERE org_id = $1 AND external_id = $2`+db.dialect.forUpdate, orgID, in.ExternalID))
-		if errors.Is(err, sql.ErrNoRows) {
-			existing = nil
-		} else if err != nil {
+		existing, err := optionalRow(scanEntitlement(tx.QueryRowContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements
+			WHERE org_id = $1 AND external_id = $2`+db.dialect.forUpdate, orgID, in.ExternalID)))
+		if err != nil {
 			return nil, err
 		}
 		r := &entitlementRow{Entitlement: &in, offerExternalID: offerExternalID}
