@@ -18,21 +18,19 @@ func ValidateCPPOOffer(o *Offer, resaleAuthorizationID string) error {
 	p.CheckText("name", o.Name, 0, 255)
 	p.CheckText("description", o.Description, 0, 5000)
 	p.CheckText("productId", o.ProductID, 0, MaxExternalIDLength)
-	if o.ResellerAccountID != "" && !ValidAccountID(o.ResellerAccountID) {
-		p.Add("resellerAccountId", "must be a 12-digit AWS account ID")
+	if o.ResellerAccountID != "" {
+		checkAccountID(&p, "resellerAccountId", o.ResellerAccountID)
 	}
 	for i, id := range o.BuyerAccountIDs {
-		if !ValidAccountID(id) {
-			p.Add("buyerAccountIds["+strconv.Itoa(i)+"]", "must be a 12-digit AWS account ID")
-		}
+		checkAccountID(&p, "buyerAccountIds["+strconv.Itoa(i)+"]", id)
 	}
 	p.CheckText("currency", string(o.Currency), 0, 3)
 	p.CheckText("contractDuration", o.ContractDuration, 0, 32)
 	for i, d := range o.EntitledDimensions {
-		p.CheckText("entitledDimensions["+strconv.Itoa(i)+"].dimensionKey", d.DimensionKey, 0, 100)
+		p.CheckText("entitledDimensions["+strconv.Itoa(i)+"].dimensionKey", d.DimensionKey, 0, maxDimensionKeyLength)
 	}
 	for i, d := range o.DimensionPrices {
-		p.CheckText("dimensionPrices["+strconv.Itoa(i)+"].dimensionKey", d.DimensionKey, 0, 100)
+		p.CheckText("dimensionPrices["+strconv.Itoa(i)+"].dimensionKey", d.DimensionKey, 0, maxDimensionKeyLength)
 	}
 	for _, d := range []struct {
 		field string
@@ -40,7 +38,7 @@ func ValidateCPPOOffer(o *Offer, resaleAuthorizationID string) error {
 	}{{"eula", o.EULA}, {"resellerContract", o.ResellerContract}} {
 		if d.doc != nil {
 			p.CheckText(d.field+".type", string(d.doc.Type), 0, 32)
-			p.CheckText(d.field+".url", d.doc.URL, 0, 2048)
+			p.CheckText(d.field+".url", d.doc.URL, 0, maxDocumentURLLength)
 		}
 	}
 	return p.Err()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 
 	"github.com/shopspring/decimal"
 )
@@ -117,14 +118,11 @@ const (
 	JPY Currency = "JPY"
 )
 
+// Currencies lists every currency AWS Marketplace accepts for resale pricing.
+var Currencies = []Currency{USD, AUD, EUR, GBP, JPY}
+
 // Valid reports whether AWS Marketplace accepts c.
-func (c Currency) Valid() bool {
-	switch c {
-	case USD, AUD, EUR, GBP, JPY:
-		return true
-	}
-	return false
-}
+func (c Currency) Valid() bool { return slices.Contains(Currencies, c) }
 
 // MinorUnits returns the number of decimals an amount in c may have.
 func (c Currency) MinorUnits() int {

@@ -94,14 +94,14 @@ func ValidateEntitlement(e *Entitlement, offerExternalID string) error {
 		p.Add("type", "must be CPPO")
 	}
 	if e.Status != "" && !e.Status.Valid() {
-		p.Add("status", "must be one of PENDING_START, ACTIVE, CANCELLED, EXPIRED")
+		p.Add("status", "%s", OneOf(EntitlementStatuses))
 	}
 	p.CheckText("productId", e.ProductID, 0, MaxExternalIDLength)
-	if e.BuyerAccountID != "" && !ValidAccountID(e.BuyerAccountID) {
-		p.Add("buyerAccountId", "must be a 12-digit AWS account ID")
+	if e.BuyerAccountID != "" {
+		checkAccountID(&p, "buyerAccountId", e.BuyerAccountID)
 	}
-	if e.ResellerAccountID != "" && !ValidAccountID(e.ResellerAccountID) {
-		p.Add("resellerAccountId", "must be a 12-digit AWS account ID")
+	if e.ResellerAccountID != "" {
+		checkAccountID(&p, "resellerAccountId", e.ResellerAccountID)
 	}
 	p.CheckText("licenseArn", e.LicenseARN, 0, 2048)
 	p.CheckText("customerIdentifier", e.CustomerIdentifier, 0, 255)

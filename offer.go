@@ -2,6 +2,7 @@ package dealdesk
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"time"
 )
@@ -126,6 +127,32 @@ type Offer struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
+// NormalizeLists gives o's list fields empty rather than nil values: an offer shows its lists as
+// [] in JSON and the store keeps [] for them, never null. It is the one place that knows which
+// fields of an offer are lists.
+func (o *Offer) NormalizeLists() {
+	o.BuyerAccountIDs = nonNil(o.BuyerAccountIDs)
+	o.EntitledDimensions = nonNil(o.EntitledDimensions)
+	o.DimensionPrices = nonNil(o.DimensionPrices)
+	o.Installments = nonNil(o.Installments)
+	o.PublishErrors = nonNil(o.PublishErrors)
+}
+
+// MarshalJSON writes the offer with its lists as [] rather than null (see NormalizeLists).
+func (o Offer) MarshalJSON() ([]byte, error) {
+	type plain Offer // without this method
+	o.NormalizeLists()
+	return json.Marshal(plain(o))
+}
+
+// nonNil returns s, or an empty slice when s is nil.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
 // OfferInput is the body of a create or update request. Nil fields are absent: on create they
 // stay unset, on update they keep their value.
 type OfferInput struct {
@@ -173,6 +200,13 @@ type OfferChain struct {
 	Opportunity  *Offer         `json:"opportunity"`
 	Offers       []*Offer       `json:"offers"`
 	Entitlements []*Entitlement `json:"entitlements"`
+}
+
+// MarshalJSON writes the chain with its lists as [] rather than null.
+func (c OfferChain) MarshalJSON() ([]byte, error) {
+	type plain OfferChain // without this method
+	c.Offers, c.Entitlements = nonNil(c.Offers), nonNil(c.Entitlements)
+	return json.Marshal(plain(c))
 }
 
 // OfferService manages the offers of the caller's organization. Every method returns

@@ -17,6 +17,9 @@ const (
 	MaxDimensionAmount = 2147483646
 )
 
+// maxDocumentURLLength bounds the URL of a custom legal document.
+const maxDocumentURLLength = 2048
+
 var (
 	maxCommit        = decimal.NewFromInt(100000000)
 	isoPeriodPattern = regexp.MustCompile(`^P([0-9]{1,3}Y)?([0-9]{1,4}M)?([0-9]{1,5}D)?$`)
@@ -178,15 +181,15 @@ func ValidateOpportunity(o *Offer, product *Product, today Date, complete bool) 
 	if required("productId", o.ProductID == "") && product == nil {
 		p.Add("productId", "no product %q in your organization", o.ProductID)
 	}
-	if required("resellerAccountId", o.ResellerAccountID == "") && !ValidAccountID(o.ResellerAccountID) {
-		p.Add("resellerAccountId", "must be a 12-digit AWS account ID")
+	if required("resellerAccountId", o.ResellerAccountID == "") {
+		checkAccountID(&p, "resellerAccountId", o.ResellerAccountID)
 	}
 	validateBuyers(&p, o)
 	validateRenewal(&p, o, complete)
 
 	required("currency", o.Currency == "")
 	if o.Currency != "" && !o.Currency.Valid() {
-		p.Add("currency", "must be one of USD, AUD, EUR, GBP, JPY")
+		p.Add("currency", "%s", OneOf(Currencies))
 	}
 	if required("commitAmount", o.CommitAmount == nil) {
 		validateAmount(&p, "commitAmount", *o.CommitAmount, o.Currency)
@@ -215,9 +218,7 @@ func validateBuyers(p *Problems, o *Offer) {
 	seen := map[string]bool{}
 	for i, id := range o.BuyerAccountIDs {
 		f := "buyerAccountIds[" + strconv.Itoa(i) + "]"
-		if !ValidAccountID(id) {
-			p.Add(f, "must be a 12-digit AWS account ID")
-		} else if seen[id] {
+		if checkAccountID(p, f, id) && seen[id] {
 			p.Add(f, "repeats buyer account %s", id)
 		}
 		seen[id] = true
@@ -331,8 +332,7 @@ func checkDimension(p *Problems, field, key string, kind DimensionKind, product 
 		p.Add(field+".dimensionKey", "is required")
 		return
 	}
-	if !dimensionKeyPattern.MatchString(key) {
-		p.Add(field+".dimensionKey", "must be 1 to 100 letters, digits, '_', '.' or '-'")
+	if !checkDimensionKey(p, field+".dimensionKey", key) {
 		return
 	}
 	if seen[key] {
@@ -361,8 +361,8 @@ func validateDocument(p *Problems, field string, d Document) {
 		u, err := url.Parse(d.URL)
 		if d.URL == "" || err != nil || u.Scheme != "https" || u.Host == "" || !ValidText(d.URL) {
 			p.Add(field+".url", "must be an https URL for a CUSTOM document")
-		} else if len(d.URL) > 2048 {
-			p.Add(field+".url", "must be at most 2048 characters")
+		} else if len(d.URL) > maxDocumentURLLength {
+			p.Add(field+".url", "must be at most %d characters", maxDocumentURLLength)
 		}
 	default:
 		p.Add(field+".type", "must be STANDARD or CUSTOM")

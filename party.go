@@ -58,9 +58,7 @@ type PartyService interface {
 // ValidateParty checks a reseller's or buyer's account ID and name.
 func ValidateParty(accountID, name string) error {
 	var p Problems
-	if !ValidAccountID(accountID) {
-		p.Add("accountId", "must be a 12-digit AWS account ID")
-	}
+	checkAccountID(&p, "accountId", accountID)
 	p.CheckText("name", name, 1, 255)
 	return p.Err()
 }

@@ -2,6 +2,7 @@ package dealdesk
 
 import (
 	"context"
+	"encoding/json"
 	"regexp"
 	"strconv"
 	"time"
@@ -57,6 +58,13 @@ func (p *Product) Dimension(key string) *Dimension {
 	return nil
 }
 
+// MarshalJSON writes the product with its dimensions as [] rather than null.
+func (p Product) MarshalJSON() ([]byte, error) {
+	type plain Product // without this method
+	p.Dimensions = nonNil(p.Dimensions)
+	return json.Marshal(plain(p))
+}
+
 // ProductInput is the request to register a product.
 type ProductInput struct {
 	ExternalID       string           `json:"externalId"`
@@ -92,8 +100,21 @@ const MaxDimensions = 200
 var (
 	productIDPattern    = regexp.MustCompile(`^prod-[a-z0-9]{1,45}$`)
 	productCodePattern  = regexp.MustCompile(`^[a-z0-9]{1,255}$`)
-	dimensionKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,100}$`)
+	dimensionKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,` + strconv.Itoa(maxDimensionKeyLength) + `}$`)
 )
+
+// maxDimensionKeyLength bounds a dimension key, as AWS Marketplace does.
+const maxDimensionKeyLength = 100
+
+// checkDimensionKey adds a problem and returns false when key is not a dimension key: 1 to
+// maxDimensionKeyLength letters, digits, '_', '.' or '-'.
+func checkDimensionKey(p *Problems, field, key string) bool {
+	if !dimensionKeyPattern.MatchString(key) {
+		p.Add(field, "must be 1 to %d letters, digits, '_', '.' or '-'", maxDimensionKeyLength)
+		return false
+	}
+	return true
+}
 
 // NewProduct validates in and returns the product it describes (without ID and times).
 func NewProduct(in ProductInput) (*Product, error) {
@@ -121,9 +142,7 @@ func NewProduct(in ProductInput) (*Product, error) {
 	seen := map[string]bool{}
 	for i, d := range in.Dimensions {
 		f := "dimensions[" + strconv.Itoa(i) + "]"
-		if !dimensionKeyPattern.MatchString(d.Key) {
-			p.Add(f+".key", "must be 1 to 100 letters, digits, '_', '.' or '-'")
-		} else if seen[d.Key] {
+		if checkDimensionKey(&p, f+".key", d.Key) && seen[d.Key] {
 			p.Add(f+".key", "duplicates dimension %q", d.Key)
 		}
 		seen[d.Key] = true

@@ -16,6 +16,15 @@ var accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
 // ValidAccountID reports whether s is a 12-digit AWS account ID.
 func ValidAccountID(s string) bool { return accountIDPattern.MatchString(s) }
 
+// checkAccountID adds a problem and returns false when id is not a 12-digit AWS account ID.
+func checkAccountID(p *Problems, field, id string) bool {
+	if !ValidAccountID(id) {
+		p.Add(field, "must be a 12-digit AWS account ID")
+		return false
+	}
+	return true
+}
+
 // ValidText reports whether s is UTF-8 without control characters other than tab and line
 // breaks. Every text a store keeps must be: PostgreSQL refuses NUL and invalid UTF-8.
 func ValidText(s string) bool {

@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dealdesk/dealdesk"
 )
@@ -125,4 +127,32 @@ func envDefault(env Env, name, def string) string {
 		return v
 	}
 	return def
+}
+
+// envDuration returns the duration in the environment variable name, or def when it is unset.
+func envDuration(env Env, name string, def time.Duration) (time.Duration, error) {
+	return envParse(env, name, def, time.ParseDuration, "a duration such as 15s or 1m")
+}
+
+// envBool returns the boolean in the environment variable name (as strconv.ParseBool reads it:
+// true, false, 1, 0, ...), or def when it is unset.
+func envBool(env Env, name string, def bool) (bool, error) {
+	return envParse(env, name, def, strconv.ParseBool, "true or false")
+}
+
+// envParse returns the value of the environment variable name as parse reads it, or def when it
+// is unset. A value parse refuses is a usage error naming the variable and saying that it is not
+// what was wanted.
+func envParse[T any](env Env, name string, def T, parse func(string) (T, error), wanted string) (T, error) {
+	v := env.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	x, err := parse(v)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "dealdesk: %s=%q is not %s\n", name, v, wanted)
+		var zero T
+		return zero, errUsage
+	}
+	return x, nil
 }

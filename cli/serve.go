@@ -106,20 +106,6 @@ func dbFlag(fs *flag.FlagSet, env Env) *string {
 	return fs.String("db", envDefault(env, "DEALDESK_DB", "dealdesk.db"), "database: a SQLite file `path`, or a PostgreSQL URL (postgres://...) or keyword/value string (\"host=... dbname=...\") (DEALDESK_DB)")
 }
 
-// envDuration returns the duration in the environment variable name, or def when it is unset.
-func envDuration(env Env, name string, def time.Duration) (time.Duration, error) {
-	v := env.Getenv(name)
-	if v == "" {
-		return def, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "dealdesk: %s=%q is not a duration such as 15s or 1m\n", name, v)
-		return 0, errUsage
-	}
-	return d, nil
-}
-
 // defaultKeyFile is where the first start writes its API key without --key-file: next to the
 // SQLite file, named after it ("dealdesk.db.api-key"), or "dealdesk.api-key" in the current
 // directory for PostgreSQL.

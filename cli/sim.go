@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strconv"
 
 	"github.com/dealdesk/dealdesk/sim"
 )
@@ -78,20 +77,4 @@ func runSim(ctx context.Context, args []string, env Env) error {
 		cfg.Seed = &seed
 	}
 	return sim.Serve(ctx, *addr, cfg, env.Stdout)
-}
-
-// envBool returns the boolean in the environment variable name (as strconv.ParseBool reads it:
-// true, false, 1, 0, ...), or def when it is unset. A bad value is a usage error naming the
-// variable.
-func envBool(env Env, name string, def bool) (bool, error) {
-	v := env.Getenv(name)
-	if v == "" {
-		return def, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "dealdesk: %s=%q is not true or false\n", name, v)
-		return false, errUsage
-	}
-	return b, nil
 }

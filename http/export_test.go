@@ -1,5 +1,10 @@
 package http
 
+import "net/http"
+
+// Handler returns the server's root handler, to serve it with httptest.
+func (s *Server) Handler() http.Handler { return s.srv.Handler }
+
 // RouteTable returns the server's routes as "METHOD /path" strings, for the OpenAPI coverage test.
 func RouteTable(s *Server) []string {
 	var out []string

@@ -13,5 +13,5 @@ func (s *Server) handleOfferCancel(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, offerJSON(o))
+	s.writeJSON(w, r, http.StatusOK, o)
 }

@@ -1,10 +1,6 @@
 package http
 
-import (
-	"net/http"
-
-	"github.com/dealdesk/dealdesk"
-)
+import "net/http"
 
 // handleOfferChain returns a deal whole: the opportunity, its CPPO offers and their
 // entitlements: GET /api/v1/offers/{id}/chain.
@@ -18,13 +14,5 @@ func (s *Server) handleOfferChain(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	out := dealdesk.OfferChain{
-		Opportunity:  c.Opportunity,
-		Offers:       offersJSON(c.Offers),
-		Entitlements: nonNil(c.Entitlements),
-	}
-	if out.Opportunity != nil {
-		out.Opportunity = offerJSON(out.Opportunity)
-	}
-	s.writeJSON(w, r, http.StatusOK, out)
+	s.writeJSON(w, r, http.StatusOK, c)
 }

@@ -26,5 +26,5 @@ func (s *Server) handleOfferCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/offers/"+o.ID)
-	s.writeJSON(w, r, http.StatusCreated, offerJSON(o))
+	s.writeJSON(w, r, http.StatusCreated, o)
 }

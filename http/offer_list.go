@@ -26,5 +26,5 @@ func (s *Server) handleOfferList(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, newList(offersJSON(offers), next))
+	s.writeJSON(w, r, http.StatusOK, newList(offers, next))
 }

@@ -31,5 +31,5 @@ func (s *Server) handleOfferUpdate(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, offerJSON(o))
+	s.writeJSON(w, r, http.StatusOK, o)
 }

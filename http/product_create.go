@@ -23,15 +23,5 @@ func (s *Server) handleProductCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/products/"+p.ID)
-	s.writeJSON(w, r, http.StatusCreated, productJSON(p))
-}
-
-// productJSON returns p ready to encode, with an empty list rather than null.
-func productJSON(p *dealdesk.Product) *dealdesk.Product {
-	if p.Dimensions != nil {
-		return p
-	}
-	c := *p
-	c.Dimensions = []dealdesk.Dimension{}
-	return &c
+	s.writeJSON(w, r, http.StatusCreated, p)
 }

@@ -13,5 +13,5 @@ func (s *Server) handleProductGet(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, productJSON(p))
+	s.writeJSON(w, r, http.StatusOK, p)
 }

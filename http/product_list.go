@@ -20,9 +20,5 @@ func (s *Server) handleProductList(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	items := make([]*dealdesk.Product, len(products))
-	for i, p := range products {
-		items[i] = productJSON(p)
-	}
-	s.writeJSON(w, r, http.StatusOK, newList(items, next))
+	s.writeJSON(w, r, http.StatusOK, newList(products, next))
 }

@@ -10,12 +10,6 @@ import (
 	"github.com/dealdesk/dealdesk"
 )
 
-// Page sizes, the domain's for every list.
-const (
-	DefaultLimit = dealdesk.DefaultPageSize
-	MaxLimit     = dealdesk.MaxPageSize
-)
-
 // query reads a request's query parameters strictly: each at most once, of the right form, and
 // none the endpoint does not know. Problems are gathered and returned together by err.
 type query struct {
@@ -83,16 +77,17 @@ func (q *query) page() (cursor string, limit int) {
 	return q.str("cursor"), q.limit()
 }
 
-// limit returns the page size: DefaultLimit when absent, else 1..MaxLimit.
+// limit returns the page size: dealdesk.DefaultPageSize when absent, else
+// 1..dealdesk.MaxPageSize.
 func (q *query) limit() int {
 	v := q.str("limit")
 	if v == "" {
-		return DefaultLimit
+		return dealdesk.DefaultPageSize
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > MaxLimit {
-		q.p.Add("limit", "must be an integer from 1 to %d", MaxLimit)
-		return DefaultLimit
+	if err != nil || n < 1 || n > dealdesk.MaxPageSize {
+		q.p.Add("limit", "must be an integer from 1 to %d", dealdesk.MaxPageSize)
+		return dealdesk.DefaultPageSize
 	}
 	return n
 }

@@ -13,7 +13,8 @@ type list[T any] struct {
 	NextCursor string `json:"nextCursor"`
 }
 
-// newList returns a list of items that encodes as [] rather than null when empty.
+// newList returns a list of items that encodes as [] rather than null when empty. The lists
+// inside an offer, a chain or a product the domain encodes as [] itself (Offer.MarshalJSON).
 func newList[T any](items []T, next string) list[T] {
 	if items == nil {
 		items = []T{}

@@ -52,9 +52,6 @@ func NewServer(cfg Config) *Server {
 	return s
 }
 
-// Handler returns the server's root handler, for tests and for embedding in another server.
-func (s *Server) Handler() http.Handler { return s.srv.Handler }
-
 // Serve accepts connections on ln until Shutdown. It returns nil after a shutdown.
 func (s *Server) Serve(ln net.Listener) error {
 	if err := s.srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {

@@ -111,18 +111,8 @@ func (db *DB) AuthenticateAPIKey(ctx context.Context, secret string) (*dealdesk.
 // FindAPIKeys lists the keys of the caller's organization, revoked ones included, newest first,
 // and the next page's cursor.
 func (db *DB) FindAPIKeys(ctx context.Context, f dealdesk.APIKeyFilter) ([]*dealdesk.APIKey, string, error) {
-	orgID, err := dealdesk.RequireOrgID(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	after, err := checkFilters(nil, f.Cursor, dealdesk.PrefixAPIKey, nil)
-	if err != nil {
-		return nil, "", err
-	}
-	var w where
-	w.add("org_id = ?", orgID)
-	return findPage(ctx, db.db, `SELECT `+apiKeyColumns+` FROM api_keys`, &w, after, f.Limit, scanAPIKey,
-		func(k *dealdesk.APIKey) string { return k.ID })
+	return findOrgPage(ctx, db, `SELECT `+apiKeyColumns+` FROM api_keys`, dealdesk.PrefixAPIKey, f.Cursor, f.Limit,
+		scanAPIKey, func(k *dealdesk.APIKey) string { return k.ID })
 }
 
 // RevokeAPIKey revokes the key id of the caller's organization. The row stays, with revoked_at,

@@ -3,7 +3,6 @@ package sqldb
 import (
 	"context"
 	"database/sql"
-	"errors"
 
 	"github.com/dealdesk/dealdesk"
 )
@@ -13,12 +12,8 @@ func (db *DB) findOfferByExternalID(ctx context.Context, q queryer, orgID string
 	if !dealdesk.ValidText(externalID) {
 		return nil, nil
 	}
-	r, err := scanOffer(q.QueryRowContext(ctx, `SELECT `+offerColumns+` FROM offers
-		WHERE org_id = $1 AND external_id = $2 AND type = $3`, orgID, externalID, t))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	return r, err
+	return optionalRow(scanOffer(q.QueryRowContext(ctx, `SELECT `+offerColumns+` FROM offers
+		WHERE org_id = $1 AND external_id = $2 AND type = $3`, orgID, externalID, t)))
 }
 
 // offerLinkKey names the lock that SaveCPPOOffer and SaveEntitlement take on an AWS offer ID.
@@ -49,11 +44,9 @@ func (db *DB) SaveCPPOOffer(ctx context.Context, o *dealdesk.Offer, resaleAuthor
 			return nil, err
 		}
 		in := base
-		existing, err := scanOffer(tx.QueryRowContext(ctx, `SELECT `+offerColumns+` FROM offers
-			WHERE org_id = $1 AND external_id = $2`+db.dialect.forUpdate, orgID, in.ExternalID))
-		if errors.Is(err, sql.ErrNoRows) {
-			existing = nil
-		} else if err != nil {
+		existing, err := optionalRow(scanOffer(tx.QueryRowContext(ctx, `SELECT `+offerColumns+` FROM offers
+			WHERE org_id = $1 AND external_id = $2`+db.dialect.forUpdate, orgID, in.ExternalID)))
+		if err != nil {
 			return nil, err
 		}
 		if existing != nil && existing.Type != dealdesk.OfferCPPO {

@@ -59,12 +59,8 @@ func (db *DB) FindEntitlements(ctx context.Context, f dealdesk.EntitlementFilter
 		return nil, "", err
 	}
 	var p dealdesk.Problems
-	if f.Type != "" && !f.Type.Valid() {
-		p.Add("type", "%s", dealdesk.OneOf(dealdesk.EntitlementTypes))
-	}
-	if f.Status != "" && !f.Status.Valid() {
-		p.Add("status", "%s", dealdesk.OneOf(dealdesk.EntitlementStatuses))
-	}
+	checkEnum(&p, "type", f.Type, dealdesk.EntitlementTypes)
+	checkEnum(&p, "status", f.Status, dealdesk.EntitlementStatuses)
 	after, err := checkFilters(p, f.Cursor, dealdesk.PrefixEntitlement, map[string]string{
 		"productId": f.ProductID, "offerId": f.OfferID, "opportunityId": f.OpportunityID})
 	if err != nil {
@@ -119,11 +115,9 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 			}
 		}
 		in := base
-		existing, err := scanEntitlement(tx.QueryRowContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements
-			WHERE org_id = $1 AND external_id = $2`+db.dialect.forUpdate, orgID, in.ExternalID))
-		if errors.Is(err, sql.ErrNoRows) {
-			existing = nil
-		} else if err != nil {
+		existing, err := optionalRow(scanEntitlement(tx.QueryRowContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements
+			WHERE org_id = $1 AND external_id = $2`+db.dialect.forUpdate, orgID, in.ExternalID)))
+		if err != nil {
 			return nil, err
 		}
 		r := &entitlementRow{Entitlement: &in, offerExternalID: offerExternalID}

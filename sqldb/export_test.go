@@ -22,6 +22,17 @@ func OpenWithMigrations(ctx context.Context, dsn string, opts Options, fsys fs.F
 	return Open(ctx, dsn, opts)
 }
 
+// SchemaVersion returns the newest schema version this binary knows for engine (EngineSQLite or
+// EnginePostgres). The engines' migrations are kept in step, so both give the same number; an
+// unknown engine is an error.
+func SchemaVersion(engine string) (int, error) {
+	ms, err := loadMigrations(builtinMigrations(), engine)
+	if err != nil {
+		return 0, err
+	}
+	return len(ms), nil
+}
+
 // BuiltinMigrations exposes the embedded migrations to the tests.
 var BuiltinMigrations = builtinMigrations
 

@@ -11,19 +11,14 @@ import (
 	"github.com/dealdesk/dealdesk"
 )
 
-// Page sizes, the domain's for every list.
-const (
-	DefaultLimit = dealdesk.DefaultPageSize
-	MaxLimit     = dealdesk.MaxPageSize
-)
-
-// pageLimit returns the page size for a requested limit.
+// pageLimit returns the page size for a requested limit: dealdesk.DefaultPageSize when unset
+// (0 or less), at most dealdesk.MaxPageSize.
 func pageLimit(n int) int {
 	switch {
 	case n <= 0:
-		return DefaultLimit
-	case n > MaxLimit:
-		return MaxLimit
+		return dealdesk.DefaultPageSize
+	case n > dealdesk.MaxPageSize:
+		return dealdesk.MaxPageSize
 	}
 	return n
 }
@@ -48,6 +43,13 @@ func decodeCursor(cursor, prefix string) (string, error) {
 	return id, nil
 }
 
+// checkEnum adds to p a problem when the filter field is set to a value not among values.
+func checkEnum[T ~string](p *dealdesk.Problems, field string, v T, values []T) {
+	if v != "" && !slices.Contains(values, v) {
+		p.Add(field, "%s", dealdesk.OneOf(values))
+	}
+}
+
 // checkFilters adds to p the filters (field to value) that no stored text can equal, decodes the
 // cursor, and returns the ID it resumes after or the error listing every bad field.
 func checkFilters(p dealdesk.Problems, cursor, prefix string, filters map[string]string) (string, error) {
@@ -59,6 +61,23 @@ func checkFilters(p dealdesk.Problems, cursor, prefix string, filters map[string
 	after, err := decodeCursor(cursor, prefix)
 	p = append(p, dealdesk.ErrorFields(err)...)
 	return after, p.Err()
+}
+
+// findOrgPage pages through the rows of the caller's organization that selectFrom selects,
+// for lists filtered by nothing but their cursor; prefix is the rows' ID prefix.
+func findOrgPage[T any](ctx context.Context, db *DB, selectFrom, prefix, cursor string, limit int,
+	scan func(rowScanner) (T, error), id func(T) string) ([]T, string, error) {
+	orgID, err := dealdesk.RequireOrgID(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	after, err := checkFilters(nil, cursor, prefix, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	var w where
+	w.add("org_id = ?", orgID)
+	return findPage(ctx, db.db, selectFrom, &w, after, limit, scan, id)
 }
 
 // findPage runs a list query (selectFrom and the conditions of w) newest first, after the ID

@@ -67,17 +67,6 @@ func loadMigrations(fsys fs.FS, engine string) ([]migration, error) {
 	return out, nil
 }
 
-// SchemaVersion returns the newest schema version this binary knows for engine (EngineSQLite or
-// EnginePostgres). The engines' migrations are kept in step, so both give the same number; an
-// unknown engine is an error.
-func SchemaVersion(engine string) (int, error) {
-	ms, err := loadMigrations(builtinMigrations(), engine)
-	if err != nil {
-		return 0, err
-	}
-	return len(ms), nil
-}
-
 // appliedMigration is a row of schema_migrations.
 type appliedMigration struct {
 	version        int

@@ -40,37 +40,17 @@ func scanOffer(s rowScanner) (*offerRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	normalizeOffer(o)
+	o.NormalizeLists()
 	return r, nil
-}
-
-// normalizeOffer gives list fields empty rather than nil values, so JSON shows [] not null.
-func normalizeOffer(o *dealdesk.Offer) {
-	if o.BuyerAccountIDs == nil {
-		o.BuyerAccountIDs = []string{}
-	}
-	if o.EntitledDimensions == nil {
-		o.EntitledDimensions = []dealdesk.EntitledDimension{}
-	}
-	if o.DimensionPrices == nil {
-		o.DimensionPrices = []dealdesk.DimensionPrice{}
-	}
-	if o.Installments == nil {
-		o.Installments = []dealdesk.Installment{}
-	}
 }
 
 // offerArgs returns the values of offerColumns for r.
 func (db *DB) offerArgs(r *offerRow) ([]any, error) {
 	o := r.Offer
-	normalizeOffer(o)
-	publishErrors := o.PublishErrors
-	if publishErrors == nil {
-		publishErrors = []dealdesk.FieldError{}
-	}
+	o.NormalizeLists()
 	var js [7]any
 	for i, v := range []any{o.BuyerAccountIDs, o.EntitledDimensions, o.DimensionPrices, o.EULA,
-		o.ResellerContract, o.Installments, publishErrors} {
+		o.ResellerContract, o.Installments, o.PublishErrors} {
 		a, err := jsonArg(v)
 		if err != nil {
 			return nil, err

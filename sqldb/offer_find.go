@@ -13,12 +13,8 @@ func (db *DB) FindOffers(ctx context.Context, f dealdesk.OfferFilter) ([]*dealde
 		return nil, "", err
 	}
 	var p dealdesk.Problems
-	if f.Type != "" && !f.Type.Valid() {
-		p.Add("type", "%s", dealdesk.OneOf(dealdesk.OfferTypes))
-	}
-	if f.Status != "" && !f.Status.Valid() {
-		p.Add("status", "%s", dealdesk.OneOf(dealdesk.OfferStatuses))
-	}
+	checkEnum(&p, "type", f.Type, dealdesk.OfferTypes)
+	checkEnum(&p, "status", f.Status, dealdesk.OfferStatuses)
 	after, err := checkFilters(p, f.Cursor, dealdesk.PrefixOffer, map[string]string{
 		"productId": f.ProductID, "resellerAccountId": f.ResellerAccountID, "opportunityId": f.OpportunityID})
 	if err != nil {

@@ -29,12 +29,12 @@ func TestNewestFirstInOneMillisecond(t *testing.T) {
 
 		t.Run("one page lists them newest first", func(t *testing.T) {
 			for range 2 {
-				offers, _, err := db.FindOffers(ctx, dealdesk.OfferFilter{Limit: sqldb.MaxLimit})
+				offers, _, err := db.FindOffers(ctx, dealdesk.OfferFilter{Limit: dealdesk.MaxPageSize})
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got := offerIDs(offers); !slices.Equal(got, newestFirst[:sqldb.MaxLimit]) {
-					t.Fatalf("first page is not the newest %d in creation order:\n got %v\nwant %v", sqldb.MaxLimit, got[:5], newestFirst[:5])
+				if got := offerIDs(offers); !slices.Equal(got, newestFirst[:dealdesk.MaxPageSize]) {
+					t.Fatalf("first page is not the newest %d in creation order:\n got %v\nwant %v", dealdesk.MaxPageSize, got[:5], newestFirst[:5])
 				}
 			}
 		})

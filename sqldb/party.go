@@ -62,7 +62,7 @@ func (db *DB) saveParty(ctx context.Context, table, nameColumn, prefix, accountI
 
 // FindResellers lists the organization's resellers, newest first, and the next page's cursor.
 func (db *DB) FindResellers(ctx context.Context, f dealdesk.ResellerFilter) ([]*dealdesk.Reseller, string, error) {
-	return findParties(ctx, db, `SELECT id, org_id, account_id, legal_name, created_at, updated_at FROM resellers`,
+	return findOrgPage(ctx, db, `SELECT id, org_id, account_id, legal_name, created_at, updated_at FROM resellers`,
 		dealdesk.PrefixReseller, f.Cursor, f.Limit, func(s rowScanner) (*dealdesk.Reseller, error) {
 			r := &dealdesk.Reseller{}
 			return r, s.Scan(&r.ID, &r.OrgID, &r.AccountID, &r.LegalName, timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt})
@@ -71,28 +71,11 @@ func (db *DB) FindResellers(ctx context.Context, f dealdesk.ResellerFilter) ([]*
 
 // FindBuyers lists the organization's buyers, newest first, and the next page's cursor.
 func (db *DB) FindBuyers(ctx context.Context, f dealdesk.BuyerFilter) ([]*dealdesk.Buyer, string, error) {
-	return findParties(ctx, db, `SELECT id, org_id, account_id, name, created_at, updated_at FROM buyers`,
+	return findOrgPage(ctx, db, `SELECT id, org_id, account_id, name, created_at, updated_at FROM buyers`,
 		dealdesk.PrefixBuyer, f.Cursor, f.Limit, func(s rowScanner) (*dealdesk.Buyer, error) {
 			b := &dealdesk.Buyer{}
 			return b, s.Scan(&b.ID, &b.OrgID, &b.AccountID, &b.Name, timeCol{&b.CreatedAt}, timeCol{&b.UpdatedAt})
 		}, func(b *dealdesk.Buyer) string { return b.ID })
-}
-
-// findParties pages through the caller's organization's resellers or buyers (selectFrom), with
-// the limit and cursor rule of every list.
-func findParties[T any](ctx context.Context, db *DB, selectFrom, prefix, cursor string, limit int,
-	scan func(rowScanner) (T, error), id func(T) string) ([]T, string, error) {
-	orgID, err := dealdesk.RequireOrgID(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	after, err := checkFilters(nil, cursor, prefix, nil)
-	if err != nil {
-		return nil, "", err
-	}
-	var w where
-	w.add("org_id = ?", orgID)
-	return findPage(ctx, db.db, selectFrom, &w, after, limit, scan, id)
 }
 
 // validateParty checks a party with the domain's rules, naming the name field as the API does.

@@ -3,12 +3,22 @@ package sqldb
 import (
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
 
 // rowScanner is a *sql.Row or *sql.Rows.
 type rowScanner interface{ Scan(dest ...any) error }
+
+// optionalRow returns the result of scanning a row that may not exist: no row is nil and no
+// error.
+func optionalRow[T any](v *T, err error) (*T, error) {
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return v, err
+}
 
 // timeCol scans a time stored as TIMESTAMPTZ or as RFC 3339 text into a UTC time.
 type timeCol struct{ t *time.Time }
