@@ -39,7 +39,7 @@ func TestNewestFirstInOneMillisecond(t *testing.T) {
 			}
 		})
 		t.Run("limit defaults to 50 and is capped at 200", func(t *testing.T) {
-			for _, tt := range []struct{ limit, want int }{{0, sqldb.DefaultLimit}, {-1, sqldb.DefaultLimit}, {n, sqldb.MaxLimit}} {
+			for _, tt := range []struct{ limit, want int }{{0, dealdesk.DefaultPageSize}, {-1, dealdesk.DefaultPageSize}, {n, dealdesk.MaxPageSize}} {
 				offers, next, err := db.FindOffers(ctx, dealdesk.OfferFilter{Limit: tt.limit})
 				if err != nil {
 					t.Fatal(err)
