@@ -32,7 +32,8 @@ var readmeVars = []string{"PRODUCT", "OFFER", "RA", "CPPO_OFFER", "AGREEMENT"}
 // as curl would); every ```go block is compiled, as a program, and run against the simulator;
 // every transcript's output is checked against what the service printed. A block that is
 // neither run, compiled nor checked fails the test (planBlocks). At the end the state the README
-// promises is read back from the service's API and the simulator's control API.
+// promises is read back from the service's API and the simulator's control API. Decision 011
+// gives the rules a README example follows.
 func TestREADMEExamples(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
