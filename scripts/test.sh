@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every dealdesk test on a fresh machine: makes sure PostgreSQL runs at 127.0.0.1:5432
-# (installing or starting it when needed) and that boto3 is installed, then checks formatting,
+# (installing or starting it when needed) and that boto3, curl and jq are installed, then checks formatting,
 # vet and staticcheck, then runs the whole suite with the race detector. CI runs exactly this script (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,8 +46,24 @@ ensure_boto3() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-boto3 python3-cryptography >/dev/null
 }
 
+# The README's examples, which a test runs as written, use curl (7.75 or later: --aws-sigv4)
+# and jq.
+ensure_readme_tools() {
+	local missing=()
+	for tool in curl jq; do
+		command -v "$tool" >/dev/null || missing+=("$tool")
+	done
+	if [ ${#missing[@]} -eq 0 ]; then
+		return
+	fi
+	echo "== installing ${missing[*]}"
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
+}
+
 ensure_postgres
 ensure_boto3
+ensure_readme_tools
 
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go'))

@@ -19,16 +19,12 @@ import (
 // block's lines.
 func readmeCommands(t *testing.T) (serve, test string) {
 	t.Helper()
-	b, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	parts := strings.SplitN(string(b), "```", 3)
-	if len(parts) < 3 {
+	blocks := readmeBlocks(t)
+	if len(blocks) == 0 {
 		t.Fatal("README has no code block")
 	}
 	var lines []string
-	for _, l := range strings.Split(parts[1], "\n")[1:] {
+	for _, l := range blocks[0].Lines {
 		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
 			lines = append(lines, l)
 		}
@@ -122,28 +118,44 @@ func TestREADMEFirstCommand(t *testing.T) {
 	}
 
 	send := func(method, path, body string, want int) map[string]any {
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
 		req.Header.Set("Authorization", "Bearer "+key)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&out)
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if resp.StatusCode != want {
-			t.Fatalf("%s %s: %d, want %d: %v", method, path, resp.StatusCode, want, out)
+			t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, b)
+		}
+		var out map[string]any
+		if err := json.Unmarshal(b, &out); err != nil {
+			t.Fatalf("%s %s: %d, answer is not JSON: %v\n%s", method, path, resp.StatusCode, err, b)
 		}
 		return out
 	}
 	product := send("POST", "/api/v1/products", `{"externalId":"prod-readme1","productCode":"readme1","title":"Readme",
 		"dimensions":[{"key":"users","name":"Users","unit":"Users","kind":"ENTITLED"}]}`, http.StatusCreated)
-	offer := send("POST", "/api/v1/offers", `{"type":"CPPO_OUT","name":"First deal","productId":"`+product["id"].(string)+`",
+	productID, ok := product["id"].(string)
+	if !ok {
+		t.Fatalf("created product has no id: %v", product)
+	}
+	offer := send("POST", "/api/v1/offers", `{"type":"CPPO_OUT","name":"First deal","productId":"`+productID+`",
 		"resellerAccountId":"123456789012","commitAmount":"1000.00","currency":"USD","contractDuration":"P12M",
 		"entitledDimensions":[{"dimensionKey":"users","quantity":5}],"eula":{"type":"STANDARD"}}`, http.StatusCreated)
 	list := send("GET", "/api/v1/offers?type=CPPO_OUT", "", http.StatusOK)
 	items, _ := list["items"].([]any)
-	if len(items) != 1 || items[0].(map[string]any)["id"] != offer["id"] {
+	if len(items) != 1 {
+		t.Fatalf("the new opportunity is not listed: %v", list)
+	}
+	if first, ok := items[0].(map[string]any); !ok || first["id"] != offer["id"] {
 		t.Fatalf("the new opportunity is not listed: %v", list)
 	}
 }

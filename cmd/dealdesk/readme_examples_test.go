@@ -1,0 +1,460 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// readmeVars are the shell variables the README's examples set that the test checks against
+// the services afterwards.
+var readmeVars = []string{"PRODUCT", "OFFER", "RA", "CPPO_OFFER", "AGREEMENT"}
+
+// TestREADMEExamples runs the README's examples as a reader would, in document order, and
+// checks what they claim. It builds dealdesk once, into a directory put first on PATH, and
+// starts the service and the simulator from the README's transcripts (in a fresh working
+// directory, on free ports: the README's fixed addresses are rewritten to them). Then every
+// ```sh block after the first runs as one bash script (set -euo pipefail, variables shared from
+// block to block); every "# =>" claim is checked against what its commands printed or, for the
+// HTTP status, media type and a command that prints nothing, against the answer of the last
+// curl before it (curl is wrapped, on PATH, by a script that records each answer and prints it
+// as curl would); every ```go block is compiled, as a program, and run against the simulator;
+// every transcript's output is checked against what the service printed. A block that is
+// neither run, compiled nor checked fails the test (planBlocks). At the end the state the README
+// promises is read back from the service's API and the simulator's control API. Decision 011
+// gives the rules a README example follows.
+func TestREADMEExamples(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Parallel()
+	blocks := readmeBlocks(t)
+	kinds, err := planBlocks(blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range []string{"bash", "curl", "jq"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("the README's examples need %s (scripts/test.sh installs it): %v", tool, err)
+		}
+	}
+	tmp := t.TempDir()
+	work, bin, out := filepath.Join(tmp, "work"), filepath.Join(tmp, "bin"), filepath.Join(tmp, "out")
+	for _, d := range []string{work, bin, out} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if work, err = filepath.EvalSymlinks(work); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := exec.Command("go", "build", "-o", filepath.Join(bin, "dealdesk"), ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, b)
+	}
+	writeRecordingCurl(t, bin)
+	env := []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"), "README_OUT=" + out}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DEALDESK_") && !strings.HasPrefix(kv, "PATH=") {
+			env = append(env, kv)
+		}
+	}
+
+	services := map[string]*service{}
+	for i, b := range blocks {
+		if kinds[i] != blockService {
+			continue
+		}
+		s := startService(t, filepath.Join(bin, "dealdesk"), b, work, env)
+		if services[s.name] != nil {
+			t.Fatalf("README.md:%d: a second transcript starts dealdesk %s", b.Line, s.name)
+		}
+		services[s.name] = s
+	}
+	for name := range readmeAddrs {
+		if services[name] == nil {
+			t.Fatalf("no README transcript starts dealdesk %s (%q%s)", name, serviceCommand, name)
+		}
+	}
+	rewrite := func(s string) string {
+		for name, fixed := range readmeAddrs {
+			for _, f := range fixed {
+				s = strings.ReplaceAll(s, f, services[name].addr)
+			}
+		}
+		return s
+	}
+
+	// The Go blocks compile while the script runs.
+	type goExample struct {
+		block readmeBlock
+		lists bool // the program lists resale authorizations (goExampleProgram)
+		exe   string
+		err   error
+	}
+	built := make(chan []goExample, 1)
+	go func() {
+		var examples []goExample
+		for i, b := range blocks {
+			if kinds[i] != blockGo {
+				continue
+			}
+			dir := filepath.Join(tmp, "go"+strconv.Itoa(b.Line))
+			ex := goExample{block: b, err: os.Mkdir(dir, 0o755)}
+			if ex.err == nil {
+				program := goExampleProgram(rewrite(strings.Join(b.Lines, "\n")))
+				ex.lists = strings.Contains(program, "catalog.ListEntities")
+				ex.exe, ex.err = buildGoExample(dir, program)
+			}
+			examples = append(examples, ex)
+		}
+		built <- examples
+	}()
+
+	script, markers, claims := readmeScript(blocks, kinds, rewrite)
+	scriptPath := filepath.Join(tmp, "readme.sh")
+	if err := os.WriteFile(scriptPath, []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", scriptPath)
+	cmd.Dir, cmd.Env = work, env
+	cmd.WaitDelay = 5 * time.Second // a command left behind must not hold the test
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	runErr := cmd.Run()
+	if runErr != nil {
+		at := lastMarker(stderr.String())
+		t.Errorf("README.md: the shell block at line %d failed (in the part from line %d): %v\nits output:\n%s\nstandard error:\n%s",
+			blockAt(blocks, at).Line, at, runErr, readFileOrEmpty(filepath.Join(out, "out-"+strconv.Itoa(at))), stderr.String())
+	}
+
+	checked := 0
+	for _, c := range claims {
+		seg := segmentOf(markers, c.Line)
+		if runErr != nil && seg >= lastMarker(stderr.String()) {
+			continue // the commands before it failed or did not run
+		}
+		ans, ran := readAnswer(out, seg)
+		if !ran {
+			t.Errorf("README.md:%d: the commands before this claim did not run", c.Line)
+			continue
+		}
+		if msg := ans.check(c); msg != "" {
+			t.Errorf("README.md:%d: %s", c.Line, msg)
+		}
+		checked++
+	}
+	if runErr != nil {
+		t.FailNow()
+	}
+	if checked == 0 {
+		t.Fatal("the README's shell blocks claim nothing (# =>) that could be checked")
+	}
+
+	vars := readVars(t, filepath.Join(out, "vars"))
+	checkServiceState(t, services, work, vars)
+
+	for _, ex := range <-built {
+		if ex.err != nil {
+			t.Errorf("README.md:%d: the Go block does not compile: %v", ex.block.Line, ex.err)
+			continue
+		}
+		b, err := exec.CommandContext(ctx, ex.exe).CombinedOutput()
+		if err != nil {
+			t.Errorf("README.md:%d: the Go block's program failed: %v\n%s", ex.block.Line, err, b)
+			continue
+		}
+		if ex.lists && !slices.Contains(strings.Fields(string(b)), vars["RA"]) {
+			t.Errorf("README.md:%d: the Go block's Catalog client does not list the walk-through's resale authorization %s: %q", ex.block.Line, vars["RA"], b)
+		}
+	}
+
+	for i, b := range blocks {
+		if kinds[i] == blockService {
+			name := serviceName(b)
+			checkTranscript(t, b, services[name], func(s string) string {
+				return strings.ReplaceAll(rewrite(s), "/home/you/dealdesk", work)
+			})
+		}
+	}
+}
+
+// readmeScript builds one bash script from the README's shell blocks, in order. Before each
+// block, and after each claim, it calls readme_at with the README line the next commands start
+// at: from there on, their standard output goes to $README_OUT/out-LINE and curl records its
+// answers as $README_OUT/curl-LINE.{head,body}; standard error gets a line "@@README.md:LINE".
+// The script ends by writing readmeVars to $README_OUT/vars. It returns the script, the lines
+// readme_at is called with, and the claims.
+func readmeScript(blocks []readmeBlock, kinds []string, rewrite func(string) string) (string, []int, []readmeClaim) {
+	var s strings.Builder
+	s.WriteString(`set -euo pipefail
+readme_at() {
+	exec >"$README_OUT/out-$1"
+	export README_SEGMENT=$1
+	echo "@@README.md:$1" >&2
+}
+`)
+	var markers []int
+	var claims []readmeClaim
+	at := func(line int) {
+		markers = append(markers, line)
+		fmt.Fprintf(&s, "readme_at %d\n", line)
+	}
+	for i, b := range blocks {
+		if kinds[i] != blockScript {
+			continue
+		}
+		at(b.firstContentLine())
+		ends := map[int]bool{}
+		for _, c := range claimsOf(b) {
+			claims = append(claims, c)
+			ends[c.End] = true
+		}
+		for j, line := range b.Lines {
+			s.WriteString(rewrite(line) + "\n")
+			if ends[b.firstContentLine()+j] {
+				at(b.firstContentLine() + j + 1)
+			}
+		}
+	}
+	fmt.Fprintf(&s, "exec >\"$README_OUT/vars\"\nfor v in %s; do printf '%%s=%%s\\n' \"$v\" \"${!v-}\"; done\n", strings.Join(readmeVars, " "))
+	return s.String(), markers, claims
+}
+
+// writeRecordingCurl puts a curl on bin that runs the real one and records its answer for the
+// claims (readmeScript), then prints the body as curl would have.
+func writeRecordingCurl(t *testing.T, bin string) {
+	t.Helper()
+	real, err := exec.LookPath("curl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := `#!/usr/bin/env bash
+rec="$README_OUT/curl-${README_SEGMENT:-0}"
+rm -f "$rec.head" "$rec.body"
+` + strconv.Quote(real) + ` "$@" -D "$rec.head" -o "$rec.body"
+rc=$?
+if [ -f "$rec.body" ]; then cat "$rec.body"; fi
+exit $rc
+`
+	if err := os.WriteFile(filepath.Join(bin, "curl"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lastMarker is the line of the last "@@README.md:LINE" in the script's standard error, or 0.
+func lastMarker(stderr string) int {
+	at := 0
+	for _, line := range strings.Split(stderr, "\n") {
+		if n, ok := strings.CutPrefix(line, "@@README.md:"); ok {
+			at, _ = strconv.Atoi(n)
+		}
+	}
+	return at
+}
+
+// blockAt returns the block that holds README line n.
+func blockAt(blocks []readmeBlock, n int) readmeBlock {
+	var found readmeBlock
+	for _, b := range blocks {
+		if b.Line <= n {
+			found = b
+		}
+	}
+	return found
+}
+
+// segmentOf is the marker the commands a claim at line n speaks of start at: the last one
+// before n.
+func segmentOf(markers []int, n int) int {
+	seg := 0
+	for _, m := range markers {
+		if m < n {
+			seg = m
+		}
+	}
+	return seg
+}
+
+func readFileOrEmpty(path string) string {
+	b, _ := os.ReadFile(path)
+	return string(b)
+}
+
+// answer is what the commands of one part of the script produced.
+type answer struct {
+	stdout  string
+	curled  bool   // a curl ran
+	status  int    // the last curl's HTTP status
+	media   string // its Content-Type
+	body    string // its body
+	headers string
+}
+
+// readAnswer reads what the commands from marker seg on printed and the last answer curl
+// recorded; ran is false when they did not run.
+func readAnswer(out string, seg int) (a answer, ran bool) {
+	stdout, err := os.ReadFile(filepath.Join(out, "out-"+strconv.Itoa(seg)))
+	if err != nil {
+		return a, false
+	}
+	a.stdout = string(stdout)
+	prefix := filepath.Join(out, "curl-"+strconv.Itoa(seg))
+	head, err := os.ReadFile(prefix + ".head")
+	if err != nil {
+		return a, true
+	}
+	a.curled, a.headers = true, string(head)
+	for _, line := range strings.Split(a.headers, "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "HTTP/") {
+			f := strings.Fields(line)
+			if len(f) > 1 {
+				a.status, _ = strconv.Atoi(f[1])
+			}
+			a.media = ""
+		} else if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(k, "Content-Type") {
+			a.media = strings.TrimSpace(v)
+		}
+	}
+	a.body = readFileOrEmpty(prefix + ".body")
+	return a, true
+}
+
+// check returns what is wrong with claim c of this answer, or "". The status and the media type
+// are the last curl's; the text is checked against what the commands printed or, when they
+// printed nothing, against the last curl's body.
+func (a answer) check(c readmeClaim) string {
+	if (c.Status != 0 || c.MediaType != "") && !a.curled {
+		return "the claim gives an HTTP status or media type, but no curl ran before it"
+	}
+	got := fmt.Sprintf("got %d %s %s", a.status, a.media, a.body)
+	if c.Status != 0 && a.status != c.Status {
+		return fmt.Sprintf("claims status %d, %s", c.Status, got)
+	}
+	if c.MediaType != "" && !strings.HasPrefix(a.media, c.MediaType) {
+		return fmt.Sprintf("claims media type %s, %s", c.MediaType, got)
+	}
+	out := a.stdout
+	if strings.TrimSpace(out) == "" {
+		out = a.body
+	}
+	if !claimHolds(c.Text, out) {
+		return fmt.Sprintf("claims %s\nbut the output was:\n%s", c.Text, out)
+	}
+	return ""
+}
+
+// readVars reads the variables the script wrote; each of readmeVars must be set.
+func readVars(t *testing.T, path string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		k, v, _ := strings.Cut(line, "=")
+		vars[k] = v
+	}
+	for _, name := range readmeVars {
+		if v := vars[name]; v == "" || v == "null" {
+			t.Fatalf("the README's examples do not set $%s (got %q); the test checks what it names", name, v)
+		}
+	}
+	return vars
+}
+
+// checkServiceState reads back, through the service's API and the simulator's control API, the
+// state the README's examples promise.
+func checkServiceState(t *testing.T, services map[string]*service, work string, vars map[string]string) {
+	t.Helper()
+	key, err := os.ReadFile(filepath.Join(work, "dealdesk.db.api-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := "http://" + services["serve"].addr + "/api/v1"
+	auth := "Bearer " + strings.TrimSpace(string(key))
+
+	var products struct {
+		Items []struct{ ID, ExternalID string }
+	}
+	getJSON(t, api+"/products", auth, &products)
+	if len(products.Items) != 1 || products.Items[0].ID != vars["PRODUCT"] || products.Items[0].ExternalID != "prod-abc123def456" {
+		t.Errorf("products after the examples = %+v, want only $PRODUCT %s, prod-abc123def456", products.Items, vars["PRODUCT"])
+	}
+
+	var offers struct {
+		Items []struct{ ID, Type, Status, ExpiryDate string }
+	}
+	getJSON(t, api+"/offers", auth, &offers)
+	if len(offers.Items) != 1 {
+		t.Fatalf("offers after the examples = %+v, want only $OFFER %s (the bad input stores nothing)", offers.Items, vars["OFFER"])
+	}
+	o := offers.Items[0]
+	if o.ID != vars["OFFER"] || o.Type != "CPPO_OUT" || o.Status != "PENDING_CREATE" {
+		t.Errorf("the opportunity = %+v, want $OFFER %s, CPPO_OUT, PENDING_CREATE (submitted)", o, vars["OFFER"])
+	}
+	if d, err := time.Parse(time.DateOnly, o.ExpiryDate); err != nil || !d.After(time.Now()) {
+		t.Errorf("the opportunity's expiry date %q is not in the future", o.ExpiryDate)
+	}
+
+	var agreements struct {
+		Agreements []struct {
+			AgreementID, ResaleAuthorizationID, OfferID, Proposer, Acceptor, Status string
+			Grants                                                                  []struct {
+				DimensionKey string
+				MaxQuantity  int
+			}
+		}
+	}
+	getJSON(t, "http://"+services["sim"].addr+"/_sim/agreements?offerId="+url.QueryEscape(vars["CPPO_OFFER"]), "", &agreements)
+	if len(agreements.Agreements) != 1 {
+		t.Fatalf("the simulator's agreements of $CPPO_OFFER %s = %+v, want one", vars["CPPO_OFFER"], agreements.Agreements)
+	}
+	a := agreements.Agreements[0]
+	want := fmt.Sprintf("%s %s %s 444455556666 210987654321 CANCELLED [{seats 150}]", vars["AGREEMENT"], vars["RA"], vars["CPPO_OFFER"])
+	if got := fmt.Sprintf("%s %s %s %s %s %s %v", a.AgreementID, a.ResaleAuthorizationID, a.OfferID, a.Proposer, a.Acceptor, a.Status, a.Grants); got != want {
+		t.Errorf("the walk-through's agreement = %s, want %s (agreement, resale authorization, offer, reseller, buyer, ended, amended)", got, want)
+	}
+}
+
+// getJSON GETs u (with an Authorization header when auth is not empty), requires 200 and
+// decodes the JSON answer into v.
+func getJSON(t *testing.T, u, auth string, v any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body bytes.Buffer
+	if _, err := body.ReadFrom(resp.Body); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", u, resp.StatusCode, body.String())
+	}
+	if err := json.Unmarshal(body.Bytes(), v); err != nil {
+		t.Fatalf("GET %s: the answer is not the JSON expected: %v\n%s", u, err, body.String())
+	}
+}
