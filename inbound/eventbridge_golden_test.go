@@ -77,8 +77,8 @@ func changeSetEvent(detailType string, kind dealdesk.EventKind, failure string) 
 var demoOffer = dealdesk.OfferReport{
 	OfferID: offerID, OfferARN: "arn:aws:catalog:us-east-1:444455556666:Offer/" + offerID,
 	ProductID: product, ProductARN: "arn:aws:aws-marketplace:us-east-1:111122223333:AWSMarketplace/SaaSProduct/" + product,
-	ProductTitle: "Dealdesk Demo Analytics",
-	Manufacturer: dealdesk.Party{AccountID: vendor, Name: "Demo Vendor Inc."},
+	ProductTitle:   "Dealdesk Demo Analytics",
+	Manufacturer:   dealdesk.Party{AccountID: vendor, Name: "Demo Vendor Inc."},
 	SellerOfRecord: dealdesk.Party{AccountID: reseller, Name: "Reseller One LLC"},
 }
 
