@@ -101,7 +101,8 @@ type AWSEvent struct {
 	Region string
 	// Resources are the EventBridge "resources" ARNs (the offer, agreement or change set).
 	Resources []string
-	Kind      EventKind
+	// Kind says what the report is about, and which one report field below is set.
+	Kind EventKind
 
 	Offer     *OfferReport
 	Agreement *AgreementReport

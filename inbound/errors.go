@@ -1,6 +1,7 @@
 package inbound
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,16 +50,16 @@ func malformed(what, format string, args ...any) error {
 // such as "detail.agreement.id"). Unknown fields are ignored: AWS adds fields to its events over
 // time. It returns whether v was decoded.
 func decodeObject(b []byte, path string, v any, p *problems) bool {
-	trimmed := strings.TrimSpace(string(b))
+	trimmed := bytes.TrimSpace(b)
 	switch {
-	case trimmed == "":
+	case len(trimmed) == 0:
 		p.add(orBody(path), "empty; want a JSON object")
 		return false
 	case trimmed[0] != '{':
 		p.add(orBody(path), "must be a JSON object")
 		return false
 	}
-	dec := json.NewDecoder(strings.NewReader(trimmed))
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	err := dec.Decode(v)
 	if err == nil {
 		if _, terr := dec.Token(); !errors.Is(terr, io.EOF) {
