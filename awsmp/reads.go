@@ -206,9 +206,9 @@ type offerDetails struct {
 	MarkupPercentage      string `json:"MarkupPercentage"`
 	State                 string `json:"State"`
 	Rules                 []struct {
-		Type              string `json:"Type"`
+		Type                string `json:"Type"`
 		AvailabilityEndDate string `json:"AvailabilityEndDate"`
-		PositiveTargeting *struct {
+		PositiveTargeting   *struct {
 			BuyerAccounts []string `json:"BuyerAccounts"`
 		} `json:"PositiveTargeting"`
 	} `json:"Rules"`
