@@ -97,35 +97,56 @@ func errorField(changeType, code, message string, details []byte) string {
 	}
 	var d echoedDetails
 	if len(details) > 0 && json.Unmarshal(details, &d) == nil {
-		if f := locate(&d, words(message), strings.Contains(strings.ToLower(message), "price")); f != "" {
+		if f := locate(&d, words(message), base, strings.Contains(strings.ToLower(message), "price")); f != "" {
 			return f
 		}
 	}
 	return base
 }
 
-// locate returns the element of the echoed lists that one of words names; a usage price
-// named by a message about its price is the price itself.
-func locate(d *echoedDetails, words map[string]bool, aboutPrice bool) string {
+// locate returns the element of the echoed lists that one of words names, looking first in
+// the list prefer (the one the error code concerns: a key can be both granted and priced); a
+// usage price named by a message about its price is the price itself.
+func locate(d *echoedDetails, words map[string]bool, prefer string, aboutPrice bool) string {
 	at := func(list string, i int, member string) string {
 		return list + "[" + strconv.Itoa(i) + "]." + member
 	}
-	for _, t := range d.Terms {
-		for i, g := range t.Grants {
-			if words[g.DimensionKey] {
-				return at("entitledDimensions", i, "dimensionKey")
-			}
-		}
-		for _, rc := range t.RateCards {
-			for i, r := range rc.RateCard {
-				if words[r.DimensionKey] {
-					if aboutPrice {
-						return at("dimensionPrices", i, "price")
-					}
-					return at("dimensionPrices", i, "dimensionKey")
+	grants := func() string {
+		for _, t := range d.Terms {
+			for i, g := range t.Grants {
+				if words[g.DimensionKey] {
+					return at("entitledDimensions", i, "dimensionKey")
 				}
 			}
 		}
+		return ""
+	}
+	rates := func() string {
+		for _, t := range d.Terms {
+			for _, rc := range t.RateCards {
+				for i, r := range rc.RateCard {
+					if words[r.DimensionKey] {
+						if aboutPrice {
+							return at("dimensionPrices", i, "price")
+						}
+						return at("dimensionPrices", i, "dimensionKey")
+					}
+				}
+			}
+		}
+		return ""
+	}
+	first, second := grants, rates
+	if prefer == "dimensionPrices" {
+		first, second = rates, grants
+	}
+	if f := first(); f != "" {
+		return f
+	}
+	if f := second(); f != "" {
+		return f
+	}
+	for _, t := range d.Terms {
 		for i, c := range t.Schedule {
 			if words[c.ChargeDate] {
 				return at("installments", i, "chargeDate")

@@ -3,6 +3,7 @@ package awsmp_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -187,3 +188,5 @@ func opportunities() []opportunity {
 		},
 	}
 }
+
+func asAWSError(err error, target **dealdesk.AWSError) bool { return errors.As(err, target) }
