@@ -1,0 +1,70 @@
+package awsmp
+
+import (
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/marketplaceagreement"
+	agschemas "github.com/aws/aws-sdk-go-v2/service/marketplaceagreement/schemas"
+	"github.com/aws/aws-sdk-go-v2/service/marketplacecatalog"
+	"github.com/aws/aws-sdk-go-v2/service/marketplaceentitlementservice"
+	entschemas "github.com/aws/aws-sdk-go-v2/service/marketplaceentitlementservice/schemas"
+	"github.com/aws/aws-sdk-go-v2/service/marketplacemetering"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/transport/http/protocol/awsjson"
+)
+
+// Clients are the AWS clients of one connection, all built from the aws.Config that Config
+// returns, so they share its credentials, region, endpoint override, retryer and rate limits.
+type Clients struct {
+	Catalog     *marketplacecatalog.Client
+	Agreement   *marketplaceagreement.Client
+	Entitlement *marketplaceentitlementservice.Client
+	Metering    *marketplacemetering.Client
+	SQS         *sqs.Client
+	STS         *sts.Client
+}
+
+// NewClients builds every client from cfg.
+func NewClients(cfg aws.Config) *Clients {
+	return &Clients{
+		Catalog:     CatalogClient(cfg),
+		Agreement:   AgreementClient(cfg),
+		Entitlement: EntitlementClient(cfg),
+		Metering:    MeteringClient(cfg),
+		SQS:         SQSClient(cfg),
+		STS:         STSClient(cfg),
+	}
+}
+
+// CatalogClient returns the Marketplace Catalog client (restJson1, us-east-1 only).
+func CatalogClient(cfg aws.Config) *marketplacecatalog.Client {
+	return marketplacecatalog.NewFromConfig(cfg)
+}
+
+// AgreementClient returns the Marketplace Agreement client pinned to awsJson 1.0: the SDK's
+// default since v1.30.0 is RPC v2 CBOR, and dealdesk keeps every JSON service on JSON
+// (reference §3.1, DESIGN "simulator").
+func AgreementClient(cfg aws.Config) *marketplaceagreement.Client {
+	return marketplaceagreement.NewFromConfig(cfg, func(o *marketplaceagreement.Options) {
+		o.Protocol = awsjson.New10(agschemas.AWSMPCommerceService_v20200301)
+	})
+}
+
+// EntitlementClient returns the Marketplace Entitlement Service client pinned to awsJson 1.1
+// (the SDK's default since v1.37.0 is RPC v2 CBOR; reference §4.5).
+func EntitlementClient(cfg aws.Config) *marketplaceentitlementservice.Client {
+	return marketplaceentitlementservice.NewFromConfig(cfg, func(o *marketplaceentitlementservice.Options) {
+		o.Protocol = awsjson.New11(entschemas.AWSMPEntitlementService)
+	})
+}
+
+// MeteringClient returns the Marketplace Metering client (awsJson 1.1).
+func MeteringClient(cfg aws.Config) *marketplacemetering.Client {
+	return marketplacemetering.NewFromConfig(cfg)
+}
+
+// SQSClient returns the SQS client (awsJson 1.0).
+func SQSClient(cfg aws.Config) *sqs.Client { return sqs.NewFromConfig(cfg) }
+
+// STSClient returns the STS client (to check credentials with GetCallerIdentity).
+func STSClient(cfg aws.Config) *sts.Client { return sts.NewFromConfig(cfg) }
