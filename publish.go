@@ -1,0 +1,104 @@
+package dealdesk
+
+import (
+	"context"
+	"time"
+)
+
+// Publication is where the publishing of an opportunity (a CPPO_OUT offer) on AWS is: which
+// submission is being published, by which job, with which change set, and where the
+// restriction of its resale authorization is once it was cancelled (decision 015).
+type Publication struct {
+	OfferID string
+	// Attempt numbers the change sets started for the opportunity (1, 2, ...): the token of the
+	// current one is PublishToken(OfferID, Attempt). It goes up when a new submission's job
+	// starts (a resubmission after CREATE_FAILED) and when AWS failed a change set with
+	// SERVER_FAULT; never on a retry, so a retry can never create a second resale authorization.
+	Attempt int
+	// JobID is the publish job the current attempt belongs to: a job with another ID is a new
+	// submission.
+	JobID int64
+	// ChangeSetID is the current attempt's change set, "" until StartChangeSet answered.
+	ChangeSetID string
+	// RestrictChangeSetID is the change set restricting the resale authorization, "" until
+	// started; RestrictResult is "" while it runs, then SUCCEEDED or the failure AWS gave.
+	RestrictChangeSetID string
+	RestrictResult      string
+	UpdatedAt           time.Time
+}
+
+// PublishOutcomeKind says how the publishing, the restriction or the life of an opportunity
+// ended. The values are the timeline's kinds of the same steps (PUBLISHED, PUBLISH_FAILED,
+// RESTRICTED, EXPIRED), so that recording an outcome on the timeline is a copy.
+type PublishOutcomeKind string
+
+// Publish outcome kinds.
+const (
+	OutcomePublished      PublishOutcomeKind = "PUBLISHED"       // ACTIVE: AWS created the resale authorization
+	OutcomePublishFailed  PublishOutcomeKind = "PUBLISH_FAILED"  // CREATE_FAILED: AWS refused it, or it could not be sent
+	OutcomeRestricted     PublishOutcomeKind = "RESTRICTED"      // the cancelled opportunity's resale authorization is restricted
+	OutcomeRestrictFailed PublishOutcomeKind = "RESTRICT_FAILED" // AWS refused to restrict it
+	OutcomeExpired        PublishOutcomeKind = "EXPIRED"         // ACTIVE past its expiry date
+)
+
+// PublishOutcome is one end reached by a publish, restrict or expiry job.
+type PublishOutcome struct {
+	OrgID   string
+	OfferID string
+	Kind    PublishOutcomeKind
+	At      time.Time
+	// ChangeSetID is the AWS change set that decided it; "" for an expiry or an error before any.
+	ChangeSetID string
+	Summary     string // one line for people
+}
+
+// PublishStore is what the publish, restrict and expiry workers need of the store. Methods
+// taking a context read the organization from it (EUNAUTHORIZED without one) and return
+// ENOTFOUND for an offer that is not one of its opportunities.
+type PublishStore interface {
+	// FindOfferByID and FindProductByID read the opportunity and its product.
+	FindOfferByID(ctx context.Context, id string) (*Offer, error)
+	FindProductByID(ctx context.Context, id string) (*Product, error)
+	// AWSConnectionWithSecret returns the organization's AWS connection with its secret access
+	// key, to call AWS with; ENOTFOUND when none is set.
+	AWSConnectionWithSecret(ctx context.Context) (*AWSConnection, error)
+
+	// BeginPublishAttempt returns the publication of a PENDING_CREATE opportunity as job jobID
+	// is to continue it: the first run of a job that is not the publication's JobID starts a
+	// new attempt (Attempt+1, no change set); any later run of the same job (a retry, a snooze,
+	// a rescue after a crash) gets the same attempt and change set back. Returns ECONFLICT when
+	// the opportunity is not PENDING_CREATE (nothing to publish).
+	BeginPublishAttempt(ctx context.Context, offerID string, jobID int64) (*Publication, error)
+	// SetPublishChangeSet records the change set StartChangeSet answered for attempt. Returns
+	// ECONFLICT when attempt is no longer the current one.
+	SetPublishChangeSet(ctx context.Context, offerID string, attempt int, changeSetID string) error
+	// NextPublishAttempt starts a new attempt after AWS failed attempt with SERVER_FAULT and
+	// returns it. Returns ECONFLICT when attempt is no longer the current one.
+	NextPublishAttempt(ctx context.Context, offerID string, attempt int) (*Publication, error)
+	// NotePublishProblem shows on a PENDING_CREATE opportunity (in PublishErrors) why its
+	// publish waits to be retried, e.g. that no AWS connection is set; nil clears it.
+	NotePublishProblem(ctx context.Context, offerID string, problems []FieldError) error
+	// PublishSucceeded makes a PENDING_CREATE opportunity ACTIVE with ExternalID
+	// resaleAuthorizationID; PublishFailed makes it CREATE_FAILED with problems as its
+	// PublishErrors. Both return ECONFLICT when it is no longer PENDING_CREATE.
+	PublishSucceeded(ctx context.Context, offerID, resaleAuthorizationID string) (*Offer, error)
+	PublishFailed(ctx context.Context, offerID string, problems []FieldError) (*Offer, error)
+
+	// FindPublication returns an opportunity's publication; ENOTFOUND when it never had one.
+	FindPublication(ctx context.Context, offerID string) (*Publication, error)
+	// SetRestrictChangeSet records the change set restricting a CANCELLED opportunity's resale
+	// authorization; RestrictEnded records how it ended (see Publication.RestrictResult).
+	SetRestrictChangeSet(ctx context.Context, offerID, changeSetID string) error
+	RestrictEnded(ctx context.Context, offerID, result string) error
+
+	// ExpireOpportunities moves every organization's ACTIVE opportunities whose expiry date is
+	// before today (an opportunity is valid through its expiry date) to EXPIRED, and returns
+	// them. It needs no organization in ctx.
+	ExpireOpportunities(ctx context.Context, today Date) ([]*Offer, error)
+}
+
+// PublishRecorder is told of every outcome the workers reach, after the store recorded it:
+// the hook where the deal's timeline and notifications record them (TimelineService).
+type PublishRecorder interface {
+	RecordPublishOutcome(ctx context.Context, o PublishOutcome) error
+}

@@ -1,0 +1,165 @@
+package worker
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// Defaults of Config.
+const (
+	DefaultMaxWorkers           = 20
+	DefaultChangeSetPoll        = 5 * time.Second
+	DefaultFetchPollInterval    = time.Second
+	DefaultRetryBase            = time.Second
+	DefaultRetryMax             = 5 * time.Minute
+	DefaultMaxAttempts          = 25
+	DefaultJobTimeout           = 2 * time.Minute
+	DefaultRescueStuckJobsAfter = 5 * time.Minute
+	DefaultExpiryInterval       = time.Hour
+)
+
+// Config configures a Runner. Driver, Store and Catalog are required; zero durations and
+// counts take the defaults above.
+type Config struct {
+	// Driver is River's driver over the store's database (sqldb.DB.RiverDriver).
+	Driver  riverdriver.Driver[*sql.Tx]
+	Store   dealdesk.PublishStore
+	Catalog dealdesk.Catalog
+	// Recorder, when set, is told of every outcome (the timeline's hook); nil records nothing
+	// beyond the store's state.
+	Recorder dealdesk.PublishRecorder
+	Logger   *slog.Logger
+	// Now is the clock of the expiry job; time.Now when nil.
+	Now func() time.Time
+
+	// MaxWorkers is how many jobs this process works at once.
+	MaxWorkers int
+	// ChangeSetPoll is how long a job snoozes between two DescribeChangeSet calls of a change
+	// set that has not ended (AWS takes minutes; the simulator seconds).
+	ChangeSetPoll time.Duration
+	// FetchPollInterval is how often River looks for available jobs (SQLite has no LISTEN).
+	FetchPollInterval time.Duration
+	// RetryBase and RetryMax bound the backoff after a failed run: RetryBase·2^(n-1) after the
+	// n-th failure, at most RetryMax, with ±10% jitter.
+	RetryBase, RetryMax time.Duration
+	// MaxAttempts is how many failed runs a job gets; the last one records the failure on the
+	// opportunity (CREATE_FAILED) instead of retrying.
+	MaxAttempts int
+	// JobTimeout bounds one run of a job; RescueStuckJobsAfter is when a job still running
+	// (its process died) is handed to another run. It must exceed JobTimeout.
+	JobTimeout           time.Duration
+	RescueStuckJobsAfter time.Duration
+	// ExpiryInterval is how often the expiry job runs (also once at start).
+	ExpiryInterval time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	if c.MaxWorkers <= 0 {
+		c.MaxWorkers = DefaultMaxWorkers
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = DefaultMaxAttempts
+	}
+	def(&c.ChangeSetPoll, DefaultChangeSetPoll)
+	def(&c.FetchPollInterval, DefaultFetchPollInterval)
+	def(&c.RetryBase, DefaultRetryBase)
+	def(&c.RetryMax, DefaultRetryMax)
+	def(&c.JobTimeout, DefaultJobTimeout)
+	def(&c.RescueStuckJobsAfter, DefaultRescueStuckJobsAfter)
+	def(&c.ExpiryInterval, DefaultExpiryInterval)
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+// Runner works dealdesk's jobs on one process until stopped.
+type Runner struct {
+	client *river.Client[*sql.Tx]
+}
+
+// New returns a Runner with the publish, restrict and expiry workers registered, not started.
+func New(cfg Config) (*Runner, error) {
+	if cfg.Driver == nil || cfg.Store == nil || cfg.Catalog == nil {
+		return nil, errors.New("worker: Config needs a Driver, a Store and a Catalog")
+	}
+	cfg = cfg.withDefaults()
+	if cfg.RescueStuckJobsAfter <= cfg.JobTimeout {
+		return nil, fmt.Errorf("worker: RescueStuckJobsAfter (%s) must exceed JobTimeout (%s)", cfg.RescueStuckJobsAfter, cfg.JobTimeout)
+	}
+	base := &base{cfg: cfg, log: cfg.Logger}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &publishWorker{base: base}); err != nil {
+		return nil, err
+	}
+	if err := river.AddWorkerSafely(workers, &restrictWorker{base: base}); err != nil {
+		return nil, err
+	}
+	if err := river.AddWorkerSafely(workers, &expireWorker{base: base}); err != nil {
+		return nil, err
+	}
+	client, err := river.NewClient(cfg.Driver, &river.Config{
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}},
+		Workers:              workers,
+		Logger:               cfg.Logger,
+		FetchPollInterval:    cfg.FetchPollInterval,
+		FetchCooldown:        min(cfg.FetchPollInterval, river.FetchCooldownDefault),
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
+		MaxAttempts:          cfg.MaxAttempts,
+		RetryPolicy:          &backoff{base: cfg.RetryBase, max: cfg.RetryMax},
+		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.ExpiryInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return ExpireOpportunitiesJob{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true})},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("worker: River client: %w", err)
+	}
+	return &Runner{client: client}, nil
+}
+
+// Start starts working jobs in the background; it returns once River is running. Cancelling
+// ctx stops the Runner as Stop does.
+func (r *Runner) Start(ctx context.Context) error { return r.client.Start(ctx) }
+
+// Stop stops fetching jobs and waits for the running ones to finish, until ctx ends; then
+// their contexts are cancelled. A job cut off is picked up again by a later run.
+func (r *Runner) Stop(ctx context.Context) error {
+	err := r.client.Stop(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return r.client.StopAndCancel(context.Background())
+	}
+	return err
+}
+
+// backoff is River's retry policy: exponential from base, capped at max, with ±10% jitter.
+type backoff struct{ base, max time.Duration }
+
+// NextRetry implements river.ClientRetryPolicy.
+func (b *backoff) NextRetry(job *rivertype.JobRow) time.Time {
+	d := b.max
+	if n := max(job.Attempt, 1) - 1; n < 30 && b.base<<n < b.max && b.base<<n > 0 {
+		d = b.base << n
+	}
+	jitter := time.Duration(float64(d) * (rand.Float64()*0.2 - 0.1))
+	return time.Now().Add(d + jitter)
+}
