@@ -11,12 +11,12 @@ import (
 type Publication struct {
 	OfferID string
 	// Attempt numbers the change sets started for the opportunity (1, 2, ...): the token of the
-	// current one is PublishToken(OfferID, Attempt). It goes up when a new submission's job
-	// starts (a resubmission after CREATE_FAILED) and when AWS failed a change set with
-	// SERVER_FAULT; never on a retry, so a retry can never create a second resale authorization.
+	// current one is PublishToken(OfferID, Attempt). It goes up with every submission
+	// (SubmitOffer, a resubmission after CREATE_FAILED included) and when AWS failed a change
+	// set with SERVER_FAULT; never on a retry, so a retry can never create a second resale
+	// authorization.
 	Attempt int
-	// JobID is the publish job the current attempt belongs to: a job with another ID is a new
-	// submission.
+	// JobID is the publish job of the current submission; any other job has nothing to do.
 	JobID int64
 	// ChangeSetID is the current attempt's change set, "" until StartChangeSet answered.
 	ChangeSetID string
@@ -63,12 +63,12 @@ type PublishStore interface {
 	// key, to call AWS with; ENOTFOUND when none is set.
 	AWSConnectionWithSecret(ctx context.Context) (*AWSConnection, error)
 
-	// BeginPublishAttempt returns the publication of a PENDING_CREATE opportunity as job jobID
-	// is to continue it: the first run of a job that is not the publication's JobID starts a
-	// new attempt (Attempt+1, no change set); any later run of the same job (a retry, a snooze,
-	// a rescue after a crash) gets the same attempt and change set back. Returns ECONFLICT when
-	// the opportunity is not PENDING_CREATE (nothing to publish).
-	BeginPublishAttempt(ctx context.Context, offerID string, jobID int64) (*Publication, error)
+	// PublishAttempt returns the publication of a PENDING_CREATE opportunity for job jobID:
+	// the attempt and the change set, if any, that the job is to continue (every run of a job,
+	// a retry, a snooze or a rescue after a crash, gets the same ones back). Returns ECONFLICT
+	// when the opportunity is not PENDING_CREATE (nothing to publish) or jobID is not the job
+	// its submission recorded (OfferService.SubmitOffer starts each attempt with its job).
+	PublishAttempt(ctx context.Context, offerID string, jobID int64) (*Publication, error)
 	// SetPublishChangeSet records the change set StartChangeSet answered for attempt. Returns
 	// ECONFLICT when attempt is no longer the current one.
 	SetPublishChangeSet(ctx context.Context, offerID string, attempt int, changeSetID string) error

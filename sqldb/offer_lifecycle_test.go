@@ -132,13 +132,10 @@ func TestSubmitOffer(t *testing.T) {
 			if len(js) != 1 || js[0] != (jobArgs{OrgID: orgID, OfferID: o.ID}) {
 				t.Fatalf("publish jobs %+v, want one for %s", js, o.ID)
 			}
-			// A retry that got past the status check (say, a replica racing) is still one job.
-			res, err := db.River().Insert(ctx, dealdesk.PublishOpportunityJob{OrgID: orgID, OfferID: o.ID}, sqldb.JobInsertOpts())
-			if err != nil || !res.UniqueSkippedAsDuplicate {
-				t.Fatalf("second insert of the same job: %+v, %v", res, err)
-			}
-			if n := len(jobs(t, db, dealdesk.PublishOpportunityJob{}.Kind())); n != 1 {
-				t.Fatalf("%d publish jobs after a duplicate insert", n)
+			// The submission's job owns its publish attempt: any other publish job of the same
+			// offer has nothing to do (decision 015; TestPublishAttempt).
+			if pub, err := db.FindPublication(ctx, o.ID); err != nil || pub.Attempt != 1 || pub.JobID == 0 {
+				t.Fatalf("publication %+v, %v; want attempt 1 owned by the submission's job", pub, err)
 			}
 		})
 		t.Run("incomplete draft is refused and stays DRAFT without a job", func(t *testing.T) {

@@ -122,7 +122,7 @@ func (db *DB) updateOfferWithJob(ctx context.Context, tx *sql.Tx, r *offerRow, j
 }
 
 // SubmitOffer validates the opportunity completely and moves it to PENDING_CREATE, inserting the
-// publish job in the same transaction.
+// publish job and starting the next publish attempt in the same transaction (publish.go).
 func (db *DB) SubmitOffer(ctx context.Context, id string) (*dealdesk.Offer, error) {
 	return inTxValue(ctx, db.inTx, func(tx *sql.Tx) (*dealdesk.Offer, error) {
 		r, err := db.editableOpportunity(ctx, tx, id, "submitted")
@@ -134,7 +134,7 @@ func (db *DB) SubmitOffer(ctx context.Context, id string) (*dealdesk.Offer, erro
 			return nil, err
 		}
 		r.Status, r.PublishErrors, r.UpdatedAt = dealdesk.OfferPendingCreate, nil, now
-		return r.Offer, db.updateOfferWithJob(ctx, tx, r, dealdesk.PublishOpportunityJob{OrgID: r.OrgID, OfferID: r.ID})
+		return r.Offer, db.submitForPublishing(ctx, tx, r)
 	})
 }
 

@@ -74,17 +74,39 @@ func (db *DB) withPublication(ctx context.Context, offerID string, want dealdesk
 	})
 }
 
-// BeginPublishAttempt returns the publication of a PENDING_CREATE opportunity as job jobID is
-// to continue it: a job that does not own the current attempt starts the next one.
-func (db *DB) BeginPublishAttempt(ctx context.Context, offerID string, jobID int64) (*dealdesk.Publication, error) {
+// submitForPublishing writes the submitted opportunity r, inserts its publish job and makes
+// that job the owner of a new publish attempt (decision 015). The job is not unique by its
+// arguments: the locked status check already makes one job per submission, and a unique insert
+// would be skipped while the previous submission's job, which has just made the opportunity
+// CREATE_FAILED, is still being marked completed, leaving the new submission without a job.
+func (db *DB) submitForPublishing(ctx context.Context, tx *sql.Tx, r *offerRow) error {
+	if err := db.updateOfferRow(ctx, tx, r); err != nil {
+		return err
+	}
+	res, err := db.river.InsertTx(ctx, tx, dealdesk.PublishOpportunityJob{OrgID: r.OrgID, OfferID: r.ID}, nil)
+	if err != nil {
+		return err
+	}
+	p, err := db.findPublication(ctx, tx, r.OrgID, r.ID)
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		p = &dealdesk.Publication{OfferID: r.ID}
+	}
+	p.Attempt, p.JobID, p.ChangeSetID = p.Attempt+1, res.Job.ID, ""
+	return db.savePublication(ctx, tx, r.OrgID, p)
+}
+
+// PublishAttempt returns the publication of a PENDING_CREATE opportunity for its job jobID.
+func (db *DB) PublishAttempt(ctx context.Context, offerID string, jobID int64) (*dealdesk.Publication, error) {
 	var out dealdesk.Publication
 	err := db.withPublication(ctx, offerID, dealdesk.OfferPendingCreate, func(_ *sql.Tx, _ *offerRow, p *dealdesk.Publication) (bool, error) {
-		save := p.JobID != jobID || p.Attempt == 0
-		if save {
-			p.Attempt, p.JobID, p.ChangeSetID = p.Attempt+1, jobID, ""
+		if p.JobID != jobID {
+			return false, dealdesk.Errorf(dealdesk.ECONFLICT, "Job %d is not the publish job of opportunity %s's submission.", jobID, offerID)
 		}
 		out = *p
-		return save, nil
+		return false, nil
 	})
 	if err != nil {
 		return nil, err

@@ -27,7 +27,7 @@ type publishWorker struct {
 func (w *publishWorker) Work(ctx context.Context, job *river.Job[dealdesk.PublishOpportunityJob]) error {
 	ctx = dealdesk.NewContextWithOrgID(ctx, job.Args.OrgID)
 	offerID := job.Args.OfferID
-	pub, err := w.cfg.Store.BeginPublishAttempt(ctx, offerID, job.ID)
+	pub, err := w.cfg.Store.PublishAttempt(ctx, offerID, job.ID)
 	if gone(err) {
 		w.log.InfoContext(ctx, "nothing to publish", "org", job.Args.OrgID, "offer", offerID, "reason", err)
 		return nil
