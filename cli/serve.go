@@ -12,14 +12,18 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dealdesk/dealdesk/awsmp"
 	dhttp "github.com/dealdesk/dealdesk/http"
 	"github.com/dealdesk/dealdesk/sqldb"
+	"github.com/dealdesk/dealdesk/worker"
 )
 
 const serveUsage = `Usage: dealdesk serve [flags]
 
-Runs the REST API until interrupted (SIGINT or SIGTERM), then lets the requests in flight
-finish (up to --shutdown-timeout) and stops.
+Runs the REST API and the background jobs (publishing opportunities to AWS Marketplace,
+restricting cancelled ones, expiring them) until interrupted (SIGINT or SIGTERM), then lets the
+requests and jobs in flight finish (up to --shutdown-timeout) and stops. Every replica on the
+same database works jobs; each job runs on one of them at a time.
 On the first start with an empty database it creates an organization and an API key for it,
 writes the key to a new file that only you can read (--key-file) and prints the file's path;
 the key itself is neither printed nor logged.
@@ -36,11 +40,25 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	fs.DurationVar(&grace, "shutdown-timeout", grace, "how long to let requests in flight finish on shutdown before cutting them off (DEALDESK_SHUTDOWN_TIMEOUT)")
+	poll, err := envDuration(env, "DEALDESK_CHANGE_SET_POLL", worker.DefaultChangeSetPoll)
+	if err != nil {
+		return err
+	}
+	fs.DurationVar(&poll, "change-set-poll", poll, "how often a running AWS Catalog change set is checked (DEALDESK_CHANGE_SET_POLL)")
+	rescue, err := envDuration(env, "DEALDESK_JOB_RESCUE_AFTER", worker.DefaultRescueStuckJobsAfter)
+	if err != nil {
+		return err
+	}
+	fs.DurationVar(&rescue, "job-rescue-after", rescue, "how long a job stays claimed by a replica that stopped answering (killed) before another runs it; a job run is cut off after half of it (DEALDESK_JOB_RESCUE_AFTER)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if grace < 0 {
 		fmt.Fprintf(env.Stderr, "dealdesk serve: --shutdown-timeout must not be negative\n")
+		return errUsage
+	}
+	if poll <= 0 || rescue <= 0 {
+		fmt.Fprintf(env.Stderr, "dealdesk serve: --change-set-poll and --job-rescue-after must be positive\n")
 		return errUsage
 	}
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -56,6 +74,30 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if err := bootstrap(ctx, db, *keyFile, env); err != nil {
 		return err
 	}
+
+	jobs, err := worker.New(worker.Config{
+		Driver: db.RiverDriver(), Store: db, Catalog: awsmp.NewCatalog(), Logger: logger,
+		ChangeSetPoll: poll, RescueStuckJobsAfter: rescue, JobTimeout: min(worker.DefaultJobTimeout, rescue/2),
+	})
+	if err != nil {
+		return err
+	}
+	if err := jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start background jobs: %w", err)
+	}
+	jobsStopped := false
+	stopJobs := func(ctx context.Context) error {
+		if jobsStopped {
+			return nil
+		}
+		jobsStopped = true
+		return jobs.Stop(ctx)
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), grace)
+		defer cancel()
+		_ = stopJobs(stopCtx)
+	}()
 
 	srv := dhttp.NewServer(dhttp.Config{
 		APIKeys:      db,
@@ -96,6 +138,9 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		if err := srv.Close(); err != nil {
 			return fmt.Errorf("shutdown: %w", err)
 		}
+	}
+	if err := stopJobs(shutdownCtx); err != nil {
+		return fmt.Errorf("stop background jobs: %w", err)
 	}
 	fmt.Fprintln(env.Stdout, "dealdesk: stopped")
 	return nil
