@@ -45,6 +45,7 @@ func TestMain(m *testing.M) {
 type counter struct {
 	mu     sync.Mutex
 	counts map[string]int // "StartChangeSet 429"
+	starts []time.Time
 	next   http.RoundTripper
 }
 
@@ -53,6 +54,9 @@ func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
 	if err == nil {
 		c.mu.Lock()
 		c.counts[strings.TrimPrefix(r.URL.Path, "/")+" "+http.StatusText(resp.StatusCode)]++
+		if r.URL.Path == "/StartChangeSet" {
+			c.starts = append(c.starts, time.Now())
+		}
 		c.mu.Unlock()
 	}
 	return resp, err

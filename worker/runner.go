@@ -18,7 +18,7 @@ import (
 
 // Defaults of Config.
 const (
-	DefaultMaxWorkers           = 20
+	DefaultMaxWorkers           = 100
 	DefaultChangeSetPoll        = 5 * time.Second
 	DefaultFetchPollInterval    = time.Second
 	DefaultRetryBase            = time.Second
@@ -43,7 +43,11 @@ type Config struct {
 	// Now is the clock of the expiry job; time.Now when nil.
 	Now func() time.Time
 
-	// MaxWorkers is how many jobs this process works at once.
+	// MaxWorkers is how many jobs this process works at once. A job waiting for the AWS rate
+	// limits (awsmp.Limits) holds its slot, and River fetches new jobs before snoozed ones, so
+	// too few slots make the change sets already started wait behind new starts: 100 (a
+	// goroutine each) keeps 100 publications at once within 1.1× of StartChangeSet's quota
+	// (BenchmarkPublish100).
 	MaxWorkers int
 	// ChangeSetPoll is how long a job snoozes between two DescribeChangeSet calls of a change
 	// set that has not ended (AWS takes minutes; the simulator seconds).
