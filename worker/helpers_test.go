@@ -118,6 +118,12 @@ func (c *clock) set(t time.Time) {
 // unless it says otherwise), tune the workers.
 func newEnv(t testing.TB, engine string, simCfg sim.Config, tune func(*worker.Config)) *env {
 	t.Helper()
+	return setup(t, engine, simCfg, tune, true)
+}
+
+// setup is newEnv; without connect the organization has no AWS connection (see connect).
+func setup(t testing.TB, engine string, simCfg sim.Config, tune func(*worker.Config), connect bool) *env {
+	t.Helper()
 	if simCfg.ChangeSetDelay == 0 {
 		simCfg.ChangeSetDelay = 200 * time.Millisecond
 	}
@@ -136,12 +142,8 @@ func newEnv(t testing.TB, engine string, simCfg sim.Config, tune func(*worker.Co
 		t.Fatal(err)
 	}
 	ctx := dealdesk.NewContextWithOrgID(context.Background(), org.ID)
-	conn, err := db.SaveAWSConnection(ctx, dealdesk.AWSConnectionInput{SellerAccountID: seller, Region: "us-east-1",
-		CredentialsMode: dealdesk.CredentialsDefaultChain, EndpointURL: hs.URL})
-	if err != nil {
-		t.Fatalf("save AWS connection: %v", err)
-	}
-	conn.OrgID = org.ID
+	conn := &dealdesk.AWSConnection{OrgID: org.ID, SellerAccountID: seller, Region: "us-east-1",
+		CredentialsMode: dealdesk.CredentialsDefaultChain, EndpointURL: hs.URL}
 	product, err := db.CreateProduct(ctx, dealdesk.ProductInput{ExternalID: "prod-dd3mo4nalyt1cs",
 		ProductCode: "dd3mo4nalyt1cs0000000000a", Title: "Example Analytics Platform", Dimensions: []dealdesk.Dimension{
 			{Key: "seats", Name: "Seats", Unit: "Users", Kind: dealdesk.DimensionEntitled},
@@ -154,6 +156,9 @@ func newEnv(t testing.TB, engine string, simCfg sim.Config, tune func(*worker.Co
 	e := &env{t: t, db: db, ctx: ctx, sim: srv, simURL: hs.URL, conn: conn, product: product,
 		http: &counter{counts: map[string]int{}, next: http.DefaultTransport}, rec: &recorder{outcomes: make(chan dealdesk.PublishOutcome, 1000)},
 		clock: &clock{}}
+	if connect {
+		e.connect()
+	}
 	// Each test has its own client-side rate limits: tests run in parallel, each on its own
 	// simulator, on the same seller account.
 	e.catalog = awsmp.NewCatalog(awsmp.WithLimits(awsmp.NewLimits(awsmp.Quotas)), awsmp.WithRetry(3, 50*time.Millisecond),
@@ -179,6 +184,30 @@ func newEnv(t testing.TB, engine string, simCfg sim.Config, tune func(*worker.Co
 		}
 	})
 	return e
+}
+
+// connect stores the organization's connection to the simulator.
+func (e *env) connect() {
+	e.t.Helper()
+	if _, err := e.db.SaveAWSConnection(e.ctx, dealdesk.AWSConnectionInput{SellerAccountID: e.conn.SellerAccountID,
+		Region: e.conn.Region, CredentialsMode: e.conn.CredentialsMode, EndpointURL: e.conn.EndpointURL}); err != nil {
+		e.t.Fatalf("save AWS connection: %v", err)
+	}
+}
+
+// waitUntil polls cond until it holds; the test fails after 60s.
+func (e *env) waitUntil(what string, cond func() bool) {
+	e.t.Helper()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(60 * time.Second)
+	for !cond() {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			e.t.Fatalf("%s: not within 60s", what)
+		}
+	}
 }
 
 func ptr[T any](v T) *T { return &v }

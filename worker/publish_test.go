@@ -78,6 +78,60 @@ func TestRefusedOpportunityCanBeFixedAndResubmitted(t *testing.T) {
 	})
 }
 
+// TestPublishWaitsForTheAWSConnection: without an AWS connection the opportunity stays
+// PENDING_CREATE and says why in its publishErrors; the job is retried and publishes it once a
+// connection is set.
+func TestPublishWaitsForTheAWSConnection(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
+		e := setup(t, engine, sim.Config{DisableQuotas: true}, nil, false)
+		o := e.submit(e.opportunity("Hooli, connected later"))
+		e.waitUntil("the missing connection shown", func() bool {
+			got := e.offer(o.ID)
+			return got.Status == dealdesk.OfferPendingCreate && len(got.PublishErrors) == 1 && got.PublishErrors[0].Field == "awsConnection"
+		})
+		e.connect()
+		if got := e.outcome(o.ID); got.Kind != dealdesk.OutcomePublished {
+			t.Fatalf("outcome %+v; want PUBLISHED", got)
+		}
+		e.checkActive(o.ID, "Hooli, connected later", 1)
+	})
+}
+
+// TestTerminalAWSErrorFailsThePublish: an AWS error that no retry can get past ends the
+// publish at once: CREATE_FAILED with AWS's code and message, and the change set never started.
+func TestTerminalAWSErrorFailsThePublish(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		errorType string
+		status    int
+	}{
+		{"ValidationException", 422},
+		{"AccessDeniedException", 403},
+	} {
+		t.Run(tc.errorType, func(t *testing.T) {
+			t.Parallel()
+			sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
+				e := newEnv(t, engine, sim.Config{DisableQuotas: true}, nil)
+				e.control("PUT", "/_sim/faults", sim.FaultConfig{Operations: map[string]sim.OpFault{
+					"StartChangeSet": {ErrorRate: 1, ErrorType: tc.errorType, ErrorStatus: tc.status, ErrorMessage: "refused by the test"}}})
+				o := e.submit(e.opportunity("Refused " + tc.errorType))
+				if got := e.outcome(o.ID); got.Kind != dealdesk.OutcomePublishFailed {
+					t.Fatalf("outcome %+v; want PUBLISH_FAILED", got)
+				}
+				got := e.offer(o.ID)
+				want := "StartChangeSet: " + tc.errorType + ": refused by the test"
+				if got.Status != dealdesk.OfferCreateFailed || len(got.PublishErrors) != 1 || got.PublishErrors[0].Message != want {
+					t.Fatalf("status %s, publishErrors %+v; want CREATE_FAILED with %q", got.Status, got.PublishErrors, want)
+				}
+				if n := e.http.count("StartChangeSet", tc.status); n != 1 {
+					t.Fatalf("StartChangeSet answered %d times with %d; want once (no retry)", n, tc.status)
+				}
+			})
+		})
+	}
+}
+
 // TestPublishThroughFaults: throttling, locked entities (423) and change sets AWS failed with
 // SERVER_FAULT on the way still give exactly one ACTIVE resale authorization. The faults are
 // checked to have happened, so the test shows they were gone through.
