@@ -120,7 +120,7 @@ type Offer struct {
 	OpportunityID    string   `json:"opportunityId,omitempty"`    // CPPO: the CPPO_OUT offer it was made from
 	MarkupPercentage *Decimal `json:"markupPercentage,omitempty"` // CPPO: the reseller's markup, where known
 
-	// PublishErrors are AWS's reasons for CREATE_FAILED, mapped to the fields they concern.
+	// PublishErrors are AWS's reasons for CREATE_FAILED, mapped to the fields they concern; while PENDING_CREATE, why the publish waits (decision 015).
 	PublishErrors []FieldError `json:"publishErrors,omitempty"`
 
 	CreatedAt time.Time `json:"createdAt"`
