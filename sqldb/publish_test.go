@@ -225,3 +225,26 @@ func TestExpireOpportunities(t *testing.T) {
 		}
 	})
 }
+
+// TestPublicationTenantKey: a publication's offer is a composite key on org_id, so a raw insert
+// of a publication of one organization for another's opportunity fails.
+func TestPublicationTenantKey(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		ctxA, ctxB := newOrg(t, db, "Acme"), newOrg(t, db, "Globex")
+		b := newOffer(t, db, ctxB, newProduct(t, db, ctxB, "prod-globex").ID)
+		a := newOffer(t, db, ctxA, newProduct(t, db, ctxA, "prod-acme").ID)
+		insert := func(orgID, offerID string) error {
+			_, err := db.SQL().ExecContext(context.Background(), `INSERT INTO publications (org_id, offer_id, attempt,
+				job_id, change_set_id, restrict_change_set_id, restrict_result, updated_at) VALUES ($1, $2, 1, 1, '', '', '', $3)`,
+				orgID, offerID, nowArg(e))
+			return err
+		}
+		orgA := dealdesk.OrgIDFromContext(ctxA)
+		wantForeignKey(t, db, insert(orgA, b.ID))
+		wantForeignKey(t, db, insert("org_none", a.ID))
+		if err := insert(orgA, a.ID); err != nil {
+			t.Fatalf("a publication of the organization's own opportunity: %v", err)
+		}
+	})
+}

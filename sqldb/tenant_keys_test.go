@@ -112,6 +112,8 @@ func TestTenancyKeys(t *testing.T) {
 			for _, table := range orgRefTables {
 				want = append(want, table+"(org_id) → organizations(id)")
 			}
+			// publications (keyed by offer, no id to copy by): TestPublicationTenantKey.
+			want = append(want, "publications(org_id,offer_id) → offers(org_id,id)", "publications(org_id) → organizations(id)")
 			slices.Sort(want)
 			if got := foreignKeys(t, db, e.name); !slices.Equal(got, want) {
 				t.Fatalf("the schema's references:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

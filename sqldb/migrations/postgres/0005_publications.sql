@@ -3,7 +3,7 @@
 -- set uses (dealdesk.PublishToken), the River job that owns that attempt, the change set, and
 -- the restriction of its resale authorization once cancelled.
 CREATE TABLE publications (
-	org_id                 TEXT COLLATE "C" NOT NULL,
+	org_id                 TEXT COLLATE "C" NOT NULL REFERENCES organizations (id),
 	offer_id               TEXT COLLATE "C" NOT NULL,
 	attempt                INTEGER NOT NULL,
 	job_id                 BIGINT NOT NULL,

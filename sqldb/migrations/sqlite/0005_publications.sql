@@ -3,7 +3,7 @@
 -- set uses (dealdesk.PublishToken), the River job that owns that attempt, the change set, and
 -- the restriction of its resale authorization once cancelled. Times are RFC 3339 text as in 0001.
 CREATE TABLE publications (
-	org_id                 TEXT NOT NULL,
+	org_id                 TEXT NOT NULL REFERENCES organizations (id),
 	offer_id               TEXT NOT NULL,
 	attempt                INTEGER NOT NULL,
 	job_id                 INTEGER NOT NULL,
