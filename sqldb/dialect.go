@@ -25,8 +25,12 @@ type dialect struct {
 	lockKey string
 	// textTimes stores times as fixed-width RFC 3339 text (SQLite) instead of TIMESTAMPTZ.
 	textTimes bool
-	// mapError turns a driver error into a domain error, or returns it unchanged.
-	mapError func(error) error
+	// violation reads the constraint violation from a driver error, and for a unique violation
+	// the business key it broke (nil for any other unique key).
+	violation func(error) (violation, *businessKey)
+	// readTx are the options of read-only transactions, whose statements must all see one
+	// snapshot of the database.
+	readTx *sql.TxOptions
 }
 
 // lockKey makes tx wait for, and then hold until it ends, the lock named key (see dialect.lockKey).

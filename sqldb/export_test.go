@@ -44,3 +44,15 @@ func (db *DB) ExecInTx(ctx context.Context, query string, args ...any) error {
 		return err
 	})
 }
+
+// BusinessKey is a business key as the tests see it.
+type BusinessKey struct{ Table, Columns, Field string }
+
+// BusinessKeys lists the unique keys whose violation is ECONFLICT.
+func BusinessKeys() []BusinessKey {
+	out := make([]BusinessKey, 0, len(businessKeys))
+	for _, k := range businessKeys {
+		out = append(out, BusinessKey{k.table, k.columns, k.field})
+	}
+	return out
+}

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/dealdesk/dealdesk/sqldb"
+	"github.com/dealdesk/dealdesk/sqldb/sqldbtest"
 )
 
 func TestMigrations(t *testing.T) {
@@ -254,4 +256,46 @@ func TestConcurrentOpens(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestUserEmailMigration opens a database made with migrations up to 0002, when emails were
+// unique across organizations, and migrates it: its users keep signing in, and the same email
+// may then be used in another organization.
+func TestUserEmailMigration(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, name string) {
+		e := newEngine(t, name)
+		ctx := context.Background()
+		old := copyMigrations(t)
+		for p := range old {
+			if strings.HasPrefix(path.Base(p), "0003_") {
+				delete(old, p)
+			}
+		}
+		db, err := sqldb.OpenWithMigrations(ctx, e.dsn, e.options(t), old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		acme, err := db.CreateOrganization(ctx, "Acme")
+		if err != nil {
+			t.Fatal(err)
+		}
+		const password = "correct horse battery"
+		u, err := db.CreateUser(ctx, acme.ID, "ana@example.com", "Ana", password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		db = e.open(t)
+		if got, err := db.AuthenticateUser(ctx, "ana@example.com", password); err != nil || got.ID != u.ID || got.Name != "Ana" {
+			t.Fatalf("after the migration: %+v, %v", got, err)
+		}
+		globex, err := db.CreateOrganization(ctx, "Globex")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CreateUser(ctx, globex.ID, "ana@example.com", "Ana", "another long password"); err != nil {
+			t.Fatalf("the same email in another organization after the migration: %v", err)
+		}
+	})
 }

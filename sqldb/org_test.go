@@ -66,9 +66,44 @@ func TestUsers(t *testing.T) {
 				t.Fatal("the password is stored in clear")
 			}
 		})
-		t.Run("taken email is a conflict", func(t *testing.T) {
-			_, err := db.CreateUser(ctx, org.ID, "ana@example.com", "Other Ana", password)
+		t.Run("taken email in the organization is a conflict that does not repeat the address", func(t *testing.T) {
+			_, err := db.CreateUser(ctx, org.ID, "ANA@example.com", "Other Ana", password)
 			wantCode(t, err, dealdesk.ECONFLICT)
+			if msg := dealdesk.ErrorMessage(err); msg != "A user with this email already exists in the organization." {
+				t.Fatalf("message %q", msg)
+			}
+		})
+		t.Run("the same email in another organization is another user", func(t *testing.T) {
+			other, err := db.CreateOrganization(ctx, "Globex")
+			if err != nil {
+				t.Fatal(err)
+			}
+			const otherPassword = "another long password"
+			u2, err := db.CreateUser(ctx, other.ID, "ana@example.com", "Ana at Globex", otherPassword)
+			if err != nil {
+				t.Fatalf("the email of a user of another organization: %v", err)
+			}
+			for _, tt := range []struct{ password, id string }{{password, u.ID}, {otherPassword, u2.ID}} {
+				got, err := db.AuthenticateUser(ctx, "ana@example.com", tt.password)
+				if err != nil || got.ID != tt.id {
+					t.Fatalf("AuthenticateUser = %+v, %v; want user %s", got, err, tt.id)
+				}
+			}
+			third, err := db.CreateOrganization(ctx, "Initech")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.CreateUser(ctx, third.ID, "ana@example.com", "Ana at Initech", password); err != nil {
+				t.Fatal(err)
+			}
+			_, err = db.AuthenticateUser(ctx, "ana@example.com", password)
+			wantCode(t, err, dealdesk.EUNAUTHORIZED)
+			if msg := dealdesk.ErrorMessage(err); !strings.Contains(msg, "2 organizations") {
+				t.Fatalf("one password matching two users: %q, want it said", msg)
+			}
+			if _, err := db.SQL().ExecContext(ctx, `DELETE FROM users WHERE org_id = $1`, third.ID); err != nil {
+				t.Fatal(err)
+			}
 		})
 		t.Run("bad input names the fields", func(t *testing.T) {
 			_, err := db.CreateUser(ctx, org.ID, "not an email", "X", "short")
@@ -76,8 +111,8 @@ func TestUsers(t *testing.T) {
 			wantField(t, err, "password")
 			_, err = db.CreateUser(ctx, "org_missing", "zed@example.com", "Zed", password)
 			wantCode(t, err, dealdesk.ENOTFOUND)
-			if n := count(t, db, "users", ""); n != 1 {
-				t.Fatalf("users has %d rows after refused creates, want 1", n)
+			if n := count(t, db, "users", ""); n != 2 {
+				t.Fatalf("users has %d rows after refused creates, want 2", n)
 			}
 		})
 	})

@@ -42,24 +42,37 @@ func openSQLite(path string) (*sql.DB, *dialect, riverdriver.Driver[*sql.Tx], er
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	d := &dialect{name: EngineSQLite, textTimes: true, riverMigrationsInTx: true, mapError: mapSQLiteError}
+	// A deferred transaction reads one snapshot from its first read on (WAL).
+	d := &dialect{name: EngineSQLite, textTimes: true, riverMigrationsInTx: true, violation: sqliteViolation,
+		readTx: &sql.TxOptions{ReadOnly: true}}
 	return db, d, riversqlite.New(db), nil
 }
 
-// mapSQLiteError is the one place that turns SQLite's errors into domain errors (decision 005):
-// a unique or primary-key violation is ECONFLICT (see duplicateKey), a foreign-key violation
-// EINVALID. Everything else, CHECK and NOT NULL violations and type mismatches included, is a
-// bug of dealdesk's and comes back unchanged, so callers see EINTERNAL and it is logged.
-func mapSQLiteError(err error) error {
+// sqliteViolation reads a constraint violation from SQLite's extended result code (decision
+// 005). A primary key is never a business key; for another unique key SQLite's message lists the
+// columns ("UNIQUE constraint failed: products.org_id, products.external_id"), which name the
+// business key.
+func sqliteViolation(err error) (violation, *businessKey) {
 	var e *sqlite.Error
 	if !errors.As(err, &e) {
-		return err
+		return noViolation, nil
 	}
 	switch e.Code() {
-	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-		return duplicateKey()
+	case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return uniqueViolation, nil
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE:
+		_, cols, _ := strings.Cut(e.Error(), "UNIQUE constraint failed: ")
+		if i := strings.LastIndex(cols, " ("); i >= 0 {
+			cols = cols[:i] // modernc adds the code: "… (2067)"
+		}
+		for i, k := range businessKeys {
+			if k.sqliteName() == cols {
+				return uniqueViolation, &businessKeys[i]
+			}
+		}
+		return uniqueViolation, nil
 	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-		return missingReference()
+		return foreignKeyViolation, nil
 	}
-	return err
+	return noViolation, nil
 }
