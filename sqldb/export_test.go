@@ -56,3 +56,6 @@ func BusinessKeys() []BusinessKey {
 	}
 	return out
 }
+
+// ReadTx exposes the store's read-only transaction to the tests.
+func (db *DB) ReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error { return db.readTx(ctx, fn) }
