@@ -282,6 +282,12 @@ func TestDSNsNeverBecomeFiles(t *testing.T) {
 		"postgres://app:" + password + "%zz@db/deals",
 		"host=db user=app password='" + password,
 		"host=db password=" + password + " dbname",
+		" postgres://u:" + password + "@localhost/db?sslmode=disable",
+		"postgresql:/u:" + password + "@h/db?sslmode=disable",
+		"postgres//u:" + password + "@h/db?sslmode=require",
+		"\tpostgres://u:" + password + "@h/db?x=1",
+		"file:postgres://u:" + password + "@h/db?sslmode=disable",
+		"postgres:x",
 	} {
 		code, out, errOut := serveUntilExit(t, nil, "--db", dsn)
 		if code != 1 || !strings.Contains(errOut, "open database") {

@@ -23,7 +23,8 @@ const sqliteBusyTimeoutMS = 10000
 func openSQLite(path string) (*sql.DB, *dialect, riverdriver.Driver[*sql.Tx], error) {
 	path = strings.TrimPrefix(path, "file:")
 	if i := strings.IndexByte(path, '?'); i >= 0 {
-		return nil, nil, nil, fmt.Errorf("sqldb: SQLite path %q must not carry options: dealdesk sets them", path)
+		// Not quoted: a near-miss of a PostgreSQL URL could hold a password.
+		return nil, nil, nil, errors.New("sqldb: the SQLite path holds '?', which would start SQLite's options: dealdesk sets them itself; use a file name without '?'")
 	}
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeoutMS))
@@ -36,7 +37,7 @@ func openSQLite(path string) (*sql.DB, *dialect, riverdriver.Driver[*sql.Tx], er
 	uriPath := strings.NewReplacer("%", "%25", "#", "%23").Replace(path)
 	db, err := sql.Open("sqlite", "file:"+uriPath+"?"+q.Encode())
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("sqldb: open SQLite %q: %w", path, err)
+		return nil, nil, nil, fmt.Errorf("sqldb: open SQLite %s: %w", RedactDSN(path), err)
 	}
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
