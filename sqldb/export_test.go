@@ -27,6 +27,9 @@ func OpenWithMigrations(ctx context.Context, dsn string, opts Options, fsys fs.F
 // unknown engine is an error.
 func SchemaVersion(engine string) (int, error) {
 	ms, err := loadMigrations(builtinMigrations(), engine)
+	if err == nil {
+		err = checkSequence(ms, engine)
+	}
 	if err != nil {
 		return 0, err
 	}

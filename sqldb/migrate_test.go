@@ -1,6 +1,7 @@
 package sqldb_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -78,6 +79,9 @@ func TestMigrations(t *testing.T) {
 				fsys[e.name+"/0001_start.sql"] = fsys[e.name+"/0001_init.sql"]
 				delete(fsys, e.name+"/0001_init.sql")
 			}, []string{"0001_init.sql", "missing from this dealdesk"}},
+			{"a migration removed from the middle is refused by its applied name", func(fsys fstest.MapFS) {
+				delete(fsys, e.name+"/0001_init.sql")
+			}, []string{"migration 0001_init.sql was applied", "missing from this dealdesk (it has no version 1)"}},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				fsys := copyMigrations(t)
@@ -93,6 +97,15 @@ func TestMigrations(t *testing.T) {
 				}
 			})
 		}
+		t.Run("a gap in a new database's migrations is refused, naming the file after it", func(t *testing.T) {
+			fresh := newEngine(t, e.name)
+			fsys := copyMigrations(t)
+			delete(fsys, e.name+"/0001_init.sql")
+			_, err := sqldb.OpenWithMigrations(ctx, fresh.dsn, fresh.options(t), fsys)
+			if err == nil || !strings.Contains(err.Error(), "0002_api_key_revocation.sql: expected version 1") {
+				t.Fatalf("Open with a gap: err = %v", err)
+			}
+		})
 		t.Run("a newer schema is refused, naming its migration", func(t *testing.T) {
 			newer := newEngine(t, e.name)
 			fsys := copyMigrations(t)
@@ -298,4 +311,34 @@ func TestUserEmailMigration(t *testing.T) {
 			t.Fatalf("the same email in another organization after the migration: %v", err)
 		}
 	})
+}
+
+// TestMigrationsHaveNoCarriageReturns pins the bytes the checksums are taken over: a checkout
+// that turned line endings into CRLF (core.autocrlf) would embed different bytes, and the
+// binary would refuse every database migrated by another build. .gitattributes keeps
+// sqldb/migrations/** out of any conversion.
+func TestMigrationsHaveNoCarriageReturns(t *testing.T) {
+	t.Parallel()
+	n := 0
+	err := fs.WalkDir(sqldb.BuiltinMigrations(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(sqldb.BuiltinMigrations(), p)
+		if err != nil {
+			return err
+		}
+		n++
+		if i := bytes.IndexByte(b, '\r'); i >= 0 {
+			t.Errorf("embedded migration %s holds a carriage return at byte %d", p, i)
+		}
+		return nil
+	})
+	if err != nil || n < 2 {
+		t.Fatalf("read %d embedded migrations: %v", n, err)
+	}
+	attrs, err := os.ReadFile("../.gitattributes")
+	if err != nil || !strings.Contains(string(attrs), "sqldb/migrations/** -text") {
+		t.Fatalf(".gitattributes does not keep the migrations' bytes (%v):\n%s", err, attrs)
+	}
 }
