@@ -99,13 +99,20 @@ func (db *DB) AuthenticateAPIKey(ctx context.Context, secret string) (*dealdesk.
 	}
 	now := db.now()
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= lastUsedGranularity {
-		if _, err := db.db.ExecContext(ctx, `UPDATE api_keys SET last_used_at = $1 WHERE id = $2`,
-			db.dialect.timeArg(now), k.ID); err != nil {
+		if err := db.touchAPIKey(ctx, k, now); err != nil {
 			return nil, err
 		}
 		k.LastUsedAt = &now
 	}
 	return k, nil
+}
+
+// touchAPIKey records that key k of k.OrgID was used at now, unless it has been revoked since it
+// was read (a revocation racing the request): "last used" never comes after "revoked".
+func (db *DB) touchAPIKey(ctx context.Context, k *dealdesk.APIKey, now time.Time) error {
+	_, err := db.db.ExecContext(ctx, `UPDATE api_keys SET last_used_at = $1
+		WHERE org_id = $2 AND id = $3 AND revoked_at IS NULL`, db.dialect.timeArg(now), k.OrgID, k.ID)
+	return err
 }
 
 // FindAPIKeys lists the keys of the caller's organization, revoked ones included, newest first,

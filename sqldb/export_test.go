@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"io/fs"
+	"time"
+
+	"github.com/dealdesk/dealdesk"
 )
 
 // JobInsertOpts exposes the job uniqueness options to the tests.
@@ -62,3 +65,8 @@ func BusinessKeys() []BusinessKey {
 
 // ReadTx exposes the store's read-only transaction to the tests.
 func (db *DB) ReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error { return db.readTx(ctx, fn) }
+
+// TouchAPIKey exposes the write of last_used_at to the tests.
+func (db *DB) TouchAPIKey(ctx context.Context, k *dealdesk.APIKey, now time.Time) error {
+	return db.touchAPIKey(ctx, k, now)
+}
