@@ -23,6 +23,9 @@ type dialect struct {
 	// lockKey takes a lock on the text $1 until the transaction ends, for writers that must take
 	// turns on a row that may not exist yet; "" where transactions are exclusive anyway.
 	lockKey string
+	// checkForeignKeys runs PRAGMA foreign_key_check when the database is opened: SQLite checks
+	// foreign keys only on connections that turned them on, which other tools do not.
+	checkForeignKeys bool
 	// textTimes stores times as fixed-width RFC 3339 text (SQLite) instead of TIMESTAMPTZ.
 	textTimes bool
 	// violation reads the constraint violation from a driver error, and for a unique violation

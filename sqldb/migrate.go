@@ -116,7 +116,7 @@ func checkApplied(applied []appliedMigration, known []migration) error {
 }
 
 // readApplied returns the rows of schema_migrations in version order.
-func readApplied(ctx context.Context, tx *sql.Tx) ([]appliedMigration, error) {
+func readApplied(ctx context.Context, tx queryer) ([]appliedMigration, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT version, name, checksum FROM schema_migrations ORDER BY version`)
 	if err != nil {
 		return nil, fmt.Errorf("sqldb: read the applied migrations (a database made before migration checksums must be made anew): %w", err)
@@ -131,6 +131,43 @@ func readApplied(ctx context.Context, tx *sql.Tx) ([]appliedMigration, error) {
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// checkSchema is migrate for a database that must already be migrated (Options.MustExist): it
+// changes nothing and returns an error, naming the DSN through RedactDSN, unless the migrations
+// applied are exactly this binary's.
+func (db *DB) checkSchema(ctx context.Context, fsys fs.FS, dsn string) error {
+	ms, err := loadMigrations(fsys, db.dialect.name)
+	if err != nil {
+		return err
+	}
+	var exists bool
+	q := `SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations')`
+	if db.dialect.name == EngineSQLite {
+		q = `SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations')`
+	}
+	if err := db.db.QueryRowContext(ctx, q).Scan(&exists); err != nil {
+		return fmt.Errorf("sqldb: read the schema of %s: %w", RedactDSN(dsn), err)
+	}
+	if !exists {
+		return fmt.Errorf("sqldb: the %s database %s has no dealdesk schema: check --db; this command neither creates nor migrates a database: 'dealdesk serve' does on its first start",
+			db.dialect.name, RedactDSN(dsn))
+	}
+	applied, err := readApplied(ctx, db.db)
+	if err != nil {
+		return err
+	}
+	if err := checkApplied(applied, ms); err != nil {
+		return err
+	}
+	if err := checkSequence(ms, db.dialect.name); err != nil {
+		return err
+	}
+	if len(applied) != len(ms) {
+		return fmt.Errorf("sqldb: the %s database %s has schema version %d and this dealdesk needs %d: this command does not migrate: start 'dealdesk serve' of this version once to migrate it",
+			db.dialect.name, RedactDSN(dsn), len(applied), len(ms))
+	}
+	return nil
 }
 
 // migrate checks the migrations the database has applied, then brings dealdesk's schema up to

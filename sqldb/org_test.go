@@ -2,6 +2,7 @@ package sqldb_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"sync"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/dealdesk/dealdesk"
 	"github.com/dealdesk/dealdesk/sqldb"
+	"github.com/dealdesk/dealdesk/sqldb/sqldbtest"
 )
 
 func TestOrganizations(t *testing.T) {
@@ -213,13 +215,26 @@ func TestCreateFirstOrganization(t *testing.T) {
 			const starts = 6
 			var wg sync.WaitGroup
 			secrets := make(chan string, starts)
+			kept := make(chan string, starts)
 			start := make(chan struct{})
 			for i := 0; i < starts; i++ {
 				wg.Add(1)
-				go func(db *sqldb.DB) {
+				go func(db *sqldb.DB, keeping bool) {
 					defer wg.Done()
 					<-start
-					org, key, secret, err := db.CreateFirstOrganization(ctx, "Default", "initial")
+					var org *dealdesk.Organization
+					var key *dealdesk.APIKey
+					var secret string
+					var err error
+					if keeping {
+						org, key, err = db.CreateFirstOrganizationKeeping(ctx, "Default", "initial", func(s string) error {
+							kept <- s
+							secret = s
+							return nil
+						})
+					} else {
+						org, key, secret, err = db.CreateFirstOrganization(ctx, "Default", "initial")
+					}
 					if err != nil {
 						t.Errorf("CreateFirstOrganization: %v", err)
 						return
@@ -230,11 +245,15 @@ func TestCreateFirstOrganization(t *testing.T) {
 						}
 						secrets <- secret
 					}
-				}(dbs[i%2])
+				}(dbs[i%2], i < starts/2)
 			}
 			close(start)
 			wg.Wait()
 			close(secrets)
+			close(kept)
+			if n := len(kept); n > 1 {
+				t.Fatalf("keep was called %d times: only the replica that creates the organization may keep a key", n)
+			}
 			var got []string
 			for s := range secrets {
 				got = append(got, s)
@@ -246,6 +265,29 @@ func TestCreateFirstOrganization(t *testing.T) {
 			k, err := db.AuthenticateAPIKey(ctx, got[0])
 			if err != nil || count(t, db, "api_keys", "org_id = $1", k.OrgID) != 1 {
 				t.Fatalf("the key handed out: %+v, %v", k, err)
+			}
+		})
+		t.Run("a key that cannot be kept leaves nothing behind", func(t *testing.T) {
+			db := newEngine(t, e.name).open(t)
+			cannot := errors.New("the key file cannot be written")
+			org, key, err := db.CreateFirstOrganizationKeeping(ctx, "Default", "initial", func(string) error { return cannot })
+			if !errors.Is(err, cannot) || org != nil || key != nil {
+				t.Fatalf("CreateFirstOrganizationKeeping = %+v, %+v, %v; want keep's error", org, key, err)
+			}
+			if n := count(t, db, "organizations", "") + count(t, db, "api_keys", ""); n != 0 {
+				t.Fatalf("%d rows of organizations and keys after keep failed", n)
+			}
+		})
+		t.Run("a failure after the key was kept returns an error and stores nothing", func(t *testing.T) {
+			db := newEngine(t, e.name).open(t)
+			sqldbtest.AddCheck(t, db, "api_keys", "api_keys_not_initial", "name <> 'initial'")
+			kept := 0
+			_, _, err := db.CreateFirstOrganizationKeeping(ctx, "Default", "initial", func(string) error { kept++; return nil })
+			if err == nil || kept != 1 {
+				t.Fatalf("err %v after keep ran %d times; want an error after one call", err, kept)
+			}
+			if n := count(t, db, "organizations", ""); n != 0 {
+				t.Fatalf("%d organizations after the transaction failed", n)
 			}
 		})
 		t.Run("a bad key name leaves no organization behind", func(t *testing.T) {
