@@ -36,6 +36,12 @@ type Options struct {
 	// lower it to bcrypt.MinCost to stay fast.
 	PasswordCost int
 
+	// MustExist opens only a database that exists and whose schema is this binary's, and never
+	// creates or migrates one: the SQLite file must exist, and the migrations applied must be
+	// exactly this binary's. Administration commands set it, so that a mistyped --db is an error
+	// and not a new, empty database (decision 007).
+	MustExist bool
+
 	// migrations replaces the embedded migrations; only this package's tests set it.
 	migrations fs.FS
 }
@@ -69,7 +75,9 @@ var (
 // it. A PostgreSQL URL or keyword/value string opens PostgreSQL, a file path SQLite, and
 // anything else is refused before any file is created (see DSNEngine). Open refuses a database
 // whose schema is newer than this binary knows, and one whose applied migrations differ from
-// this binary's (an edited, renamed or removed migration file), naming the migration.
+// this binary's (an edited, renamed or removed migration file), naming the migration. With
+// opts.MustExist it neither creates nor migrates. On SQLite it refuses a database whose rows
+// break a foreign key (written by a tool that did not turn foreign keys on), naming the tables.
 func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	engine, err := DSNEngine(dsn)
 	if err != nil {
@@ -88,7 +96,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if engine == EnginePostgres {
 		db.db, db.dialect, db.driver, err = openPostgres(dsn)
 	} else {
-		db.db, db.dialect, db.driver, err = openSQLite(dsn)
+		db.db, db.dialect, db.driver, err = openSQLite(dsn, opts.MustExist)
 	}
 	if err != nil {
 		return nil, err
@@ -100,7 +108,15 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if opts.migrations == nil {
 		opts.migrations = builtinMigrations()
 	}
-	if err := db.migrate(ctx, opts.migrations); err != nil {
+	if opts.MustExist {
+		err = db.checkSchema(ctx, opts.migrations, dsn)
+	} else {
+		err = db.migrate(ctx, opts.migrations)
+	}
+	if err == nil && db.dialect.checkForeignKeys {
+		err = db.checkForeignKeys(ctx)
+	}
+	if err != nil {
 		db.db.Close()
 		return nil, err
 	}
