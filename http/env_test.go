@@ -98,7 +98,9 @@ func newEnvDSN(t *testing.T, dsn string) *env {
 		APIKeys: db, Products: db, Parties: db, Offers: db, Entitlements: db,
 		Ready: db.Ping, Logger: logger,
 	})
-	e.srv = httptest.NewServer(e.server.Handler())
+	e.srv = httptest.NewUnstartedServer(nil)
+	e.srv.Config = e.server.HTTPServer() // the server's own limits, MaxHeaderBytes among them
+	e.srv.Start()
 	t.Cleanup(e.srv.Close)
 	e.router = loadRouter(t)
 	return e
