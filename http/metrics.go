@@ -66,5 +66,9 @@ func routeLabel(pattern string) string {
 
 // handleMetrics serves the metrics in Prometheus' text format.
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	if err := newQuery(r).err(); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	s.metrics.handler.ServeHTTP(w, r)
 }
