@@ -172,7 +172,16 @@ func (b *Bus) work(q *targetQueue) {
 }
 
 // attempt makes one try of d and records it; a retryable failure is queued again after backoff.
+// An sns Notification whose subscription changed since it was published is not sent (see
+// unsendableLocked).
 func (b *Bus) attempt(d *delivery) {
+	b.mu.Lock()
+	if status, reason := b.unsendableLocked(d); status != "" {
+		b.finishLocked(d, status, reason)
+		b.mu.Unlock()
+		return
+	}
+	b.mu.Unlock()
 	at := b.cfg.Clock().UTC()
 	code, err := b.send(d)
 	b.mu.Lock()
@@ -196,6 +205,30 @@ func (b *Bus) attempt(d *delivery) {
 		del.Error = err.Error()
 		b.waitThenLocked(backoff(d.retry, d.attempts), func() { b.enqueueLocked(d) }, d)
 	}
+}
+
+// unsendableLocked returns the final status of an sns Notification that may no longer be sent,
+// and why; "" when it may be sent. SNS decides at each send, not at publish: a message waiting
+// for a retry, the delay fault or the reorder hold-back while its subscription went back to
+// PendingConfirmation (a new URL and back: a new subscription, with a new token), moved to
+// another endpoint or was deleted with its target, reaches nobody (decision 010).
+func (b *Bus) unsendableLocked(d *delivery) (status, reason string) {
+	arn := d.payload.subscription
+	if arn == "" {
+		return "", ""
+	}
+	sub := b.subs[arn]
+	switch {
+	case sub == nil:
+		return StatusAbandoned, "subscription " + arn + " was deleted before delivery: its target is no longer configured"
+	case sub.Endpoint != d.target.URL:
+		return StatusAbandoned, "subscription " + arn + " changed before delivery: its endpoint is now " + sub.Endpoint
+	case sub.Status != SubscriptionConfirmed:
+		return StatusUnconfirmed, "subscription " + arn + " is PendingConfirmation again: SNS delivers nothing to it until its SubscribeURL is visited"
+	case sub.Token != d.payload.subToken:
+		return StatusAbandoned, "subscription " + arn + " was made again before delivery: the message was published to the earlier one"
+	}
+	return "", ""
 }
 
 // backoff is the wait before retry number n (1-based): BackoffMs doubled n-1 times, capped.
