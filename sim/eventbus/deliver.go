@@ -61,27 +61,37 @@ func (b *Bus) startLocked(d *delivery, delay time.Duration) {
 	b.waitThenLocked(delay, func() { b.enqueueLocked(d) }, d)
 }
 
-// waitThenLocked runs then (with b.mu held) after d, unless the bus closes first, in which case
-// d is abandoned.
+// waitThenLocked runs then (with b.mu held) after wait, unless the bus closes first, in which
+// case d is abandoned.
 func (b *Bus) waitThenLocked(wait time.Duration, then func(), d *delivery) {
+	abandon := func() { b.finishLocked(d, StatusAbandoned, "event bus closed before delivery") }
+	b.afterLocked(wait, func() {
+		if b.closed {
+			abandon()
+			return
+		}
+		then()
+	}, abandon)
+}
+
+// afterLocked runs fired after wait, or closed (when not nil) if the bus closes first; each
+// runs with b.mu held. Close waits for it.
+func (b *Bus) afterLocked(wait time.Duration, fired, closed func()) {
 	timer := b.cfg.After(wait)
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
 		select {
 		case <-timer:
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			if b.closed {
-				b.finishLocked(d, StatusAbandoned, "event bus closed before delivery")
+		case <-b.ctx.Done():
+			if closed == nil {
 				return
 			}
-			then()
-		case <-b.ctx.Done():
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			b.finishLocked(d, StatusAbandoned, "event bus closed before delivery")
+			fired = closed
 		}
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		fired()
 	}()
 }
 
@@ -114,21 +124,12 @@ func (b *Bus) enqueueLocked(d *delivery) {
 
 // holdTimerLocked releases a held-back delivery after Config.HoldBack if no event overtook it.
 func (b *Bus) holdTimerLocked(q *targetQueue, d *delivery) {
-	timer := b.cfg.After(b.cfg.HoldBack)
-	b.wg.Add(1)
-	go func() {
-		defer b.wg.Done()
-		select {
-		case <-timer:
-			b.mu.Lock()
-			if d.held {
-				d.held = false
-				q.signal()
-			}
-			b.mu.Unlock()
-		case <-b.ctx.Done():
+	b.afterLocked(b.cfg.HoldBack, func() {
+		if d.held {
+			d.held = false
+			q.signal()
 		}
-	}()
+	}, nil)
 }
 
 // queueLocked returns the queue of the named target, starting its worker on first use.
