@@ -98,8 +98,10 @@ func newEnvDSN(t *testing.T, dsn string) *env {
 		APIKeys: db, Products: db, Parties: db, Offers: db, Entitlements: db,
 		Ready: db.Ping, Logger: logger,
 	})
-	e.srv = httptest.NewUnstartedServer(nil)
-	e.srv.Config = e.server.HTTPServer() // the server's own limits, MaxHeaderBytes among them
+	e.srv = httptest.NewUnstartedServer(e.server.Handler())
+	// The server's own header limit (431), read from its http.Server; its timeouts are left out,
+	// so that a slow run (-race, a loaded machine) is not cut off mid-request.
+	e.srv.Config.MaxHeaderBytes = e.server.HTTPServer().MaxHeaderBytes
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)
 	e.router = loadRouter(t)

@@ -6,7 +6,7 @@ import "net/http"
 func (s *Server) Handler() http.Handler { return s.srv.Handler }
 
 // HTTPServer returns the server's own http.Server, so that tests serve with its limits
-// (MaxHeaderBytes, timeouts) rather than httptest's defaults.
+// (MaxHeaderBytes) rather than httptest's defaults.
 func (s *Server) HTTPServer() *http.Server { return s.srv }
 
 // RouteTable returns the server's routes as "METHOD /path" strings, for the OpenAPI coverage test.
