@@ -30,7 +30,9 @@ func scanInboxEvent(s rowScanner, body bool) (*dealdesk.InboxEvent, error) {
 	return ev, nil
 }
 
-func scanListedInboxEvent(s rowScanner) (*dealdesk.InboxEvent, error) { return scanInboxEvent(s, false) }
+func scanListedInboxEvent(s rowScanner) (*dealdesk.InboxEvent, error) {
+	return scanInboxEvent(s, false)
+}
 
 // StoreInboxEvent stores ev once per organization and event ID. A new RECEIVED event is
 // stored with an ApplyEventJob in the same transaction; a second delivery of a stored event ID
