@@ -7,6 +7,7 @@ import (
 
 	"github.com/dealdesk/dealdesk"
 	"github.com/dealdesk/dealdesk/sqldb"
+	"github.com/dealdesk/dealdesk/sqldb/sqldbtest"
 )
 
 // happened is a timeline entry from the AWS event ref, at hour h of 2027-01-01.
@@ -94,6 +95,20 @@ func TestTimeline(t *testing.T) {
 			wantField(t, err, "happened[0].sourceRef")
 			if count(t, db, "timeline_entries", "") != before || count(t, db, "offers", "external_id = $1", "offer-9") != 0 {
 				t.Fatal("a refused save recorded something")
+			}
+		})
+		t.Run("an entry that cannot be recorded undoes its save", func(t *testing.T) {
+			sqldbtest.AddCheck(t, db, "timeline_entries", "no_boom", "summary <> 'boom'")
+			boom := happened(dealdesk.TimelineEnded, 6, "ev-6")
+			boom.Summary = "boom"
+			_, err := db.SaveEntitlement(ctx, &dealdesk.Entitlement{ExternalID: "agmt-1", Status: dealdesk.EntitlementCancelled,
+				ReportedAt: time.Date(2027, 1, 1, 6, 0, 0, 0, time.UTC)}, "", boom)
+			wantCode(t, err, dealdesk.EINTERNAL)
+			if got := findEntitlement(t, db, ctx, ent.ID); got.Status != dealdesk.EntitlementActive || !got.ReportedAt.IsZero() {
+				t.Fatalf("the save stayed without its entry: %+v", got)
+			}
+			if n := count(t, db, "notifications", "kind = $1", dealdesk.TimelineEnded); n != 0 {
+				t.Fatalf("%d ENDED notifications", n)
 			}
 		})
 		t.Run("a bad entry names its fields; an unknown or foreign subject is a bad subjectId", func(t *testing.T) {
