@@ -96,7 +96,12 @@ func (db *DB) SaveAWSConnection(ctx context.Context, in dealdesk.AWSConnectionIn
 	if err != nil {
 		return nil, err
 	}
-	return inTxValue(ctx, db.inTxRetry, func(tx *sql.Tx) (*dealdesk.AWSConnection, error) {
+	return inTxValue(ctx, db.inTx, func(tx *sql.Tx) (*dealdesk.AWSConnection, error) {
+		// Two first saves at once must take turns: FOR UPDATE cannot lock a row that does not
+		// exist yet.
+		if err := db.lockKey(ctx, tx, "aws connection "+orgID); err != nil {
+			return nil, err
+		}
 		existing, err := db.findAWSConnection(ctx, tx, orgID, true)
 		if dealdesk.ErrorCode(err) == dealdesk.ENOTFOUND {
 			existing, err = nil, nil

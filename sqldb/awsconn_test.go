@@ -3,8 +3,13 @@ package sqldb_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/dealdesk/dealdesk"
 	"github.com/dealdesk/dealdesk/sqldb"
@@ -247,4 +252,78 @@ func TestAWSConnectionSecretKey(t *testing.T) {
 			}
 		})
 	})
+}
+
+// The first saves of an organization's connection, all at once, each succeed and leave one
+// row. On PostgreSQL the test holds the table until every save waits, so they all start before
+// any row exists.
+func TestConcurrentFirstSavesOfAnAWSConnection(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, name string) {
+		db := openWithKey(t, newEngine(t, name), testSecretKey)
+		ctx := newOrg(t, db, "Acme")
+		const saves = 8
+		var hold *sql.Tx
+		if name == sqldb.EnginePostgres {
+			var err error
+			if hold, err = db.SQL().BeginTx(context.Background(), nil); err != nil {
+				t.Fatal(err)
+			}
+			defer hold.Rollback()
+			if _, err := hold.Exec(`LOCK TABLE aws_connections IN EXCLUSIVE MODE`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, saves)
+		for i := range saves {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				in := staticKeysInput()
+				in.SellerAccountID = fmt.Sprintf("11112222%04d", i)
+				if _, err := db.SaveAWSConnection(ctx, in); err != nil {
+					errs <- err
+				}
+			}()
+		}
+		if hold != nil {
+			waitForWaiters(t, hold, saves)
+			if err := hold.Commit(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Errorf("save: %v", err)
+		}
+		c, err := db.AWSConnectionWithSecret(ctx)
+		if err != nil || c.SecretAccessKey != testSecret || !strings.HasPrefix(c.SellerAccountID, "11112222") {
+			t.Fatalf("after concurrent saves: %+v, %v", c, err)
+		}
+		if n := count(t, db, "aws_connections", ""); n != 1 {
+			t.Fatalf("%d connections", n)
+		}
+	})
+}
+
+// waitForWaiters returns once n other sessions of tx's PostgreSQL database wait for a lock.
+func waitForWaiters(t *testing.T, tx *sql.Tx, n int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var waiting int
+		if err := tx.QueryRow(`SELECT COUNT(DISTINCT pid) FROM pg_locks
+			WHERE NOT granted AND pid <> pg_backend_pid() AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d sessions wait for a lock", waiting, n)
+		}
+		runtime.Gosched()
+	}
 }
