@@ -35,6 +35,11 @@ type Options struct {
 	// PasswordCost is the bcrypt cost of user passwords. Default: bcrypt.DefaultCost; tests
 	// lower it to bcrypt.MinCost to stay fast.
 	PasswordCost int
+	// SecretKey is the 32-byte AES-256 key that secrets stored for organizations (an AWS
+	// connection's secret access key) are encrypted with. Without it such secrets cannot be
+	// stored or read; Open refuses a key of another length. Keep it out of the database and out
+	// of logs; changing it makes the stored secrets unreadable (decision 014).
+	SecretKey []byte
 
 	// MustExist opens only a database that exists and whose schema is this binary's, and never
 	// creates or migrates one: the SQLite file must exist, and the migrations applied must be
@@ -55,6 +60,7 @@ type DB struct {
 	driver  riverdriver.Driver[*sql.Tx]
 	river   *river.Client[*sql.Tx]
 
+	secrets       *secretBox
 	passwordCost  int
 	dummyHashOnce sync.Once
 	dummyHash     []byte
@@ -62,13 +68,17 @@ type DB struct {
 
 // Compile-time checks that *DB implements every service of the domain.
 var (
-	_ dealdesk.OrganizationService = (*DB)(nil)
-	_ dealdesk.UserService         = (*DB)(nil)
-	_ dealdesk.APIKeyService       = (*DB)(nil)
-	_ dealdesk.ProductService      = (*DB)(nil)
-	_ dealdesk.PartyService        = (*DB)(nil)
-	_ dealdesk.OfferService        = (*DB)(nil)
-	_ dealdesk.EntitlementService  = (*DB)(nil)
+	_ dealdesk.OrganizationService  = (*DB)(nil)
+	_ dealdesk.UserService          = (*DB)(nil)
+	_ dealdesk.APIKeyService        = (*DB)(nil)
+	_ dealdesk.ProductService       = (*DB)(nil)
+	_ dealdesk.PartyService         = (*DB)(nil)
+	_ dealdesk.OfferService         = (*DB)(nil)
+	_ dealdesk.EntitlementService   = (*DB)(nil)
+	_ dealdesk.AWSConnectionService = (*DB)(nil)
+	_ dealdesk.InboxService         = (*DB)(nil)
+	_ dealdesk.TimelineService      = (*DB)(nil)
+	_ dealdesk.NotificationService  = (*DB)(nil)
 )
 
 // Open opens the database named by dsn, migrates it (dealdesk's schema and River's) and returns
@@ -83,7 +93,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{clock: opts.Now, logger: opts.Logger, passwordCost: opts.PasswordCost}
+	secrets, err := newSecretBox(opts.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{clock: opts.Now, logger: opts.Logger, passwordCost: opts.PasswordCost, secrets: secrets}
 	if db.passwordCost == 0 {
 		db.passwordCost = bcrypt.DefaultCost
 	}
