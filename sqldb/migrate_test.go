@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -132,6 +133,19 @@ func schemaVersion(t *testing.T, engine string) int {
 		t.Fatalf("SchemaVersion(%q) = %d, %v", engine, v, err)
 	}
 	return v
+}
+
+// migrationsBefore returns a copy of the embedded migrations without version and every later
+// one: a binary of an older schema.
+func migrationsBefore(t *testing.T, version int) fstest.MapFS {
+	t.Helper()
+	out := copyMigrations(t)
+	for p := range out {
+		if n, err := strconv.Atoi(strings.SplitN(path.Base(p), "_", 2)[0]); err != nil || n >= version {
+			delete(out, p)
+		}
+	}
+	return out
 }
 
 // copyMigrations returns a copy of the embedded migrations that a test may change.
@@ -279,12 +293,7 @@ func TestUserEmailMigration(t *testing.T) {
 	sqldbtest.ForEachEngine(t, func(t *testing.T, name string) {
 		e := newEngine(t, name)
 		ctx := context.Background()
-		old := copyMigrations(t)
-		for p := range old {
-			if strings.HasPrefix(path.Base(p), "0003_") {
-				delete(old, p)
-			}
-		}
+		old := migrationsBefore(t, 3)
 		db, err := sqldb.OpenWithMigrations(ctx, e.dsn, e.options(t), old)
 		if err != nil {
 			t.Fatal(err)
