@@ -71,16 +71,14 @@ func (w *ApplyEventWorker) Apply(ctx context.Context, args dealdesk.ApplyEventJo
 		return err
 	}
 	var out outcome
-	ev, err := parseInboxEvent(stored)
-	switch {
-	case err != nil:
-		out = outcome{status: dealdesk.InboxMalformed, note: dealdesk.ErrorMessage(err)}
-	default:
+	if ev, perr := parseInboxEvent(stored); perr != nil {
+		out = outcome{status: dealdesk.InboxMalformed, note: dealdesk.ErrorMessage(perr)}
+	} else {
 		out, err = w.apply(ctx, ev)
 	}
 	if err != nil {
 		switch dealdesk.ErrorCode(err) {
-		case dealdesk.EINVALID, dealdesk.ECONFLICT, dealdesk.EMALFORMED:
+		case dealdesk.EINVALID, dealdesk.ECONFLICT:
 			// The store refuses what the event reports, and will refuse it again.
 			out = outcome{status: dealdesk.InboxFailed, note: errorNote(err)}
 		default:

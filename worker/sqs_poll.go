@@ -52,9 +52,9 @@ type SQSPollerConfig struct {
 type SQSPoller struct {
 	cfg SQSPollerConfig
 
-	mu      sync.Mutex
-	cancel  context.CancelFunc
-	done    chan struct{}
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	done   chan struct{}
 }
 
 // orgPoll is the goroutine polling one organization's queue.
