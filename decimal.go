@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/shopspring/decimal"
 )
@@ -18,18 +19,43 @@ type Decimal struct {
 	set bool
 }
 
-// decimalPattern is the one written form of a decimal: an optional minus, digits, and an
-// optional point followed by digits. No plus sign, exponent, or point without digits on both
-// sides ("+5", "1e3", ".5", "5." are refused), so that what a caller sends is what is stored.
-var decimalPattern = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+// decimalPattern is the one written form of a decimal: an optional minus, digits without a
+// leading zero (but "0" itself), and an optional point followed by digits. No plus sign,
+// exponent, point without digits on both sides or leading zero ("+5", "1e3", ".5", "5.", "00.5"
+// are refused), and no negative zero ("-0", "-0.00"), so that what a caller sends is what is
+// stored. The OpenAPI document's money patterns are this one narrowed (decision 006).
+var decimalPattern = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?$`)
 
-// errDecimal is what is wrong with a value that is not a decimal, in words fit for users.
-var errDecimal = fmt.Errorf("must be a decimal number written as a string, such as \"12.50\"")
+// negativeZero matches a negative zero: the pattern allows it, the value does not keep its sign.
+var negativeZero = regexp.MustCompile(`^-0(\.0+)?$`)
 
-// ParseDecimal parses a decimal number such as "12000.00" (see decimalPattern).
+// MaxDecimalDigits is how many digits a decimal may have. Money here needs at most 18 (100000000
+// with 8 decimals); the cap keeps parsing cheap, since reading n digits costs time that grows
+// with n squared (a 1 MiB number would take seconds).
+const MaxDecimalDigits = 40
+
+var (
+	// errDecimal is what is wrong with a value that is not a decimal, in words fit for users.
+	errDecimal      = fmt.Errorf("must be a decimal number written as a string, such as \"12.50\"")
+	errLeadingZero  = fmt.Errorf("must be written without leading zeros, such as \"0.5\" or \"12\"")
+	errNegativeZero = fmt.Errorf("must not be negative zero: write \"0\"")
+	errLongDecimal  = fmt.Errorf("must have at most %d digits", MaxDecimalDigits)
+)
+
+// ParseDecimal parses a decimal number such as "12000.00" (see decimalPattern), of at most
+// MaxDecimalDigits digits. Its errors say what is wrong in words fit for users.
 func ParseDecimal(s string) (Decimal, error) {
+	if digits := len(s) - strings.Count(s, "-") - strings.Count(s, "."); digits > MaxDecimalDigits {
+		return Decimal{}, errLongDecimal
+	}
 	if !decimalPattern.MatchString(s) {
+		if loose.MatchString(s) {
+			return Decimal{}, errLeadingZero
+		}
 		return Decimal{}, errDecimal
+	}
+	if negativeZero.MatchString(s) {
+		return Decimal{}, errNegativeZero
 	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {
@@ -37,6 +63,9 @@ func ParseDecimal(s string) (Decimal, error) {
 	}
 	return Decimal{Decimal: d, set: true}, nil
 }
+
+// loose matches what decimalPattern refuses only for its leading zeros.
+var loose = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 
 // MustDecimal parses s and panics on error; for tests and constants.
 func MustDecimal(s string) Decimal {

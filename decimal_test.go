@@ -2,6 +2,7 @@ package dealdesk_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/dealdesk/dealdesk"
@@ -46,6 +47,46 @@ func TestDecimal_OnlyADecimalStringIsMoney(t *testing.T) {
 			}
 			if d.String() != tc.want || !d.IsSet() {
 				t.Errorf("= %s (set %v), want %s", d, d.IsSet(), tc.want)
+			}
+		})
+	}
+}
+
+// TestDecimal_OneWrittenFormPerValue pins review 2 N4: leading zeros and negative zero are
+// refused, naming what is wrong, as the OpenAPI patterns refuse them; and a decimal has at most
+// MaxDecimalDigits digits, so that reading one stays cheap (review 2 B4's kind: a 1 MiB number
+// took seconds to parse).
+func TestDecimal_OneWrittenFormPerValue(t *testing.T) {
+	t.Parallel()
+	long := "1" + strings.Repeat("0", dealdesk.MaxDecimalDigits)
+	for _, tc := range []struct {
+		in, want, err string // want "" means refused with an error containing err
+	}{
+		{"0", "0", ""},
+		{"0.50", "0.50", ""},
+		{"-0.5", "-0.5", ""},
+		{"10.05", "10.05", ""},
+		{long[:dealdesk.MaxDecimalDigits], long[:dealdesk.MaxDecimalDigits], ""},
+		{"-" + long[:dealdesk.MaxDecimalDigits-1] + ".5", "-" + long[:dealdesk.MaxDecimalDigits-1] + ".5", ""},
+		{"00.5", "", "leading zeros"},
+		{"007", "", "leading zeros"},
+		{"-01", "", "leading zeros"},
+		{"-0", "", "negative zero"},
+		{"-0.00", "", "negative zero"},
+		{long, "", "at most 40 digits"},
+		{"0." + long, "", "at most 40 digits"},
+		{long + strings.Repeat("7", 1<<20), "", "at most 40 digits"},
+	} {
+		t.Run(dealdesk.Clip(tc.in, 50), func(t *testing.T) {
+			d, err := dealdesk.ParseDecimal(tc.in)
+			if tc.want == "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("= %s, %v; want an error saying %q", d, err, tc.err)
+				}
+				return
+			}
+			if err != nil || d.String() != tc.want {
+				t.Fatalf("= %s, %v; want %s", d, err, tc.want)
 			}
 		})
 	}

@@ -53,8 +53,11 @@ type Entitlement struct {
 	CustomerIdentifier string            `json:"customerIdentifier,omitempty"`
 	StartTime          *time.Time        `json:"startTime,omitempty"`
 	EndTime            *time.Time        `json:"endTime,omitempty"`
-	CreatedAt          time.Time         `json:"createdAt"`
-	UpdatedAt          time.Time         `json:"updatedAt"`
+	// ReportedAt is AWS's time of the newest report (event or read) the entitlement was changed
+	// by; zero for a report without a time. See MergeReport.
+	ReportedAt time.Time `json:"reportedAt,omitzero"`
+	CreatedAt  time.Time `json:"createdAt"`
+	UpdatedAt  time.Time `json:"updatedAt"`
 }
 
 // EntitlementFilter selects entitlements; Cursor and Limit page through them.
@@ -79,9 +82,12 @@ type EntitlementService interface {
 	FindEntitlements(ctx context.Context, f EntitlementFilter) ([]*Entitlement, string, error)
 	// SaveEntitlement creates or updates the entitlement with e.ExternalID (the agreement ID),
 	// linking it to the CPPO offer with offerExternalID and its opportunity when they are known.
-	// Fields e leaves empty keep their stored values (see Entitlement.FillFrom). Returns EINVALID
-	// naming every bad field (see ValidateEntitlement).
-	SaveEntitlement(ctx context.Context, e *Entitlement, offerExternalID string) (*Entitlement, error)
+	// e is a report of AWS merged into the stored entitlement by Entitlement.MergeReport (an
+	// older report fills only what is missing; an ended entitlement stays ended). Each of
+	// happened is recorded on the entitlement's timeline in the same transaction (see
+	// TimelineService.AddTimelineEntry; the store sets its subject). Returns EINVALID naming
+	// every bad field (see ValidateEntitlement and ValidateTimelineEntry).
+	SaveEntitlement(ctx context.Context, e *Entitlement, offerExternalID string, happened ...TimelineEntry) (*Entitlement, error)
 }
 
 // ValidateEntitlement checks an entitlement reported by AWS before it is saved: its agreement
@@ -108,16 +114,51 @@ func ValidateEntitlement(e *Entitlement, offerExternalID string) error {
 	return p.Err()
 }
 
-// FillFrom gives the fields e leaves empty the values of stored, the same entitlement as saved
-// before: the agreement event and the license event each carry part of it, in either order.
-func (e *Entitlement) FillFrom(stored *Entitlement) {
-	fill(&e.Type, stored.Type)
-	fill(&e.Status, stored.Status)
-	fill(&e.ProductID, stored.ProductID)
-	fill(&e.BuyerAccountID, stored.BuyerAccountID)
-	fill(&e.ResellerAccountID, stored.ResellerAccountID)
-	fill(&e.LicenseARN, stored.LicenseARN)
-	fill(&e.CustomerIdentifier, stored.CustomerIdentifier)
-	fill(&e.StartTime, stored.StartTime)
-	fill(&e.EndTime, stored.EndTime)
+// Terminal reports whether an entitlement in status s has ended for good: an AWS agreement that
+// was cancelled or expired does not come back (a renewal or a replacement is a new agreement
+// with its own ID; AWS Marketplace Seller Guide, "Amazon EventBridge events").
+func (s EntitlementStatus) Terminal() bool {
+	return s == EntitlementCancelled || s == EntitlementExpired
+}
+
+// stage orders entitlement statuses along an agreement's life: pending, active, ended.
+func (s EntitlementStatus) stage() int {
+	switch {
+	case s == EntitlementPendingStart:
+		return 1
+	case s == EntitlementActive:
+		return 2
+	case s.Terminal():
+		return 3
+	}
+	return 0
+}
+
+// MergeReport makes e, a report of AWS about an entitlement that was stored before as stored,
+// the entitlement to store. Reports come late, twice and out of order (decision 014):
+//   - a report at least as new as the stored one (ReportedAt not before stored's) sets every
+//     field it carries; the fields it leaves empty keep their stored values;
+//   - an older report only fills the fields the stored entitlement does not have yet;
+//   - the status only moves forward along PENDING_START → ACTIVE → CANCELLED or EXPIRED,
+//     whatever the reports' times: an ended entitlement is never made active again (not even by
+//     a newer report, since AWS never amends an ended agreement), and a report of the end is
+//     kept even when an amendment with a later time was stored first; between CANCELLED and
+//     EXPIRED the newer report decides.
+//
+// Afterwards e.ReportedAt is the newer of the two times. A report without a time (zero
+// ReportedAt) counts as older than any dated one.
+func (e *Entitlement) MergeReport(stored *Entitlement) {
+	newer := !e.ReportedAt.Before(stored.ReportedAt)
+	e.Status = mergeStatus(e.Status, stored.Status, newer, EntitlementStatus.stage)
+	merge(&e.Type, stored.Type, newer)
+	merge(&e.ProductID, stored.ProductID, newer)
+	merge(&e.BuyerAccountID, stored.BuyerAccountID, newer)
+	merge(&e.ResellerAccountID, stored.ResellerAccountID, newer)
+	merge(&e.LicenseARN, stored.LicenseARN, newer)
+	merge(&e.CustomerIdentifier, stored.CustomerIdentifier, newer)
+	merge(&e.StartTime, stored.StartTime, newer)
+	merge(&e.EndTime, stored.EndTime, newer)
+	if !newer {
+		e.ReportedAt = stored.ReportedAt
+	}
 }

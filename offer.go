@@ -122,6 +122,9 @@ type Offer struct {
 
 	// PublishErrors are AWS's reasons for CREATE_FAILED, mapped to the fields they concern; while PENDING_CREATE, why the publish waits (decision 015).
 	PublishErrors []FieldError `json:"publishErrors,omitempty"`
+	// ReportedAt is, for a CPPO offer, AWS's time of the newest report it was changed by; zero
+	// for an opportunity and for reports without a time. See MergeReport.
+	ReportedAt time.Time `json:"reportedAt,omitzero"`
 
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
@@ -195,11 +198,13 @@ type OfferFilter struct {
 }
 
 // OfferChain is one deal seen whole: the opportunity, the CPPO offers made from it and the
-// entitlements those offers became.
+// entitlements those offers became, with the timeline of all of them in the order things
+// happened (TimelineEntry.At).
 type OfferChain struct {
-	Opportunity  *Offer         `json:"opportunity"`
-	Offers       []*Offer       `json:"offers"`
-	Entitlements []*Entitlement `json:"entitlements"`
+	Opportunity  *Offer           `json:"opportunity"`
+	Offers       []*Offer         `json:"offers"`
+	Entitlements []*Entitlement   `json:"entitlements"`
+	Timeline     []*TimelineEntry `json:"timeline,omitempty"`
 }
 
 // MarshalJSON writes the chain with its lists as [] rather than null.
@@ -242,10 +247,12 @@ type OfferService interface {
 	// made from; Opportunity is nil while that is not known.
 	FindOfferChain(ctx context.Context, id string) (*OfferChain, error)
 	// SaveCPPOOffer creates or updates the CPPO offer with o.ExternalID, linking it to the
-	// opportunity whose resale authorization is resaleAuthorizationID when that is known. Fields
-	// o leaves empty keep their stored values (see Offer.FillFrom). Returns EINVALID naming every
-	// bad field (see ValidateCPPOOffer) and ECONFLICT when the ID is an opportunity's.
-	SaveCPPOOffer(ctx context.Context, o *Offer, resaleAuthorizationID string) (*Offer, error)
+	// opportunity whose resale authorization is resaleAuthorizationID when that is known. o is a
+	// report of AWS merged into the stored offer by Offer.MergeReport. Each of happened is
+	// recorded on the offer's timeline in the same transaction (the store sets its subject).
+	// Returns EINVALID naming every bad field (see ValidateCPPOOffer and ValidateTimelineEntry)
+	// and ECONFLICT when the ID is an opportunity's.
+	SaveCPPOOffer(ctx context.Context, o *Offer, resaleAuthorizationID string, happened ...TimelineEntry) (*Offer, error)
 }
 
 // Page sizes of every list: the Limit of a filter is 1..MaxPageSize, DefaultPageSize when unset.

@@ -84,6 +84,10 @@ type APIKeyService interface {
 	// the next page ("" on the last). Never returns a secret or its hash. Returns EINVALID
 	// naming a cursor that this list did not return, EUNAUTHORIZED without an organization.
 	FindAPIKeys(ctx context.Context, f APIKeyFilter) ([]*APIKey, string, error)
+	// FindAPIKeyByID returns the key id of the caller's organization, revoked or not, without its
+	// secret or hash. Returns ENOTFOUND for a key of another organization or none, EUNAUTHORIZED
+	// without an organization.
+	FindAPIKeyByID(ctx context.Context, id string) (*APIKey, error)
 	// RevokeAPIKey revokes the key id of the caller's organization and returns it with
 	// RevokedAt. Revoking a revoked key changes nothing and returns it as it is (idempotent).
 	// Returns ENOTFOUND for a key of another organization or none, EUNAUTHORIZED without an

@@ -49,7 +49,10 @@ type PublishOutcome struct {
 	At      time.Time
 	// ChangeSetID is the AWS change set that decided it; "" for an expiry or an error before any.
 	ChangeSetID string
-	Summary     string // one line for people
+	// Ref identifies the step, so that recording it twice records it once: the change set ID,
+	// else the ClientRequestToken of the call that failed, else "expiry-<date>".
+	Ref     string
+	Summary string // one line for people
 }
 
 // PublishStore is what the publish, restrict and expiry workers need of the store. Methods

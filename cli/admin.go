@@ -17,7 +17,9 @@ const adminUsage = `Usage:
   dealdesk admin revoke-api-key --org ORG_ID --id KEY_ID refuses the key from now on
   dealdesk admin create-user --org ORG_ID --email EMAIL [--name NAME]
                                                          reads the password from standard input
-Each takes --db (DEALDESK_DB) like 'dealdesk serve'; 'dealdesk admin COMMAND --help' lists its flags.
+Each takes --db (DEALDESK_DB) like 'dealdesk serve', on a database that 'dealdesk serve' has
+created and migrated: admin commands never create or migrate one, so a mistyped --db is an error.
+'dealdesk admin COMMAND --help' lists a command's flags.
 `
 
 // adminSynopses are the usage lines of the admin commands, by command.
@@ -84,7 +86,8 @@ func runAdmin(ctx context.Context, args []string, env Env) error {
 		}
 	}
 
-	db, err := sqldb.Open(ctx, *dsn, sqldb.Options{})
+	// MustExist: a mistyped --db must not become a new database that answers "not found".
+	db, err := sqldb.Open(ctx, *dsn, sqldb.Options{MustExist: true})
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}

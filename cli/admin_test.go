@@ -2,6 +2,9 @@ package cli_test
 
 import (
 	"context"
+	"database/sql"
+	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -9,6 +12,7 @@ import (
 	"github.com/dealdesk/dealdesk"
 	"github.com/dealdesk/dealdesk/cli"
 	"github.com/dealdesk/dealdesk/sqldb"
+	"github.com/dealdesk/dealdesk/sqldb/sqldbtest"
 )
 
 // admin runs `dealdesk admin args...` and returns its exit code, stdout and stderr.
@@ -31,6 +35,19 @@ func createOrg(t *testing.T, db, name string) string {
 	return id
 }
 
+// newDatabase creates and migrates a SQLite database for the admin commands, which neither
+// create nor migrate one, and returns its path.
+func newDatabase(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "admin.db")
+	db, err := sqldb.Open(context.Background(), path, sqldbtest.Options(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	return path
+}
+
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
@@ -38,7 +55,7 @@ func lastLine(s string) string {
 
 func TestAdminCommands(t *testing.T) {
 	t.Parallel()
-	db := filepath.Join(t.TempDir(), "admin.db")
+	db := newDatabase(t)
 
 	code, out, errOut := admin(t, "", "create-org", "--db", db, "--name", "Acme Software")
 	if code != 0 {
@@ -79,7 +96,7 @@ func TestAdminCommands(t *testing.T) {
 
 func TestAdminErrors(t *testing.T) {
 	t.Parallel()
-	db := filepath.Join(t.TempDir(), "admin.db")
+	db := newDatabase(t)
 	cases := []struct {
 		name  string
 		stdin string
@@ -102,4 +119,53 @@ func TestAdminErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAdminNeverCreatesADatabase runs every admin command on a mistyped SQLite path and on an
+// empty PostgreSQL database: each is refused, naming the --db value with its password hidden,
+// and nothing is created or migrated.
+func TestAdminNeverCreatesADatabase(t *testing.T) {
+	t.Parallel()
+	commands := [][]string{
+		{"create-org", "--name", "Acme"},
+		{"create-api-key", "--org", "org_x"},
+		{"list-api-keys", "--org", "org_x"},
+		{"revoke-api-key", "--org", "org_x", "--id", "key_x"},
+		{"create-user", "--org", "org_x", "--email", "ana@example.com"},
+	}
+	t.Run("a SQLite file that does not exist", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		typo := filepath.Join(dir, "typo.db")
+		for _, c := range commands {
+			code, _, errOut := admin(t, "a long enough password\n", append(c, "--db", typo)...)
+			if code != 1 || !strings.Contains(errOut, "no SQLite database "+typo) || !strings.Contains(errOut, "does not create") {
+				t.Fatalf("%s: exit %d, stderr %q", c[0], code, errOut)
+			}
+		}
+		if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+			t.Fatalf("the directory holds %v (%v), want nothing", entries, err)
+		}
+	})
+	t.Run("a PostgreSQL database without dealdesk's schema", func(t *testing.T) {
+		t.Parallel()
+		u := freshPostgres(t)
+		u.User = url.UserPassword(u.User.Username(), password)
+		for _, c := range commands {
+			code, _, errOut := admin(t, "a long enough password\n", append(c, "--db", u.String())...)
+			if code != 1 || !strings.Contains(errOut, "has no dealdesk schema") || !strings.Contains(errOut, "postgres:xxxxx@") ||
+				strings.Contains(errOut, password) {
+				t.Fatalf("%s: exit %d, stderr %q", c[0], code, errOut)
+			}
+		}
+		pool, err := sql.Open("pgx", u.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pool.Close()
+		var tables int
+		if err := pool.QueryRow(`SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'`).Scan(&tables); err != nil || tables != 0 {
+			t.Fatalf("%d tables (%v) after the admin commands, want none", tables, err)
+		}
+	})
 }

@@ -118,9 +118,65 @@ func TestServeKeyFile(t *testing.T) {
 	})
 }
 
+// TestServeKeyFileFirst checks that the key file is made before the first organization: a file
+// that cannot be made stops the start with nothing created, and a transaction that fails after
+// the file was written removes it.
+func TestServeKeyFileFirst(t *testing.T) {
+	t.Parallel()
+	organizations := func(t *testing.T, db string) int {
+		t.Helper()
+		store, err := sqldb.Open(context.Background(), db, sqldbtest.Options(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer store.Close()
+		n, err := store.CountOrganizations(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	t.Run("a key file in a directory that does not exist creates nothing", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		db, keyFile := filepath.Join(dir, "deals.db"), filepath.Join(dir, "missing", "first.api-key")
+		code, out, errOut := serveUntilExit(t, nil, "--db", db, "--key-file", keyFile)
+		if code != 1 || !strings.Contains(errOut, keyFile) || !strings.Contains(errOut, "nothing was created") {
+			t.Fatalf("exit %d, stderr %q; want 1 and the key file named", code, errOut)
+		}
+		if strings.Contains(out, "created organization") || strings.Contains(out, "listening") {
+			t.Fatalf("serve went on:\n%s", out)
+		}
+		if n := organizations(t, db); n != 0 {
+			t.Fatalf("%d organizations after the refused start, want none", n)
+		}
+	})
+	t.Run("a failed transaction removes the key file it wrote", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		db, keyFile := filepath.Join(dir, "deals.db"), filepath.Join(dir, "first.api-key")
+		store, err := sqldb.Open(context.Background(), db, sqldbtest.Options(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sqldbtest.AddCheck(t, store, "api_keys", "api_keys_not_initial", "name <> 'initial'")
+		store.Close()
+		code, _, errOut := serveUntilExit(t, nil, "--db", db, "--key-file", keyFile)
+		if code != 1 || !strings.Contains(errOut, "create the first organization") {
+			t.Fatalf("exit %d, stderr %q", code, errOut)
+		}
+		if _, err := os.Lstat(keyFile); !os.IsNotExist(err) {
+			t.Fatalf("the key file of a key that was never stored is left behind (%v)", err)
+		}
+		if n := organizations(t, db); n != 0 {
+			t.Fatalf("%d organizations after the failed start, want none", n)
+		}
+	})
+}
+
 func TestAdminAPIKeys(t *testing.T) {
 	t.Parallel()
-	db := filepath.Join(t.TempDir(), "admin.db")
+	db := newDatabase(t)
 	orgA, orgB := createOrg(t, db, "Acme"), createOrg(t, db, "Other")
 	var secrets []string
 	for _, name := range []string{"ci", "deploy"} {
@@ -282,6 +338,12 @@ func TestDSNsNeverBecomeFiles(t *testing.T) {
 		"postgres://app:" + password + "%zz@db/deals",
 		"host=db user=app password='" + password,
 		"host=db password=" + password + " dbname",
+		" postgres://u:" + password + "@localhost/db?sslmode=disable",
+		"postgresql:/u:" + password + "@h/db?sslmode=disable",
+		"postgres//u:" + password + "@h/db?sslmode=require",
+		"\tpostgres://u:" + password + "@h/db?x=1",
+		"file:postgres://u:" + password + "@h/db?sslmode=disable",
+		"postgres:x",
 	} {
 		code, out, errOut := serveUntilExit(t, nil, "--db", dsn)
 		if code != 1 || !strings.Contains(errOut, "open database") {

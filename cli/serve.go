@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -76,7 +77,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	}
 
 	jobs, err := worker.New(worker.Config{
-		Driver: db.RiverDriver(), Store: db, Catalog: awsmp.NewCatalog(), Logger: logger,
+		Driver: db.RiverDriver(), Store: db, Catalog: awsmp.NewCatalog(), Recorder: worker.TimelineRecorder{Timeline: db}, Logger: logger,
 		ChangeSetPoll: poll, RescueStuckJobsAfter: rescue, JobTimeout: min(worker.DefaultJobTimeout, rescue/2),
 	})
 	if err != nil {
@@ -163,9 +164,12 @@ func defaultKeyFile(dsn, engine string) string {
 
 // bootstrap creates a default organization and an API key for it when the database has no
 // organization yet, so that a newcomer can call the API at once, and writes the key to keyFile
-// (see writeKeyFile); it prints the file's path, never the key. A keyFile that exists already
-// is refused before anything is created. Replicas starting together on an empty database create
-// one organization between them; only the one that created it writes the file.
+// (see writeKeyFile); it prints the file's path, never the key. The file is made, written and
+// synced inside the transaction that creates the organization, before anything is inserted
+// (sqldb's CreateFirstOrganizationKeeping): a key file that exists already or cannot be written
+// stops the start with nothing created, and if the transaction fails after all the file is
+// removed. Replicas starting together on an empty database create one organization between
+// them; only the one that creates it makes the file (decision 007).
 func bootstrap(ctx context.Context, db *sqldb.DB, keyFile string, env Env) error {
 	n, err := db.CountOrganizations(ctx)
 	if err != nil {
@@ -174,20 +178,28 @@ func bootstrap(ctx context.Context, db *sqldb.DB, keyFile string, env Env) error
 	if n > 0 {
 		return nil
 	}
-	if _, err := os.Lstat(keyFile); err == nil {
-		return fmt.Errorf("the key file %s already exists (from an earlier first start?): move it away, or choose another --key-file, and start again; it is never overwritten", keyFile)
-	}
-	org, _, secret, err := db.CreateFirstOrganization(ctx, "Default", "initial")
+	written := false
+	org, _, err := db.CreateFirstOrganizationKeeping(ctx, "Default", "initial", func(secret string) error {
+		err := writeKeyFile(keyFile, secret)
+		switch {
+		case errors.Is(err, fs.ErrExist):
+			return fmt.Errorf("the key file %s already exists (from an earlier first start?): move it away, or choose another --key-file, and start again; it is never overwritten; nothing was created", keyFile)
+		case err != nil:
+			return fmt.Errorf("the first API key cannot be written to its key file: %w: choose another --key-file; nothing was created", err)
+		}
+		written = true
+		return nil
+	})
 	if err != nil {
+		if written {
+			os.Remove(keyFile) // its key was never stored
+		}
 		return fmt.Errorf("create the first organization: %w", err)
 	}
 	if org == nil {
 		return nil // another replica was first
 	}
 	fmt.Fprintf(env.Stdout, "dealdesk: first start: created organization %q (%s)\n", org.Name, org.ID)
-	if err := writeKeyFile(keyFile, secret); err != nil {
-		return fmt.Errorf("write the first API key: %w; the key is lost: make another with 'dealdesk admin create-api-key --org %s'", err, org.ID)
-	}
 	shown := keyFile
 	if abs, err := filepath.Abs(keyFile); err == nil {
 		shown = abs
@@ -198,7 +210,7 @@ func bootstrap(ctx context.Context, db *sqldb.DB, keyFile string, env Env) error
 
 // writeKeyFile writes secret and a newline to a new file at path, readable and writable by its
 // owner only (mode 0600), and syncs it. It never overwrites: an existing path, a symbolic link
-// included, is an error (O_EXCL).
+// included, is an error (O_EXCL). A file it could not write whole is removed.
 func writeKeyFile(path, secret string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {

@@ -21,8 +21,15 @@ func (e *env) createKey(key, name string) apiKeyCreated {
 	var k apiKeyCreated
 	res := e.do(req{method: "POST", path: "/api/v1/api-keys", key: key, body: map[string]any{"name": name}}).want(e.t, 201)
 	res.decode(e.t, &k)
-	if got := res.header.Get("Location"); got != "/api/v1/api-keys/"+k.ID {
-		e.t.Fatalf("Location = %q, want /api/v1/api-keys/%s", got, k.ID)
+	loc := res.header.Get("Location")
+	if loc != "/api/v1/api-keys/"+k.ID {
+		e.t.Fatalf("Location = %q, want /api/v1/api-keys/%s", loc, k.ID)
+	}
+	// The Location answers: the key as listed, without the key itself (review 2 N2).
+	var got dealdesk.APIKey
+	e.do(req{method: "GET", path: loc, key: key}).want(e.t, 200).decode(e.t, &got)
+	if got.ID != k.ID || got.Name != name || got.Prefix != k.Prefix || got.OrgID != k.OrgID || !got.CreatedAt.Equal(k.CreatedAt) {
+		e.t.Fatalf("GET %s = %+v, want the created %+v", loc, got, k.APIKey)
 	}
 	return k
 }
@@ -56,6 +63,11 @@ func TestAPIKeys_RevokedKeyIsRefusedAtOnce(t *testing.T) {
 		if listed.RevokedAt == nil || again.RevokedAt == nil || !again.RevokedAt.Equal(*listed.RevokedAt) {
 			t.Fatalf("revokedAt %v, then %v", listed.RevokedAt, again.RevokedAt)
 		}
+		var one dealdesk.APIKey
+		e.do(req{method: "GET", path: "/api/v1/api-keys/" + k.ID, key: e.keyA}).want(t, 200).decode(t, &one)
+		if one.RevokedAt == nil || !one.RevokedAt.Equal(*listed.RevokedAt) {
+			t.Fatalf("GET of the revoked key: revokedAt %v, want %v", one.RevokedAt, listed.RevokedAt)
+		}
 		e.do(req{method: "GET", path: "/api/v1/offers", key: e.keyA}).want(t, 200)
 	})
 }
@@ -72,10 +84,13 @@ func TestAPIKeys_AnotherOrganizationsKeyIsNotFound(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *env) {
 		theirs := e.createKey(e.keyB, "B's")
-		p := e.do(req{method: "DELETE", path: "/api/v1/api-keys/" + theirs.ID, key: e.keyA}).want(t, 404).problem(t)
-		if p.Code != dealdesk.ENOTFOUND {
-			t.Fatalf("problem %+v", p)
+		for _, method := range []string{"GET", "DELETE"} {
+			p := e.do(req{method: method, path: "/api/v1/api-keys/" + theirs.ID, key: e.keyA}).want(t, 404).problem(t)
+			if p.Code != dealdesk.ENOTFOUND || strings.Contains(p.Detail, theirs.Name) {
+				t.Fatalf("%s of another organization's key: problem %+v", method, p)
+			}
 		}
+		e.do(req{method: "GET", path: "/api/v1/api-keys/key_00000000000000000000000000", key: e.keyA}).want(t, 404)
 		e.do(req{method: "DELETE", path: "/api/v1/api-keys/key_00000000000000000000000000", key: e.keyA}).want(t, 404)
 		e.do(req{method: "GET", path: "/api/v1/offers", key: theirs.Key}).want(t, 200)
 		if keys := e.listKeys(e.keyA); len(keys) != 1 || keys[0].ID == theirs.ID || keys[0].OrgID != e.orgA {
@@ -136,16 +151,17 @@ func TestAPIKeys_Paging(t *testing.T) {
 	if len(rest.Items) != 1 || rest.Items[0].ID == k.ID || rest.NextCursor != "" {
 		t.Fatalf("last page %+v", rest)
 	}
-	tests := []struct{ name, query, field string }{
-		{"limit too large", "limit=201", "limit"},
-		{"limit zero", "limit=0", "limit"},
-		{"foreign cursor", "cursor=bm9wZQ", "cursor"},
-		{"unknown parameter", "revoked=true", "revoked"},
+	tests := []struct{ name, query, field, docCannot string }{
+		{"limit too large", "limit=201", "limit", ""},
+		{"limit zero", "limit=0", "limit", ""},
+		{"limit empty", "limit=", "limit", ""},
+		{"foreign cursor", "cursor=bm9wZQ", "cursor", ruleStoredState},
+		{"unknown parameter", "revoked=true", "revoked", ruleQueryClosed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := e.in(t)
-			p := e.do(req{method: "GET", path: "/api/v1/api-keys?" + tt.query, key: e.keyA, bad: true}).want(t, 422).problem(t)
+			p := e.refused(t, req{method: "GET", path: "/api/v1/api-keys?" + tt.query, key: e.keyA}, tt.docCannot).want(t, 422).problem(t)
 			if !p.hasField(tt.field) {
 				t.Fatalf("problem %+v does not name %s", p, tt.field)
 			}
@@ -153,22 +169,31 @@ func TestAPIKeys_Paging(t *testing.T) {
 	}
 }
 
+// TestAPIKeys_CreateRefusesBadInput sends each bad input through env.refused, so that the OpenAPI
+// document must refuse it too (review 2 G4): the name's length, type and text rule are stated
+// there, as for every other text field.
 func TestAPIKeys_CreateRefusesBadInput(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	tests := []struct {
-		name  string
-		body  any
-		field string
+		name      string
+		body      any
+		field     string
+		docCannot string
 	}{
-		{"name too long", map[string]any{"name": strings.Repeat("k", 201)}, "name"},
-		{"unknown field", map[string]any{"name": "x", "orgId": e.orgB}, "orgId"},
-		{"name not a string", map[string]any{"name": 7}, "name"},
+		{"name too long", map[string]any{"name": strings.Repeat("k", 201)}, "name", ""},
+		{"unknown field", map[string]any{"name": "x", "orgId": e.orgB}, "orgId", ""},
+		{"name not a string", map[string]any{"name": 7}, "name", ""},
+		{"name with a NUL", `{"name":"ci\u0000"}`, "name", ""},
+		{"name with a C1 control character", `{"name":"ci\u0085"}`, "name", ""},
+		{"name with an escape character", `{"name":"\u001b[31mci"}`, "name", ""},
+		{"name with a lone surrogate", `{"name":"ci\ud800"}`, "name", ruleDecodedText},
+		{"name with invalid UTF-8", "{\"name\":\"ci\xff\"}", "name", ruleDecodedText},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := e.in(t)
-			p := e.do(req{method: "POST", path: "/api/v1/api-keys", key: e.keyA, body: tt.body, bad: true}).want(t, 422).problem(t)
+			p := e.refused(t, req{method: "POST", path: "/api/v1/api-keys", key: e.keyA, body: tt.body}, tt.docCannot).want(t, 422).problem(t)
 			if !p.hasField(tt.field) {
 				t.Fatalf("problem %+v does not name %s", p, tt.field)
 			}

@@ -47,11 +47,11 @@ func mergeClears(body []byte) []string {
 	var paths []string
 	var walk func(prefix string, raw json.RawMessage)
 	walk = func(prefix string, raw json.RawMessage) {
-		obj, _, ok := splitObject(raw)
+		m, ok := splitObject(raw)
 		if !ok {
 			return
 		}
-		for name, v := range obj {
+		for name, v := range m.obj {
 			v = bytes.TrimSpace(v)
 			switch {
 			case bytes.Equal(v, []byte("null")), prefix != "" && bytes.Equal(v, []byte(`""`)):
@@ -225,13 +225,16 @@ func hex4(b []byte) int {
 // decodeObject decodes a JSON object into the struct v, field by field by JSON name. It names
 // every key the struct does not have and every key given twice.
 func decodeObject(p *dealdesk.Problems, path string, raw json.RawMessage, v reflect.Value) {
-	obj, dups, ok := splitObject(raw)
+	m, ok := splitObject(raw)
 	if !ok {
 		p.Add(path, "must be an object")
 		return
 	}
-	for _, k := range dups {
+	for _, k := range m.dups {
 		p.Add(joinPath(path, k), "is given more than once")
+	}
+	for range m.moreDups {
+		p.Add(path, "is given more than once") // past the cap: only counted
 	}
 	known := map[string]bool{}
 	t := v.Type()
@@ -241,12 +244,12 @@ func decodeObject(p *dealdesk.Problems, path string, raw json.RawMessage, v refl
 			continue
 		}
 		known[name] = true
-		if rv, ok := obj[name]; ok {
+		if rv, ok := m.obj[name]; ok {
 			decodeValue(p, joinPath(path, name), rv, v.Field(i))
 		}
 	}
 	var unknown []string
-	for k := range obj {
+	for k := range m.obj {
 		if !known[k] {
 			unknown = append(unknown, k)
 		}
@@ -257,30 +260,46 @@ func decodeObject(p *dealdesk.Problems, path string, raw json.RawMessage, v refl
 	}
 }
 
-// splitObject returns the members of a JSON object and the keys that appear more than once.
-// ok is false when raw is not an object.
-func splitObject(raw json.RawMessage) (obj map[string]json.RawMessage, dups []string, ok bool) {
+// members are the members of a JSON object, by key, and the keys it gives more than once.
+type members struct {
+	obj map[string]json.RawMessage
+	// dups are the first dealdesk.MaxProblems keys given more than once, in order of their second
+	// appearance; moreDups counts the others. A key given many times counts once.
+	dups     []string
+	moreDups int
+}
+
+// splitObject returns the members of a JSON object; ok is false when raw is not an object. Its
+// cost is linear in the size of raw whatever the caller repeats: repeated keys are found by map,
+// and only the first MaxProblems of them are kept (a problem answer lists no more; decision 006).
+func splitObject(raw json.RawMessage) (m members, ok bool) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, nil, false
+		return members{}, false
 	}
-	obj = map[string]json.RawMessage{}
+	m.obj = map[string]json.RawMessage{}
+	counted := map[string]bool{}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, nil, false
+			return members{}, false
 		}
 		key, _ := tok.(string)
 		var val json.RawMessage
 		if err := dec.Decode(&val); err != nil {
-			return nil, nil, false
+			return members{}, false
 		}
-		if _, seen := obj[key]; seen && !slices.Contains(dups, key) {
-			dups = append(dups, key)
+		if _, seen := m.obj[key]; seen && !counted[key] {
+			counted[key] = true
+			if len(m.dups) < dealdesk.MaxProblems {
+				m.dups = append(m.dups, key)
+			} else {
+				m.moreDups++
+			}
 		}
-		obj[key] = val
+		m.obj[key] = val
 	}
-	return obj, dups, true
+	return m, true
 }
 
 // jsonName returns the JSON name of a struct field, or "" when JSON ignores it.

@@ -1,7 +1,10 @@
 package http
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/dealdesk/dealdesk"
@@ -56,5 +59,34 @@ func TestDecodeJSON(t *testing.T) {
 				t.Errorf("fields = %v, want %v", got, tt.fields)
 			}
 		})
+	}
+}
+
+// TestSplitObject_KeepsTheFirstRepeatedKeysAndCountsTheRest pins the cap of review 2 B4: an
+// object repeating n keys records the first MaxProblems, in order, and counts the others once
+// each, however often each is repeated.
+func TestSplitObject_KeepsTheFirstRepeatedKeysAndCountsTheRest(t *testing.T) {
+	t.Parallel()
+	const n = 1000
+	var b strings.Builder
+	b.WriteString(`{"only":1`)
+	for i := range n {
+		fmt.Fprintf(&b, `,"k%d":0,"k%d":1,"k%d":2`, i, i, i)
+	}
+	b.WriteString(`}`)
+	m, ok := splitObject(json.RawMessage(b.String()))
+	if !ok {
+		t.Fatal("not an object")
+	}
+	if len(m.dups) != dealdesk.MaxProblems || m.dups[0] != "k0" || m.dups[dealdesk.MaxProblems-1] != "k99" || m.moreDups != n-dealdesk.MaxProblems {
+		t.Fatalf("%d keys recorded (%v...), %d counted; want k0..k99 and %d", len(m.dups), m.dups[:min(3, len(m.dups))], m.moreDups, n-dealdesk.MaxProblems)
+	}
+	if len(m.obj) != n+1 || string(m.obj["k5"]) != "2" {
+		t.Fatalf("%d members, k5 = %s; want %d and the last value", len(m.obj), m.obj["k5"], n+1)
+	}
+	var in dealdesk.OfferInput
+	err := decodeJSON([]byte(b.String()), &in)
+	if got, omitted := len(dealdesk.ErrorFields(err)), dealdesk.ErrorOmitted(err); got != dealdesk.MaxProblems || omitted != 2*n+1-dealdesk.MaxProblems {
+		t.Fatalf("%d fields listed, %d omitted; want %d and %d (each key repeated and unknown, and the other unknown one)", got, omitted, dealdesk.MaxProblems, 2*n+1-dealdesk.MaxProblems)
 	}
 }

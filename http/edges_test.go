@@ -82,7 +82,7 @@ func TestEdges_HalfAMillionBadIDsGetABoundedAnswer(t *testing.T) {
 }
 
 // TestEdges_LongEchoedInputIsClipped checks the answers that echo input: an unknown field whose
-// name is most of a MiB, and a path of most of a MiB.
+// name is most of a MiB, and a path of most of the 64 KiB header limit.
 func TestEdges_LongEchoedInputIsClipped(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -94,7 +94,7 @@ func TestEdges_LongEchoedInputIsClipped(t *testing.T) {
 	if status != 422 || len(out) >= 4<<10 {
 		t.Errorf("unknown field of 900 KiB: status %d, answer %d bytes; want 422 under 4 KiB", status, len(out))
 	}
-	res := e.do(req{method: "GET", path: "/api/v1/" + strings.Repeat("x", 500<<10), key: e.keyA, undocumented: true}).want(t, 404)
+	res := e.do(req{method: "GET", path: "/api/v1/" + strings.Repeat("x", 60<<10), key: e.keyA, undocumented: true}).want(t, 404)
 	if len(res.body) >= 4<<10 {
 		t.Errorf("404 for a long path is %d bytes, want under 4 KiB", len(res.body))
 	}
@@ -174,6 +174,8 @@ func withRaw(t *testing.T, body map[string]any, key, raw string) string {
 
 // TestEdges_MoneyIsADecimalStringAndNothingElse pins issue 6 item 10 on both engines: numbers and
 // loose forms are 422 naming the field and store nothing; escapes in a valid string are read.
+// Leading zeros, negative zero and over 40 digits are refused by server and document alike
+// (review 2 N4).
 func TestEdges_MoneyIsADecimalStringAndNothingElse(t *testing.T) {
 	t.Parallel()
 	forEachEngine(t, func(t *testing.T, e *env) {
@@ -191,6 +193,10 @@ func TestEdges_MoneyIsADecimalStringAndNothingElse(t *testing.T) {
 			{"commit ending in a point", "commitAmount", `"5."`},
 			{"commit with an exponent", "commitAmount", `"1e3"`},
 			{"commit with spaces", "commitAmount", `" 5"`},
+			{"commit with a leading zero", "commitAmount", `"00.5"`},
+			{"commit of negative zero", "commitAmount", `"-0"`},
+			{"commit of negative zero with decimals", "commitAmount", `"-0.00"`},
+			{"commit of a million digits", "commitAmount", `"1` + strings.Repeat("0", 1<<20-2000) + `"`},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				e := e.in(t)
@@ -204,6 +210,11 @@ func TestEdges_MoneyIsADecimalStringAndNothingElse(t *testing.T) {
 		for _, tc := range []struct{ name, field, raw string }{
 			{"price as a JSON number", "dimensionPrices[0].price", `[{"dimensionKey":"api_calls","price":0.002}]`},
 			{"price with a plus sign", "dimensionPrices[0].price", `[{"dimensionKey":"api_calls","price":"+0.002"}]`},
+			{"price with a leading zero", "dimensionPrices[0].price", `[{"dimensionKey":"api_calls","price":"00.002"}]`},
+			{"price of negative zero", "dimensionPrices[0].price", `[{"dimensionKey":"api_calls","price":"-0.000"}]`},
+			{"price of 41 digits", "dimensionPrices[0].price", `[{"dimensionKey":"api_calls","price":"1` + strings.Repeat("0", 32) + `.00000002"}]`},
+			{"installment amount with a leading zero", "installments[0].amount",
+				`[{"chargeDate":"2027-07-15","amount":"06000.00"},{"chargeDate":"2027-08-15","amount":"6000.00"}]`},
 			{"installment amount as a number", "installments[1].amount",
 				`[{"chargeDate":"2027-07-15","amount":"6000.00"},{"chargeDate":"2027-08-15","amount":6000}]`},
 		} {

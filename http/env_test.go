@@ -98,7 +98,11 @@ func newEnvDSN(t *testing.T, dsn string) *env {
 		APIKeys: db, Products: db, Parties: db, Offers: db, Entitlements: db,
 		Ready: db.Ping, Logger: logger,
 	})
-	e.srv = httptest.NewServer(e.server.Handler())
+	e.srv = httptest.NewUnstartedServer(e.server.Handler())
+	// The server's own header limit (431), read from its http.Server; its timeouts are left out,
+	// so that a slow run (-race, a loaded machine) is not cut off mid-request.
+	e.srv.Config.MaxHeaderBytes = e.server.HTTPServer().MaxHeaderBytes
+	e.srv.Start()
 	t.Cleanup(e.srv.Close)
 	e.router = loadRouter(t)
 	return e

@@ -54,7 +54,7 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	code := dealdesk.ErrorCode(err)
 	e, known := errorStatus[code]
 	if !known || code == dealdesk.EINTERNAL {
-		s.logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.logger.ErrorContext(r.Context(), "internal error", append(requestAttrs(r), "err", err)...)
 		code, e = dealdesk.EINTERNAL, errorStatus[dealdesk.EINTERNAL]
 		err = dealdesk.Errorf(dealdesk.EINTERNAL, "Internal error.")
 	}

@@ -5,6 +5,10 @@ import "net/http"
 // Handler returns the server's root handler, to serve it with httptest.
 func (s *Server) Handler() http.Handler { return s.srv.Handler }
 
+// HTTPServer returns the server's own http.Server, so that tests serve with its limits
+// (MaxHeaderBytes) rather than httptest's defaults.
+func (s *Server) HTTPServer() *http.Server { return s.srv }
+
 // RouteTable returns the server's routes as "METHOD /path" strings, for the OpenAPI coverage test.
 func RouteTable(s *Server) []string {
 	var out []string

@@ -39,8 +39,7 @@ func newMetrics() *metrics {
 	return m
 }
 
-// observe records one answered request under its route pattern ("unmatched" when no route of
-// the table matched).
+// observe records one answered request under its route label (routeLabel).
 // Methods outside the standard set count as "OTHER": clients choose the method, and each new
 // label value would be a new series.
 func (m *metrics) observe(method, route string, status int, elapsed time.Duration) {
@@ -50,16 +49,26 @@ func (m *metrics) observe(method, route string, status int, elapsed time.Duratio
 	default:
 		method = "OTHER"
 	}
-	if _, path, ok := strings.Cut(route, " "); ok {
-		route = path // "GET /api/v1/offers/{id}" -> "/api/v1/offers/{id}"
-	} else {
-		route = "unmatched" // no pattern, or a method-less one: the 404 and 405 answers
-	}
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(method, route).Observe(elapsed.Seconds())
 }
 
+// routeLabel returns the path of the route table's pattern that matched a request
+// ("GET /api/v1/offers/{id}" -> "/api/v1/offers/{id}"), or "unmatched" when none did: no
+// pattern, or a method-less one (the 404 and 405 answers). It names a request in metrics and
+// logs without its IDs.
+func routeLabel(pattern string) string {
+	if _, path, ok := strings.Cut(pattern, " "); ok {
+		return path
+	}
+	return "unmatched"
+}
+
 // handleMetrics serves the metrics in Prometheus' text format.
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	if err := newQuery(r).err(); err != nil {
+		s.error(w, r, err)
+		return
+	}
 	s.metrics.handler.ServeHTTP(w, r)
 }

@@ -145,3 +145,38 @@ func TestOfferDraft_PatchNullRemovesAField(t *testing.T) {
 	// It is still complete: it submits.
 	e.do(req{method: "POST", path: "/api/v1/offers/" + o.ID + "/submit", key: e.keyA}).want(t, 200)
 }
+
+// TestOfferDraft_PatchCannotChangeOrRemoveTheType pins review 2 N5 on both engines: "type": null
+// is refused like another type, naming the field, by server and document alike, and changes
+// nothing; a patch sent as application/merge-patch+json (RFC 7396's media type, which the document
+// lists) is applied like one sent as application/json.
+func TestOfferDraft_PatchCannotChangeOrRemoveTheType(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *env) {
+		p := e.createProduct(e.keyA, "prod-typenull1")
+		o := e.createOpportunity(e.keyA, p.ID)
+		path := "/api/v1/offers/" + o.ID
+		before := e.do(req{method: "GET", path: path, key: e.keyA}).want(t, 200)
+		e.clock.advance(time.Hour) // a refused patch must not even touch updatedAt
+		for _, body := range []string{`{"type":null}`, `{"type":"CPPO"}`, `{"name":"Renamed","type":null}`} {
+			t.Run(body, func(t *testing.T) {
+				e := e.in(t)
+				res := e.refused(t, req{method: "PATCH", path: path, key: e.keyA, body: body}, "").want(t, 422)
+				if pr := res.problem(t); !pr.hasField("type") {
+					t.Errorf("problem does not name type: %s", res.body)
+				}
+			})
+		}
+		if after := e.do(req{method: "GET", path: path, key: e.keyA}).want(t, 200); string(after.body) != string(before.body) {
+			t.Fatalf("refused patches changed the offer:\n%s\nwas\n%s", after.body, before.body)
+		}
+		e.do(req{method: "PATCH", path: "/api/v1/offers/off_00000000000000000000000000", key: e.keyA, body: `{"type":null}`, bad: true}).want(t, 404)
+
+		var got dealdesk.Offer
+		e.do(req{method: "PATCH", path: path, key: e.keyA, body: `{"description":null,"name":"Merged"}`,
+			header: map[string]string{"Content-Type": "application/merge-patch+json"}}).want(t, 200).decode(t, &got)
+		if got.Name != "Merged" || got.Description != "" || got.Type != dealdesk.OfferCPPOOut {
+			t.Fatalf("merge-patch+json: name %q, description %q, type %s", got.Name, got.Description, got.Type)
+		}
+	})
+}

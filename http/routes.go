@@ -48,6 +48,7 @@ func (s *Server) routes() []route {
 
 		{"POST", "/api/v1/api-keys", true, s.handleAPIKeyCreate},
 		{"GET", "/api/v1/api-keys", true, s.handleAPIKeyList},
+		{"GET", "/api/v1/api-keys/{id}", true, s.handleAPIKeyGet},
 		{"DELETE", "/api/v1/api-keys/{id}", true, s.handleAPIKeyRevoke},
 	}
 }

@@ -27,6 +27,11 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// MaxHeaderBytes bounds a request's header (64 KiB; net/http allows 4 KiB more): a larger one is
+// answered 431 by net/http before any handler. The path is part of it, so this also bounds what
+// a caller can make a 404 echo or a log line hold.
+const MaxHeaderBytes = 64 << 10
+
 // Server is the HTTP server of the REST API.
 type Server struct {
 	cfg     Config
@@ -44,6 +49,7 @@ func NewServer(cfg Config) *Server {
 	s.srv = &http.Server{
 		Handler:           s.logRequests(s.recoverPanics(s.newMux())),
 		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    MaxHeaderBytes,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,

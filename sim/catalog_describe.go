@@ -58,7 +58,9 @@ func (s *Server) lookupChangeSet(acct string, q map[string][]string) (*ChangeSet
 	return cs, nil
 }
 
-func (s *Server) describeChangeSet(acct string, q map[string][]string) (any, error) {
+// onChangeSet runs fn on the change set q names in acct, with s.mu held and the state advanced
+// to now; a bad or unknown change set ID is lookupChangeSet's error.
+func (s *Server) onChangeSet(acct string, q map[string][]string, fn func(cs *ChangeSet, now time.Time) (any, error)) (any, error) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -67,6 +69,14 @@ func (s *Server) describeChangeSet(acct string, q map[string][]string) (any, err
 	if err != nil {
 		return nil, err
 	}
+	return fn(cs, now)
+}
+
+func (s *Server) describeChangeSet(acct string, q map[string][]string) (any, error) {
+	return s.onChangeSet(acct, q, s.describeChangeSetLocked)
+}
+
+func (s *Server) describeChangeSetLocked(cs *ChangeSet, now time.Time) (any, error) {
 	out := describeChangeSetOutput{
 		ChangeSetID: cs.ID, ChangeSetArn: s.changeSetArn(cs), ChangeSetName: cs.Name, Intent: cs.Intent,
 		StartTime: catalogTime(cs.StartTime), EndTime: catalogTime(cs.EndTime), Status: cs.statusAt(now),
@@ -94,14 +104,10 @@ func (s *Server) describeChangeSet(acct string, q map[string][]string) (any, err
 }
 
 func (s *Server) cancelChangeSet(acct string, q map[string][]string) (any, error) {
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.advanceLocked(now)
-	cs, err := s.lookupChangeSet(acct, q)
-	if err != nil {
-		return nil, err
-	}
+	return s.onChangeSet(acct, q, s.cancelChangeSetLocked)
+}
+
+func (s *Server) cancelChangeSetLocked(cs *ChangeSet, now time.Time) (any, error) {
 	switch st := cs.statusAt(now); st {
 	case csPreparing:
 	case csApplying:

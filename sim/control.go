@@ -33,7 +33,7 @@ func (s *Server) controlRoutes() *http.ServeMux {
 	m.HandleFunc("POST /_sim/agreements/{id}/end", s.ctl1(s.endAgreement))
 	m.HandleFunc("GET /_sim/agreements/{id}", s.ctl1(s.getAgreement))
 	m.HandleFunc("GET /_sim/agreements", s.ctl1(s.listAgreements))
-	m.HandleFunc("PUT /_sim/events", s.putEvents)
+	m.HandleFunc("PUT /_sim/events", s.ctl1(s.putEvents))
 	m.HandleFunc("GET /_sim/events", s.getEvents)
 	m.HandleFunc("GET /_sim/metering/ledger", s.getLedger)
 	m.HandleFunc("PUT /_sim/faults", s.ctl1(s.putFaults))
@@ -75,6 +75,18 @@ func (s *Server) ctl1(h func(r *http.Request, body []byte) (any, error)) http.Ha
 	}
 }
 
+// requireConfiguration refuses the body of a PUT that replaces a configuration (/_sim/events,
+// /_sim/faults, /_sim/quotas) unless it is a JSON object: a PUT states the whole configuration,
+// so an empty body or null, which a script sends by mistake, must not silently reset it. {}
+// resets to the defaults. The body of a POST (an action) may be empty: it is read as {}.
+func requireConfiguration(body []byte) error {
+	if b := bytes.TrimSpace(body); len(b) == 0 || b[0] != '{' {
+		return &controlError{Status: http.StatusBadRequest, Code: "VALIDATION",
+			Message: "invalid body: a PUT states the whole configuration as a JSON object; send {} to reset it to the defaults"}
+	}
+	return nil
+}
+
 // decodeControl strictly decodes a control body; the error names the bad property.
 func decodeControl(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -101,11 +113,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-func (s *Server) putEvents(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
-	if err != nil {
-		writeJSON(w, http.StatusBadRequest, ctlErr(http.StatusBadRequest, "VALIDATION", "unreadable body"))
-		return
+// putEvents replaces the event bus's targets, faults and retry policy: PUT /_sim/events.
+func (s *Server) putEvents(_ *http.Request, body []byte) (any, error) {
+	if err := requireConfiguration(body); err != nil {
+		return nil, err
 	}
 	if err := s.bus.ConfigureJSON(body); err != nil {
 		ce := &controlError{Status: http.StatusBadRequest, Code: "VALIDATION", Message: err.Error()}
@@ -113,11 +124,10 @@ func (s *Server) putEvents(w http.ResponseWriter, r *http.Request) {
 		if errors.As(err, &ie) {
 			ce.Fields = ie.Fields
 		}
-		writeJSON(w, http.StatusBadRequest, ce)
-		return
+		return nil, ce
 	}
 	s.markDirty()
-	writeJSON(w, http.StatusOK, s.bus.Targets())
+	return s.bus.Targets(), nil
 }
 
 func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"time"
 
 	"github.com/dealdesk/dealdesk/sim/eventbus"
 	"github.com/dealdesk/dealdesk/sim/invalid"
@@ -159,14 +160,13 @@ func (s *Server) amendAgreement(r *http.Request, body []byte) (any, error) {
 	if err := decodeControl(body, &in); err != nil {
 		return nil, err
 	}
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.advanceLocked(now) // what fell due before this call is emitted before its events
-	a, err := s.activeAgreementLocked(r.PathValue("id"))
-	if err != nil {
-		return nil, err
-	}
+	return s.onActiveAgreement(r, func(a *Agreement, now time.Time) (any, error) {
+		return s.amendLocked(a, in, now)
+	})
+}
+
+// amendLocked applies in to the active agreement a, with s.mu held.
+func (s *Server) amendLocked(a *Agreement, in amendInput, now time.Time) (any, error) {
 	p := s.seed.byID[a.ProductID]
 	var errs invalid.Fields
 	var grants []Grant
@@ -204,6 +204,21 @@ func (s *Server) amendAgreement(r *http.Request, body []byte) (any, error) {
 	return s.agreementView(a), nil
 }
 
+// onActiveAgreement runs fn on the agreement r's path names, which must exist and be active (see
+// activeAgreementLocked), with s.mu held and the state advanced to now: what fell due before
+// this call is emitted before its events.
+func (s *Server) onActiveAgreement(r *http.Request, fn func(a *Agreement, now time.Time) (any, error)) (any, error) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advanceLocked(now)
+	a, err := s.activeAgreementLocked(r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	return fn(a, now)
+}
+
 // activeAgreementLocked returns the agreement id names, which must exist (404) and be active
 // (409). s.mu must be held.
 func (s *Server) activeAgreementLocked(id string) (*Agreement, error) {
@@ -235,16 +250,10 @@ func (s *Server) endAgreement(r *http.Request, body []byte) (any, error) {
 	default:
 		return nil, controlInvalid(invalid.Fields{{Field: "status", Message: fmt.Sprintf("must be CANCELLED, EXPIRED or TERMINATED, got %q", in.Status)}})
 	}
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.advanceLocked(now) // what fell due before this call is emitted before its events
-	a, err := s.activeAgreementLocked(r.PathValue("id"))
-	if err != nil {
-		return nil, err
-	}
-	s.endLocked(a, in.Status, now)
-	return s.agreementView(a), nil
+	return s.onActiveAgreement(r, func(a *Agreement, now time.Time) (any, error) {
+		s.endLocked(a, in.Status, now)
+		return s.agreementView(a), nil
+	})
 }
 
 func (s *Server) getAgreement(r *http.Request, _ []byte) (any, error) {

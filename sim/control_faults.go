@@ -157,6 +157,9 @@ func (f *faults) close() {
 }
 
 func (s *Server) putFaults(r *http.Request, body []byte) (any, error) {
+	if err := requireConfiguration(body); err != nil {
+		return nil, err
+	}
 	var in FaultConfig
 	if err := decodeControl(body, &in); err != nil {
 		return nil, err

@@ -40,13 +40,10 @@ func TestMalformedRequestsGetClientErrors(t *testing.T) {
 		}
 		targets = append(targets, target{m, p, "", "application/json"})
 	}
-	// accepted holds the path and body pairs that are valid input: a null filter is no filter, and
-	// an empty or null configuration clears the faults or the event targets.
+	// accepted holds the path and body pairs that are valid input: a null filter is no filter. An
+	// empty or null configuration is refused like any other body that is not an object.
 	accepted := map[[2]string]bool{
 		{"/ListEntities", `{"Catalog":"AWSMarketplace","EntityType":"ResaleAuthorization","EntityTypeFilters":{"ResaleAuthorizationFilters":null}}`}: true,
-		{"/_sim/faults", ``}:     true,
-		{"/_sim/faults", `null`}: true,
-		{"/_sim/events", `null`}: true,
 	}
 	for _, tg := range targets {
 		for _, body := range bodies {

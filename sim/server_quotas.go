@@ -122,6 +122,9 @@ type quotasInput struct {
 }
 
 func (s *Server) putQuotas(r *http.Request, body []byte) (any, error) {
+	if err := requireConfiguration(body); err != nil {
+		return nil, err
+	}
 	var in quotasInput
 	if err := decodeControl(body, &in); err != nil {
 		return nil, err

@@ -35,15 +35,15 @@ func hashAPIKey(secret string) string {
 
 // CreateAPIKey creates a key for orgID and returns it with its secret, which is not stored.
 func (db *DB) CreateAPIKey(ctx context.Context, orgID, name string) (*dealdesk.APIKey, string, error) {
-	var k *dealdesk.APIKey
-	var secret string
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	k, secret, err := db.newAPIKey(orgID, name)
+	if err != nil {
+		return nil, "", err
+	}
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := findOrganization(ctx, tx, orgID); err != nil {
 			return err
 		}
-		var err error
-		k, secret, err = db.insertAPIKey(ctx, tx, orgID, name)
-		return err
+		return db.insertAPIKey(ctx, tx, k, secret)
 	})
 	if err != nil {
 		return nil, "", err
@@ -51,8 +51,9 @@ func (db *DB) CreateAPIKey(ctx context.Context, orgID, name string) (*dealdesk.A
 	return k, secret, nil
 }
 
-// insertAPIKey inserts a new key of orgID in tx and returns it with its secret.
-func (db *DB) insertAPIKey(ctx context.Context, tx *sql.Tx, orgID, name string) (*dealdesk.APIKey, string, error) {
+// newAPIKey makes, without storing it, a new key of orgID named name, and returns it with its
+// secret. EINVALID names a bad name.
+func (db *DB) newAPIKey(orgID, name string) (*dealdesk.APIKey, string, error) {
 	var p dealdesk.Problems
 	if p.CheckText("name", name, 0, 200); p.Err() != nil {
 		return nil, "", p.Err()
@@ -63,11 +64,15 @@ func (db *DB) insertAPIKey(ctx context.Context, tx *sql.Tx, orgID, name string) 
 	}
 	secret := APIKeyScheme + strings.ToLower(keyEncoding.EncodeToString(raw[:]))
 	now := db.now()
-	k := &dealdesk.APIKey{ID: dealdesk.NewID(dealdesk.PrefixAPIKey, now), OrgID: orgID, Name: name,
-		Prefix: secret[:APIKeyPrefixLen], CreatedAt: now}
+	return &dealdesk.APIKey{ID: dealdesk.NewID(dealdesk.PrefixAPIKey, now), OrgID: orgID, Name: name,
+		Prefix: secret[:APIKeyPrefixLen], CreatedAt: now}, secret, nil
+}
+
+// insertAPIKey stores key k, whose secret is secret, in tx; only the secret's hash is stored.
+func (db *DB) insertAPIKey(ctx context.Context, tx *sql.Tx, k *dealdesk.APIKey, secret string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, org_id, name, prefix, secret_hash, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, k.ID, k.OrgID, k.Name, k.Prefix, hashAPIKey(secret), db.dialect.timeArg(now))
-	return k, secret, err
+		VALUES ($1, $2, $3, $4, $5, $6)`, k.ID, k.OrgID, k.Name, k.Prefix, hashAPIKey(secret), db.dialect.timeArg(k.CreatedAt))
+	return err
 }
 
 // apiKeyColumns are the columns of a key that may be shown: never secret_hash.
@@ -99,13 +104,20 @@ func (db *DB) AuthenticateAPIKey(ctx context.Context, secret string) (*dealdesk.
 	}
 	now := db.now()
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= lastUsedGranularity {
-		if _, err := db.db.ExecContext(ctx, `UPDATE api_keys SET last_used_at = $1 WHERE id = $2`,
-			db.dialect.timeArg(now), k.ID); err != nil {
+		if err := db.touchAPIKey(ctx, k, now); err != nil {
 			return nil, err
 		}
 		k.LastUsedAt = &now
 	}
 	return k, nil
+}
+
+// touchAPIKey records that key k of k.OrgID was used at now, unless it has been revoked since it
+// was read (a revocation racing the request): "last used" never comes after "revoked".
+func (db *DB) touchAPIKey(ctx context.Context, k *dealdesk.APIKey, now time.Time) error {
+	_, err := db.db.ExecContext(ctx, `UPDATE api_keys SET last_used_at = $1
+		WHERE org_id = $2 AND id = $3 AND revoked_at IS NULL`, db.dialect.timeArg(now), k.OrgID, k.ID)
+	return err
 }
 
 // FindAPIKeys lists the keys of the caller's organization, revoked ones included, newest first,

@@ -192,3 +192,53 @@ func TestFindAPIKeys(t *testing.T) {
 		})
 	})
 }
+
+// TestTouchAPIKey checks the write of last_used_at on its own, as a request racing a revocation
+// or carrying a key read for another organization would make it: only an unrevoked key of its
+// own organization is stamped.
+func TestTouchAPIKey(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		ctx := context.Background()
+		acme, err := db.CreateOrganization(ctx, "Acme")
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := db.CreateOrganization(ctx, "Other")
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := e.clock.Now()
+		for _, tt := range []struct {
+			name    string
+			prepare func(k *dealdesk.APIKey) *dealdesk.APIKey
+			stamped bool
+		}{
+			{"an unrevoked key is stamped", func(k *dealdesk.APIKey) *dealdesk.APIKey { return k }, true},
+			{"a key revoked after it was read is not stamped", func(k *dealdesk.APIKey) *dealdesk.APIKey {
+				if _, err := db.RevokeAPIKey(dealdesk.NewContextWithOrgID(ctx, acme.ID), k.ID); err != nil {
+					t.Fatal(err)
+				}
+				return k
+			}, false},
+			{"a key named with another organization is not stamped", func(k *dealdesk.APIKey) *dealdesk.APIKey {
+				wrong := *k
+				wrong.OrgID = other.ID
+				return &wrong
+			}, false},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				k, _, err := db.CreateAPIKey(ctx, acme.ID, "ci")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := db.TouchAPIKey(ctx, tt.prepare(k), now); err != nil {
+					t.Fatal(err)
+				}
+				if n := count(t, db, "api_keys", "id = $1 AND last_used_at IS NOT NULL", k.ID); n != map[bool]int{true: 1}[tt.stamped] {
+					t.Fatalf("key stamped %d times, want stamped: %v", n, tt.stamped)
+				}
+			})
+		}
+	})
+}

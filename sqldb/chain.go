@@ -9,7 +9,9 @@ import (
 
 // FindOfferChain returns an opportunity with the CPPO offers made from it and their entitlements.
 // Given a CPPO offer it returns the chain of that offer's opportunity; when the opportunity is
-// not known (or for a PRIVATE offer), Opportunity is nil and Offers holds the offer alone.
+// not known (or for a PRIVATE offer), Opportunity is nil and Offers holds the offer alone. The
+// timeline holds the entries of the opportunity, the offers and the entitlements, in the order
+// things happened.
 // Everything is read in one read-only transaction, so the parts agree with each other, and the
 // entitlements are found with sub-selects over the chain's offers, so the query has the same few
 // arguments however many offers the opportunity has.
@@ -57,10 +59,21 @@ func (db *DB) FindOfferChain(ctx context.Context, id string) (*dealdesk.OfferCha
 		if chain.Offers, err = queryRows(ctx, tx, scanListedOffer, `SELECT `+offerColumns+` FROM offers WHERE `+offers+` ORDER BY id`, w.args...); err != nil {
 			return err
 		}
-		chain.Entitlements, err = queryRows(ctx, tx, scanListedEntitlement, `SELECT `+entitlementColumns+` FROM entitlements
-			WHERE org_id = `+org+` AND (`+byOpportunity+`offer_id IN (SELECT id FROM offers WHERE `+offers+`)
-				OR offer_external_id IN (SELECT external_id FROM offers WHERE `+offers+` AND external_id IS NOT NULL))
-			ORDER BY id`, w.args...)
+		entitlements := `org_id = ` + org + ` AND (` + byOpportunity + `offer_id IN (SELECT id FROM offers WHERE ` + offers + `)
+				OR offer_external_id IN (SELECT external_id FROM offers WHERE ` + offers + ` AND external_id IS NOT NULL))`
+		if chain.Entitlements, err = queryRows(ctx, tx, scanListedEntitlement, `SELECT `+entitlementColumns+` FROM entitlements
+			WHERE `+entitlements+` ORDER BY id`, w.args...); err != nil {
+			return err
+		}
+		// The timeline of every part of the chain, found by subject, so that entries recorded
+		// before a part was linked to the chain show as well.
+		subjects := `offer_id IN (SELECT id FROM offers WHERE ` + offers + `)`
+		if opp != nil {
+			subjects = `offer_id = ` + w.arg(opp.ID) + ` OR ` + subjects
+		}
+		chain.Timeline, err = queryRows(ctx, tx, scanTimelineEntry, `SELECT `+timelineColumns+` FROM timeline_entries
+			WHERE org_id = `+org+` AND (`+subjects+` OR entitlement_id IN (SELECT id FROM entitlements WHERE `+entitlements+`))`+
+			timelineOrder, w.args...)
 		return err
 	})
 	if err != nil {

@@ -1,6 +1,7 @@
 package sqldb_test
 
 import (
+	"database/sql"
 	"testing"
 	"time"
 
@@ -187,5 +188,36 @@ func TestPartialReportsKeepWhatIsKnown(t *testing.T) {
 				t.Fatalf("after a bare repeat %s", jsonOf(t, back))
 			}
 		})
+	})
+}
+
+// TestReadTxIsOneSnapshot checks what FindOfferChain relies on: every statement of a read-only
+// transaction sees the same state, even when another process commits between two of them (on
+// PostgreSQL, READ COMMITTED would take a new snapshot per statement).
+func TestReadTxIsOneSnapshot(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		ctx := newOrg(t, db, "Acme")
+		newProduct(t, db, ctx, "prod-1")
+		other := e.open(t) // another pool, as another replica would have
+		var before, during int
+		err := db.ReadTx(ctx, func(tx *sql.Tx) error {
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM products`).Scan(&before); err != nil {
+				return err
+			}
+			if _, err := other.CreateProduct(ctx, productInput("prod-2")); err != nil {
+				return err
+			}
+			return tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM products`).Scan(&during)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if before != 1 || during != before {
+			t.Fatalf("one read-only transaction counted %d products, then %d after another pool committed one; want 1 both times", before, during)
+		}
+		if n := count(t, db, "products", ""); n != 2 {
+			t.Fatalf("%d products after the transaction, want 2: the other pool's insert did not happen", n)
+		}
 	})
 }

@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/dealdesk/dealdesk"
 )
@@ -25,9 +26,10 @@ func offerLinkKey(orgID, offerExternalID string) string {
 // it to the opportunity whose resale authorization is resaleAuthorizationID when that is known.
 // The resale authorization is kept, so an offer that arrives before its opportunity is published
 // still shows in the opportunity's chain; entitlements that arrived before the offer are linked
-// to it now. Fields o leaves empty keep their stored values; a new offer without a status is
-// ACTIVE.
-func (db *DB) SaveCPPOOffer(ctx context.Context, o *dealdesk.Offer, resaleAuthorizationID string) (*dealdesk.Offer, error) {
+// to it now. o is merged into the stored offer under its row lock by Offer.MergeReport, so a
+// late report never undoes a newer one; a new offer without a status is ACTIVE. The entries of
+// happened are recorded on the offer's timeline in the same transaction.
+func (db *DB) SaveCPPOOffer(ctx context.Context, o *dealdesk.Offer, resaleAuthorizationID string, happened ...dealdesk.TimelineEntry) (*dealdesk.Offer, error) {
 	orgID, err := dealdesk.RequireOrgID(ctx)
 	if err != nil {
 		return nil, err
@@ -35,7 +37,11 @@ func (db *DB) SaveCPPOOffer(ctx context.Context, o *dealdesk.Offer, resaleAuthor
 	if err := dealdesk.ValidateCPPOOffer(o, resaleAuthorizationID); err != nil {
 		return nil, err
 	}
+	if err := validateHappened(happened); err != nil {
+		return nil, err
+	}
 	base := *o
+	base.ReportedAt = reportTime(base.ReportedAt)
 	now := db.now()
 	return inTxValue(ctx, db.inTxRetry, func(tx *sql.Tx) (*dealdesk.Offer, error) {
 		// Takes turns with SaveEntitlement of an agreement on this offer, so that whichever
@@ -59,7 +65,7 @@ func (db *DB) SaveCPPOOffer(ctx context.Context, o *dealdesk.Offer, resaleAuthor
 			if r.resaleAuthorizationID == "" {
 				r.resaleAuthorizationID = existing.resaleAuthorizationID
 			}
-			in.FillFrom(existing.Offer)
+			in.MergeReport(existing.Offer)
 		} else {
 			in.ID, in.CreatedAt = dealdesk.NewID(dealdesk.PrefixOffer, now), now
 			if in.Status == "" {
@@ -99,6 +105,17 @@ func (db *DB) SaveCPPOOffer(ctx context.Context, o *dealdesk.Offer, resaleAuthor
 			in.ID, nullString(in.OpportunityID), nullString(in.ProductID), db.dialect.timeArg(now), orgID, in.ExternalID); err != nil {
 			return nil, err
 		}
+		if err := db.recordHappened(ctx, tx, orgID, dealdesk.SubjectOffer, in.ID, in.OpportunityID, happened); err != nil {
+			return nil, err
+		}
 		return r.Offer, nil
 	})
+}
+
+// reportTime is a report's time as the store keeps it: UTC, to the microsecond (decision 001).
+func reportTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC().Truncate(time.Microsecond)
 }

@@ -35,6 +35,17 @@ type Options struct {
 	// PasswordCost is the bcrypt cost of user passwords. Default: bcrypt.DefaultCost; tests
 	// lower it to bcrypt.MinCost to stay fast.
 	PasswordCost int
+	// SecretKey is the 32-byte AES-256 key that secrets stored for organizations (an AWS
+	// connection's secret access key) are encrypted with. Without it such secrets cannot be
+	// stored or read; Open refuses a key of another length. Keep it out of the database and out
+	// of logs; changing it makes the stored secrets unreadable (decision 014).
+	SecretKey []byte
+
+	// MustExist opens only a database that exists and whose schema is this binary's, and never
+	// creates or migrates one: the SQLite file must exist, and the migrations applied must be
+	// exactly this binary's. Administration commands set it, so that a mistyped --db is an error
+	// and not a new, empty database (decision 007).
+	MustExist bool
 
 	// migrations replaces the embedded migrations; only this package's tests set it.
 	migrations fs.FS
@@ -49,6 +60,7 @@ type DB struct {
 	driver  riverdriver.Driver[*sql.Tx]
 	river   *river.Client[*sql.Tx]
 
+	secrets       *secretBox
 	passwordCost  int
 	dummyHashOnce sync.Once
 	dummyHash     []byte
@@ -56,26 +68,36 @@ type DB struct {
 
 // Compile-time checks that *DB implements every service of the domain.
 var (
-	_ dealdesk.OrganizationService = (*DB)(nil)
-	_ dealdesk.UserService         = (*DB)(nil)
-	_ dealdesk.APIKeyService       = (*DB)(nil)
-	_ dealdesk.ProductService      = (*DB)(nil)
-	_ dealdesk.PartyService        = (*DB)(nil)
-	_ dealdesk.OfferService        = (*DB)(nil)
-	_ dealdesk.EntitlementService  = (*DB)(nil)
+	_ dealdesk.OrganizationService  = (*DB)(nil)
+	_ dealdesk.UserService          = (*DB)(nil)
+	_ dealdesk.APIKeyService        = (*DB)(nil)
+	_ dealdesk.ProductService       = (*DB)(nil)
+	_ dealdesk.PartyService         = (*DB)(nil)
+	_ dealdesk.OfferService         = (*DB)(nil)
+	_ dealdesk.EntitlementService   = (*DB)(nil)
+	_ dealdesk.AWSConnectionService = (*DB)(nil)
+	_ dealdesk.InboxService         = (*DB)(nil)
+	_ dealdesk.TimelineService      = (*DB)(nil)
+	_ dealdesk.NotificationService  = (*DB)(nil)
 )
 
 // Open opens the database named by dsn, migrates it (dealdesk's schema and River's) and returns
 // it. A PostgreSQL URL or keyword/value string opens PostgreSQL, a file path SQLite, and
 // anything else is refused before any file is created (see DSNEngine). Open refuses a database
 // whose schema is newer than this binary knows, and one whose applied migrations differ from
-// this binary's (an edited, renamed or removed migration file), naming the migration.
+// this binary's (an edited, renamed or removed migration file), naming the migration. With
+// opts.MustExist it neither creates nor migrates. On SQLite it refuses a database whose rows
+// break a foreign key (written by a tool that did not turn foreign keys on), naming the tables.
 func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	engine, err := DSNEngine(dsn)
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{clock: opts.Now, logger: opts.Logger, passwordCost: opts.PasswordCost}
+	secrets, err := newSecretBox(opts.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{clock: opts.Now, logger: opts.Logger, passwordCost: opts.PasswordCost, secrets: secrets}
 	if db.passwordCost == 0 {
 		db.passwordCost = bcrypt.DefaultCost
 	}
@@ -88,7 +110,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if engine == EnginePostgres {
 		db.db, db.dialect, db.driver, err = openPostgres(dsn)
 	} else {
-		db.db, db.dialect, db.driver, err = openSQLite(dsn)
+		db.db, db.dialect, db.driver, err = openSQLite(dsn, opts.MustExist)
 	}
 	if err != nil {
 		return nil, err
@@ -100,7 +122,15 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if opts.migrations == nil {
 		opts.migrations = builtinMigrations()
 	}
-	if err := db.migrate(ctx, opts.migrations); err != nil {
+	if opts.MustExist {
+		err = db.checkSchema(ctx, opts.migrations, dsn)
+	} else {
+		err = db.migrate(ctx, opts.migrations)
+	}
+	if err == nil && db.dialect.checkForeignKeys {
+		err = db.checkForeignKeys(ctx)
+	}
+	if err != nil {
 		db.db.Close()
 		return nil, err
 	}

@@ -23,10 +23,17 @@ type dialect struct {
 	// lockKey takes a lock on the text $1 until the transaction ends, for writers that must take
 	// turns on a row that may not exist yet; "" where transactions are exclusive anyway.
 	lockKey string
+	// checkForeignKeys runs PRAGMA foreign_key_check when the database is opened: SQLite checks
+	// foreign keys only on connections that turned them on, which other tools do not.
+	checkForeignKeys bool
 	// textTimes stores times as fixed-width RFC 3339 text (SQLite) instead of TIMESTAMPTZ.
 	textTimes bool
-	// mapError turns a driver error into a domain error, or returns it unchanged.
-	mapError func(error) error
+	// violation reads the constraint violation from a driver error, and for a unique violation
+	// the business key it broke (nil for any other unique key).
+	violation func(error) (violation, *businessKey)
+	// readTx are the options of read-only transactions, whose statements must all see one
+	// snapshot of the database.
+	readTx *sql.TxOptions
 }
 
 // lockKey makes tx wait for, and then hold until it ends, the lock named key (see dialect.lockKey).

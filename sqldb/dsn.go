@@ -14,14 +14,24 @@ import (
 //   - a PostgreSQL URL, postgres://… or postgresql://…;
 //   - a PostgreSQL keyword/value string, "host=db user=app password=… dbname=deals", with at
 //     least one of libpq's connection keywords;
-//   - a SQLite file path; "file:" before it, or "./", makes any name a path ("file:a=b.db").
+//   - a SQLite file path; "file:" before it makes a name that holds '=' a path ("file:a=b.db"),
+//     and "./" before it makes any name a path ("./a=b.db", "./deals:2026.db").
 //
-// Anything else — another URL scheme, a PostgreSQL DSN that pgconn cannot parse, a string of
-// key=value pairs without a connection keyword — is refused, so that a mistyped DSN never
-// becomes a SQLite file named after it. Errors show the DSN only through RedactDSN.
+// Anything else is refused, so that a mistyped DSN never becomes a SQLite file named after it:
+// white space before or after the DSN (an env file, YAML), another URL scheme, anything that
+// starts like a scheme ("postgres:x", "postgresql:/u:p@h/db", "jdbc:postgresql://…", also after
+// "file:"), a name that starts like a URL without its scheme or ':' ("postgres//u:p@h/db",
+// "//u:p@h/db"), a
+// PostgreSQL DSN that pgconn cannot parse, a string of key=value pairs without a connection
+// keyword. A scheme is two characters or more, so that "C:\deals.db" stays a path. Errors show
+// the DSN only through RedactDSN.
 var (
-	// dsnScheme matches the start of a URL: a scheme and "://".
-	dsnScheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
+	// dsnScheme matches what starts like a URL: a scheme of two characters or more and ':',
+	// with the "//" of an authority if there is one.
+	dsnScheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]+):(//)?`)
+	// dsnLostScheme matches a name that starts like a URL that lost its scheme or its ':':
+	// "postgres//u:p@h/db", "//u:p@h/db".
+	dsnLostScheme = regexp.MustCompile(`(?i)^(postgres(ql)?[/\\]|//[^/]*@)`)
 	// dsnKeyword matches the keywords of a keyword/value string: a name, then "=", at the start
 	// or after white space.
 	dsnKeyword = regexp.MustCompile(`(?:^|[ \t\n\r\v\f])([A-Za-z_][A-Za-z0-9_]*)[ \t\n\r\v\f]*=`)
@@ -38,22 +48,45 @@ var postgresKeywords = map[string]bool{
 	"gssencmode": true, "krbsrvname": true, "min_protocol_version": true, "max_protocol_version": true,
 }
 
+// splitFilePrefix returns dsn without a leading "file:" and whether it had one; "file://" is a
+// URL, not the prefix.
+func splitFilePrefix(dsn string) (string, bool) {
+	if strings.HasPrefix(dsn, "file://") {
+		return dsn, false
+	}
+	return strings.CutPrefix(dsn, "file:")
+}
+
 // DSNEngine returns the engine a database DSN selects, EnginePostgres or EngineSQLite, or an
 // error naming what is wrong with it, which shows the DSN only with its passwords hidden.
 func DSNEngine(dsn string) (string, error) {
+	const forms = "give a SQLite file path, a PostgreSQL URL (postgres:// or postgresql://, in lower case) or a keyword/value string such as \"host=db dbname=deals\""
 	if strings.TrimSpace(dsn) == "" {
-		return "", errors.New(`sqldb: empty database DSN: give a SQLite file path, a postgres:// URL or a keyword/value string such as "host=db dbname=deals"`)
+		return "", errors.New("sqldb: empty database DSN: " + forms)
 	}
-	if strings.HasPrefix(dsn, "file:") && !strings.HasPrefix(dsn, "file://") {
+	if strings.TrimSpace(dsn) != dsn {
+		return "", fmt.Errorf("sqldb: database DSN %s has white space before or after it: remove it (a file name cannot start or end with white space)", RedactDSN(dsn))
+	}
+	rest, isFile := splitFilePrefix(dsn)
+	if m := dsnScheme.FindStringSubmatch(rest); m != nil {
+		scheme, authority := m[1], m[2] != ""
+		switch {
+		case isFile:
+			return "", fmt.Errorf("sqldb: database DSN %s: after file: comes a file name, and %q starts like a URL scheme: %s; write ./ before a file name that holds ':'",
+				RedactDSN(dsn), scheme+":", forms)
+		case authority && (scheme == "postgres" || scheme == "postgresql"):
+			return EnginePostgres, checkPostgresDSN(dsn, "URL")
+		case strings.EqualFold(scheme, "postgres") || strings.EqualFold(scheme, "postgresql"):
+			return "", fmt.Errorf("sqldb: database DSN %s is not a PostgreSQL URL: write postgres:// or postgresql://, in lower case, with both slashes", RedactDSN(dsn))
+		}
+		return "", fmt.Errorf("sqldb: database DSN %s: the scheme %q is not supported: %s; write ./ before a file name that holds ':'",
+			RedactDSN(dsn), scheme, forms)
+	}
+	if isFile {
 		return EngineSQLite, nil
 	}
-	if m := dsnScheme.FindStringSubmatch(dsn); m != nil {
-		switch m[1] {
-		case "postgres", "postgresql":
-			return EnginePostgres, checkPostgresDSN(dsn, "URL")
-		}
-		return "", fmt.Errorf("sqldb: database DSN %s: the scheme %q is not supported: give a SQLite file path or a PostgreSQL DSN (postgres:// or postgresql://, in lower case, or host=… dbname=…)",
-			RedactDSN(dsn), m[1])
+	if dsnLostScheme.MatchString(dsn) {
+		return "", fmt.Errorf("sqldb: database DSN %s looks like a URL without its scheme or its ':': write postgres://…, or ./ before a file path", RedactDSN(dsn))
 	}
 	keywords := dsnKeyword.FindAllStringSubmatch(dsn, -1)
 	if keywords == nil {
@@ -109,23 +142,40 @@ func parseProblem(err error) string {
 	return msg
 }
 
-// RedactDSN returns dsn fit to print: a PostgreSQL (or any) URL with the password of its user
-// info and the values of its parameters named *password* replaced by "xxxxx", a keyword/value
-// string with the values of its *password* keywords (password, sslpassword) replaced, and a
-// SQLite path as it is. A URL or keyword/value string that does not parse is hidden whole but
-// for its form.
+// RedactDSN returns dsn fit to print, without white space around it: a PostgreSQL (or any) URL
+// with the password of its user info and the values of its parameters named *password*
+// replaced by "xxxxx", a keyword/value string with the values of its *password* keywords
+// (password, sslpassword) replaced, and a SQLite path as it is. What starts like a URL scheme
+// without "//" ("jdbc:postgresql://…", "postgresql:/u:p@h") is hidden but for its scheme, and a
+// URL or keyword/value string that does not parse is hidden whole but for its form. Last, in
+// whatever is left, a "//user:password@" and a "password=value" are hidden anywhere, so that no
+// near-miss of a URL shows its password.
 func RedactDSN(dsn string) string {
-	if strings.HasPrefix(dsn, "file:") && !strings.HasPrefix(dsn, "file://") {
-		return dsn
+	s := strings.TrimSpace(dsn)
+	rest, isFile := splitFilePrefix(s)
+	prefix := s[:len(s)-len(rest)]
+	var out string
+	switch m := dsnScheme.FindStringSubmatch(rest); {
+	case m != nil && m[2] != "":
+		out = prefix + redactURL(rest, m[1])
+	case m != nil:
+		out = prefix + m[1] + ":(hidden: not a URL)"
+	case !isFile && dsnKeyword.MatchString(s):
+		out = redactKeywordValue(s)
+	default:
+		out = s
 	}
-	if m := dsnScheme.FindStringSubmatch(dsn); m != nil {
-		return redactURL(dsn, m[1])
-	}
-	if dsnKeyword.MatchString(dsn) {
-		return redactKeywordValue(dsn)
-	}
-	return dsn
+	out = dsnUserInfo.ReplaceAllString(out, "//${1}:"+redactedValue+"@")
+	return dsnPasswordParam.ReplaceAllString(out, "${1}"+redactedValue)
 }
+
+var (
+	// dsnUserInfo matches the user info of a URL anywhere: "//user:password@".
+	dsnUserInfo = regexp.MustCompile(`//([^/:@\s]*):[^/]*@`)
+	// dsnPasswordParam matches a password parameter or keyword anywhere: "password=value",
+	// "sslpassword=value".
+	dsnPasswordParam = regexp.MustCompile(`(?i)(password[^=&\s]*=)[^&\s]*`)
+)
 
 const redactedValue = "xxxxx"
 

@@ -29,11 +29,30 @@ func TestDSNEngine(t *testing.T) {
 		{"absolute SQLite path", "/var/lib/dealdesk/deals #2.db", sqldb.EngineSQLite, ""},
 		{"file: path", "file:a=b.db", sqldb.EngineSQLite, ""},
 		{"./ path with '='", "./a=b.db", sqldb.EngineSQLite, ""},
+		{"./ path with ':'", "./deals:2026.db", sqldb.EngineSQLite, ""},
+		{"file: path with ':' after ./", "file:./deals:2026.db", sqldb.EngineSQLite, ""},
+		{"Windows drive letter", `C:\deals\dealdesk.db`, sqldb.EngineSQLite, ""},
+		{"file named after the engine", "postgres.db", sqldb.EngineSQLite, ""},
+
+		// Near-misses of a PostgreSQL URL: none may become a SQLite file or show its password.
+		{"leading space", " postgres://u:hunter2@localhost/db?sslmode=disable", "", "white space before or after it"},
+		{"leading tab", "\tpostgres://u:hunter2@h/db?x=1", "", "white space before or after it"},
+		{"trailing newline", "postgres://u:hunter2@h/db\n", "", "white space before or after it"},
+		{"trailing space of a keyword/value string", "host=db password=hunter2 ", "", "white space before or after it"},
+		{"one slash", "postgresql:/u:hunter2@h/db?sslmode=disable", "", "not a PostgreSQL URL"},
+		{"no slashes", "postgres:x", "", "not a PostgreSQL URL"},
+		{"no colon", "postgres//u:hunter2@h/db?sslmode=require", "", "without its scheme or its ':'"},
+		{"no scheme", "//u:hunter2@h/db", "", "without its scheme or its ':'"},
+		{"file: before a URL", "file:postgres://u:hunter2@h/db?sslmode=disable", "", "after file: comes a file name"},
+		{"file: before a scheme", "file:postgres:x", "", "after file: comes a file name"},
+		{"mixed-case scheme", "Postgresql://u:hunter2@h/db", "", "in lower case"},
+		{"scheme inside another", "jdbc:postgresql://u:hunter2@h/db", "", `the scheme "jdbc" is not supported`},
+		{"name with ':' and no ./", "deals:2026.db", "", `write ./ before a file name that holds ':'`},
 
 		{"empty", "", "", "empty database DSN"},
 		{"MySQL URL", "mysql://app:hunter2@db/deals", "", `the scheme "mysql" is not supported`},
 		{"sqlite URL", "sqlite://deals.db", "", `the scheme "sqlite" is not supported`},
-		{"upper-case scheme", "POSTGRES://app:hunter2@db/deals", "", `the scheme "POSTGRES" is not supported`},
+		{"upper-case scheme", "POSTGRES://app:hunter2@db/deals", "", "in lower case"},
 		{"URL that does not parse", "postgres://app:hun%zzter2@db/deals", "", "not a valid PostgreSQL URL: failed to parse as URL"},
 		{"URL with a bad port", "postgres://app:hunter2@db:99999/deals", "", "not a valid PostgreSQL URL"},
 		{"unterminated quote", "host=db password='hunter2", "", "not a valid PostgreSQL keyword/value string: failed to parse as keyword/value"},
@@ -85,6 +104,13 @@ func TestRedactDSN(t *testing.T) {
 		{"escaped space in an unquoted password", `password=hun\ ter2 host=db`, `password=xxxxx host=db`},
 		{"unterminated quote hides everything", "host=db password='hunter2", "(a keyword/value DSN that does not parse)"},
 		{"stray word hides everything", "host=db password=hunter2 oops", "(a keyword/value DSN that does not parse)"},
+		{"white space is dropped", "\t postgres://app:hunter2@db/deals \n", "postgres://app:xxxxx@db/deals"},
+		{"one slash hides all but the scheme", "postgresql:/u:hunter2@h/db?sslmode=disable", "postgresql:(hidden: not a URL)"},
+		{"scheme inside another hides all but the scheme", "jdbc:postgresql://u:hunter2@h/db", "jdbc:(hidden: not a URL)"},
+		{"file: before a URL", "file:postgres://u:hunter2@h/db?sslmode=disable", "file:postgres://u:xxxxx@h/db?sslmode=disable"},
+		{"user info anywhere", "postgres//u:hunter2@h/db?sslmode=require", "postgres//u:xxxxx@h/db?sslmode=require"},
+		{"user info with '@' in the password", "data//u:hun@ter2@h/db", "data//u:xxxxx@h/db"},
+		{"password parameter anywhere", "deals.db?sslpassword=hunter2&password=hunter2", "deals.db?sslpassword=xxxxx&password=xxxxx"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -145,6 +171,13 @@ func TestOpenCreatesNoFileForADSN(t *testing.T) {
 			"host=db password='" + password,
 			"host=db user=app password=" + password + " dbname",
 			"a=b.db",
+			" postgres://app:" + password + "@localhost/db?sslmode=disable",
+			"postgresql:/app:" + password + "@db/deals?sslmode=disable",
+			"postgres//app:" + password + "@db/deals?sslmode=require",
+			"\tpostgres://app:" + password + "@db/deals?x=1",
+			"file:postgres://app:" + password + "@db/deals?sslmode=disable",
+			"postgres:x",
+			"./x//app:" + password + "@db/deals?sslmode=disable",
 		} {
 			db, err := sqldb.Open(ctx, dsn, pg.options(t))
 			if err == nil {

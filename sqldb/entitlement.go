@@ -10,7 +10,7 @@ import (
 
 const entitlementColumns = `id, org_id, type, status, external_id, product_id, offer_id, offer_external_id,
 	opportunity_id, buyer_account_id, reseller_account_id, license_arn, customer_identifier, start_time,
-	end_time, created_at, updated_at`
+	end_time, created_at, updated_at, reported_at`
 
 // entitlementRow is an entitlement with the AWS offer ID it was accepted from, kept so that it
 // links to its offer even when the agreement arrives before the offer.
@@ -25,7 +25,7 @@ func scanEntitlement(s rowScanner) (*entitlementRow, error) {
 	err := s.Scan(&e.ID, &e.OrgID, &e.Type, &e.Status, &e.ExternalID, nullStringCol{&e.ProductID},
 		nullStringCol{&e.OfferID}, &r.offerExternalID, nullStringCol{&e.OpportunityID}, &e.BuyerAccountID,
 		&e.ResellerAccountID, &e.LicenseARN, &e.CustomerIdentifier, nullTimeCol{&e.StartTime},
-		nullTimeCol{&e.EndTime}, timeCol{&e.CreatedAt}, timeCol{&e.UpdatedAt})
+		nullTimeCol{&e.EndTime}, timeCol{&e.CreatedAt}, timeCol{&e.UpdatedAt}, zeroTimeCol{&e.ReportedAt})
 	if err != nil {
 		return nil, err
 	}
@@ -94,9 +94,12 @@ func scanListedEntitlement(s rowScanner) (*dealdesk.Entitlement, error) {
 
 // SaveEntitlement creates or updates the entitlement with e.ExternalID (the AWS agreement ID). It
 // links the entitlement to the CPPO offer with offerExternalID and to that offer's opportunity
-// when they are known; an offer that arrives later links it then (see SaveCPPOOffer). Fields e
-// leaves empty keep their stored values; a new entitlement without a status is ACTIVE.
-func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offerExternalID string) (*dealdesk.Entitlement, error) {
+// when they are known; an offer that arrives later links it then (see SaveCPPOOffer). e is
+// merged into the stored entitlement under its row lock by Entitlement.MergeReport, so a late
+// report never undoes a newer one and an ended entitlement stays ended; a new entitlement
+// without a status is ACTIVE. The entries of happened are recorded on the entitlement's
+// timeline in the same transaction.
+func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offerExternalID string, happened ...dealdesk.TimelineEntry) (*dealdesk.Entitlement, error) {
 	orgID, err := dealdesk.RequireOrgID(ctx)
 	if err != nil {
 		return nil, err
@@ -104,7 +107,11 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 	if err := dealdesk.ValidateEntitlement(e, offerExternalID); err != nil {
 		return nil, err
 	}
+	if err := validateHappened(happened); err != nil {
+		return nil, err
+	}
 	base := *e
+	base.ReportedAt = reportTime(base.ReportedAt)
 	now := db.now()
 	return inTxValue(ctx, db.inTxRetry, func(tx *sql.Tx) (*dealdesk.Entitlement, error) {
 		if offerExternalID != "" {
@@ -129,7 +136,7 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 			if r.offerExternalID == "" {
 				r.offerExternalID = existing.offerExternalID
 			}
-			in.FillFrom(existing.Entitlement)
+			in.MergeReport(existing.Entitlement)
 		} else {
 			in.ID, in.CreatedAt = dealdesk.NewID(dealdesk.PrefixEntitlement, now), now
 			if in.Type == "" {
@@ -163,17 +170,21 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 		args := []any{in.ID, in.OrgID, in.Type, in.Status, in.ExternalID, nullString(in.ProductID),
 			nullString(in.OfferID), r.offerExternalID, nullString(in.OpportunityID), in.BuyerAccountID,
 			in.ResellerAccountID, in.LicenseARN, in.CustomerIdentifier, db.dialect.nullTimeArg(in.StartTime),
-			db.dialect.nullTimeArg(in.EndTime), db.dialect.timeArg(in.CreatedAt), db.dialect.timeArg(in.UpdatedAt)}
+			db.dialect.nullTimeArg(in.EndTime), db.dialect.timeArg(in.CreatedAt), db.dialect.timeArg(in.UpdatedAt),
+			db.dialect.zeroTimeArg(in.ReportedAt)}
 		if existing == nil {
 			_, err = tx.ExecContext(ctx, `INSERT INTO entitlements (`+entitlementColumns+`)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`, args...)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`, args...)
 		} else {
 			_, err = tx.ExecContext(ctx, `UPDATE entitlements SET type = $3, status = $4, external_id = $5,
 				product_id = $6, offer_id = $7, offer_external_id = $8, opportunity_id = $9, buyer_account_id = $10,
 				reseller_account_id = $11, license_arn = $12, customer_identifier = $13, start_time = $14,
-				end_time = $15, created_at = $16, updated_at = $17 WHERE id = $1 AND org_id = $2`, args...)
+				end_time = $15, created_at = $16, updated_at = $17, reported_at = $18 WHERE id = $1 AND org_id = $2`, args...)
 		}
 		if err != nil {
+			return nil, err
+		}
+		if err := db.recordHappened(ctx, tx, orgID, dealdesk.SubjectEntitlement, in.ID, in.OpportunityID, happened); err != nil {
 			return nil, err
 		}
 		return r.Entitlement, nil

@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"io/fs"
+	"time"
+
+	"github.com/dealdesk/dealdesk"
 )
 
 // JobInsertOpts exposes the job uniqueness options to the tests.
@@ -27,6 +30,9 @@ func OpenWithMigrations(ctx context.Context, dsn string, opts Options, fsys fs.F
 // unknown engine is an error.
 func SchemaVersion(engine string) (int, error) {
 	ms, err := loadMigrations(builtinMigrations(), engine)
+	if err == nil {
+		err = checkSequence(ms, engine)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -43,4 +49,24 @@ func (db *DB) ExecInTx(ctx context.Context, query string, args ...any) error {
 		_, err := tx.ExecContext(ctx, query, args...)
 		return err
 	})
+}
+
+// BusinessKey is a business key as the tests see it.
+type BusinessKey struct{ Table, Columns, Field string }
+
+// BusinessKeys lists the unique keys whose violation is ECONFLICT.
+func BusinessKeys() []BusinessKey {
+	out := make([]BusinessKey, 0, len(businessKeys))
+	for _, k := range businessKeys {
+		out = append(out, BusinessKey{k.table, k.columns, k.field})
+	}
+	return out
+}
+
+// ReadTx exposes the store's read-only transaction to the tests.
+func (db *DB) ReadTx(ctx context.Context, fn func(tx *sql.Tx) error) error { return db.readTx(ctx, fn) }
+
+// TouchAPIKey exposes the write of last_used_at to the tests.
+func (db *DB) TouchAPIKey(ctx context.Context, k *dealdesk.APIKey, now time.Time) error {
+	return db.touchAPIKey(ctx, k, now)
 }

@@ -37,8 +37,10 @@ type migration struct {
 	checksum string // hex SHA-256 of the file
 }
 
-// loadMigrations returns the engine's migrations of fsys in order. Files are named
-// NNNN_title.sql and numbered 1, 2, 3… without gaps.
+// loadMigrations returns the engine's migrations of fsys in version order. Files are named
+// NNNN_title.sql; that they are numbered 1, 2, 3… without gaps is checked by checkSequence,
+// after the database's applied migrations, so that a file removed from the middle is reported
+// by the name the database recorded for it.
 func loadMigrations(fsys fs.FS, engine string) ([]migration, error) {
 	entries, err := fs.ReadDir(fsys, engine)
 	if err != nil {
@@ -59,12 +61,18 @@ func loadMigrations(fsys fs.FS, engine string) ([]migration, error) {
 		out = append(out, migration{version: v, name: e.Name(), sql: string(b), checksum: hex.EncodeToString(sum[:])})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i, m := range out {
+	return out, nil
+}
+
+// checkSequence returns an error unless ms, in version order, are numbered 1, 2, 3… with no
+// gap and no version twice.
+func checkSequence(ms []migration, engine string) error {
+	for i, m := range ms {
 		if m.version != i+1 {
-			return nil, fmt.Errorf("sqldb: migration %s/%s: expected version %d", engine, m.name, i+1)
+			return fmt.Errorf("sqldb: migration %s/%s: expected version %d: this dealdesk's migrations must be numbered 1, 2, 3… without gaps", engine, m.name, i+1)
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // appliedMigration is a row of schema_migrations.
@@ -76,27 +84,39 @@ type appliedMigration struct {
 // checkApplied compares what the database has applied with the migrations this binary knows:
 // each applied migration must still exist under the same version and name and with the same
 // SHA-256, because migrations are append-only (decision 005). The error names the migration.
+// Versions are matched, not positions, so that a file missing from the middle of known is
+// reported by its applied name.
 func checkApplied(applied []appliedMigration, known []migration) error {
+	byVersion := map[int]migration{}
+	newest := 0
+	for _, m := range known {
+		byVersion[m.version] = m
+		newest = max(newest, m.version)
+	}
 	for i, a := range applied {
+		m, ok := byVersion[a.version]
 		switch {
 		case a.version != i+1:
 			return fmt.Errorf("sqldb: schema_migrations records %s as version %d where version %d was expected: the table was edited by hand", a.name, a.version, i+1)
-		case a.version > len(known):
+		case a.version > newest:
 			return fmt.Errorf("sqldb: the database has migration %s applied, which this dealdesk does not have: the database schema is at version %d but this dealdesk knows only up to %d: upgrade dealdesk before using this database",
-				a.name, applied[len(applied)-1].version, len(known))
-		case known[i].name != a.name:
+				a.name, applied[len(applied)-1].version, newest)
+		case !ok:
+			return fmt.Errorf("sqldb: migration %s was applied to this database but is missing from this dealdesk (it has no version %d): applied migrations must not be renamed or removed",
+				a.name, a.version)
+		case m.name != a.name:
 			return fmt.Errorf("sqldb: migration %s was applied to this database but is missing from this dealdesk (its version %d is %s here): applied migrations must not be renamed or removed",
-				a.name, a.version, known[i].name)
-		case known[i].checksum != a.checksum:
+				a.name, a.version, m.name)
+		case m.checksum != a.checksum:
 			return fmt.Errorf("sqldb: migration %s was changed after it was applied to this database (SHA-256 %s when applied, %s now): migrations are append-only: restore the file and put the change in a new migration",
-				a.name, a.checksum, known[i].checksum)
+				a.name, a.checksum, m.checksum)
 		}
 	}
 	return nil
 }
 
 // readApplied returns the rows of schema_migrations in version order.
-func readApplied(ctx context.Context, tx *sql.Tx) ([]appliedMigration, error) {
+func readApplied(ctx context.Context, tx queryer) ([]appliedMigration, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT version, name, checksum FROM schema_migrations ORDER BY version`)
 	if err != nil {
 		return nil, fmt.Errorf("sqldb: read the applied migrations (a database made before migration checksums must be made anew): %w", err)
@@ -111,6 +131,43 @@ func readApplied(ctx context.Context, tx *sql.Tx) ([]appliedMigration, error) {
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// checkSchema is migrate for a database that must already be migrated (Options.MustExist): it
+// changes nothing and returns an error, naming the DSN through RedactDSN, unless the migrations
+// applied are exactly this binary's.
+func (db *DB) checkSchema(ctx context.Context, fsys fs.FS, dsn string) error {
+	ms, err := loadMigrations(fsys, db.dialect.name)
+	if err != nil {
+		return err
+	}
+	var exists bool
+	q := `SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations')`
+	if db.dialect.name == EngineSQLite {
+		q = `SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations')`
+	}
+	if err := db.db.QueryRowContext(ctx, q).Scan(&exists); err != nil {
+		return fmt.Errorf("sqldb: read the schema of %s: %w", RedactDSN(dsn), err)
+	}
+	if !exists {
+		return fmt.Errorf("sqldb: the %s database %s has no dealdesk schema: check --db; this command neither creates nor migrates a database: 'dealdesk serve' does on its first start",
+			db.dialect.name, RedactDSN(dsn))
+	}
+	applied, err := readApplied(ctx, db.db)
+	if err != nil {
+		return err
+	}
+	if err := checkApplied(applied, ms); err != nil {
+		return err
+	}
+	if err := checkSequence(ms, db.dialect.name); err != nil {
+		return err
+	}
+	if len(applied) != len(ms) {
+		return fmt.Errorf("sqldb: the %s database %s has schema version %d and this dealdesk needs %d: this command does not migrate: start 'dealdesk serve' of this version once to migrate it",
+			db.dialect.name, RedactDSN(dsn), len(applied), len(ms))
+	}
+	return nil
 }
 
 // migrate checks the migrations the database has applied, then brings dealdesk's schema up to
@@ -147,6 +204,9 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) error {
 			return err
 		}
 		if err := checkApplied(applied, ms); err != nil {
+			return err
+		}
+		if err := checkSequence(ms, db.dialect.name); err != nil {
 			return err
 		}
 		for _, m := range ms[len(applied):] {

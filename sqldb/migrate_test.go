@@ -1,18 +1,22 @@
 package sqldb_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/dealdesk/dealdesk/sqldb"
+	"github.com/dealdesk/dealdesk/sqldb/sqldbtest"
 )
 
 func TestMigrations(t *testing.T) {
@@ -76,6 +80,9 @@ func TestMigrations(t *testing.T) {
 				fsys[e.name+"/0001_start.sql"] = fsys[e.name+"/0001_init.sql"]
 				delete(fsys, e.name+"/0001_init.sql")
 			}, []string{"0001_init.sql", "missing from this dealdesk"}},
+			{"a migration removed from the middle is refused by its applied name", func(fsys fstest.MapFS) {
+				delete(fsys, e.name+"/0001_init.sql")
+			}, []string{"migration 0001_init.sql was applied", "missing from this dealdesk (it has no version 1)"}},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				fsys := copyMigrations(t)
@@ -91,6 +98,15 @@ func TestMigrations(t *testing.T) {
 				}
 			})
 		}
+		t.Run("a gap in a new database's migrations is refused, naming the file after it", func(t *testing.T) {
+			fresh := newEngine(t, e.name)
+			fsys := copyMigrations(t)
+			delete(fsys, e.name+"/0001_init.sql")
+			_, err := sqldb.OpenWithMigrations(ctx, fresh.dsn, fresh.options(t), fsys)
+			if err == nil || !strings.Contains(err.Error(), "0002_api_key_revocation.sql: expected version 1") {
+				t.Fatalf("Open with a gap: err = %v", err)
+			}
+		})
 		t.Run("a newer schema is refused, naming its migration", func(t *testing.T) {
 			newer := newEngine(t, e.name)
 			fsys := copyMigrations(t)
@@ -117,6 +133,19 @@ func schemaVersion(t *testing.T, engine string) int {
 		t.Fatalf("SchemaVersion(%q) = %d, %v", engine, v, err)
 	}
 	return v
+}
+
+// migrationsBefore returns a copy of the embedded migrations without version and every later
+// one: a binary of an older schema.
+func migrationsBefore(t *testing.T, version int) fstest.MapFS {
+	t.Helper()
+	out := copyMigrations(t)
+	for p := range out {
+		if n, err := strconv.Atoi(strings.SplitN(path.Base(p), "_", 2)[0]); err != nil || n >= version {
+			delete(out, p)
+		}
+	}
+	return out
 }
 
 // copyMigrations returns a copy of the embedded migrations that a test may change.
@@ -253,5 +282,72 @@ func TestConcurrentOpens(t *testing.T) {
 				t.Fatalf("schema_migrations has %d rows, want %d", v, want)
 			}
 		})
+	}
+}
+
+// TestUserEmailMigration opens a database made with migrations up to 0002, when emails were
+// unique across organizations, and migrates it: its users keep signing in, and the same email
+// may then be used in another organization.
+func TestUserEmailMigration(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, name string) {
+		e := newEngine(t, name)
+		ctx := context.Background()
+		old := migrationsBefore(t, 3)
+		db, err := sqldb.OpenWithMigrations(ctx, e.dsn, e.options(t), old)
+		if err != nil {
+			t.Fatal(err)
+		}
+		acme, err := db.CreateOrganization(ctx, "Acme")
+		if err != nil {
+			t.Fatal(err)
+		}
+		const password = "correct horse battery"
+		u, err := db.CreateUser(ctx, acme.ID, "ana@example.com", "Ana", password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		db = e.open(t)
+		if got, err := db.AuthenticateUser(ctx, "ana@example.com", password); err != nil || got.ID != u.ID || got.Name != "Ana" {
+			t.Fatalf("after the migration: %+v, %v", got, err)
+		}
+		globex, err := db.CreateOrganization(ctx, "Globex")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CreateUser(ctx, globex.ID, "ana@example.com", "Ana", "another long password"); err != nil {
+			t.Fatalf("the same email in another organization after the migration: %v", err)
+		}
+	})
+}
+
+// TestMigrationsHaveNoCarriageReturns pins the bytes the checksums are taken over: a checkout
+// that turned line endings into CRLF (core.autocrlf) would embed different bytes, and the
+// binary would refuse every database migrated by another build. .gitattributes keeps
+// sqldb/migrations/** out of any conversion.
+func TestMigrationsHaveNoCarriageReturns(t *testing.T) {
+	t.Parallel()
+	n := 0
+	err := fs.WalkDir(sqldb.BuiltinMigrations(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(sqldb.BuiltinMigrations(), p)
+		if err != nil {
+			return err
+		}
+		n++
+		if i := bytes.IndexByte(b, '\r'); i >= 0 {
+			t.Errorf("embedded migration %s holds a carriage return at byte %d", p, i)
+		}
+		return nil
+	})
+	if err != nil || n < 2 {
+		t.Fatalf("read %d embedded migrations: %v", n, err)
+	}
+	attrs, err := os.ReadFile("../.gitattributes")
+	if err != nil || !strings.Contains(string(attrs), "sqldb/migrations/** -text") {
+		t.Fatalf(".gitattributes does not keep the migrations' bytes (%v):\n%s", err, attrs)
 	}
 }

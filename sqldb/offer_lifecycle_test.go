@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -259,6 +260,22 @@ func TestCancelAndDeleteOffer(t *testing.T) {
 				}
 				_, err := db.FindOfferByID(ctx, o.ID)
 				wantCode(t, err, dealdesk.ENOTFOUND)
+			}
+		})
+		t.Run("a CREATE_FAILED opportunity that a CPPO offer refers to is a conflict, not a bad reference", func(t *testing.T) {
+			o := newOffer(t, db, ctx, p.ID)
+			setStatus(t, db, o.ID, dealdesk.OfferCreateFailed, "resaleauthz-failed")
+			cppo, err := db.SaveCPPOOffer(ctx, &dealdesk.Offer{ExternalID: "offer-of-failed"}, "resaleauthz-failed")
+			if err != nil || cppo.OpportunityID != o.ID {
+				t.Fatalf("SaveCPPOOffer = %+v, %v; want it linked to %s", cppo, err, o.ID)
+			}
+			err = db.DeleteOffer(ctx, o.ID)
+			wantCode(t, err, dealdesk.ECONFLICT)
+			if msg := dealdesk.ErrorMessage(err); !strings.Contains(msg, "cannot be deleted") || !strings.Contains(msg, "cancel it instead") {
+				t.Fatalf("message %q", msg)
+			}
+			if _, err := db.FindOfferByID(ctx, o.ID); err != nil {
+				t.Fatalf("refused delete removed the offer: %v", err)
 			}
 		})
 		t.Run("submitted offer is not deleted", func(t *testing.T) {

@@ -167,14 +167,16 @@ func (db *DB) CancelOffer(ctx context.Context, id string) (*dealdesk.Offer, erro
 	})
 }
 
-// DeleteOffer deletes a DRAFT or CREATE_FAILED opportunity.
+// DeleteOffer deletes a DRAFT or CREATE_FAILED opportunity. One that CPPO offers or entitlements
+// refer to (a CREATE_FAILED opportunity that AWS gave a resale authorization) is ECONFLICT: it
+// can be cancelled instead.
 func (db *DB) DeleteOffer(ctx context.Context, id string) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		r, err := db.editableOpportunity(ctx, tx, id, "deleted")
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM offers WHERE org_id = $1 AND id = $2`, r.OrgID, r.ID)
-		return err
+		return db.deleteParent(ctx, tx, "Offer "+r.ID+" cannot be deleted: CPPO offers or entitlements are linked to it; cancel it instead.",
+			`DELETE FROM offers WHERE org_id = $1 AND id = $2`, r.OrgID, r.ID)
 	})
 }

@@ -2,6 +2,7 @@ package sqldb_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"sync"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/dealdesk/dealdesk"
 	"github.com/dealdesk/dealdesk/sqldb"
+	"github.com/dealdesk/dealdesk/sqldb/sqldbtest"
 )
 
 func TestOrganizations(t *testing.T) {
@@ -66,9 +68,44 @@ func TestUsers(t *testing.T) {
 				t.Fatal("the password is stored in clear")
 			}
 		})
-		t.Run("taken email is a conflict", func(t *testing.T) {
-			_, err := db.CreateUser(ctx, org.ID, "ana@example.com", "Other Ana", password)
+		t.Run("taken email in the organization is a conflict that does not repeat the address", func(t *testing.T) {
+			_, err := db.CreateUser(ctx, org.ID, "ANA@example.com", "Other Ana", password)
 			wantCode(t, err, dealdesk.ECONFLICT)
+			if msg := dealdesk.ErrorMessage(err); msg != "A user with this email already exists in the organization." {
+				t.Fatalf("message %q", msg)
+			}
+		})
+		t.Run("the same email in another organization is another user", func(t *testing.T) {
+			other, err := db.CreateOrganization(ctx, "Globex")
+			if err != nil {
+				t.Fatal(err)
+			}
+			const otherPassword = "another long password"
+			u2, err := db.CreateUser(ctx, other.ID, "ana@example.com", "Ana at Globex", otherPassword)
+			if err != nil {
+				t.Fatalf("the email of a user of another organization: %v", err)
+			}
+			for _, tt := range []struct{ password, id string }{{password, u.ID}, {otherPassword, u2.ID}} {
+				got, err := db.AuthenticateUser(ctx, "ana@example.com", tt.password)
+				if err != nil || got.ID != tt.id {
+					t.Fatalf("AuthenticateUser = %+v, %v; want user %s", got, err, tt.id)
+				}
+			}
+			third, err := db.CreateOrganization(ctx, "Initech")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.CreateUser(ctx, third.ID, "ana@example.com", "Ana at Initech", password); err != nil {
+				t.Fatal(err)
+			}
+			_, err = db.AuthenticateUser(ctx, "ana@example.com", password)
+			wantCode(t, err, dealdesk.EUNAUTHORIZED)
+			if msg := dealdesk.ErrorMessage(err); !strings.Contains(msg, "2 organizations") {
+				t.Fatalf("one password matching two users: %q, want it said", msg)
+			}
+			if _, err := db.SQL().ExecContext(ctx, `DELETE FROM users WHERE org_id = $1`, third.ID); err != nil {
+				t.Fatal(err)
+			}
 		})
 		t.Run("bad input names the fields", func(t *testing.T) {
 			_, err := db.CreateUser(ctx, org.ID, "not an email", "X", "short")
@@ -76,8 +113,8 @@ func TestUsers(t *testing.T) {
 			wantField(t, err, "password")
 			_, err = db.CreateUser(ctx, "org_missing", "zed@example.com", "Zed", password)
 			wantCode(t, err, dealdesk.ENOTFOUND)
-			if n := count(t, db, "users", ""); n != 1 {
-				t.Fatalf("users has %d rows after refused creates, want 1", n)
+			if n := count(t, db, "users", ""); n != 2 {
+				t.Fatalf("users has %d rows after refused creates, want 2", n)
 			}
 		})
 	})
@@ -178,13 +215,26 @@ func TestCreateFirstOrganization(t *testing.T) {
 			const starts = 6
 			var wg sync.WaitGroup
 			secrets := make(chan string, starts)
+			kept := make(chan string, starts)
 			start := make(chan struct{})
 			for i := 0; i < starts; i++ {
 				wg.Add(1)
-				go func(db *sqldb.DB) {
+				go func(db *sqldb.DB, keeping bool) {
 					defer wg.Done()
 					<-start
-					org, key, secret, err := db.CreateFirstOrganization(ctx, "Default", "initial")
+					var org *dealdesk.Organization
+					var key *dealdesk.APIKey
+					var secret string
+					var err error
+					if keeping {
+						org, key, err = db.CreateFirstOrganizationKeeping(ctx, "Default", "initial", func(s string) error {
+							kept <- s
+							secret = s
+							return nil
+						})
+					} else {
+						org, key, secret, err = db.CreateFirstOrganization(ctx, "Default", "initial")
+					}
 					if err != nil {
 						t.Errorf("CreateFirstOrganization: %v", err)
 						return
@@ -195,11 +245,15 @@ func TestCreateFirstOrganization(t *testing.T) {
 						}
 						secrets <- secret
 					}
-				}(dbs[i%2])
+				}(dbs[i%2], i < starts/2)
 			}
 			close(start)
 			wg.Wait()
 			close(secrets)
+			close(kept)
+			if n := len(kept); n > 1 {
+				t.Fatalf("keep was called %d times: only the replica that creates the organization may keep a key", n)
+			}
 			var got []string
 			for s := range secrets {
 				got = append(got, s)
@@ -211,6 +265,29 @@ func TestCreateFirstOrganization(t *testing.T) {
 			k, err := db.AuthenticateAPIKey(ctx, got[0])
 			if err != nil || count(t, db, "api_keys", "org_id = $1", k.OrgID) != 1 {
 				t.Fatalf("the key handed out: %+v, %v", k, err)
+			}
+		})
+		t.Run("a key that cannot be kept leaves nothing behind", func(t *testing.T) {
+			db := newEngine(t, e.name).open(t)
+			cannot := errors.New("the key file cannot be written")
+			org, key, err := db.CreateFirstOrganizationKeeping(ctx, "Default", "initial", func(string) error { return cannot })
+			if !errors.Is(err, cannot) || org != nil || key != nil {
+				t.Fatalf("CreateFirstOrganizationKeeping = %+v, %+v, %v; want keep's error", org, key, err)
+			}
+			if n := count(t, db, "organizations", "") + count(t, db, "api_keys", ""); n != 0 {
+				t.Fatalf("%d rows of organizations and keys after keep failed", n)
+			}
+		})
+		t.Run("a failure after the key was kept returns an error and stores nothing", func(t *testing.T) {
+			db := newEngine(t, e.name).open(t)
+			sqldbtest.AddCheck(t, db, "api_keys", "api_keys_not_initial", "name <> 'initial'")
+			kept := 0
+			_, _, err := db.CreateFirstOrganizationKeeping(ctx, "Default", "initial", func(string) error { kept++; return nil })
+			if err == nil || kept != 1 {
+				t.Fatalf("err %v after keep ran %d times; want an error after one call", err, kept)
+			}
+			if n := count(t, db, "organizations", ""); n != 0 {
+				t.Fatalf("%d organizations after the transaction failed", n)
 			}
 		})
 		t.Run("a bad key name leaves no organization behind", func(t *testing.T) {

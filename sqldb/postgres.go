@@ -28,7 +28,10 @@ func openPostgres(dsn string) (*sql.DB, *dialect, riverdriver.Driver[*sql.Tx], e
 		forUpdate:      " FOR UPDATE",
 		lockMigrations: lockPostgresMigrations,
 		lockKey:        `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
-		mapError:       mapPostgresError,
+		violation:      postgresViolation,
+		// At READ COMMITTED, PostgreSQL's default, each statement takes a new snapshot;
+		// REPEATABLE READ keeps the first one, and read-only it never fails to serialize.
+		readTx: &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
 	}
 	return db, d, riverdatabasesql.New(db), nil
 }
@@ -50,22 +53,25 @@ func lockPostgresMigrations(ctx context.Context, db *sql.DB) (func(), error) {
 	}, nil
 }
 
-// mapPostgresError is the one place that turns PostgreSQL's errors into domain errors (decision
-// 005), the same way as mapSQLiteError: unique_violation (23505) is ECONFLICT,
-// foreign_key_violation (23503) EINVALID. Everything else, check_violation (23514),
-// not_null_violation (23502), invalid text or encoding (22P02, 22021, 22P05) and out-of-range
-// values (22003) included, is a bug of dealdesk's and comes back unchanged, so callers see
-// EINTERNAL and it is logged.
-func mapPostgresError(err error) error {
+// postgresViolation reads a constraint violation from PostgreSQL's SQLSTATE (decision 005):
+// unique_violation (23505), whose constraint name tells the business key, and
+// foreign_key_violation (23503). check_violation (23514), not_null_violation (23502), invalid
+// text or encoding (22P02, 22021, 22P05), out-of-range values (22003) and the rest are none.
+func postgresViolation(err error) (violation, *businessKey) {
 	var e *pgconn.PgError
 	if !errors.As(err, &e) {
-		return err
+		return noViolation, nil
 	}
 	switch e.Code {
 	case "23505": // unique_violation
-		return duplicateKey()
+		for i, k := range businessKeys {
+			if k.postgresName() == e.ConstraintName {
+				return uniqueViolation, &businessKeys[i]
+			}
+		}
+		return uniqueViolation, nil
 	case "23503": // foreign_key_violation
-		return missingReference()
+		return foreignKeyViolation, nil
 	}
-	return err
+	return noViolation, nil
 }

@@ -39,7 +39,7 @@ func (db *DB) CreateProduct(ctx context.Context, in dealdesk.ProductInput) (*dea
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO products (`+productColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
 			p.ID, p.OrgID, p.ExternalID, p.ProductCode, p.Title, p.MeteringIdentity, dims, db.dialect.timeArg(now))
-		if dealdesk.ErrorCode(db.mapError(err)) == dealdesk.ECONFLICT {
+		if isDuplicate(db.mapError(err), productExternalIDKey) {
 			return dealdesk.Errorf(dealdesk.ECONFLICT, "A product with externalId %q already exists.", p.ExternalID)
 		}
 		return err

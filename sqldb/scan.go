@@ -153,3 +153,23 @@ func nullText[T fmt.Stringer](v *T) any {
 	}
 	return (*v).String()
 }
+
+// zeroTimeCol scans an optional time into a time.Time: NULL is the zero time.
+type zeroTimeCol struct{ t *time.Time }
+
+// Scan implements sql.Scanner.
+func (c zeroTimeCol) Scan(src any) error {
+	if src == nil {
+		*c.t = time.Time{}
+		return nil
+	}
+	return timeCol(c).Scan(src)
+}
+
+// zeroTimeArg encodes an optional time.Time, the zero time as NULL.
+func (d *dialect) zeroTimeArg(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return d.timeArg(t)
+}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dealdesk/dealdesk"
 	"github.com/dealdesk/dealdesk/sqldb"
@@ -21,16 +22,26 @@ var tenantRefs = []struct {
 	{"entitlements", "product_id", "products"},
 	{"entitlements", "offer_id", "offers"},
 	{"entitlements", "opportunity_id", "offers"},
+	{"timeline_entries", "opportunity_id", "offers"},
+	{"timeline_entries", "offer_id", "offers"},
+	{"timeline_entries", "entitlement_id", "entitlements"},
+	{"notifications", "timeline_entry_id", "timeline_entries"},
+	{"notifications", "offer_id", "offers"},
+	{"notifications", "entitlement_id", "entitlements"},
 }
 
 // orgRefTables are the tables whose org_id references organizations (id): the tenant itself.
-var orgRefTables = []string{"api_keys", "buyers", "entitlements", "offers", "products", "resellers", "users"}
+var orgRefTables = []string{"api_keys", "aws_connections", "buyers", "entitlements", "inbox_events", "notifications",
+	"offers", "products", "resellers", "timeline_entries", "users"}
 
 // chain is one organization's rows: a product, an active opportunity, a CPPO offer made from it
-// and an entitlement accepted from that offer.
+// and an entitlement accepted from that offer, a timeline entry on each of the two and the
+// notification of each entry.
 type chain struct {
 	ctx                                      context.Context
 	product, opportunity, offer, entitlement string
+	offerEntry, entitlementEntry             string // timeline entries
+	offerNote, entitlementNote               string // notifications
 }
 
 func newChain(t *testing.T, db *sqldb.DB, name string) chain {
@@ -39,37 +50,68 @@ func newChain(t *testing.T, db *sqldb.DB, name string) chain {
 	p := newProduct(t, db, ctx, "prod-"+name)
 	opp := newOffer(t, db, ctx, p.ID)
 	setStatus(t, db, opp.ID, dealdesk.OfferActive, "ra-"+name)
-	o, err := db.SaveCPPOOffer(ctx, &dealdesk.Offer{ExternalID: "offer-" + name}, "ra-"+name)
+	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	o, err := db.SaveCPPOOffer(ctx, &dealdesk.Offer{ExternalID: "offer-" + name}, "ra-"+name,
+		dealdesk.TimelineEntry{Kind: dealdesk.TimelineCPPOOfferCreated, At: at, Source: dealdesk.SourceEvent, SourceRef: "ev-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ent, err := db.SaveEntitlement(ctx, &dealdesk.Entitlement{ExternalID: "agmt-" + name}, "offer-"+name)
+	ent, err := db.SaveEntitlement(ctx, &dealdesk.Entitlement{ExternalID: "agmt-" + name}, "offer-"+name,
+		dealdesk.TimelineEntry{Kind: dealdesk.TimelineAccepted, At: at, Source: dealdesk.SourceEvent, SourceRef: "ev-2"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if o.OpportunityID != opp.ID || ent.OfferID != o.ID || ent.OpportunityID != opp.ID || ent.ProductID != p.ID {
 		t.Fatalf("chain of %s not linked: offer %+v, entitlement %+v", name, o, ent)
 	}
-	return chain{ctx: ctx, product: p.ID, opportunity: opp.ID, offer: o.ID, entitlement: ent.ID}
+	c := chain{ctx: ctx, product: p.ID, opportunity: opp.ID, offer: o.ID, entitlement: ent.ID}
+	full, err := db.FindOfferChain(ctx, opp.ID)
+	if err != nil || len(full.Timeline) != 2 || full.Timeline[0].SubjectID != o.ID || full.Timeline[1].SubjectID != ent.ID {
+		t.Fatalf("timeline of %s: %s, %v", name, jsonOf(t, full), err)
+	}
+	c.offerEntry, c.entitlementEntry = full.Timeline[0].ID, full.Timeline[1].ID
+	notes, _, err := db.FindNotifications(ctx, dealdesk.NotificationFilter{})
+	if err != nil || len(notes) != 2 || notes[0].EntitlementID != ent.ID || notes[1].OfferID != o.ID {
+		t.Fatalf("notifications of %s: %s, %v", name, jsonOf(t, notes), err)
+	}
+	c.entitlementNote, c.offerNote = notes[0].ID, notes[1].ID
+	return c
 }
 
-// ref returns the ID of c's row that a reference to parent (products or offers) points at.
+// ref returns the ID of c's row that the reference table.column points at.
 func (c chain) ref(table, column string) string {
-	switch {
-	case column == "product_id":
+	switch column {
+	case "product_id":
 		return c.product
-	case column == "opportunity_id":
+	case "opportunity_id":
 		return c.opportunity
-	case table == "entitlements" && column == "offer_id":
+	case "offer_id":
 		return c.offer
+	case "entitlement_id":
+		return c.entitlement
+	case "timeline_entry_id":
+		return c.offerEntry
 	}
 	panic("no such reference " + table + "." + column)
 }
 
-// source returns the row of c in table that the test copies.
-func (c chain) source(table string) string {
-	if table == "entitlements" {
+// source returns the row of c in table that the test copies to test column: for a timeline
+// entry or notification, the one about an entitlement when column is entitlement_id (an entry
+// is about an offer or an entitlement, never both).
+func (c chain) source(table, column string) string {
+	switch table {
+	case "entitlements":
 		return c.entitlement
+	case "timeline_entries":
+		if column == "entitlement_id" {
+			return c.entitlementEntry
+		}
+		return c.offerEntry
+	case "notifications":
+		if column == "entitlement_id" {
+			return c.entitlementNote
+		}
+		return c.offerNote
 	}
 	return c.offer
 }
@@ -83,16 +125,16 @@ func TestTenancyKeys(t *testing.T) {
 			name := ref.table + "." + ref.column + " → " + ref.parent
 			t.Run(name+": a raw insert pointing at another organization's row fails", func(t *testing.T) {
 				n++
-				err := copyRow(t, db, e.name, ref.table, a.source(ref.table), n, ref.column, b.ref(ref.table, ref.column))
+				err := copyRow(t, db, e.name, ref.table, a.source(ref.table, ref.column), n, ref.column, b.ref(ref.table, ref.column))
 				wantForeignKey(t, db, err)
 				n++
-				if err := copyRow(t, db, e.name, ref.table, a.source(ref.table), n, ref.column, a.ref(ref.table, ref.column)); err != nil {
+				if err := copyRow(t, db, e.name, ref.table, a.source(ref.table, ref.column), n, ref.column, a.ref(ref.table, ref.column)); err != nil {
 					t.Fatalf("the same insert pointing at its own organization's row: %v", err)
 				}
 			})
 			t.Run(name+": a raw update pointing at another organization's row fails", func(t *testing.T) {
 				_, err := db.SQL().ExecContext(context.Background(), `UPDATE `+ref.table+` SET `+ref.column+` = $1 WHERE id = $2`,
-					b.ref(ref.table, ref.column), a.source(ref.table))
+					b.ref(ref.table, ref.column), a.source(ref.table, ref.column))
 				wantForeignKey(t, db, err)
 			})
 		}
@@ -138,7 +180,8 @@ func nowArg(e engine) any {
 	return e.clock.Now()
 }
 
-// wantForeignKey fails unless err is the engine's foreign-key violation (EINVALID once mapped).
+// wantForeignKey fails unless err is the engine's foreign-key violation, which stays the
+// driver's error once mapped (EINTERNAL): only dealdesk itself writes these references.
 func wantForeignKey(t *testing.T, db *sqldb.DB, err error) {
 	t.Helper()
 	if err == nil {
@@ -147,11 +190,11 @@ func wantForeignKey(t *testing.T, db *sqldb.DB, err error) {
 	if !strings.Contains(strings.ToLower(err.Error()), "foreign key") {
 		t.Fatalf("error %v is not a foreign-key violation", err)
 	}
-	wantCode(t, db.MapError(err), dealdesk.EINVALID)
+	wantCode(t, db.MapError(err), dealdesk.EINTERNAL)
 }
 
-// copyRow inserts a copy of row id of table, with a new ID and AWS identifier (made from n) and
-// column set to value.
+// copyRow inserts a copy of row id of table, with a new ID, AWS identifier, timeline source
+// reference and summary (made from n) and column set to value.
 func copyRow(t *testing.T, db *sqldb.DB, engine, table, id string, n int, column, value string) error {
 	t.Helper()
 	cols := columns(t, db, engine, table)
@@ -160,7 +203,7 @@ func copyRow(t *testing.T, db *sqldb.DB, engine, table, id string, n int, column
 		switch c {
 		case "id":
 			exprs[i] = "$2"
-		case "external_id":
+		case "external_id", "source_ref", "summary":
 			exprs[i] = "$3"
 		case column:
 			exprs[i] = "$4"

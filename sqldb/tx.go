@@ -43,10 +43,11 @@ func (db *DB) rawTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// readTx runs fn in one read-only transaction, so that several reads see one state of the
-// database, and ends it. On SQLite it is a deferred transaction, which takes no write lock.
+// readTx runs fn in one read-only transaction whose statements all read one snapshot of the
+// database (dialect.readTx), and ends it. On SQLite it is a deferred transaction, which takes no
+// write lock; on PostgreSQL it is REPEATABLE READ.
 func (db *DB) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.db.BeginTx(ctx, db.dialect.readTx)
 	if err != nil {
 		return err
 	}
@@ -57,9 +58,10 @@ func (db *DB) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// inTxRetry is inTx for idempotent upserts: when a concurrent writer inserted the same key first
-// (a unique violation on PostgreSQL, where two transactions can both see no row), fn runs again
-// and finds the row. A conflict fn reports itself is final and not retried.
+// inTxRetry is inTx for idempotent upserts: when a concurrent writer inserted the same business
+// key first (a unique violation on PostgreSQL, where two transactions can both see no row), fn
+// runs again and finds the row. A conflict fn reports itself is final and not retried, and so is
+// the violation of any other unique key, which is a bug and not a race.
 func (db *DB) inTxRetry(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	err := db.inTx(ctx, fn)
 	for attempt := 1; attempt < 3 && errors.As(err, new(duplicateKeyError)); attempt++ {
@@ -68,39 +70,22 @@ func (db *DB) inTxRetry(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return err
 }
 
-// duplicateKeyError is the ECONFLICT of a unique violation reported by the database, which
-// inTxRetry tells from the conflicts the store reports itself.
-type duplicateKeyError struct{ err *dealdesk.Error }
-
-// Error implements the error interface.
-func (e duplicateKeyError) Error() string { return e.err.Error() }
-
-// Unwrap lets errors.As find the domain error.
-func (e duplicateKeyError) Unwrap() error { return e.err }
-
-// duplicateKey returns the error of a unique violation.
-func duplicateKey() error {
-	return duplicateKeyError{&dealdesk.Error{Code: dealdesk.ECONFLICT, Message: "A resource with this identifier already exists."}}
-}
-
-// missingReference returns the error of a foreign-key violation: the row refers to a row that
-// does not exist in its organization.
-func missingReference() error {
-	return &dealdesk.Error{Code: dealdesk.EINVALID, Message: "The request refers to a resource that does not exist."}
-}
-
-// mapError turns driver errors into domain errors with the engine's one mapping function;
-// domain errors pass unchanged.
+// mapError turns driver errors into domain errors (decision 005): the violation of a business
+// key is ECONFLICT naming its field; everything else — other unique keys, foreign keys, CHECK and
+// NOT NULL constraints, type and encoding errors — is a bug of dealdesk's and comes back
+// unchanged, so callers see EINTERNAL and it is logged. Foreign keys a client can break are
+// checked before writing, with an error naming the field (checkProductRef), and a parent still
+// referenced is reported where it is deleted (deleteParent). Domain errors pass unchanged.
 func (db *DB) mapError(err error) error {
 	var e *dealdesk.Error
 	if err == nil || errors.As(err, &e) {
 		return err
 	}
-	mapped := db.dialect.mapError(err)
-	if errors.As(mapped, &e) {
-		db.logger.Debug("driver error mapped", "code", dealdesk.ErrorCode(mapped), "err", err)
+	if v, key := db.dialect.violation(err); v == uniqueViolation && key != nil {
+		db.logger.Debug("driver error mapped", "code", dealdesk.ECONFLICT, "err", err)
+		return duplicateKey(*key)
 	}
-	return mapped
+	return err
 }
 
 // queryer is what both *sql.DB and *sql.Tx offer for reads.

@@ -3,7 +3,6 @@ package sqldb
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"net/mail"
 	"strings"
 	"unicode/utf8"
@@ -28,8 +27,9 @@ func (db *DB) noUserHash() []byte {
 	return db.dummyHash
 }
 
-// CreateUser creates a user in orgID with a bcrypt-hashed password. Emails are unique across
-// organizations (sign-in starts from the email) and compared in lower case.
+// CreateUser creates a user in orgID with a bcrypt-hashed password. Emails are compared in lower
+// case and unique within an organization (migration 0003): the same address may sign in to
+// several organizations, and a taken email says nothing about other organizations' users.
 func (db *DB) CreateUser(ctx context.Context, orgID, email, name, password string) (*dealdesk.User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	var p dealdesk.Problems
@@ -57,9 +57,6 @@ func (db *DB) CreateUser(ctx context.Context, orgID, email, name, password strin
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO users (id, org_id, email, name, password_hash, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6)`, u.ID, u.OrgID, u.Email, u.Name, string(hash), db.dialect.timeArg(now))
-		if dealdesk.ErrorCode(db.mapError(err)) == dealdesk.ECONFLICT {
-			return dealdesk.Errorf(dealdesk.ECONFLICT, "A user with email %q already exists.", email)
-		}
 		return err
 	})
 	if err != nil {
@@ -68,24 +65,45 @@ func (db *DB) CreateUser(ctx context.Context, orgID, email, name, password strin
 	return u, nil
 }
 
-// AuthenticateUser returns the user whose email and password match, else EUNAUTHORIZED.
+// AuthenticateUser returns the user whose email and password match, else EUNAUTHORIZED. An
+// email may belong to users of several organizations (one row each): the password is compared
+// with each of their hashes, and it must match exactly one, since nothing else tells which
+// organization is meant.
 func (db *DB) AuthenticateUser(ctx context.Context, email, password string) (*dealdesk.User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	u := &dealdesk.User{}
-	var hash string
-	err := sql.ErrNoRows
+	var users []*dealdesk.User
+	var hashes []string
 	if dealdesk.ValidText(email) {
-		err = db.db.QueryRowContext(ctx, `SELECT id, org_id, email, name, password_hash, created_at FROM users WHERE email = $1`, email).
-			Scan(&u.ID, &u.OrgID, &u.Email, &u.Name, &hash, timeCol{&u.CreatedAt})
+		var err error
+		users, err = queryRows(ctx, db.db, func(s rowScanner) (*dealdesk.User, error) {
+			u := &dealdesk.User{}
+			var hash string
+			if err := s.Scan(&u.ID, &u.OrgID, &u.Email, &u.Name, &hash, timeCol{&u.CreatedAt}); err != nil {
+				return nil, err
+			}
+			hashes = append(hashes, hash)
+			return u, nil
+		}, `SELECT id, org_id, email, name, password_hash, created_at FROM users WHERE email = $1 ORDER BY id`, email)
+		if err != nil {
+			return nil, err
+		}
 	}
-	if errors.Is(err, sql.ErrNoRows) {
+	if len(users) == 0 {
 		_ = bcrypt.CompareHashAndPassword(db.noUserHash(), []byte(password))
 		return nil, dealdesk.Errorf(dealdesk.EUNAUTHORIZED, "Wrong email or password.")
-	} else if err != nil {
-		return nil, err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+	var match []*dealdesk.User
+	for i, u := range users {
+		if bcrypt.CompareHashAndPassword([]byte(hashes[i]), []byte(password)) == nil {
+			match = append(match, u)
+		}
+	}
+	switch len(match) {
+	case 0:
 		return nil, dealdesk.Errorf(dealdesk.EUNAUTHORIZED, "Wrong email or password.")
+	case 1:
+		return match[0], nil
 	}
-	return u, nil
+	return nil, dealdesk.Errorf(dealdesk.EUNAUTHORIZED,
+		"This email and password belong to users of %d organizations: give each user another password.", len(match))
 }

@@ -24,7 +24,7 @@ func BenchmarkPublish100(b *testing.B) {
 	least := time.Duration(float64(n) / quota * float64(time.Second))
 	for _, engine := range sqldbtest.Engines {
 		b.Run(engine, func(b *testing.B) {
-			e := newEnv(b, engine, sim.Config{ChangeSetDelay: time.Second}, func(c *worker.Config) {
+			e := newPubEnv(b, engine, sim.Config{ChangeSetDelay: time.Second}, func(c *worker.Config) {
 				c.ChangeSetPoll = 2 * time.Second
 			})
 			round := 0

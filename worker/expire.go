@@ -35,7 +35,7 @@ func (w *expireWorker) Work(ctx context.Context, _ *river.Job[ExpireOpportunitie
 	}
 	for _, o := range expired {
 		w.record(ctx, dealdesk.PublishOutcome{OrgID: o.OrgID, OfferID: o.ID, Kind: dealdesk.OutcomeExpired,
-			Summary: "The opportunity passed its expiry date " + o.ExpiryDate.String() + "."})
+			Ref: "expiry-" + o.ExpiryDate.String(), Summary: "The opportunity passed its expiry date " + o.ExpiryDate.String() + "."})
 	}
 	return nil
 }

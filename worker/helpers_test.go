@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -21,45 +20,36 @@ import (
 	"github.com/dealdesk/dealdesk/worker"
 )
 
-// Accounts of the simulator's demo seed.
-const (
-	seller   = "111122223333"
-	reseller = "444455556666"
-)
-
-// TestMain gives the process the static credentials the simulator accepts, for connections in
-// credentials mode DEFAULT_CHAIN (the store keeps no secret yet), and keeps the SDK away from
-// the host's AWS files and instance metadata.
-func TestMain(m *testing.M) {
-	for k, v := range map[string]string{
-		"AWS_ACCESS_KEY_ID": "AKIDWORKERTEST000", "AWS_SECRET_ACCESS_KEY": "worker-test-secret-key",
-		"AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull, "AWS_EC2_METADATA_DISABLED": "true",
-	} {
-		os.Setenv(k, v)
-	}
-	os.Unsetenv("AWS_CA_BUNDLE") // the simulator is plain HTTP; a bundle needs the SDK's own transport
-	os.Exit(m.Run())
-}
-
-// counter counts the simulator's answers per operation and HTTP status.
+// counter counts the simulator's answers per operation and HTTP status, as the simulator's
+// handler writes them.
 type counter struct {
 	mu     sync.Mutex
-	counts map[string]int // "StartChangeSet 429"
-	starts []time.Time
-	next   http.RoundTripper
+	counts map[string]int // "StartChangeSet Too Many Requests"
+	starts []time.Time    // when StartChangeSet answered
+	next   http.Handler
 }
 
-func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := c.next.RoundTrip(r)
-	if err == nil {
-		c.mu.Lock()
-		c.counts[strings.TrimPrefix(r.URL.Path, "/")+" "+http.StatusText(resp.StatusCode)]++
-		if r.URL.Path == "/StartChangeSet" {
-			c.starts = append(c.starts, time.Now())
-		}
-		c.mu.Unlock()
+// statusWriter keeps the status a handler writes.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (c *counter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	c.next.ServeHTTP(sw, r)
+	op := strings.TrimPrefix(r.URL.Path, "/")
+	c.mu.Lock()
+	c.counts[op+" "+http.StatusText(sw.status)]++
+	if op == "StartChangeSet" {
+		c.starts = append(c.starts, time.Now())
 	}
-	return resp, err
+	c.mu.Unlock()
 }
 
 // count returns how many answers op got with HTTP status.
@@ -69,7 +59,19 @@ func (c *counter) count(op string, status int) int {
 	return c.counts[op+" "+http.StatusText(status)]
 }
 
-// recorder is the workers' PublishRecorder: it hands every outcome to the test.
+// recorders tells each of its recorders of every outcome, in order.
+type recorders []dealdesk.PublishRecorder
+
+func (rs recorders) RecordPublishOutcome(ctx context.Context, o dealdesk.PublishOutcome) error {
+	for _, r := range rs {
+		if err := r.RecordPublishOutcome(ctx, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recorder hands every outcome to the test.
 type recorder struct{ outcomes chan dealdesk.PublishOutcome }
 
 func (r *recorder) RecordPublishOutcome(_ context.Context, o dealdesk.PublishOutcome) error {
@@ -77,9 +79,9 @@ func (r *recorder) RecordPublishOutcome(_ context.Context, o dealdesk.PublishOut
 	return nil
 }
 
-// env is a store on one engine, a simulator, an organization connected to it, the demo seed's
+// pubEnv is a store on one engine, a simulator, an organization connected to it, the demo seed's
 // analytics product, and the workers running in-process.
-type env struct {
+type pubEnv struct {
 	t       testing.TB
 	db      *sqldb.DB
 	ctx     context.Context
@@ -90,16 +92,16 @@ type env struct {
 	conn    *dealdesk.AWSConnection
 	product *dealdesk.Product
 	rec     *recorder
-	clock   *clock
+	clock   *expiryClock
 }
 
 // clock is the expiry job's clock; tests move it.
-type clock struct {
+type expiryClock struct {
 	mu  sync.Mutex
 	now time.Time
 }
 
-func (c *clock) Now() time.Time {
+func (c *expiryClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.now.IsZero() {
@@ -108,7 +110,7 @@ func (c *clock) Now() time.Time {
 	return c.now
 }
 
-func (c *clock) set(t time.Time) {
+func (c *expiryClock) set(t time.Time) {
 	c.mu.Lock()
 	c.now = t
 	c.mu.Unlock()
@@ -116,13 +118,13 @@ func (c *clock) set(t time.Time) {
 
 // newEnv starts everything; simCfg configures the simulator (its change sets end after 200ms
 // unless it says otherwise), tune the workers.
-func newEnv(t testing.TB, engine string, simCfg sim.Config, tune func(*worker.Config)) *env {
+func newPubEnv(t testing.TB, engine string, simCfg sim.Config, tune func(*worker.Config)) *pubEnv {
 	t.Helper()
-	return setup(t, engine, simCfg, tune, true)
+	return setupPub(t, engine, simCfg, tune, true)
 }
 
-// setup is newEnv; without connect the organization has no AWS connection (see connect).
-func setup(t testing.TB, engine string, simCfg sim.Config, tune func(*worker.Config), connect bool) *env {
+// setupPub is newPubEnv; without connect the organization has no AWS connection (see connect).
+func setupPub(t testing.TB, engine string, simCfg sim.Config, tune func(*worker.Config), connect bool) *pubEnv {
 	t.Helper()
 	if simCfg.ChangeSetDelay == 0 {
 		simCfg.ChangeSetDelay = 200 * time.Millisecond
@@ -131,19 +133,21 @@ func setup(t testing.TB, engine string, simCfg sim.Config, tune func(*worker.Con
 	if err != nil {
 		t.Fatalf("sim.New: %v", err)
 	}
-	hs := httptest.NewServer(srv)
+	count := &counter{counts: map[string]int{}, next: srv}
+	hs := httptest.NewServer(count)
 	t.Cleanup(func() {
 		hs.Close()
 		srv.Close()
 	})
-	db := sqldbtest.Open(t, sqldbtest.DSN(t, engine), sqldb.Options{})
+	db := sqldbtest.Open(t, sqldbtest.DSN(t, engine), sqldb.Options{SecretKey: bytes.Repeat([]byte{9}, 32)})
 	org, err := db.CreateOrganization(context.Background(), "Example Software")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := dealdesk.NewContextWithOrgID(context.Background(), org.ID)
 	conn := &dealdesk.AWSConnection{OrgID: org.ID, SellerAccountID: seller, Region: "us-east-1",
-		CredentialsMode: dealdesk.CredentialsDefaultChain, EndpointURL: hs.URL}
+		CredentialsMode: dealdesk.CredentialsStaticKeys, AccessKeyID: "AKIDPUBLISHTEST00", SecretAccessKey: "publish-test-secret-key",
+		EndpointURL: hs.URL}
 	product, err := db.CreateProduct(ctx, dealdesk.ProductInput{ExternalID: "prod-dd3mo4nalyt1cs",
 		ProductCode: "dd3mo4nalyt1cs0000000000a", Title: "Example Analytics Platform", Dimensions: []dealdesk.Dimension{
 			{Key: "seats", Name: "Seats", Unit: "Users", Kind: dealdesk.DimensionEntitled},
@@ -153,18 +157,18 @@ func setup(t testing.TB, engine string, simCfg sim.Config, tune func(*worker.Con
 	if err != nil {
 		t.Fatalf("create product: %v", err)
 	}
-	e := &env{t: t, db: db, ctx: ctx, sim: srv, simURL: hs.URL, conn: conn, product: product,
-		http: &counter{counts: map[string]int{}, next: http.DefaultTransport}, rec: &recorder{outcomes: make(chan dealdesk.PublishOutcome, 1000)},
-		clock: &clock{}}
+	e := &pubEnv{t: t, db: db, ctx: ctx, sim: srv, simURL: hs.URL, conn: conn, product: product,
+		http: count, rec: &recorder{outcomes: make(chan dealdesk.PublishOutcome, 1000)},
+		clock: &expiryClock{}}
 	if connect {
 		e.connect()
 	}
 	// Each test has its own client-side rate limits: tests run in parallel, each on its own
 	// simulator, on the same seller account.
-	e.catalog = awsmp.NewCatalog(awsmp.WithLimits(awsmp.NewLimits(awsmp.Quotas)), awsmp.WithRetry(3, 50*time.Millisecond),
-		awsmp.WithHTTPClient(&http.Client{Transport: e.http}))
-	cfg := worker.Config{Driver: db.RiverDriver(), Store: db, Catalog: e.catalog, Recorder: e.rec, Now: e.clock.Now,
-		Logger: sqldbtest.Options(t).Logger, ChangeSetPoll: 100 * time.Millisecond, FetchPollInterval: 20 * time.Millisecond,
+	e.catalog = awsmp.NewCatalog(awsmp.WithLimits(awsmp.NewLimits(awsmp.Quotas)), awsmp.WithRetry(3, 50*time.Millisecond))
+	cfg := worker.Config{Driver: db.RiverDriver(), Store: db, Catalog: e.catalog, Now: e.clock.Now,
+		Recorder: recorders{worker.TimelineRecorder{Timeline: db}, e.rec}, // the timeline first: e.rec signals the test
+		Logger:   sqldbtest.Options(t).Logger, ChangeSetPoll: 100 * time.Millisecond, FetchPollInterval: 20 * time.Millisecond,
 		RetryBase: 50 * time.Millisecond, RetryMax: 500 * time.Millisecond, ExpiryInterval: time.Hour}
 	if tune != nil {
 		tune(&cfg)
@@ -187,16 +191,17 @@ func setup(t testing.TB, engine string, simCfg sim.Config, tune func(*worker.Con
 }
 
 // connect stores the organization's connection to the simulator.
-func (e *env) connect() {
+func (e *pubEnv) connect() {
 	e.t.Helper()
 	if _, err := e.db.SaveAWSConnection(e.ctx, dealdesk.AWSConnectionInput{SellerAccountID: e.conn.SellerAccountID,
-		Region: e.conn.Region, CredentialsMode: e.conn.CredentialsMode, EndpointURL: e.conn.EndpointURL}); err != nil {
+		Region: e.conn.Region, CredentialsMode: e.conn.CredentialsMode, AccessKeyID: e.conn.AccessKeyID,
+		SecretAccessKey: e.conn.SecretAccessKey, EndpointURL: e.conn.EndpointURL}); err != nil {
 		e.t.Fatalf("save AWS connection: %v", err)
 	}
 }
 
 // waitUntil polls cond until it holds; the test fails after 60s.
-func (e *env) waitUntil(what string, cond func() bool) {
+func (e *pubEnv) waitUntil(what string, cond func() bool) {
 	e.t.Helper()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
@@ -214,7 +219,7 @@ func ptr[T any](v T) *T { return &v }
 
 // opportunity is a complete one-time opportunity for the analytics product, resold by the
 // seed's reseller; dates far ahead so that the simulator, on the wall clock, accepts them.
-func (e *env) opportunity(name string) dealdesk.OfferInput {
+func (e *pubEnv) opportunity(name string) dealdesk.OfferInput {
 	return dealdesk.OfferInput{
 		Type: ptr(dealdesk.OfferCPPOOut), Name: ptr(name), ProductID: ptr(e.product.ID), ResellerAccountID: ptr(reseller),
 		CommitAmount: ptr(dealdesk.MustDecimal("12000.00")), Currency: ptr(dealdesk.USD), ContractDuration: ptr("P12M"),
@@ -226,7 +231,7 @@ func (e *env) opportunity(name string) dealdesk.OfferInput {
 }
 
 // submit creates and submits an opportunity.
-func (e *env) submit(in dealdesk.OfferInput) *dealdesk.Offer {
+func (e *pubEnv) submit(in dealdesk.OfferInput) *dealdesk.Offer {
 	e.t.Helper()
 	o, err := e.db.CreateOffer(e.ctx, in, false)
 	if err != nil {
@@ -240,7 +245,7 @@ func (e *env) submit(in dealdesk.OfferInput) *dealdesk.Offer {
 
 // outcome waits for the workers' next outcome for offerID (others are kept for later waits
 // of other offers only when they are not offerID's).
-func (e *env) outcome(offerID string) dealdesk.PublishOutcome {
+func (e *pubEnv) outcome(offerID string) dealdesk.PublishOutcome {
 	e.t.Helper()
 	timeout := time.After(60 * time.Second)
 	for {
@@ -256,8 +261,29 @@ func (e *env) outcome(offerID string) dealdesk.PublishOutcome {
 	}
 }
 
+// timeline returns the kinds and source references of the opportunity's timeline, in order,
+// and the kinds of the organization's notifications, newest first.
+func (e *pubEnv) timeline(id string) (entries, notes []string) {
+	e.t.Helper()
+	chain, err := e.db.FindOfferChain(e.ctx, id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, en := range chain.Timeline {
+		entries = append(entries, string(en.Kind)+" "+en.SourceRef)
+	}
+	ns, _, err := e.db.FindNotifications(e.ctx, dealdesk.NotificationFilter{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, n := range ns {
+		notes = append(notes, string(n.Kind))
+	}
+	return entries, notes
+}
+
 // offer reads an opportunity back.
-func (e *env) offer(id string) *dealdesk.Offer {
+func (e *pubEnv) offer(id string) *dealdesk.Offer {
 	e.t.Helper()
 	o, err := e.db.FindOfferByID(e.ctx, id)
 	if err != nil {
@@ -268,7 +294,7 @@ func (e *env) offer(id string) *dealdesk.Offer {
 
 // resaleAuthorizations returns the resale authorizations the simulator's ListEntities shows
 // with name, read with the real Catalog client.
-func (e *env) resaleAuthorizations(name string) []*dealdesk.ResaleAuthorization {
+func (e *pubEnv) resaleAuthorizations(name string) []*dealdesk.ResaleAuthorization {
 	e.t.Helper()
 	all, err := awsmp.NewCatalog(awsmp.WithLimits(nil)).ListResaleAuthorizations(context.Background(), e.conn)
 	if err != nil {
@@ -284,7 +310,7 @@ func (e *env) resaleAuthorizations(name string) []*dealdesk.ResaleAuthorization 
 }
 
 // control calls the simulator's /_sim/ API with body as JSON.
-func (e *env) control(method, path string, body any) {
+func (e *pubEnv) control(method, path string, body any) {
 	e.t.Helper()
 	b, err := json.Marshal(body)
 	if err != nil {

@@ -62,7 +62,7 @@ func (w *publishWorker) start(ctx context.Context, job *river.Job[dealdesk.Publi
 	}
 	p, err := w.cfg.Store.FindProductByID(ctx, o.ProductID)
 	if dealdesk.ErrorCode(err) == dealdesk.ENOTFOUND {
-		return w.fail(ctx, job, "", []dealdesk.FieldError{{Field: "productId", Message: "The product is no longer there."}})
+		return w.fail(ctx, job, pub.Attempt, "", []dealdesk.FieldError{{Field: "productId", Message: "The product is no longer there."}})
 	}
 	if err != nil {
 		return err
@@ -70,10 +70,10 @@ func (w *publishWorker) start(ctx context.Context, job *river.Job[dealdesk.Publi
 	changeSetID, err := w.cfg.Catalog.StartResaleAuthorization(ctx, conn, o, p, dealdesk.PublishToken(offerID, pub.Attempt))
 	if err != nil {
 		if fields := dealdesk.ErrorFields(err); len(fields) > 0 {
-			return w.fail(ctx, job, "", fields)
+			return w.fail(ctx, job, pub.Attempt, "", fields)
 		}
 		if refused(err) {
-			return w.fail(ctx, job, "", []dealdesk.FieldError{{Field: "opportunity", Message: dealdesk.Clip(awsMessage(err), 512)}})
+			return w.fail(ctx, job, pub.Attempt, "", []dealdesk.FieldError{{Field: "opportunity", Message: dealdesk.Clip(awsMessage(err), 512)}})
 		}
 		return w.retryLater(ctx, job, pub, dealdesk.FieldError{Field: "opportunity", Message: dealdesk.Clip(awsMessage(err), 512)}, err)
 	}
@@ -92,7 +92,7 @@ func (w *publishWorker) follow(ctx context.Context, job *river.Job[dealdesk.Publ
 	res, err := w.cfg.Catalog.DescribeChangeSet(ctx, conn, pub.ChangeSetID)
 	if err != nil {
 		if refused(err) {
-			return w.fail(ctx, job, pub.ChangeSetID, []dealdesk.FieldError{{Field: "opportunity", Message: dealdesk.Clip(awsMessage(err), 512)}})
+			return w.fail(ctx, job, pub.Attempt, pub.ChangeSetID, []dealdesk.FieldError{{Field: "opportunity", Message: dealdesk.Clip(awsMessage(err), 512)}})
 		}
 		return w.retryLater(ctx, job, pub, dealdesk.FieldError{Field: "opportunity", Message: dealdesk.Clip(awsMessage(err), 512)}, err)
 	}
@@ -109,7 +109,7 @@ func (w *publishWorker) follow(ctx context.Context, job *river.Job[dealdesk.Publ
 			return err
 		}
 		w.record(ctx, dealdesk.PublishOutcome{OrgID: o.OrgID, OfferID: offerID, Kind: dealdesk.OutcomePublished,
-			ChangeSetID: pub.ChangeSetID, Summary: "Published on AWS Marketplace as resale authorization " + o.ExternalID + "."})
+			ChangeSetID: pub.ChangeSetID, Ref: pub.ChangeSetID, Summary: "Published on AWS Marketplace as resale authorization " + o.ExternalID + "."})
 		return nil
 	case dealdesk.ChangeSetFailed:
 		if res.FailureCode == dealdesk.FailureServerFault {
@@ -128,15 +128,15 @@ func (w *publishWorker) follow(ctx context.Context, job *river.Job[dealdesk.Publ
 		if len(problems) == 0 {
 			problems = []dealdesk.FieldError{{Field: "opportunity", Message: dealdesk.Clip("AWS refused the change set: "+res.FailureCode+": "+res.FailureDescription, 512)}}
 		}
-		return w.fail(ctx, job, pub.ChangeSetID, problems)
+		return w.fail(ctx, job, pub.Attempt, pub.ChangeSetID, problems)
 	case dealdesk.ChangeSetCancelled:
-		return w.fail(ctx, job, pub.ChangeSetID, []dealdesk.FieldError{{Field: "opportunity", Message: "The change set was cancelled on AWS before it ended."}})
+		return w.fail(ctx, job, pub.Attempt, pub.ChangeSetID, []dealdesk.FieldError{{Field: "opportunity", Message: "The change set was cancelled on AWS before it ended."}})
 	}
 	return river.JobSnooze(w.cfg.ChangeSetPoll)
 }
 
 // fail makes the opportunity CREATE_FAILED with problems and ends the job.
-func (w *publishWorker) fail(ctx context.Context, job *river.Job[dealdesk.PublishOpportunityJob], changeSetID string, problems []dealdesk.FieldError) error {
+func (w *publishWorker) fail(ctx context.Context, job *river.Job[dealdesk.PublishOpportunityJob], attempt int, changeSetID string, problems []dealdesk.FieldError) error {
 	o, err := w.cfg.Store.PublishFailed(ctx, job.Args.OfferID, problems)
 	if gone(err) {
 		return nil
@@ -148,8 +148,12 @@ func (w *publishWorker) fail(ctx context.Context, job *river.Job[dealdesk.Publis
 	if len(problems) > 1 {
 		summary += fmt.Sprintf(" (and %d more)", len(problems)-1)
 	}
+	ref := changeSetID
+	if ref == "" {
+		ref = dealdesk.PublishToken(o.ID, attempt)
+	}
 	w.record(ctx, dealdesk.PublishOutcome{OrgID: o.OrgID, OfferID: o.ID, Kind: dealdesk.OutcomePublishFailed,
-		ChangeSetID: changeSetID, Summary: dealdesk.Clip(summary, 1000)})
+		ChangeSetID: changeSetID, Ref: ref, Summary: dealdesk.Clip(summary, 1000)})
 	return nil
 }
 
@@ -158,7 +162,7 @@ func (w *publishWorker) fail(ctx context.Context, job *river.Job[dealdesk.Publis
 func (w *publishWorker) retryLater(ctx context.Context, job *river.Job[dealdesk.PublishOpportunityJob], pub *dealdesk.Publication, problem dealdesk.FieldError, err error) error {
 	if lastAttempt(job.JobRow) {
 		problem.Message = dealdesk.Clip(fmt.Sprintf("Gave up after %d attempts: %s", job.Attempt, problem.Message), 512)
-		return w.fail(ctx, job, pub.ChangeSetID, []dealdesk.FieldError{problem})
+		return w.fail(ctx, job, pub.Attempt, pub.ChangeSetID, []dealdesk.FieldError{problem})
 	}
 	return fmt.Errorf("publish %s (attempt %d): %w", job.Args.OfferID, pub.Attempt, err)
 }

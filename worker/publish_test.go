@@ -1,6 +1,8 @@
 package worker_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,7 +14,7 @@ import (
 
 // checkActive checks that opportunity id is ACTIVE with the ID of the one resale authorization
 // the simulator lists under name, at publish attempt attempt.
-func (e *env) checkActive(id, name string, attempt int) {
+func (e *pubEnv) checkActive(id, name string, attempt int) {
 	e.t.Helper()
 	o := e.offer(id)
 	if o.Status != dealdesk.OfferActive || o.ExternalID == "" || len(o.PublishErrors) != 0 {
@@ -36,13 +38,17 @@ func (e *env) checkActive(id, name string, attempt int) {
 func TestPublishMakesOneActiveResaleAuthorization(t *testing.T) {
 	t.Parallel()
 	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
-		e := newEnv(t, engine, sim.Config{DisableQuotas: true}, nil)
+		e := newPubEnv(t, engine, sim.Config{DisableQuotas: true}, nil)
 		o := e.submit(e.opportunity("Acme analytics via Northwind"))
 		got := e.outcome(o.ID)
 		if got.Kind != dealdesk.OutcomePublished || got.ChangeSetID == "" {
 			t.Fatalf("outcome %+v; want PUBLISHED with its change set", got)
 		}
 		e.checkActive(o.ID, "Acme analytics via Northwind", 1)
+		entries, notes := e.timeline(o.ID)
+		if want := []string{"PUBLISHED " + got.ChangeSetID}; !slices.Equal(entries, want) || !slices.Equal(notes, []string{"PUBLISHED"}) {
+			t.Fatalf("timeline %q, notifications %q; want %q and one PUBLISHED notification", entries, notes, want)
+		}
 	})
 }
 
@@ -53,7 +59,7 @@ func TestPublishMakesOneActiveResaleAuthorization(t *testing.T) {
 func TestRefusedOpportunityCanBeFixedAndResubmitted(t *testing.T) {
 	t.Parallel()
 	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
-		e := newEnv(t, engine, sim.Config{DisableQuotas: true}, nil)
+		e := newPubEnv(t, engine, sim.Config{DisableQuotas: true}, nil)
 		in := e.opportunity("Initech via an unknown partner")
 		in.ResellerAccountID = ptr("999988887777")
 		o := e.submit(in)
@@ -71,10 +77,16 @@ func TestRefusedOpportunityCanBeFixedAndResubmitted(t *testing.T) {
 		if _, err := e.db.SubmitOffer(e.ctx, o.ID); err != nil {
 			t.Fatalf("resubmit: %v", err)
 		}
-		if got := e.outcome(o.ID); got.Kind != dealdesk.OutcomePublished {
-			t.Fatalf("outcome %+v; want PUBLISHED", got)
+		published := e.outcome(o.ID)
+		if published.Kind != dealdesk.OutcomePublished {
+			t.Fatalf("outcome %+v; want PUBLISHED", published)
 		}
 		e.checkActive(o.ID, "Initech via an unknown partner", 2)
+		entries, notes := e.timeline(o.ID)
+		if len(entries) != 2 || !strings.HasPrefix(entries[0], "PUBLISH_FAILED ") || entries[1] != "PUBLISHED "+published.ChangeSetID ||
+			!slices.Equal(notes, []string{"PUBLISHED", "PUBLISH_FAILED"}) {
+			t.Fatalf("timeline %q, notifications %q; want PUBLISH_FAILED then PUBLISHED, both notified", entries, notes)
+		}
 	})
 }
 
@@ -84,7 +96,7 @@ func TestRefusedOpportunityCanBeFixedAndResubmitted(t *testing.T) {
 func TestPublishWaitsForTheAWSConnection(t *testing.T) {
 	t.Parallel()
 	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
-		e := setup(t, engine, sim.Config{DisableQuotas: true}, nil, false)
+		e := setupPub(t, engine, sim.Config{DisableQuotas: true}, nil, false)
 		o := e.submit(e.opportunity("Hooli, connected later"))
 		e.waitUntil("the missing connection shown", func() bool {
 			got := e.offer(o.ID)
@@ -112,7 +124,7 @@ func TestTerminalAWSErrorFailsThePublish(t *testing.T) {
 		t.Run(tc.errorType, func(t *testing.T) {
 			t.Parallel()
 			sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
-				e := newEnv(t, engine, sim.Config{DisableQuotas: true}, nil)
+				e := newPubEnv(t, engine, sim.Config{DisableQuotas: true}, nil)
 				e.control("PUT", "/_sim/faults", sim.FaultConfig{Operations: map[string]sim.OpFault{
 					"StartChangeSet": {ErrorRate: 1, ErrorType: tc.errorType, ErrorStatus: tc.status, ErrorMessage: "refused by the test"}}})
 				o := e.submit(e.opportunity("Refused " + tc.errorType))
@@ -161,7 +173,7 @@ func TestPublishThroughFaults(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
-				e := newEnv(t, engine, sim.Config{}, nil)
+				e := newPubEnv(t, engine, sim.Config{}, nil)
 				seed := uint64(7)
 				e.control("PUT", "/_sim/faults", sim.FaultConfig{Seed: &seed, Operations: tc.faults})
 				name := "Faulty " + tc.name
@@ -190,7 +202,7 @@ func TestPublishThroughFaults(t *testing.T) {
 func TestCancelRestrictsTheResaleAuthorization(t *testing.T) {
 	t.Parallel()
 	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
-		e := newEnv(t, engine, sim.Config{DisableQuotas: true}, nil)
+		e := newPubEnv(t, engine, sim.Config{DisableQuotas: true}, nil)
 		o := e.submit(e.opportunity("Globex, cancelled later"))
 		if got := e.outcome(o.ID); got.Kind != dealdesk.OutcomePublished {
 			t.Fatalf("outcome %+v; want PUBLISHED", got)
@@ -223,7 +235,7 @@ func TestCancelRestrictsTheResaleAuthorization(t *testing.T) {
 func TestExpiryJobExpiresActiveOpportunities(t *testing.T) {
 	t.Parallel()
 	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
-		e := newEnv(t, engine, sim.Config{DisableQuotas: true}, func(c *worker.Config) { c.ExpiryInterval = 100 * time.Millisecond })
+		e := newPubEnv(t, engine, sim.Config{DisableQuotas: true}, func(c *worker.Config) { c.ExpiryInterval = 100 * time.Millisecond })
 		o := e.submit(e.opportunity("Umbrella, expiring"))
 		if got := e.outcome(o.ID); got.Kind != dealdesk.OutcomePublished {
 			t.Fatalf("outcome %+v; want PUBLISHED", got)

@@ -90,7 +90,12 @@ func (w *restrictWorker) end(ctx context.Context, job *river.Job[dealdesk.Restri
 	if result != string(dealdesk.ChangeSetSucceeded) {
 		kind, summary = dealdesk.OutcomeRestrictFailed, dealdesk.Clip("AWS Marketplace did not restrict the resale authorization: "+result, 1000)
 	}
-	w.record(ctx, dealdesk.PublishOutcome{OrgID: job.Args.OrgID, OfferID: job.Args.OfferID, Kind: kind, ChangeSetID: changeSetID, Summary: summary})
+	ref := changeSetID
+	if ref == "" {
+		ref = dealdesk.RestrictToken(job.Args.OfferID)
+	}
+	w.record(ctx, dealdesk.PublishOutcome{OrgID: job.Args.OrgID, OfferID: job.Args.OfferID, Kind: kind, ChangeSetID: changeSetID,
+		Ref: ref, Summary: summary})
 	return nil
 }
 

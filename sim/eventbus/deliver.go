@@ -61,27 +61,37 @@ func (b *Bus) startLocked(d *delivery, delay time.Duration) {
 	b.waitThenLocked(delay, func() { b.enqueueLocked(d) }, d)
 }
 
-// waitThenLocked runs then (with b.mu held) after d, unless the bus closes first, in which case
-// d is abandoned.
+// waitThenLocked runs then (with b.mu held) after wait, unless the bus closes first, in which
+// case d is abandoned.
 func (b *Bus) waitThenLocked(wait time.Duration, then func(), d *delivery) {
+	abandon := func() { b.finishLocked(d, StatusAbandoned, "event bus closed before delivery") }
+	b.afterLocked(wait, func() {
+		if b.closed {
+			abandon()
+			return
+		}
+		then()
+	}, abandon)
+}
+
+// afterLocked runs fired after wait, or closed (when not nil) if the bus closes first; each
+// runs with b.mu held. Close waits for it.
+func (b *Bus) afterLocked(wait time.Duration, fired, closed func()) {
 	timer := b.cfg.After(wait)
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
 		select {
 		case <-timer:
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			if b.closed {
-				b.finishLocked(d, StatusAbandoned, "event bus closed before delivery")
+		case <-b.ctx.Done():
+			if closed == nil {
 				return
 			}
-			then()
-		case <-b.ctx.Done():
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			b.finishLocked(d, StatusAbandoned, "event bus closed before delivery")
+			fired = closed
 		}
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		fired()
 	}()
 }
 
@@ -114,21 +124,12 @@ func (b *Bus) enqueueLocked(d *delivery) {
 
 // holdTimerLocked releases a held-back delivery after Config.HoldBack if no event overtook it.
 func (b *Bus) holdTimerLocked(q *targetQueue, d *delivery) {
-	timer := b.cfg.After(b.cfg.HoldBack)
-	b.wg.Add(1)
-	go func() {
-		defer b.wg.Done()
-		select {
-		case <-timer:
-			b.mu.Lock()
-			if d.held {
-				d.held = false
-				q.signal()
-			}
-			b.mu.Unlock()
-		case <-b.ctx.Done():
+	b.afterLocked(b.cfg.HoldBack, func() {
+		if d.held {
+			d.held = false
+			q.signal()
 		}
-	}()
+	}, nil)
 }
 
 // queueLocked returns the queue of the named target, starting its worker on first use.
@@ -172,7 +173,16 @@ func (b *Bus) work(q *targetQueue) {
 }
 
 // attempt makes one try of d and records it; a retryable failure is queued again after backoff.
+// An sns Notification whose subscription changed since it was published is not sent (see
+// unsendableLocked).
 func (b *Bus) attempt(d *delivery) {
+	b.mu.Lock()
+	if status, reason := b.unsendableLocked(d); status != "" {
+		b.finishLocked(d, status, reason)
+		b.mu.Unlock()
+		return
+	}
+	b.mu.Unlock()
 	at := b.cfg.Clock().UTC()
 	code, err := b.send(d)
 	b.mu.Lock()
@@ -196,6 +206,30 @@ func (b *Bus) attempt(d *delivery) {
 		del.Error = err.Error()
 		b.waitThenLocked(backoff(d.retry, d.attempts), func() { b.enqueueLocked(d) }, d)
 	}
+}
+
+// unsendableLocked returns the final status of an sns Notification that may no longer be sent,
+// and why; "" when it may be sent. SNS decides at each send, not at publish: a message waiting
+// for a retry, the delay fault or the reorder hold-back while its subscription went back to
+// PendingConfirmation (a new URL and back: a new subscription, with a new token), moved to
+// another endpoint or was deleted with its target, reaches nobody (decision 010).
+func (b *Bus) unsendableLocked(d *delivery) (status, reason string) {
+	arn := d.payload.subscription
+	if arn == "" {
+		return "", ""
+	}
+	sub := b.subs[arn]
+	switch {
+	case sub == nil:
+		return StatusAbandoned, "subscription " + arn + " was deleted before delivery: its target is no longer configured"
+	case sub.Endpoint != d.target.URL:
+		return StatusAbandoned, "subscription " + arn + " changed before delivery: its endpoint is now " + sub.Endpoint
+	case sub.Status != SubscriptionConfirmed:
+		return StatusUnconfirmed, "subscription " + arn + " is PendingConfirmation again: SNS delivers nothing to it until its SubscribeURL is visited"
+	case sub.Token != d.payload.subToken:
+		return StatusAbandoned, "subscription " + arn + " was made again before delivery: the message was published to the earlier one"
+	}
+	return "", ""
 }
 
 // backoff is the wait before retry number n (1-based): BackoffMs doubled n-1 times, capped.

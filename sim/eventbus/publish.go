@@ -112,6 +112,11 @@ type payload struct {
 	headers map[string]string
 	sns     *snsEnvelope    // unsigned; nil for raw payloads
 	key     *rsa.PrivateKey // signs sns
+	// subscription and subToken name the subscription an sns target's Notification is sent
+	// under, as it was when the message was published; "" for every other payload. The worker
+	// checks it again before each attempt (see Bus.unsendableLocked).
+	subscription string
+	subToken     string
 }
 
 // bytes returns the body, signing and encoding the SNS envelope on first use. Only the worker
@@ -178,6 +183,10 @@ func (b *Bus) snsPayloadLocked(t Target, e snsEnvelope) (payload, error) {
 		}
 		if e.Type == "Notification" {
 			p.headers["x-amz-sns-subscription-arn"] = subscription
+			p.subscription = subscription
+			if sub := b.subs[subscription]; sub != nil {
+				p.subToken = sub.Token
+			}
 		}
 		for k, v := range t.Headers {
 			p.headers[k] = v

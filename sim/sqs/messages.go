@@ -42,7 +42,8 @@ type sendOutput struct {
 }
 
 // sendMessage appends a message. A missing or empty body is MissingParameter; a body holding a
-// character SQS does not allow is InvalidMessageContents; bad message attributes, a delay
+// character SQS does not allow is InvalidMessageContents, checked on the JSON string as sent, so
+// that an unpaired surrogate escape is refused rather than decoded to U+FFFD; bad message attributes, a delay
 // outside 0..900 s or a message larger than the queue's MaximumMessageSize (body plus
 // attributes) are InvalidParameterValue. The answer carries MD5OfMessageAttributes when the
 // message has attributes.
@@ -54,8 +55,21 @@ func (s *Service) sendMessage(r *http.Request, acct string, c wire.Call) (any, e
 	if in.MessageBody == nil || *in.MessageBody == "" {
 		return nil, missing("MessageBody")
 	}
-	if ch, bad := forbiddenRune(*in.MessageBody); bad {
+	var raw rawTexts
+	if err := json.Unmarshal(c.Body, &raw); err != nil {
+		return nil, newError(errInvalidParameterValue, "%v", err) // not reached: c.Body decoded above
+	}
+	ch, bad := hiddenRune(raw.MessageBody)
+	if !bad {
+		ch, bad = forbiddenRune(*in.MessageBody)
+	}
+	if bad {
 		return nil, newError(errInvalidMessageContents, "Invalid binary character '%U' was found in the message body, the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF", ch)
+	}
+	for name, a := range raw.MessageAttributes {
+		if r, ok := hiddenRune(a.StringValue); ok {
+			return nil, newError(errInvalidParameterValue, "Message (user) attribute '%s' holds the character %U, which SQS does not allow.", name, r)
+		}
 	}
 	if in.DelaySeconds != nil && (*in.DelaySeconds < 0 || *in.DelaySeconds > 900) {
 		return nil, newError(errInvalidParameterValue, "Value %d for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900.", *in.DelaySeconds)

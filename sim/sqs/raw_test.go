@@ -1,6 +1,8 @@
 package sqs_test
 
 import (
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"testing"
@@ -76,4 +78,43 @@ func TestRawErrors(t *testing.T) {
 			t.Errorf("GetQueueUrl = %d %v", a.Status, a.Body)
 		}
 	})
+}
+
+// TestMessageTextIsCheckedAsSent pins review 2 N8: encoding/json would read an unpaired
+// surrogate escape or a byte that is not UTF-8 as U+FFFD, which SQS allows; SQS refuses the
+// character itself. The body is InvalidMessageContents naming it, an attribute value
+// InvalidParameterValue naming the attribute, and nothing is queued; a paired escape is one
+// character, and MD5OfMessageBody covers it.
+func TestMessageTextIsCheckedAsSent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	url := aws.ToString(e.createQueue("events", nil))
+	send := func(body, attrs string) string {
+		return `{"QueueUrl":"` + url + `","MessageBody":` + body + attrs + `}`
+	}
+	cases := []struct {
+		name, body         string
+		typ, code, message string
+	}{
+		{"lone high surrogate", send(`"a\ud800"`, ""), "InvalidMessageContents", "InvalidMessageContents", "U+D800"},
+		{"lone low surrogate", send(`"\udc00a"`, ""), "InvalidMessageContents", "InvalidMessageContents", "U+DC00"},
+		{"high surrogate before a letter", send(`"\ud83d\u0041"`, ""), "InvalidMessageContents", "InvalidMessageContents", "U+D83D"},
+		{"reversed pair", send(`"\ude00\ud83d"`, ""), "InvalidMessageContents", "InvalidMessageContents", "U+DE00"},
+		{"byte that is not UTF-8", send("\"a\xffb\"", ""), "InvalidMessageContents", "InvalidMessageContents", "U+FFFD"},
+		{"lone surrogate in an attribute", send(`"ok"`, `,"MessageAttributes":{"who":{"DataType":"String","StringValue":"x\udfff"}}`),
+			"InvalidParameterValue", "InvalidParameterValue", "'who' holds the character U+DFFF"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			wantRawError(t, e.in(t).raw("SendMessage", tc.body), tc.typ, tc.code, tc.message)
+		})
+	}
+	if attrs := e.allAttributes(t, aws.String(url)); attrs["ApproximateNumberOfMessages"] != "0" {
+		t.Fatalf("refused sends queued messages: %v", attrs)
+	}
+	a := e.raw("SendMessage", send(`"smile \ud83d\ude00 \\ud800"`, ""))
+	sum := md5.Sum([]byte("smile \U0001F600 \\ud800"))
+	if a.Status != http.StatusOK || a.Body["MD5OfMessageBody"] != hex.EncodeToString(sum[:]) {
+		t.Fatalf("a paired escape: %d %v, want 200 with the MD5 of the decoded text", a.Status, a.Body)
+	}
 }

@@ -40,7 +40,7 @@ func catalogServer(t *testing.T) string {
 		wire.WriteREST(w, 0, describeEntityOutput{
 			EntityType: "ResaleAuthorization@1.0", EntityIdentifier: "resaleauthz-1@1",
 			EntityArn:        "arn:aws:aws-marketplace:us-east-1:111122223333:AWSMarketplace/ResaleAuthorization/resaleauthz-1",
-			LastModifiedDate: wire.CatalogTime(t0), Details: raDetails, DetailsDocument: json.RawMessage(raDetails),
+			LastModifiedDate: t0.UTC().Format("2006-01-02T15:04:05Z"), Details: raDetails, DetailsDocument: json.RawMessage(raDetails),
 		})
 	})
 	mux.HandleFunc("POST /StartChangeSet", func(w http.ResponseWriter, r *http.Request) {
@@ -51,7 +51,7 @@ func catalogServer(t *testing.T) string {
 				Entity     struct{ Identifier string }
 			}
 		}
-		if err := wire.ReadJSON(r, maxBody, &in); err != nil {
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody)).Decode(&in); err != nil {
 			wire.WriteRESTError(w, http.StatusUnprocessableEntity, "ValidationException", err.Error())
 			return
 		}

@@ -16,9 +16,8 @@
 //
 // Additions to the simulator contract's API (none of its names changed): RequestError and
 // WriteRequestError (answering a refused request), WriteErrorHeader (extra headers, for SQS's
-// x-amzn-query-error), WriteRESTErrorFields, ReadJSON, CatalogTime and CatalogTimeLayout,
-// NewTime and TimePtr, Protocol.String and Protocol.ContentType, ServiceNamespace, the
-// content-type constants; the SigV4 scope check (Scope, ParseScope, CheckScope, SigningName,
+// x-amzn-query-error), WriteRESTErrorFields, NewTime and TimePtr, Protocol.String and
+// Protocol.ContentType, the content-type constants; the SigV4 scope check (Scope, ParseScope, CheckScope, SigningName,
 // WriteAuthError and the authentication error codes); MaxMessageLength (every written error
 // message is cut to it), JSONTypeName and TypeMismatch.
 package wire

@@ -49,18 +49,3 @@ func (p Protocol) ContentType() string {
 		return ContentTypeJSON
 	}
 }
-
-// serviceNamespaces maps the Smithy service shapes the simulator serves to their namespaces.
-var serviceNamespaces = map[string]string{
-	"AWSMPCommerceService_v20200301": "com.amazonaws.marketplaceagreement",
-	"AWSMPEntitlementService":        "com.amazonaws.marketplaceentitlementservice",
-	"AWSMPMeteringService":           "com.amazonaws.marketplacemetering",
-	"AmazonSQS":                      "com.amazonaws.sqs",
-	"AWSMPSeymour":                   "com.amazonaws.marketplacecatalog",
-}
-
-// ServiceNamespace returns the Smithy namespace of a service shape the simulator serves
-// ("AmazonSQS" -> "com.amazonaws.sqs"), or "" for an unknown service.
-func ServiceNamespace(service string) string {
-	return serviceNamespaces[service]
-}

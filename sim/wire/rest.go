@@ -1,17 +1,6 @@
 package wire
 
-import (
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"time"
-)
-
-// CatalogTimeLayout is the Catalog API's date format (shape DateTimeISO8601).
-const CatalogTimeLayout = "2006-01-02T15:04:05Z"
-
-// CatalogTime formats t as the Catalog API writes dates: "2006-01-02T15:04:05Z" in UTC.
-func CatalogTime(t time.Time) string { return t.UTC().Format(CatalogTimeLayout) }
+import "net/http"
 
 // WriteREST writes a restJson1 (Catalog) result: 200 unless status says otherwise, application/json.
 func WriteREST(w http.ResponseWriter, status int, v any) {
@@ -38,15 +27,7 @@ func WriteRESTError(w http.ResponseWriter, status int, typ, msg string) {
 // WriteRESTErrorFields is WriteRESTError with extra body members (for example the
 // ValidationException's "ErrorCodes" or "ValidationExceptionFieldList").
 func WriteRESTErrorFields(w http.ResponseWriter, status int, typ, msg string, extra map[string]any) {
-	if status < 300 {
-		status = http.StatusBadRequest
-	}
-	m := make(map[string]any, len(extra)+2)
-	for k, v := range extra {
-		m[k] = v
-	}
-	m["__type"] = typ
-	m["Message"] = capMessage(msg)
+	status, m := errorBody(status, typ, "Message", msg, extra)
 	body, err := marshalJSON(m)
 	if err != nil {
 		writeInternal(w, Call{Protocol: RestJSON1}, err)
@@ -56,18 +37,18 @@ func WriteRESTErrorFields(w http.ResponseWriter, status int, typ, msg string, ex
 	writeBody(w, RestJSON1, status, body)
 }
 
-// ReadJSON decodes a restJson1 request body of at most maxBody bytes into v. An empty body
-// leaves v unchanged.
-func ReadJSON(r *http.Request, maxBody int64, v any) error {
-	body, err := readBody(r, maxBody)
-	if err != nil {
-		return err
+// errorBody returns the status and body members of an error answer in every protocol: extra,
+// "__type": typ and the message, cut to MaxMessageLength, under messageKey ("Message" in
+// restJson1, "message" in the RPC protocols). A status under 300 becomes 400.
+func errorBody(status int, typ, messageKey, msg string, extra map[string]any) (int, map[string]any) {
+	if status < 300 {
+		status = http.StatusBadRequest
 	}
-	if len(body) == 0 {
-		return nil
+	m := make(map[string]any, len(extra)+2)
+	for k, v := range extra {
+		m[k] = v
 	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return fmt.Errorf("malformed JSON body: %w", err)
-	}
-	return nil
+	m["__type"] = typ
+	m[messageKey] = capMessage(msg)
+	return status, m
 }

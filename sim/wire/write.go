@@ -48,15 +48,7 @@ func WriteErrorHeader(w http.ResponseWriter, c Call, status int, typ, msg string
 		WriteRESTErrorFields(w, status, typ, msg, extra)
 		return
 	}
-	if status < 300 {
-		status = http.StatusBadRequest
-	}
-	m := make(map[string]any, len(extra)+2)
-	for k, v := range extra {
-		m[k] = v
-	}
-	m["__type"] = typ
-	m["message"] = capMessage(msg)
+	status, m := errorBody(status, typ, "message", msg, extra)
 	rid := requestID(w)
 	if _, ok := m["requestId"]; !ok && c.Service == agreementService {
 		// Every Agreement error shape has a requestId member, which AWS fills.

@@ -1,0 +1,122 @@
+package sqldb_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dealdesk/dealdesk"
+	"github.com/dealdesk/dealdesk/sqldb"
+)
+
+// hour returns 2027-01-01 at hour h, the AWS time of a report.
+func hour(h int) time.Time { return time.Date(2027, 1, 1, h, 0, 0, 0, time.UTC) }
+
+func TestLateReportsNeverUndoNewerOnes(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		ctx := newOrg(t, db, "Acme")
+		save := func(t *testing.T, r dealdesk.Entitlement) *dealdesk.Entitlement {
+			t.Helper()
+			if _, err := db.SaveEntitlement(ctx, &r, ""); err != nil {
+				t.Fatal(err)
+			}
+			var got *dealdesk.Entitlement
+			list, _, err := db.FindEntitlements(ctx, dealdesk.EntitlementFilter{})
+			for _, ent := range list {
+				if ent.ExternalID == r.ExternalID {
+					got = ent
+				}
+			}
+			if err != nil || got == nil {
+				t.Fatalf("entitlement %s not found: %v", r.ExternalID, err)
+			}
+			return got
+		}
+		t.Run("a late Created (t=2) after Ended (t=3) leaves it cancelled", func(t *testing.T) {
+			save(t, dealdesk.Entitlement{ExternalID: "agmt-1", Status: dealdesk.EntitlementCancelled, ReportedAt: hour(3)})
+			got := save(t, dealdesk.Entitlement{ExternalID: "agmt-1", Status: dealdesk.EntitlementActive, BuyerAccountID: "210987654321", ReportedAt: hour(2)})
+			if got.Status != dealdesk.EntitlementCancelled || got.BuyerAccountID != "210987654321" || !got.ReportedAt.Equal(hour(3)) {
+				t.Fatalf("after the late Created: %+v", got)
+			}
+			got = save(t, dealdesk.Entitlement{ExternalID: "agmt-1", Status: dealdesk.EntitlementActive, ReportedAt: hour(9)})
+			if got.Status != dealdesk.EntitlementCancelled || !got.ReportedAt.Equal(hour(9)) {
+				t.Fatalf("an ended entitlement came back: %+v", got)
+			}
+		})
+		t.Run("an Amended (t=1) after Created (t=2) changes nothing present", func(t *testing.T) {
+			end2, end1 := hour(20), hour(10)
+			save(t, dealdesk.Entitlement{ExternalID: "agmt-2", Status: dealdesk.EntitlementActive, BuyerAccountID: "210987654321",
+				EndTime: &end2, ReportedAt: hour(2)})
+			got := save(t, dealdesk.Entitlement{ExternalID: "agmt-2", Status: dealdesk.EntitlementPendingStart, BuyerAccountID: "111111111111",
+				EndTime: &end1, LicenseARN: "arn:aws:license-manager::1:license:l-1", ReportedAt: hour(1)})
+			if got.Status != dealdesk.EntitlementActive || got.BuyerAccountID != "210987654321" || got.EndTime == nil || !got.EndTime.Equal(end2) ||
+				got.LicenseARN != "arn:aws:license-manager::1:license:l-1" || !got.ReportedAt.Equal(hour(2)) {
+				t.Fatalf("after the late Amended: %+v", got)
+			}
+		})
+		t.Run("a late Offer Released neither reopens an accepted offer nor overwrites it", func(t *testing.T) {
+			if _, err := db.SaveCPPOOffer(ctx, &dealdesk.Offer{ExternalID: "offer-1", Status: dealdesk.OfferAccepted,
+				BuyerAccountIDs: []string{"210987654321"}, ReportedAt: hour(5)}, ""); err != nil {
+				t.Fatal(err)
+			}
+			got, err := db.SaveCPPOOffer(ctx, &dealdesk.Offer{ExternalID: "offer-1", Status: dealdesk.OfferActive, Name: "Acme deal",
+				BuyerAccountIDs: []string{"111111111111"}, ReportedAt: hour(4).Add(time.Nanosecond)}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			back := findOffer(t, db, ctx, got.ID)
+			if back.Status != dealdesk.OfferAccepted || back.Name != "Acme deal" || len(back.BuyerAccountIDs) != 1 ||
+				back.BuyerAccountIDs[0] != "210987654321" || !back.ReportedAt.Equal(hour(5)) {
+				t.Fatalf("after the late release: %s", jsonOf(t, back))
+			}
+		})
+	})
+}
+
+// Reports of one agreement saved at once, in any order, give the entitlement that merging them
+// one after the other gives: the merge runs under the row lock on both engines.
+func TestConcurrentReportsOfOneAgreement(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		ctx := newOrg(t, db, "Acme")
+		start, end := hour(0), hour(100)
+		reports := []dealdesk.Entitlement{
+			{Status: dealdesk.EntitlementActive, BuyerAccountID: "210987654321", StartTime: &start, ReportedAt: hour(1)}, // Created
+			{LicenseARN: "arn:aws:license-manager::1:license:l-1", ReportedAt: hour(2)},                                  // License Updated
+			{Status: dealdesk.EntitlementActive, EndTime: &end, ReportedAt: hour(3)},                                     // Amended
+			{Status: dealdesk.EntitlementCancelled, ReportedAt: hour(4)},                                                 // Ended
+		}
+		const rounds = 3
+		var wg sync.WaitGroup
+		errs := make(chan error, rounds*len(reports))
+		for round := range rounds {
+			for _, r := range reports {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r.ExternalID = "agmt-" + string(rune('a'+round))
+					if _, err := db.SaveEntitlement(ctx, &r, "offer-1"); err != nil {
+						errs <- err
+					}
+				}()
+			}
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Errorf("save: %v", err)
+		}
+		list, _, err := db.FindEntitlements(ctx, dealdesk.EntitlementFilter{})
+		if err != nil || len(list) != rounds {
+			t.Fatalf("%d entitlements, %v", len(list), err)
+		}
+		for _, got := range list {
+			if got.Status != dealdesk.EntitlementCancelled || got.BuyerAccountID != "210987654321" || got.LicenseARN == "" ||
+				got.StartTime == nil || !got.StartTime.Equal(start) || got.EndTime == nil || !got.EndTime.Equal(end) ||
+				!got.ReportedAt.Equal(hour(4)) {
+				t.Fatalf("merged at once: %s", jsonOf(t, got))
+			}
+		}
+	})
+}
