@@ -117,4 +117,3 @@ func (s *Server) snsError(w http.ResponseWriter, r *http.Request, err error) {
 		s.error(w, r, dealdesk.Errorf(codeUnavailable, "The SNS signing certificate or SubscribeURL could not be reached; try again."))
 	}
 }
-
