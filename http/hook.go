@@ -34,6 +34,15 @@ func (s *Server) hookOrg(r *http.Request) (*dealdesk.InboundEndpoint, context.Co
 	return ep, dealdesk.NewContextWithOrgID(r.Context(), ep.OrgID), nil
 }
 
+// checkContentLength refuses a body whose declared length is over limit (ETOOLARGE) before
+// anything else is done for it; readHookBody bounds a body of unknown length.
+func checkContentLength(r *http.Request, limit int64) error {
+	if r.ContentLength > limit {
+		return dealdesk.Errorf(dealdesk.ETOOLARGE, "The request body is larger than %d bytes.", limit)
+	}
+	return nil
+}
+
 // readHookBody reads a webhook's body, at most limit bytes (ETOOLARGE above; EMALFORMED when
 // empty).
 func readHookBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
