@@ -16,6 +16,10 @@ import (
 // stored MALFORMED and answered 400, which EventBridge does not retry (it retries 429 and 5xx
 // only); a well-formed event of a kind dealdesk does not handle is stored UNKNOWN (decision 016).
 func (s *Server) handleEventBridgeHook(w http.ResponseWriter, r *http.Request) {
+	if err := newQuery(r).err(); err != nil { // AWS adds no query parameters
+		s.error(w, r, err)
+		return
+	}
 	if err := checkContentLength(r, dealdesk.MaxInboxBodyBytes); err != nil {
 		s.error(w, r, err)
 		return

@@ -51,6 +51,10 @@ func topicAllowed(topicArn, sellerAccountID string) bool {
 // later by an ApplyEventJob; a Notification whose Message cannot be read is stored MALFORMED and
 // answered 400. A certificate or confirmation that cannot be had now is 503, which SNS retries.
 func (s *Server) handleSNSHook(w http.ResponseWriter, r *http.Request) {
+	if err := newQuery(r).err(); err != nil { // AWS adds no query parameters
+		s.error(w, r, err)
+		return
+	}
 	if err := checkContentLength(r, inbound.MaxBodyBytes); err != nil {
 		s.error(w, r, err)
 		return
