@@ -155,8 +155,10 @@ func ValidateOfferType(t *OfferType) error {
 	switch {
 	case t == nil || *t == "":
 		p.Add("type", "is required")
-	case *t != OfferCPPOOut:
+	case t.Valid() && *t != OfferCPPOOut:
 		p.Add("type", "only CPPO_OUT offers can be created; %s offers come from AWS Marketplace", *t)
+	case *t != OfferCPPOOut:
+		p.Add("type", "must be CPPO_OUT (the only type created through the API)")
 	}
 	return p.Err()
 }

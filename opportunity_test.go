@@ -265,3 +265,39 @@ func TestApplyOfferInputClears(t *testing.T) {
 		t.Fatalf("cleared too much: %+v", o)
 	}
 }
+
+// TestValidateOfferTypeSaysWhatIsWrong names the one type the API creates: a known type of
+// another kind is refused for where it comes from, a typo for what it should be.
+func TestValidateOfferTypeSaysWhatIsWrong(t *testing.T) {
+	t.Parallel()
+	typ := func(s string) *dealdesk.OfferType { v := dealdesk.OfferType(s); return &v }
+	for _, tt := range []struct {
+		name string
+		in   *dealdesk.OfferType
+		want string // "" when valid
+	}{
+		{"the opportunity type", typ("CPPO_OUT"), ""},
+		{"left out", nil, "is required"},
+		{"empty", typ(""), "is required"},
+		{"a type AWS reports", typ("CPPO"), "CPPO offers come from AWS Marketplace"},
+		{"a typo", typ("CPPO-OUT"), "must be CPPO_OUT"},
+		{"unknown", typ("FOO"), "must be CPPO_OUT"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := dealdesk.ValidateOfferType(tt.in)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("ValidateOfferType = %v, want nil", err)
+				}
+				return
+			}
+			fields := dealdesk.ErrorFields(err)
+			if len(fields) != 1 || fields[0].Field != "type" || !strings.Contains(fields[0].Message, tt.want) {
+				t.Fatalf("ValidateOfferType = %v, want one problem on type saying %q", fields, tt.want)
+			}
+			if tt.in != nil && *tt.in != "" && *tt.in != "CPPO" && strings.Contains(fields[0].Message, "come from AWS") {
+				t.Fatalf("a typo %q is said to come from AWS: %q", *tt.in, fields[0].Message)
+			}
+		})
+	}
+}

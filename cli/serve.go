@@ -13,8 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dealdesk/dealdesk"
 	"github.com/dealdesk/dealdesk/awsmp"
 	dhttp "github.com/dealdesk/dealdesk/http"
+	"github.com/dealdesk/dealdesk/inbound"
 	"github.com/dealdesk/dealdesk/sqldb"
 	"github.com/dealdesk/dealdesk/worker"
 )
@@ -36,6 +38,9 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	addr := fs.String("addr", envDefault(env, "DEALDESK_ADDR", "127.0.0.1:8080"), "`address` to listen on (DEALDESK_ADDR)")
 	dsn := dbFlag(fs, env)
 	keyFile := fs.String("key-file", env.Getenv("DEALDESK_KEY_FILE"), "`path` of the file the first start writes its API key to; it must not exist (DEALDESK_KEY_FILE; default: next to the SQLite file, named after it with .api-key added, or dealdesk.api-key in the current directory for PostgreSQL)")
+	secretKeyFile := fs.String("secret-key-file", env.Getenv("DEALDESK_SECRET_KEY_FILE"), "`path` of the server's secret key (32 bytes, 64 hex digits or raw), which encrypts the secrets stored for organizations; made with a new random key (mode 0600) when absent (DEALDESK_SECRET_KEY_FILE; default: next to the SQLite file with .secret-key added, none for PostgreSQL, whose replicas must share one: then no secret can be stored)")
+	snsOrigins := fs.String("sns-cert-origins", env.Getenv("DEALDESK_SNS_CERT_ORIGINS"), "comma-separated `origins` (scheme://host:port) trusted for SNS signing certificates and SubscribeURLs besides AWS's SNS hosts, e.g. the simulator's; plain http only for development (DEALDESK_SNS_CERT_ORIGINS)")
+	publicURL := fs.String("public-url", env.Getenv("DEALDESK_PUBLIC_URL"), "the server's `URL` as AWS reaches it, for the webhook URLs GET /api/v1/inbound-endpoint gives (DEALDESK_PUBLIC_URL; default: each request's host)")
 	grace, err := envDuration(env, "DEALDESK_SHUTDOWN_TIMEOUT", 15*time.Second)
 	if err != nil {
 		return err
@@ -64,9 +69,41 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	}
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
-	db, err := sqldb.Open(ctx, *dsn, sqldb.Options{Logger: logger})
+	var origins []string
+	for o := range strings.SplitSeq(*snsOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			origins = append(origins, o)
+		}
+	}
+	snsVerifier, err := inbound.NewSNS(inbound.SNSConfig{AllowedOrigins: origins})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "dealdesk serve: --sns-cert-origins: %s\n", dealdesk.ErrorMessage(err))
+		return errUsage
+	}
+	// The database's errors come first: a bad DSN names no key file, and a default key file
+	// whose folder is missing is the database's missing folder.
+	var secretKey []byte
+	var keyErr error
+	if _, dsnErr := sqldb.DSNEngine(*dsn); dsnErr == nil {
+		if *secretKeyFile == "" {
+			*secretKeyFile = defaultSecretKeyFile(*dsn)
+		}
+		if *secretKeyFile != "" {
+			var madeKey bool
+			secretKey, madeKey, keyErr = loadSecretKey(*secretKeyFile)
+			if madeKey {
+				fmt.Fprintf(env.Stdout, "dealdesk: made a new secret key in %s: keep it with the database's backups\n", *secretKeyFile)
+			}
+		}
+	}
+
+	db, err := sqldb.Open(ctx, *dsn, sqldb.Options{Logger: logger, SecretKey: secretKey})
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
+	}
+	if keyErr != nil {
+		db.Close()
+		return keyErr
 	}
 	defer db.Close()
 	if *keyFile == "" {
@@ -76,8 +113,10 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 
+	catalog := awsmp.NewCatalog()
 	jobs, err := worker.New(worker.Config{
-		Driver: db.RiverDriver(), Store: db, Catalog: awsmp.NewCatalog(), Recorder: worker.TimelineRecorder{Timeline: db}, Logger: logger,
+		Driver: db.RiverDriver(), Store: db, Catalog: catalog, Recorder: worker.TimelineRecorder{Timeline: db},
+		Apply: worker.NewApplyEventWorker(db, catalog, logger), Logger: logger,
 		ChangeSetPoll: poll, RescueStuckJobsAfter: rescue, JobTimeout: min(worker.DefaultJobTimeout, rescue/2),
 	})
 	if err != nil {
@@ -106,8 +145,16 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		Parties:      db,
 		Offers:       db,
 		Entitlements: db,
-		Ready:        db.Ping,
-		Logger:       logger,
+
+		AWSConnections:   db,
+		Notifications:    db,
+		Inbox:            db,
+		InboundEndpoints: db,
+		SNS:              snsVerifier,
+		PublicBaseURL:    *publicURL,
+
+		Ready:  db.Ping,
+		Logger: logger,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -85,19 +85,33 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, e *env)) {
 	})
 }
 
+// testSecretKey is the store's key for the secrets it encrypts (32 bytes).
+var testSecretKey = bytes.Repeat([]byte{0x5a}, 32)
+
 func newEnvDSN(t *testing.T, dsn string) *env {
+	t.Helper()
+	return newEnvConfig(t, dsn, nil)
+}
+
+// newEnvConfig starts a server on dsn whose Config configure may change (nil: none).
+func newEnvConfig(t *testing.T, dsn string, configure func(*dhttp.Config)) *env {
 	t.Helper()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	clk := &clock{t: testNow}
-	db := sqldbtest.Open(t, dsn, sqldb.Options{Now: clk.now, Logger: slog.New(slog.DiscardHandler)})
+	db := sqldbtest.Open(t, dsn, sqldb.Options{Now: clk.now, Logger: slog.New(slog.DiscardHandler), SecretKey: testSecretKey})
 	e := &env{t: t, db: db, clock: clk, logs: logs}
 	e.orgA, e.keyA = e.newOrg("Vendor A")
 	e.orgB, e.keyB = e.newOrg("Vendor B")
-	e.server = dhttp.NewServer(dhttp.Config{
+	cfg := dhttp.Config{
 		APIKeys: db, Products: db, Parties: db, Offers: db, Entitlements: db,
+		AWSConnections: db, Notifications: db, Inbox: db, InboundEndpoints: db,
 		Ready: db.Ping, Logger: logger,
-	})
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	e.server = dhttp.NewServer(cfg)
 	e.srv = httptest.NewUnstartedServer(e.server.Handler())
 	// The server's own header limit (431), read from its http.Server; its timeouts are left out,
 	// so that a slow run (-race, a loaded machine) is not cut off mid-request.

@@ -46,6 +46,19 @@ func (s *Server) routes() []route {
 		{"PUT", "/api/v1/buyers/{accountId}", true, s.handleBuyerSave},
 		{"GET", "/api/v1/buyers", true, s.handleBuyerList},
 
+		{"GET", "/api/v1/aws-connection", true, s.handleAWSConnectionGet},
+		{"PUT", "/api/v1/aws-connection", true, s.handleAWSConnectionSave},
+		{"GET", "/api/v1/inbound-endpoint", true, s.handleInboundEndpointGet},
+		{"POST", "/api/v1/inbound-endpoint:rotate-secret", true, s.handleInboundEndpointRotate},
+
+		{"GET", "/api/v1/notifications", true, s.handleNotificationList},
+		{"POST", "/api/v1/notifications/{id}/read", true, s.handleNotificationRead},
+
+		// The webhooks AWS calls: authenticated by the EventBridge secret or the SNS signature,
+		// not by an API key (decision 016).
+		{"POST", "/hooks/aws/eventbridge/{orgKey}", false, s.handleEventBridgeHook},
+		{"POST", "/hooks/aws/sns/{orgKey}", false, s.handleSNSHook},
+
 		{"POST", "/api/v1/api-keys", true, s.handleAPIKeyCreate},
 		{"GET", "/api/v1/api-keys", true, s.handleAPIKeyList},
 		{"GET", "/api/v1/api-keys/{id}", true, s.handleAPIKeyGet},

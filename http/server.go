@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dealdesk/dealdesk"
+	"github.com/dealdesk/dealdesk/inbound"
 )
 
 // Config holds what the server needs: the domain services, a readiness check and a logger.
@@ -18,6 +19,20 @@ type Config struct {
 	Parties      dealdesk.PartyService
 	Offers       dealdesk.OfferService
 	Entitlements dealdesk.EntitlementService
+
+	AWSConnections   dealdesk.AWSConnectionService
+	Notifications    dealdesk.NotificationService
+	Inbox            dealdesk.InboxService
+	InboundEndpoints dealdesk.InboundEndpointService
+
+	// SNS verifies the messages of the SNS webhook and confirms its subscriptions. Nil uses one
+	// that trusts AWS's SNS hosts only (inbound.SNSConfig's zero value).
+	SNS *inbound.SNS
+
+	// PublicBaseURL is the server's URL as AWS reaches it ("https://dealdesk.example.com"), from
+	// which the webhook URLs of GET /api/v1/inbound-endpoint are built; empty uses the scheme
+	// and Host of each request.
+	PublicBaseURL string
 
 	// Ready reports whether the server can serve requests (the database answers); /readyz
 	// calls it. Nil means always ready.
@@ -43,6 +58,9 @@ type Server struct {
 // NewServer returns a server for cfg with its routes registered.
 func NewServer(cfg Config) *Server {
 	s := &Server{cfg: cfg, logger: cfg.Logger, metrics: newMetrics()}
+	if s.cfg.SNS == nil {
+		s.cfg.SNS, _ = inbound.NewSNS(inbound.SNSConfig{}) // no origins to refuse
+	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}

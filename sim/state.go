@@ -189,6 +189,12 @@ func syncDir(dir string) error {
 func (s *Server) load(path string) error {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
+		// A new state file: its directory must exist, or every save would fail and the state be
+		// lost at shutdown.
+		dir := filepath.Dir(path)
+		if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+			return fmt.Errorf("state file %s: its directory %s does not exist", path, dir)
+		}
 		return nil
 	}
 	if err != nil {

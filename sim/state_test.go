@@ -221,3 +221,22 @@ func TestFaultsAndQuotasSurviveRestart(t *testing.T) {
 		t.Errorf("quotas after restart = %v, want enabled as set before the restart", quotas["enabled"])
 	}
 }
+
+// TestNewRefusesAStateFileInAMissingDirectory fails at start rather than losing every save.
+func TestNewRefusesAStateFileInAMissingDirectory(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "missing", "sim-state.json")
+	s, err := sim.New(sim.Config{StatePath: path})
+	if err == nil {
+		s.Close()
+		t.Fatal("New accepted a state file whose directory does not exist")
+	}
+	if !strings.Contains(err.Error(), filepath.Dir(path)) {
+		t.Fatalf("err = %v, want the missing directory named", err)
+	}
+	ok, err := sim.New(sim.Config{StatePath: filepath.Join(t.TempDir(), "sim-state.json")})
+	if err != nil {
+		t.Fatalf("a new state file in an existing directory: %v", err)
+	}
+	ok.Close()
+}

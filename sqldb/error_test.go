@@ -147,6 +147,8 @@ func TestBusinessKeys(t *testing.T) {
 					"api_keys (secret_hash)",
 					"aws_connections (org_id)",
 					"inbox_events (org_id, event_id)",
+					"inbound_endpoints (org_id)",      // absorbed by ON CONFLICT DO NOTHING
+					"inbound_endpoints (org_key)",     // 256 random bits: never collides
 					"publications (org_id, offer_id)", // written by upsert (sqldb/publish.go)
 				}, u) || strings.HasPrefix(u, "timeline_entries (org_id, kind, source, ")
 				if !own && !business[u] {

@@ -31,7 +31,7 @@ var tenantRefs = []struct {
 }
 
 // orgRefTables are the tables whose org_id references organizations (id): the tenant itself.
-var orgRefTables = []string{"api_keys", "aws_connections", "buyers", "entitlements", "inbox_events", "notifications",
+var orgRefTables = []string{"api_keys", "aws_connections", "buyers", "entitlements", "inbound_endpoints", "inbox_events", "notifications",
 	"offers", "products", "resellers", "timeline_entries", "users"}
 
 // chain is one organization's rows: a product, an active opportunity, a CPPO offer made from it

@@ -167,6 +167,7 @@ func setupPub(t testing.TB, engine string, simCfg sim.Config, tune func(*worker.
 	// simulator, on the same seller account.
 	e.catalog = awsmp.NewCatalog(awsmp.WithLimits(awsmp.NewLimits(awsmp.Quotas)), awsmp.WithRetry(3, 50*time.Millisecond))
 	cfg := worker.Config{Driver: db.RiverDriver(), Store: db, Catalog: e.catalog, Now: e.clock.Now,
+		Apply:    worker.NewApplyEventWorker(db, e.catalog, sqldbtest.Options(t).Logger),
 		Recorder: recorders{worker.TimelineRecorder{Timeline: db}, e.rec}, // the timeline first: e.rec signals the test
 		Logger:   sqldbtest.Options(t).Logger, ChangeSetPoll: 100 * time.Millisecond, FetchPollInterval: 20 * time.Millisecond,
 		RetryBase: 50 * time.Millisecond, RetryMax: 500 * time.Millisecond, ExpiryInterval: time.Hour}

@@ -249,3 +249,25 @@ func TestExpiryJobExpiresActiveOpportunities(t *testing.T) {
 		}
 	})
 }
+
+// TestRunnerAppliesStoredEvents: the Runner also works the jobs that apply stored AWS events
+// (Config.Apply): an event stored in the inbox is marked by the time its job ran.
+func TestRunnerAppliesStoredEvents(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
+		e := newPubEnv(t, engine, sim.Config{DisableQuotas: true}, nil)
+		stored, _, err := e.db.StoreInboxEvent(e.ctx, &dealdesk.InboxEvent{Channel: dealdesk.ChannelEventBridge,
+			EventID: "runner-test-1", Body: []byte(`{"not":"an EventBridge envelope"}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got *dealdesk.InboxEvent
+		e.waitUntil("the stored event marked", func() bool {
+			got, err = e.db.FindInboxEventByID(e.ctx, stored.ID)
+			return err == nil && got.Status != dealdesk.InboxReceived
+		})
+		if got.Status != dealdesk.InboxMalformed {
+			t.Fatalf("status %s (%s); want MALFORMED", got.Status, got.Error)
+		}
+	})
+}

@@ -36,6 +36,8 @@ type Config struct {
 	Driver  riverdriver.Driver[*sql.Tx]
 	Store   dealdesk.PublishStore
 	Catalog dealdesk.Catalog
+	// Apply, when set, also works the jobs that apply stored AWS events (decision 017).
+	Apply *ApplyEventWorker
 	// Recorder, when set, is told of every outcome (the timeline's hook); nil records nothing
 	// beyond the store's state.
 	Recorder dealdesk.PublishRecorder
@@ -101,7 +103,8 @@ type Runner struct {
 	client *river.Client[*sql.Tx]
 }
 
-// New returns a Runner with the publish, restrict and expiry workers registered, not started.
+// New returns a Runner with the publish, restrict and expiry workers (and Config.Apply)
+// registered, not started.
 func New(cfg Config) (*Runner, error) {
 	if cfg.Driver == nil || cfg.Store == nil || cfg.Catalog == nil {
 		return nil, errors.New("worker: Config needs a Driver, a Store and a Catalog")
@@ -120,6 +123,11 @@ func New(cfg Config) (*Runner, error) {
 	}
 	if err := river.AddWorkerSafely(workers, &expireWorker{base: base}); err != nil {
 		return nil, err
+	}
+	if cfg.Apply != nil {
+		if err := river.AddWorkerSafely(workers, cfg.Apply); err != nil {
+			return nil, err
+		}
 	}
 	client, err := river.NewClient(cfg.Driver, &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}},

@@ -1,0 +1,10 @@
+-- Issue 7 (decision 016): each organization's inbound endpoint, where AWS delivers its events:
+-- a public, random org key for the webhook URLs and the SHA-256 of the EventBridge secret
+-- (NULL until one is made; the secret itself is never stored).
+CREATE TABLE inbound_endpoints (
+	org_id            TEXT PRIMARY KEY REFERENCES organizations (id),
+	org_key           TEXT NOT NULL UNIQUE,
+	secret_hash       BLOB,
+	secret_rotated_at TEXT,
+	created_at        TEXT NOT NULL
+);
