@@ -23,9 +23,7 @@ func (db *DB) SyncProducts(ctx context.Context, listed []*dealdesk.Product) ([]*
 			p.Add("products["+strconv.Itoa(i)+"]", "is missing")
 			continue
 		}
-		in := dealdesk.ProductInput{ExternalID: l.ExternalID, ProductCode: l.ProductCode, Title: l.Title,
-			MeteringIdentity: l.MeteringIdentity, Dimensions: l.Dimensions}
-		if _, err := dealdesk.NewProduct(in); err != nil {
+		if _, err := listedProduct(l); err != nil {
 			for _, f := range dealdesk.ErrorFields(err) {
 				p.Add("products["+strconv.Itoa(i)+"]."+f.Field, "%s", f.Message)
 			}
@@ -44,8 +42,7 @@ func (db *DB) SyncProducts(ctx context.Context, listed []*dealdesk.Product) ([]*
 				return nil, err
 			}
 			if stored == nil {
-				np, err := dealdesk.NewProduct(dealdesk.ProductInput{ExternalID: l.ExternalID, ProductCode: l.ProductCode,
-					Title: l.Title, MeteringIdentity: l.MeteringIdentity, Dimensions: l.Dimensions})
+				np, err := listedProduct(l)
 				if err != nil {
 					return nil, err
 				}
@@ -90,6 +87,27 @@ func (db *DB) SyncProducts(ctx context.Context, listed []*dealdesk.Product) ([]*
 		}
 		return out, nil
 	})
+}
+
+// codeUnknown stands in for the product code of a listed product the Catalog shows without one
+// while it is validated.
+const codeUnknown = "unknown"
+
+// listedProduct validates a product the Catalog listed as NewProduct does a product to register,
+// except that the product code may be missing: the Catalog's SaaSProduct details need not carry
+// it (decision 018). The product returned has the listed code, "" when missing.
+func listedProduct(l *dealdesk.Product) (*dealdesk.Product, error) {
+	in := dealdesk.ProductInput{ExternalID: l.ExternalID, ProductCode: l.ProductCode, Title: l.Title,
+		MeteringIdentity: l.MeteringIdentity, Dimensions: l.Dimensions}
+	if in.ProductCode == "" {
+		in.ProductCode = codeUnknown
+	}
+	p, err := dealdesk.NewProduct(in)
+	if err != nil {
+		return nil, err
+	}
+	p.ProductCode = l.ProductCode
+	return p, nil
 }
 
 // sameProduct reports whether a sync changes nothing of the product: same code, title and
