@@ -54,6 +54,7 @@ func TestSyncProducts(t *testing.T) {
 		})
 		t.Run("a sync that finds it still missing keeps its first time and changes nothing", func(t *testing.T) {
 			before := findProduct(t, db, ctx, registered.ID)
+			e.clock.Advance(time.Hour)
 			if _, err := db.SyncProducts(ctx, []*dealdesk.Product{listed("prod-abc123", "Analytics", users)}); err != nil {
 				t.Fatal(err)
 			}
