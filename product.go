@@ -40,12 +40,17 @@ type Product struct {
 	UpdatedAt        time.Time        `json:"updatedAt"`
 }
 
-// Dimension is one priced unit of a product.
+// Dimension is one priced unit of a product. Removed and RemovedAt are set by product sync only
+// (ProductSyncStore.SyncProducts): a dimension AWS no longer lists is kept, marked, so that the
+// offers and entitlements that name it still resolve (decision 018); a request that registers a
+// product cannot set them.
 type Dimension struct {
-	Key  string        `json:"key"`
-	Name string        `json:"name"`
-	Unit string        `json:"unit"`
-	Kind DimensionKind `json:"kind"`
+	Key       string        `json:"key"`
+	Name      string        `json:"name"`
+	Unit      string        `json:"unit"`
+	Kind      DimensionKind `json:"kind"`
+	Removed   bool          `json:"removed,omitempty"`   // AWS's Catalog no longer lists it
+	RemovedAt *time.Time    `json:"removedAt,omitempty"` // when a sync first found it missing
 }
 
 // Dimension returns the product's dimension with key, or nil.
@@ -150,6 +155,9 @@ func NewProduct(in ProductInput) (*Product, error) {
 		p.CheckText(f+".unit", d.Unit, 1, 64)
 		if d.Kind != DimensionEntitled && d.Kind != DimensionMetered {
 			p.Add(f+".kind", "must be ENTITLED or METERED")
+		}
+		if d.Removed || d.RemovedAt != nil {
+			p.Add(f+".removed", "is set by product sync only; leave removed and removedAt out")
 		}
 	}
 	if err := p.Err(); err != nil {

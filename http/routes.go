@@ -28,6 +28,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/products", true, s.handleProductCreate},
 		{"GET", "/api/v1/products", true, s.handleProductList},
 		{"GET", "/api/v1/products/{id}", true, s.handleProductGet},
+		{"POST", "/api/v1/products:sync", true, s.handleProductSync},
 
 		{"POST", "/api/v1/offers", true, s.handleOfferCreate},
 		{"GET", "/api/v1/offers", true, s.handleOfferList},

@@ -24,6 +24,8 @@ type Config struct {
 	Notifications    dealdesk.NotificationService
 	Inbox            dealdesk.InboxService
 	InboundEndpoints dealdesk.InboundEndpointService
+	// ProductSync queues product syncs (POST /api/v1/products:sync); sqldb.DB implements it.
+	ProductSync dealdesk.ProductSyncService
 
 	// SNS verifies the messages of the SNS webhook and confirms its subscriptions. Nil uses one
 	// that trusts AWS's SNS hosts only (inbound.SNSConfig's zero value).

@@ -1,0 +1,408 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// ReconcileWorker runs ReconcileJob: it reads what AWS shows the vendor of its deals and
+// repairs what events missed (issue 7 item 6, decision 018), within AWS's quotas (the awsmp
+// clients' rate limits):
+//   - resale authorizations (ListEntities/DescribeEntity): an ACTIVE opportunity whose resale
+//     authorization is Restricted becomes CANCELLED, one used (one-time, its offer made) USED,
+//     one past its availability end EXPIRED;
+//   - the CPPO offers made from them (ListEntities SHARED, DescribeEntity): a released offer
+//     dealdesk lacks is saved, linked to its opportunity; one saved without its opportunity is
+//     linked;
+//   - the buyers' licenses of each product (GetEntitlements; the Agreement API does not show a
+//     CPPO agreement to the manufacturer): a license dealdesk has no entitlement for is matched
+//     to the one entitlement of that product and buyer that lacks its license (with several it
+//     is left alone), else to the one CPPO offer of that product for that buyer, and saved
+//     linked to it (the offer becomes ACCEPTED); with more than one such offer it is saved
+//     unlinked and the repair's notification says so; with none it is not a CPPO deal of
+//     dealdesk's and is left alone. An entitlement still PENDING_START whose license is in
+//     force becomes ACTIVE.
+//
+// Every repair is saved with a timeline entry of kind REPAIRED and source RECONCILE (and so a
+// notification); its source reference names the read, so the same repair is recorded once. A
+// run after a run repairs nothing and records nothing. Reads are reports without AWS's time:
+// they only fill what is missing and move statuses forward (MergeReport), so they never undo an
+// event.
+type ReconcileWorker struct {
+	river.WorkerDefaults[dealdesk.ReconcileJob]
+
+	store        dealdesk.ReconcileStore
+	catalog      dealdesk.ReconcileCatalog
+	entitlements dealdesk.EntitlementReader
+	now          func() time.Time
+	logger       *slog.Logger
+}
+
+// NewReconcileWorker returns the worker of ReconcileJob over store, reading catalog and
+// entitlements. now gives the time of the run (nil: time.Now); a nil logger discards.
+func NewReconcileWorker(store dealdesk.ReconcileStore, catalog dealdesk.ReconcileCatalog, entitlements dealdesk.EntitlementReader,
+	now func() time.Time, logger *slog.Logger) *ReconcileWorker {
+	if now == nil {
+		now = time.Now
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &ReconcileWorker{store: store, catalog: catalog, entitlements: entitlements, now: now, logger: logger}
+}
+
+// NewReconcilePeriodicJob returns the periodic job that reconciles organization orgID every
+// interval, for the River client to register; its ID is "reconcile:"+orgID.
+func NewReconcilePeriodicJob(orgID string, every time.Duration) *river.PeriodicJob {
+	return river.NewPeriodicJob(river.PeriodicInterval(every), func() (river.JobArgs, *river.InsertOpts) {
+		return dealdesk.ReconcileJob{OrgID: orgID}, &river.InsertOpts{UniqueOpts: periodicUnique}
+	}, &river.PeriodicJobOpts{ID: dealdesk.ReconcileJob{}.Kind() + ":" + orgID})
+}
+
+// Work reconciles the job's organization.
+func (w *ReconcileWorker) Work(ctx context.Context, job *river.Job[dealdesk.ReconcileJob]) error {
+	_, err := w.Reconcile(ctx, job.Args)
+	return err
+}
+
+// Repair is one thing a reconciliation run fixed.
+type Repair struct {
+	SubjectType dealdesk.TimelineSubject
+	SubjectID   string
+	SourceRef   string
+	Summary     string
+}
+
+// run is the state of one reconciliation of one organization.
+type run struct {
+	*ReconcileWorker
+	conn    *dealdesk.AWSConnection
+	at      time.Time
+	repairs []Repair
+
+	products      []*dealdesk.Product
+	opportunities map[string]*dealdesk.Offer // by resale authorization ID
+	offers        map[string]*dealdesk.Offer // CPPO offers by AWS offer ID
+}
+
+// Reconcile is Work without River's job wrapper; it returns the repairs it made (none when the
+// organization has no AWS connection).
+func (w *ReconcileWorker) Reconcile(ctx context.Context, args dealdesk.ReconcileJob) ([]Repair, error) {
+	if args.OrgID == "" {
+		return nil, river.JobCancel(fmt.Errorf("reconcile job without orgId"))
+	}
+	ctx = dealdesk.NewContextWithOrgID(ctx, args.OrgID)
+	conn, err := w.store.AWSConnectionWithSecret(ctx)
+	if isNotFound(err) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	r := &run{ReconcileWorker: w, conn: conn, at: w.now().UTC()}
+	for _, step := range []func(context.Context) error{r.load, r.resaleAuthorizations, r.cppoOffers, r.licenses} {
+		if err := step(ctx); err != nil {
+			return r.repairs, err
+		}
+	}
+	w.logger.InfoContext(ctx, "reconcile", "org", args.OrgID, "repairs", len(r.repairs))
+	return r.repairs, nil
+}
+
+// entry is the timeline entry of a repair.
+func (r *run) entry(ref, summary string) dealdesk.TimelineEntry {
+	return dealdesk.TimelineEntry{Kind: dealdesk.TimelineRepaired, At: r.at, Source: dealdesk.SourceReconcile,
+		SourceRef: dealdesk.Clip(ref, dealdesk.MaxExternalIDLength), Summary: dealdesk.Clip(summary, dealdesk.MaxTimelineSummaryLength)}
+}
+
+func (r *run) repaired(subject dealdesk.TimelineSubject, id, ref, summary string) {
+	r.repairs = append(r.repairs, Repair{SubjectType: subject, SubjectID: id, SourceRef: ref, Summary: summary})
+}
+
+// load reads the organization's products, opportunities and CPPO offers.
+func (r *run) load(ctx context.Context) error {
+	var err error
+	if r.products, err = allPages(func(cursor string) ([]*dealdesk.Product, string, error) {
+		return r.store.FindProducts(ctx, dealdesk.ProductFilter{Cursor: cursor, Limit: dealdesk.MaxPageSize})
+	}); err != nil {
+		return err
+	}
+	r.opportunities, r.offers = map[string]*dealdesk.Offer{}, map[string]*dealdesk.Offer{}
+	for _, t := range []dealdesk.OfferType{dealdesk.OfferCPPOOut, dealdesk.OfferCPPO} {
+		list, err := allPages(func(cursor string) ([]*dealdesk.Offer, string, error) {
+			return r.store.FindOffers(ctx, dealdesk.OfferFilter{Type: t, Cursor: cursor, Limit: dealdesk.MaxPageSize})
+		})
+		if err != nil {
+			return err
+		}
+		for _, o := range list {
+			if o.ExternalID == "" {
+				continue
+			}
+			if t == dealdesk.OfferCPPOOut {
+				r.opportunities[o.ExternalID] = o
+			} else {
+				r.offers[o.ExternalID] = o
+			}
+		}
+	}
+	return nil
+}
+
+// allPages reads every page of a list.
+func allPages[T any](page func(cursor string) ([]T, string, error)) ([]T, error) {
+	var all []T
+	cursor := ""
+	for {
+		items, next, err := page(cursor)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, items...)
+		if next == "" {
+			return all, nil
+		}
+		cursor = next
+	}
+}
+
+// productByExternalID returns the organization's product with AWS product ID id, or nil.
+func (r *run) productByExternalID(id string) *dealdesk.Product {
+	for _, p := range r.products {
+		if p.ExternalID == id && id != "" {
+			return p
+		}
+	}
+	return nil
+}
+
+// resaleAuthorizations ends the opportunities whose resale authorization AWS shows ended.
+func (r *run) resaleAuthorizations(ctx context.Context) error {
+	ras, err := r.catalog.ListResaleAuthorizations(ctx, r.conn)
+	if err != nil {
+		return awsJobError(err)
+	}
+	for _, ra := range ras {
+		opp := r.opportunities[ra.ID]
+		if opp == nil || opp.Status != dealdesk.OfferActive {
+			continue
+		}
+		var status dealdesk.OfferStatus
+		var why string
+		switch {
+		case ra.Status == dealdesk.ResaleAuthorizationRestricted:
+			status, why = dealdesk.OfferCancelled, "is Restricted"
+		case ra.Used():
+			status, why = dealdesk.OfferUsed, "was used for its one offer"
+		case ra.AvailabilityEnd != nil && r.at.After(*ra.AvailabilityEnd):
+			status, why = dealdesk.OfferExpired, "passed its availability end "+ra.AvailabilityEnd.Format(time.RFC3339)
+		default:
+			continue
+		}
+		ref := "ResaleAuthorization:" + ra.ID + ":" + string(status)
+		summary := fmt.Sprintf("Reconciliation: resale authorization %s %s; the opportunity is now %s", ra.ID, why, status)
+		changed, err := r.store.EndOpportunity(ctx, ra.ID, status, r.entry(ref, summary))
+		if err != nil {
+			return err
+		}
+		if changed {
+			opp.Status = status
+			r.repaired(dealdesk.SubjectOffer, opp.ID, ref, summary)
+		}
+	}
+	return nil
+}
+
+// cppoOffers saves the released CPPO offers dealdesk lacks, or has without their opportunity.
+func (r *run) cppoOffers(ctx context.Context) error {
+	list, err := r.catalog.ListCPPOOffers(ctx, r.conn)
+	if err != nil {
+		return awsJobError(err)
+	}
+	for _, c := range list {
+		if c.Offer == nil || c.Offer.ExternalID == "" || c.State != "Released" {
+			continue
+		}
+		stored := r.offers[c.Offer.ExternalID]
+		opp := r.opportunities[c.ResaleAuthorizationID]
+		var summary string
+		switch {
+		case stored == nil:
+			summary = fmt.Sprintf("Reconciliation: CPPO offer %s of reseller %s, made from resale authorization %s, was missing",
+				c.Offer.ExternalID, c.Offer.ResellerAccountID, c.ResaleAuthorizationID)
+		case stored.OpportunityID == "" && opp != nil:
+			summary = fmt.Sprintf("Reconciliation: CPPO offer %s linked to its opportunity (resale authorization %s)",
+				c.Offer.ExternalID, c.ResaleAuthorizationID)
+		default:
+			continue
+		}
+		o := *c.Offer
+		o.Status, o.ReportedAt = dealdesk.OfferActive, time.Time{} // a read without AWS's time: fills only
+		if p := r.productByExternalID(c.ProductExternalID); p != nil {
+			o.ProductID = p.ID
+		}
+		ref := "Offer:" + o.ExternalID
+		saved, err := r.store.SaveCPPOOffer(ctx, &o, c.ResaleAuthorizationID, r.entry(ref, summary))
+		if err != nil {
+			return err
+		}
+		r.offers[saved.ExternalID] = saved
+		r.repaired(dealdesk.SubjectOffer, saved.ID, ref, summary)
+	}
+	return nil
+}
+
+// license is one buyer's license for a product: the GetEntitlements entries of one license ARN.
+type license struct {
+	arn, buyer, customerIdentifier string
+	dimensions                     []string
+	expires                        *time.Time
+}
+
+// licensesOf groups GetEntitlements' entries by license, in ARN order.
+func licensesOf(entries []dealdesk.MarketplaceEntitlement) []*license {
+	by := map[string]*license{}
+	for _, e := range entries {
+		if e.LicenseARN == "" {
+			continue
+		}
+		l := by[e.LicenseARN]
+		if l == nil {
+			l = &license{arn: e.LicenseARN, buyer: e.CustomerAWSAccountID, customerIdentifier: e.CustomerIdentifier}
+			by[e.LicenseARN] = l
+		}
+		l.dimensions = append(l.dimensions, e.Dimension)
+		if e.ExpirationDate != nil && (l.expires == nil || e.ExpirationDate.After(*l.expires)) {
+			l.expires = e.ExpirationDate
+		}
+	}
+	out := make([]*license, 0, len(by))
+	for _, l := range by {
+		out = append(out, l)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].arn < out[j].arn })
+	return out
+}
+
+// licenses repairs the entitlements of every product from its buyers' licenses.
+func (r *run) licenses(ctx context.Context) error {
+	if r.entitlements == nil {
+		return nil
+	}
+	for _, p := range r.products {
+		if p.ProductCode == "" {
+			continue
+		}
+		entries, err := r.entitlements.GetEntitlements(ctx, r.conn, p.ProductCode)
+		if err != nil {
+			return awsJobError(err)
+		}
+		stored, err := allPages(func(cursor string) ([]*dealdesk.Entitlement, string, error) {
+			return r.store.FindEntitlements(ctx, dealdesk.EntitlementFilter{ProductID: p.ID, Cursor: cursor, Limit: dealdesk.MaxPageSize})
+		})
+		if err != nil {
+			return err
+		}
+		for _, l := range licensesOf(entries) {
+			if err := r.license(ctx, p, l, stored); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// license repairs what dealdesk has of one license of product p, stored being p's entitlements.
+func (r *run) license(ctx context.Context, p *dealdesk.Product, l *license, stored []*dealdesk.Entitlement) error {
+	ref := "License:" + l.arn
+	for _, e := range stored {
+		if e.LicenseARN != l.arn {
+			continue
+		}
+		if e.Status != dealdesk.EntitlementPendingStart {
+			return nil
+		}
+		summary := fmt.Sprintf("Reconciliation: license %s is in force; entitlement %s is now ACTIVE", l.arn, e.ExternalID)
+		return r.saveEntitlement(ctx, &dealdesk.Entitlement{ExternalID: e.ExternalID, Status: dealdesk.EntitlementActive}, "", ref, summary)
+	}
+	if l.buyer == "" {
+		return nil // a customer-identifier license without its account: no buyer to match by
+	}
+	// An entitlement of this product and buyer whose license event was missed.
+	var open []*dealdesk.Entitlement
+	for _, e := range stored {
+		if e.LicenseARN == "" && e.BuyerAccountID == l.buyer && !e.Status.Terminal() {
+			open = append(open, e)
+		}
+	}
+	if len(open) == 1 {
+		e := open[0]
+		summary := fmt.Sprintf("Reconciliation: license %s of buyer %s recorded on entitlement %s", l.arn, l.buyer, e.ExternalID)
+		return r.saveEntitlement(ctx, &dealdesk.Entitlement{ExternalID: e.ExternalID, LicenseARN: l.arn,
+			CustomerIdentifier: l.customerIdentifier, Status: dealdesk.EntitlementActive}, "", ref, summary)
+	}
+	if len(open) > 1 {
+		// Which of them holds this license, no read says; a new entitlement would duplicate one.
+		r.logger.WarnContext(ctx, "reconcile: license matches several entitlements", "license", l.arn, "buyer", l.buyer, "entitlements", len(open))
+		return nil
+	}
+	// The CPPO offers of this product made for this buyer.
+	var offers []*dealdesk.Offer
+	for _, o := range r.offers {
+		if o.ProductID == p.ID && slices.Contains(o.BuyerAccountIDs, l.buyer) {
+			offers = append(offers, o)
+		}
+	}
+	if len(offers) == 0 {
+		return nil // not from a CPPO offer dealdesk knows: a direct or public purchase
+	}
+	sort.Slice(offers, func(i, j int) bool { return offers[i].ExternalID < offers[j].ExternalID })
+	// AWS gives the manufacturer no agreement ID for a license: the license ARN identifies the
+	// entitlement (decision 018).
+	e := &dealdesk.Entitlement{Type: dealdesk.EntitlementCPPO, Status: dealdesk.EntitlementActive, ExternalID: l.arn,
+		ProductID: p.ID, BuyerAccountID: l.buyer, LicenseARN: l.arn, CustomerIdentifier: l.customerIdentifier, EndTime: l.expires}
+	if len(offers) == 1 {
+		o := offers[0]
+		summary := fmt.Sprintf("Reconciliation: buyer %s holds license %s of product %s from CPPO offer %s; the entitlement was missing",
+			l.buyer, l.arn, p.ExternalID, o.ExternalID)
+		if err := r.saveEntitlement(ctx, e, o.ExternalID, ref, summary); err != nil {
+			return err
+		}
+		if o.Status != dealdesk.OfferActive {
+			return nil
+		}
+		accepted := &dealdesk.Offer{Type: dealdesk.OfferCPPO, Status: dealdesk.OfferAccepted, ExternalID: o.ExternalID}
+		oref, osummary := "Accepted:"+o.ExternalID, fmt.Sprintf("Reconciliation: CPPO offer %s was accepted (license %s)", o.ExternalID, l.arn)
+		saved, err := r.store.SaveCPPOOffer(ctx, accepted, "", r.entry(oref, osummary))
+		if err != nil {
+			return err
+		}
+		r.offers[saved.ExternalID] = saved
+		r.repaired(dealdesk.SubjectOffer, saved.ID, oref, osummary)
+		return nil
+	}
+	ids := make([]string, 0, len(offers))
+	for _, o := range offers {
+		ids = append(ids, o.ExternalID)
+	}
+	summary := fmt.Sprintf("Reconciliation: buyer %s holds license %s of product %s, which may come from any of CPPO offers %s; "+
+		"saved unlinked: link it by hand", l.buyer, l.arn, p.ExternalID, strings.Join(ids, ", "))
+	return r.saveEntitlement(ctx, e, "", ref, summary)
+}
+
+func (r *run) saveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offerExternalID, ref, summary string) error {
+	saved, err := r.store.SaveEntitlement(ctx, e, offerExternalID, r.entry(ref, summary))
+	if err != nil {
+		return err
+	}
+	r.repaired(dealdesk.SubjectEntitlement, saved.ID, ref, summary)
+	return nil
+}
