@@ -46,4 +46,3 @@ func TestOrganizationsWithSQSQueue(t *testing.T) {
 		}
 	})
 }
-
