@@ -1,4 +1,4 @@
-// Package cli implements the dealdesk command line: serve, sim and admin.
+// Package cli implements the dealdesk command line: serve, sim, dev and admin.
 package cli
 
 import (
@@ -27,6 +27,7 @@ const usage = `dealdesk runs Channel Partner Private Offer deals on AWS Marketpl
 Usage:
   dealdesk serve [flags]            run the service (REST API)
   dealdesk sim [flags]              run the AWS Marketplace simulator
+  dealdesk dev [flags]              run the simulator and the service wired together (development)
   dealdesk admin create-org --name NAME
   dealdesk admin create-api-key --org ORG_ID [--name NAME]
   dealdesk admin list-api-keys --org ORG_ID
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string, env Env) error {
 		return runServe(ctx, args[1:], env)
 	case "sim":
 		return runSim(ctx, args[1:], env)
+	case "dev":
+		return runDev(ctx, args[1:], env)
 	case "admin":
 		return runAdmin(ctx, args[1:], env)
 	case "help", "-h", "--help":

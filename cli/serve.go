@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -75,71 +76,111 @@ func runServe(ctx context.Context, args []string, env Env) error {
 			origins = append(origins, o)
 		}
 	}
-	snsVerifier, err := inbound.NewSNS(inbound.SNSConfig{AllowedOrigins: origins})
+	svc, err := startService(ctx, serviceConfig{DSN: *dsn, Addr: *addr, KeyFile: *keyFile, SecretKeyFile: *secretKeyFile,
+		SNSOrigins: origins, PublicURL: *publicURL, ChangeSetPoll: poll, RescueAfter: rescue, Logger: logger}, env)
+	if err != nil {
+		return err
+	}
+	if err := svc.wait(ctx); err != nil {
+		svc.stop(grace, env)
+		return err
+	}
+	return svc.stop(grace, env)
+}
+
+// serviceConfig is what startService needs: serve's flags, parsed.
+type serviceConfig struct {
+	DSN, Addr, KeyFile, SecretKeyFile, PublicURL string
+	SNSOrigins                                   []string
+	ChangeSetPoll, RescueAfter                   time.Duration
+	// SQSRefresh is how often the SQS poller reads the organizations and their queues again
+	// (worker.SQSPollerConfig.Refresh); its default when zero.
+	SQSRefresh time.Duration
+	Logger     *slog.Logger
+}
+
+// service is dealdesk's server running: the database, the background jobs, the SQS poller and
+// the HTTP server.
+type service struct {
+	db     *sqldb.DB
+	addr   string // the listener's host:port
+	srv    *dhttp.Server
+	jobs   *worker.Runner
+	poller *worker.SQSPoller
+	errc   chan error
+}
+
+// startService opens the database (with its secret key), creates the first organization on an
+// empty one (bootstrap), starts the background jobs, the SQS poller (for each organization
+// whose AWS connection names a queue) and the HTTP server, and returns once it listens. serve
+// and dev run it; stop ends it. On an error everything started is stopped again.
+func startService(ctx context.Context, cfg serviceConfig, env Env) (_ *service, err error) {
+	snsVerifier, err := inbound.NewSNS(inbound.SNSConfig{AllowedOrigins: cfg.SNSOrigins})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "dealdesk serve: --sns-cert-origins: %s\n", dealdesk.ErrorMessage(err))
-		return errUsage
+		return nil, errUsage
 	}
 	// The database's errors come first: a bad DSN names no key file, and a default key file
 	// whose folder is missing is the database's missing folder.
 	var secretKey []byte
 	var keyErr error
-	if _, dsnErr := sqldb.DSNEngine(*dsn); dsnErr == nil {
-		if *secretKeyFile == "" {
-			*secretKeyFile = defaultSecretKeyFile(*dsn)
+	if _, dsnErr := sqldb.DSNEngine(cfg.DSN); dsnErr == nil {
+		if cfg.SecretKeyFile == "" {
+			cfg.SecretKeyFile = defaultSecretKeyFile(cfg.DSN)
 		}
-		if *secretKeyFile != "" {
+		if cfg.SecretKeyFile != "" {
 			var madeKey bool
-			secretKey, madeKey, keyErr = loadSecretKey(*secretKeyFile)
+			secretKey, madeKey, keyErr = loadSecretKey(cfg.SecretKeyFile)
 			if madeKey {
-				fmt.Fprintf(env.Stdout, "dealdesk: made a new secret key in %s: keep it with the database's backups\n", *secretKeyFile)
+				fmt.Fprintf(env.Stdout, "dealdesk: made a new secret key in %s: keep it with the database's backups\n", cfg.SecretKeyFile)
 			}
 		}
 	}
 
-	db, err := sqldb.Open(ctx, *dsn, sqldb.Options{Logger: logger, SecretKey: secretKey})
+	db, err := sqldb.Open(ctx, cfg.DSN, sqldb.Options{Logger: cfg.Logger, SecretKey: secretKey})
 	if err != nil {
-		return fmt.Errorf("open database: %w", err)
+		return nil, fmt.Errorf("open database: %w", err)
 	}
 	if keyErr != nil {
 		db.Close()
-		return keyErr
+		return nil, keyErr
 	}
-	defer db.Close()
-	if *keyFile == "" {
-		*keyFile = defaultKeyFile(*dsn, db.Engine())
+	s := &service{db: db, errc: make(chan error, 1)}
+	defer func() {
+		if err != nil {
+			s.stop(0, Env{Stdout: io.Discard, Stderr: io.Discard})
+		}
+	}()
+	if cfg.KeyFile == "" {
+		cfg.KeyFile = defaultKeyFile(cfg.DSN, db.Engine())
 	}
-	if err := bootstrap(ctx, db, *keyFile, env); err != nil {
-		return err
+	if err := bootstrap(ctx, db, cfg.KeyFile, env); err != nil {
+		return nil, err
 	}
 
 	catalog := awsmp.NewCatalog()
-	jobs, err := worker.New(worker.Config{
+	s.jobs, err = worker.New(worker.Config{
 		Driver: db.RiverDriver(), Store: db, Catalog: catalog, Recorder: worker.TimelineRecorder{Timeline: db},
-		Apply: worker.NewApplyEventWorker(db, catalog, logger), Logger: logger,
-		ChangeSetPoll: poll, RescueStuckJobsAfter: rescue, JobTimeout: min(worker.DefaultJobTimeout, rescue/2),
+		Apply: worker.NewApplyEventWorker(db, catalog, cfg.Logger), Logger: cfg.Logger,
+		ChangeSetPoll: cfg.ChangeSetPoll, RescueStuckJobsAfter: cfg.RescueAfter, JobTimeout: min(worker.DefaultJobTimeout, cfg.RescueAfter/2),
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := jobs.Start(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("start background jobs: %w", err)
+	if err := s.jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		s.jobs = nil
+		return nil, fmt.Errorf("start background jobs: %w", err)
 	}
-	jobsStopped := false
-	stopJobs := func(ctx context.Context) error {
-		if jobsStopped {
-			return nil
-		}
-		jobsStopped = true
-		return jobs.Stop(ctx)
+	s.poller, err = worker.NewSQSPoller(worker.SQSPollerConfig{Store: db, Queue: awsmp.NewQueue(),
+		Organizations: db.OrganizationsWithSQSQueue, Refresh: cfg.SQSRefresh, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
 	}
-	defer func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), grace)
-		defer cancel()
-		_ = stopJobs(stopCtx)
-	}()
+	if err := s.poller.Start(ctx); err != nil {
+		return nil, fmt.Errorf("start the SQS poller: %w", err)
+	}
 
-	srv := dhttp.NewServer(dhttp.Config{
+	s.srv = dhttp.NewServer(dhttp.Config{
 		APIKeys:      db,
 		Products:     db,
 		Parties:      db,
@@ -151,46 +192,70 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		Inbox:            db,
 		InboundEndpoints: db,
 		SNS:              snsVerifier,
-		PublicBaseURL:    *publicURL,
+		PublicBaseURL:    cfg.PublicURL,
 
 		Ready:  db.Ping,
-		Logger: logger,
+		Logger: cfg.Logger,
 	})
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", *addr, err)
+		s.srv = nil
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	fmt.Fprintf(env.Stdout, "dealdesk: %s database %s\n", db.Engine(), sqldb.RedactDSN(*dsn))
-	fmt.Fprintf(env.Stdout, "dealdesk: listening on http://%s\n", ln.Addr())
+	s.addr = ln.Addr().String()
+	fmt.Fprintf(env.Stdout, "dealdesk: %s database %s\n", db.Engine(), sqldb.RedactDSN(cfg.DSN))
+	fmt.Fprintf(env.Stdout, "dealdesk: listening on http://%s\n", s.addr)
+	go func() { s.errc <- s.srv.Serve(ln) }()
+	return s, nil
+}
 
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+// wait returns when ctx ends (nil) or the HTTP server stops by itself (its error).
+func (s *service) wait(ctx context.Context) error {
 	select {
-	case err := <-errc:
+	case err := <-s.errc:
 		if err == nil {
 			err = errors.New("server stopped")
 		}
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
+		return nil
 	}
-	fmt.Fprintf(env.Stdout, "dealdesk: shutting down: requests in flight have %s to finish (interrupt again to stop at once)\n", grace)
+}
+
+// stop shuts the service down: it lets requests in flight finish for up to grace (then cuts
+// them off), stops the SQS poller and the background jobs, and closes the database.
+func (s *service) stop(grace time.Duration, env Env) (err error) {
+	defer s.db.Close()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	defer func() {
+		if s.poller != nil {
+			_ = s.poller.Stop(shutdownCtx)
+		}
+		if s.jobs != nil {
+			if jerr := s.jobs.Stop(shutdownCtx); jerr != nil && err == nil {
+				err = fmt.Errorf("stop background jobs: %w", jerr)
+			}
+		}
+		if err == nil && s.srv != nil {
+			fmt.Fprintln(env.Stdout, "dealdesk: stopped")
+		}
+	}()
+	if s.srv == nil {
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "dealdesk: shutting down: requests in flight have %s to finish (interrupt again to stop at once)\n", grace)
+	if err := s.srv.Shutdown(shutdownCtx); err != nil {
 		if !errors.Is(err, context.DeadlineExceeded) {
 			return fmt.Errorf("shutdown: %w", err)
 		}
 		// Cut off what is left: closing the connections ends their requests' contexts, so that
 		// their handlers stop instead of running on into a closed database.
 		fmt.Fprintf(env.Stderr, "dealdesk: requests still running after %s were cut off\n", grace)
-		if err := srv.Close(); err != nil {
+		if err := s.srv.Close(); err != nil {
 			return fmt.Errorf("shutdown: %w", err)
 		}
 	}
-	if err := stopJobs(shutdownCtx); err != nil {
-		return fmt.Errorf("stop background jobs: %w", err)
-	}
-	fmt.Fprintln(env.Stdout, "dealdesk: stopped")
 	return nil
 }
 

@@ -46,21 +46,23 @@ func TestCIRunsTheREADMETestCommand(t *testing.T) {
 	}
 }
 
-// TestREADMEFirstCommand runs the README's first command as a newcomer would, on a fresh
-// database, reads the API key from the file it names as the README's "Try it" says (next to
-// the database, named after it: cat dealdesk.db.api-key), and uses it to create and list an
-// opportunity.
+// TestREADMEFirstCommand runs the README's first command (dealdesk dev) as a newcomer would,
+// with its data folder in a fresh directory and free ports, reads the API key from dev.json
+// (mode 0600) and uses it to create and list an opportunity.
 func TestREADMEFirstCommand(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
 	serve, _ := readmeCommands(t)
+	if serve != "go run ./cmd/dealdesk dev" {
+		t.Fatalf("README's first command is %q, want go run ./cmd/dealdesk dev", serve)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-c", serve)
 	cmd.Dir = "../.."
-	db := filepath.Join(t.TempDir(), "dealdesk.db")
-	cmd.Env = append(os.Environ(), "DEALDESK_ADDR=127.0.0.1:0", "DEALDESK_DB="+db, "DEALDESK_KEY_FILE=")
+	data := filepath.Join(t.TempDir(), "dealdesk-data")
+	cmd.Env = append(os.Environ(), "DEALDESK_ADDR=127.0.0.1:0", "DEALDESK_SIM_ADDR=127.0.0.1:0", "DEALDESK_DEV_DATA="+data)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	stdout, err := cmd.StdoutPipe()
@@ -76,45 +78,39 @@ func TestREADMEFirstCommand(t *testing.T) {
 		_ = cmd.Wait()
 	}()
 
-	var keyFile, base string
+	ready := false
 	var printed strings.Builder
 	sc := bufio.NewScanner(stdout)
-	for (keyFile == "" || base == "") && sc.Scan() {
+	for !ready && sc.Scan() {
 		line := sc.Text()
 		printed.WriteString(line + "\n")
-		if _, k, ok := strings.Cut(line, "only you can read: "); ok {
-			keyFile = strings.TrimSpace(k)
-		}
-		if _, a, ok := strings.Cut(line, "listening on "); ok {
-			base = strings.TrimSpace(a)
-		}
+		ready = strings.HasPrefix(line, "dealdesk dev: ready")
 	}
-	if keyFile == "" || base == "" {
-		t.Fatalf("the server printed no key file (%q) or address (%q):\n%s", keyFile, base, printed.String())
+	if !ready {
+		t.Fatalf("dealdesk dev did not say it is ready:\n%s", printed.String())
 	}
 	go func() { _, _ = io.Copy(io.Discard, stdout) }()
 
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := "export KEY=$(cat " + filepath.Base(keyFile) + ")"; keyFile != db+".api-key" || !strings.Contains(string(readme), want) {
-		t.Fatalf("the key is in %s, and the README should say %q", keyFile, want)
-	}
-	fi, err := os.Stat(keyFile)
+	devFile := filepath.Join(data, "dev.json")
+	fi, err := os.Stat(devFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if fi.Mode().Perm() != 0o600 {
-		t.Fatalf("the key file's mode is %v, want -rw-------", fi.Mode().Perm())
+		t.Fatalf("dev.json's mode is %v, want -rw-------", fi.Mode().Perm())
 	}
-	b, err := os.ReadFile(keyFile)
+	b, err := os.ReadFile(devFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := strings.TrimSpace(string(b))
-	if !strings.HasPrefix(key, "ddk_") || strings.Contains(printed.String(), key) {
-		t.Fatalf("the key file holds %q; the server printed:\n%s", b, printed.String())
+	var dev struct{ APIURL, APIKey string }
+	if err := json.Unmarshal(b, &dev); err != nil {
+		t.Fatalf("dev.json: %v\n%s", err, b)
+	}
+	key := dev.APIKey
+	base := strings.TrimSuffix(dev.APIURL, "/api/v1")
+	if !strings.HasPrefix(key, "ddk_") || !strings.HasPrefix(base, "http://127.0.0.1:") {
+		t.Fatalf("dev.json holds %s", b)
 	}
 
 	send := func(method, path, body string, want int) map[string]any {
