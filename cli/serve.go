@@ -159,9 +159,16 @@ func startService(ctx context.Context, cfg serviceConfig, env Env) (_ *service, 
 	}
 
 	catalog := awsmp.NewCatalog()
+	connected, err := db.OrganizationsWithAWSConnection(ctx)
+	if err != nil {
+		return nil, err
+	}
 	s.jobs, err = worker.New(worker.Config{
 		Driver: db.RiverDriver(), Store: db, Catalog: catalog, Recorder: worker.TimelineRecorder{Timeline: db},
 		Apply: worker.NewApplyEventWorker(db, catalog, cfg.Logger), Logger: cfg.Logger,
+		Sync:          worker.NewProductSyncWorker(db, catalog, cfg.Logger),
+		Reconcile:     worker.NewReconcileWorker(db, catalog, awsmp.NewEntitlements(), nil, cfg.Logger),
+		ConnectedOrgs: connected,
 		ChangeSetPoll: cfg.ChangeSetPoll, RescueStuckJobsAfter: cfg.RescueAfter, JobTimeout: min(worker.DefaultJobTimeout, cfg.RescueAfter/2),
 	})
 	if err != nil {
@@ -186,6 +193,7 @@ func startService(ctx context.Context, cfg serviceConfig, env Env) (_ *service, 
 		Parties:      db,
 		Offers:       db,
 		Entitlements: db,
+		ProductSync:  db,
 
 		AWSConnections:   db,
 		Notifications:    db,

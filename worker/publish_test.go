@@ -1,13 +1,16 @@
 package worker_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dealdesk/dealdesk"
+	"github.com/dealdesk/dealdesk/awsmp"
 	"github.com/dealdesk/dealdesk/sim"
+	"github.com/dealdesk/dealdesk/sqldb"
 	"github.com/dealdesk/dealdesk/sqldb/sqldbtest"
 	"github.com/dealdesk/dealdesk/worker"
 )
@@ -268,6 +271,40 @@ func TestRunnerAppliesStoredEvents(t *testing.T) {
 		})
 		if got.Status != dealdesk.InboxMalformed {
 			t.Fatalf("status %s (%s); want MALFORMED", got.Status, got.Error)
+		}
+	})
+}
+
+// TestRunnerSyncsAndReconcilesConnectedOrganizations registers product sync and reconciliation
+// with the Runner: a connected organization's products are synced at start (the periodic job
+// runs on start) and a sync asked for on demand runs too.
+func TestRunnerSyncsAndReconcilesConnectedOrganizations(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
+		var orgID string
+		e := newPubEnv(t, engine, sim.Config{DisableQuotas: true}, func(c *worker.Config) {
+			store := c.Store.(*sqldb.DB)
+			c.Sync = worker.NewProductSyncWorker(store, c.Catalog.(*awsmp.Catalog), nil)
+			c.Reconcile = worker.NewReconcileWorker(store, c.Catalog.(*awsmp.Catalog), awsmp.NewEntitlements(), nil, nil)
+			ids, err := store.OrganizationsWithAWSConnection(context.Background())
+			if err != nil || len(ids) != 1 {
+				t.Fatalf("connected organizations %v, %v: want the test's one", ids, err)
+			}
+			orgID = ids[0]
+			c.ConnectedOrgs = ids
+		})
+		if orgID == "" {
+			t.Fatal("the workers were not tuned")
+		}
+		// The demo seed has two products; the test registered one. The sync at start adds the
+		// other, keeping the registered one's ID.
+		e.waitUntil("the products synced at start", func() bool {
+			ps, _, err := e.db.FindProducts(e.ctx, dealdesk.ProductFilter{})
+			return err == nil && len(ps) == 2
+		})
+		p, err := e.db.FindProductByID(e.ctx, e.product.ID)
+		if err != nil || p.ExternalID != e.product.ExternalID {
+			t.Fatalf("the registered product after the sync: %v, %v", p, err)
 		}
 	})
 }

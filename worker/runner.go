@@ -68,7 +68,24 @@ type Config struct {
 	RescueStuckJobsAfter time.Duration
 	// ExpiryInterval is how often the expiry job runs (also once at start).
 	ExpiryInterval time.Duration
+
+	// Sync and Reconcile, when set, work the product sync and reconciliation jobs, and every
+	// organization of ConnectedOrgs (those with an AWS connection when the Runner is made) gets
+	// a periodic sync (every SyncInterval, also at start) and reconciliation (every
+	// ReconcileInterval). An organization connected later gets them at the next start, or on
+	// demand (POST /api/v1/products:sync).
+	Sync              *ProductSyncWorker
+	Reconcile         *ReconcileWorker
+	ConnectedOrgs     []string
+	SyncInterval      time.Duration
+	ReconcileInterval time.Duration
 }
+
+// Default intervals of the periodic product sync and reconciliation of each organization.
+const (
+	DefaultSyncInterval      = time.Hour
+	DefaultReconcileInterval = 15 * time.Minute
+)
 
 func (c Config) withDefaults() Config {
 	def := func(d *time.Duration, v time.Duration) {
@@ -89,6 +106,8 @@ func (c Config) withDefaults() Config {
 	def(&c.JobTimeout, DefaultJobTimeout)
 	def(&c.RescueStuckJobsAfter, DefaultRescueStuckJobsAfter)
 	def(&c.ExpiryInterval, DefaultExpiryInterval)
+	def(&c.SyncInterval, DefaultSyncInterval)
+	def(&c.ReconcileInterval, DefaultReconcileInterval)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -103,8 +122,8 @@ type Runner struct {
 	client *river.Client[*sql.Tx]
 }
 
-// New returns a Runner with the publish, restrict and expiry workers (and Config.Apply)
-// registered, not started.
+// New returns a Runner with the publish, restrict and expiry workers (and Config.Apply, Sync
+// and Reconcile) registered, not started.
 func New(cfg Config) (*Runner, error) {
 	if cfg.Driver == nil || cfg.Store == nil || cfg.Catalog == nil {
 		return nil, errors.New("worker: Config needs a Driver, a Store and a Catalog")
@@ -129,6 +148,25 @@ func New(cfg Config) (*Runner, error) {
 			return nil, err
 		}
 	}
+	periodic := []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.ExpiryInterval),
+		func() (river.JobArgs, *river.InsertOpts) { return ExpireOpportunitiesJob{}, nil },
+		&river.PeriodicJobOpts{RunOnStart: true})}
+	if cfg.Sync != nil {
+		if err := river.AddWorkerSafely(workers, cfg.Sync); err != nil {
+			return nil, err
+		}
+		for _, org := range cfg.ConnectedOrgs {
+			periodic = append(periodic, NewProductSyncPeriodicJob(org, cfg.SyncInterval))
+		}
+	}
+	if cfg.Reconcile != nil {
+		if err := river.AddWorkerSafely(workers, cfg.Reconcile); err != nil {
+			return nil, err
+		}
+		for _, org := range cfg.ConnectedOrgs {
+			periodic = append(periodic, NewReconcilePeriodicJob(org, cfg.ReconcileInterval))
+		}
+	}
 	client, err := river.NewClient(cfg.Driver, &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}},
 		Workers:              workers,
@@ -139,9 +177,7 @@ func New(cfg Config) (*Runner, error) {
 		RescueStuckJobsAfter: cfg.RescueStuckJobsAfter,
 		MaxAttempts:          cfg.MaxAttempts,
 		RetryPolicy:          &backoff{base: cfg.RetryBase, max: cfg.RetryMax},
-		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.ExpiryInterval),
-			func() (river.JobArgs, *river.InsertOpts) { return ExpireOpportunitiesJob{}, nil },
-			&river.PeriodicJobOpts{RunOnStart: true})},
+		PeriodicJobs:         periodic,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("worker: River client: %w", err)
