@@ -18,8 +18,12 @@ import (
 )
 
 // readmeVars are the shell variables the README's examples set that the test checks against
-// the services afterwards.
-var readmeVars = []string{"PRODUCT", "OFFER", "RA", "CPPO_OFFER", "AGREEMENT"}
+// the services afterwards; devVars those the walk-through on dev sets (the shell blocks before
+// the first transcript), read as they are at its end, since later blocks reuse some names.
+var (
+	readmeVars = []string{"PRODUCT", "OFFER", "RA", "CPPO_OFFER", "AGREEMENT"}
+	devVars    = []string{"OPPORTUNITY", "CPPO_OFFER", "AGREEMENT"}
+)
 
 // TestREADMEExamples runs the README's examples as a reader would, in document order, and
 // checks what they claim. It builds dealdesk once, into a directory put first on PATH, and
@@ -70,6 +74,13 @@ func TestREADMEExamples(t *testing.T) {
 		}
 	}
 
+	// The README's first command, dealdesk dev, in the working directory of the shell blocks:
+	// the walk-through reads dealdesk-data/dev.json there.
+	dev := startDev(t, filepath.Join(bin, "dealdesk"), blocks[0], work, env)
+	devEnd := slices.Index(kinds, blockService) // the blocks before it run against dev
+	if devEnd < 0 {
+		devEnd = len(blocks)
+	}
 	services := map[string]*service{}
 	for i, b := range blocks {
 		if kinds[i] != blockService {
@@ -93,6 +104,20 @@ func TestREADMEExamples(t *testing.T) {
 			}
 		}
 		return s
+	}
+	devAddrs := map[string]string{"serve": dev.api, "sim": dev.sim}
+	rewriteFor := func(i int) func(string) string {
+		if i >= devEnd {
+			return rewrite
+		}
+		return func(s string) string {
+			for name, fixed := range readmeAddrs {
+				for _, f := range fixed {
+					s = strings.ReplaceAll(s, f, devAddrs[name])
+				}
+			}
+			return s
+		}
 	}
 
 	// The Go blocks compile while the script runs.
@@ -121,7 +146,7 @@ func TestREADMEExamples(t *testing.T) {
 		built <- examples
 	}()
 
-	script, markers, claims := readmeScript(blocks, kinds, rewrite)
+	script, markers, claims := readmeScript(blocks, kinds, devEnd, rewriteFor)
 	scriptPath := filepath.Join(tmp, "readme.sh")
 	if err := os.WriteFile(scriptPath, []byte(script), 0o644); err != nil {
 		t.Fatal(err)
@@ -163,7 +188,8 @@ func TestREADMEExamples(t *testing.T) {
 		t.Fatal("the README's shell blocks claim nothing (# =>) that could be checked")
 	}
 
-	vars := readVars(t, filepath.Join(out, "vars"))
+	checkDevDeal(t, dev, readVars(t, filepath.Join(out, "vars-dev"), devVars))
+	vars := readVars(t, filepath.Join(out, "vars"), readmeVars)
 	checkServiceState(t, services, work, vars)
 
 	for _, ex := range <-built {
@@ -195,9 +221,11 @@ func TestREADMEExamples(t *testing.T) {
 // block, and after each claim, it calls readme_at with the README line the next commands start
 // at: from there on, their standard output goes to $README_OUT/out-LINE and curl records its
 // answers as $README_OUT/curl-LINE.{head,body}; standard error gets a line "@@README.md:LINE".
-// The script ends by writing readmeVars to $README_OUT/vars. It returns the script, the lines
-// readme_at is called with, and the claims.
-func readmeScript(blocks []readmeBlock, kinds []string, rewrite func(string) string) (string, []int, []readmeClaim) {
+// After the last shell block before blocks[devEnd] (the walk-through on dev) it writes devVars to
+// $README_OUT/vars-dev; the script ends by writing readmeVars to $README_OUT/vars. rewriteFor(i)
+// rewrites the README's addresses in block i. It returns the script, the lines readme_at is
+// called with, and the claims.
+func readmeScript(blocks []readmeBlock, kinds []string, devEnd int, rewriteFor func(int) func(string) string) (string, []int, []readmeClaim) {
 	var s strings.Builder
 	s.WriteString(`set -euo pipefail
 readme_at() {
@@ -212,10 +240,20 @@ readme_at() {
 		markers = append(markers, line)
 		fmt.Fprintf(&s, "readme_at %d\n", line)
 	}
+	writeVars := func(file string, names []string) {
+		fmt.Fprintf(&s, "exec >\"$README_OUT/%s\"\nfor v in %s; do printf '%%s=%%s\\n' \"$v\" \"${!v-}\"; done\n", file, strings.Join(names, " "))
+	}
+	lastDev := -1
+	for i := range min(devEnd, len(blocks)) {
+		if kinds[i] == blockScript {
+			lastDev = i
+		}
+	}
 	for i, b := range blocks {
 		if kinds[i] != blockScript {
 			continue
 		}
+		rewrite := rewriteFor(i)
 		at(b.firstContentLine())
 		ends := map[int]bool{}
 		for _, c := range claimsOf(b) {
@@ -228,8 +266,11 @@ readme_at() {
 				at(b.firstContentLine() + j + 1)
 			}
 		}
+		if i == lastDev {
+			writeVars("vars-dev", devVars)
+		}
 	}
-	fmt.Fprintf(&s, "exec >\"$README_OUT/vars\"\nfor v in %s; do printf '%%s=%%s\\n' \"$v\" \"${!v-}\"; done\n", strings.Join(readmeVars, " "))
+	writeVars("vars", readmeVars)
 	return s.String(), markers, claims
 }
 
@@ -357,8 +398,8 @@ func (a answer) check(c readmeClaim) string {
 	return ""
 }
 
-// readVars reads the variables the script wrote; each of readmeVars must be set.
-func readVars(t *testing.T, path string) map[string]string {
+// readVars reads the variables the script wrote to path; each of names must be set.
+func readVars(t *testing.T, path string, names []string) map[string]string {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -369,7 +410,7 @@ func readVars(t *testing.T, path string) map[string]string {
 		k, v, _ := strings.Cut(line, "=")
 		vars[k] = v
 	}
-	for _, name := range readmeVars {
+	for _, name := range names {
 		if v := vars[name]; v == "" || v == "null" {
 			t.Fatalf("the README's examples do not set $%s (got %q); the test checks what it names", name, v)
 		}
@@ -456,5 +497,40 @@ func getJSON(t *testing.T, u, auth string, v any) {
 	}
 	if err := json.Unmarshal(body.Bytes(), v); err != nil {
 		t.Fatalf("GET %s: the answer is not the JSON expected: %v\n%s", u, err, body.String())
+	}
+}
+
+// checkDevDeal reads back, through dev's API, the deal the walk-through on dev made: its
+// opportunity published (ACTIVE, resaleauthz-...), the reseller's CPPO offer linked to it and
+// accepted, and the buyer's entitlement, with a license ARN, linked to both and ended with the
+// agreement (the walk-through ends it).
+func checkDevDeal(t *testing.T, dev devService, vars map[string]string) {
+	t.Helper()
+	var chain struct {
+		Opportunity  struct{ ID, Type, Status, ExternalID string }
+		Offers       []struct{ ID, Type, Status, ExternalID, OpportunityID string }
+		Entitlements []struct {
+			Type, Status, ExternalID, LicenseArn, OfferID, OpportunityID string
+		}
+	}
+	getJSON(t, "http://"+dev.api+"/api/v1/offers/"+url.PathEscape(vars["OPPORTUNITY"])+"/chain", "Bearer "+dev.apiKey, &chain)
+	if o := chain.Opportunity; o.ID != vars["OPPORTUNITY"] || o.Type != "CPPO_OUT" || o.Status != "ACTIVE" || !strings.HasPrefix(o.ExternalID, "resaleauthz-") {
+		t.Errorf("the walk-through's opportunity = %+v, want $OPPORTUNITY %s, CPPO_OUT, ACTIVE, published as resaleauthz-...", o, vars["OPPORTUNITY"])
+	}
+	if len(chain.Offers) != 1 {
+		t.Fatalf("the walk-through's chain has offers %+v, want the one CPPO offer $CPPO_OFFER %s", chain.Offers, vars["CPPO_OFFER"])
+	}
+	offer := chain.Offers[0]
+	if offer.Type != "CPPO" || offer.Status != "ACCEPTED" || offer.ExternalID != vars["CPPO_OFFER"] || offer.OpportunityID != vars["OPPORTUNITY"] {
+		t.Errorf("the chain's offer = %+v, want CPPO, ACCEPTED, $CPPO_OFFER %s, of $OPPORTUNITY %s", offer, vars["CPPO_OFFER"], vars["OPPORTUNITY"])
+	}
+	if len(chain.Entitlements) != 1 {
+		t.Fatalf("the walk-through's chain has entitlements %+v, want the one of $AGREEMENT %s", chain.Entitlements, vars["AGREEMENT"])
+	}
+	e := chain.Entitlements[0]
+	if e.Type != "CPPO" || e.Status != "CANCELLED" || e.ExternalID != vars["AGREEMENT"] || !strings.HasPrefix(e.LicenseArn, "arn:aws:license-manager::") ||
+		e.OfferID != offer.ID || e.OpportunityID != vars["OPPORTUNITY"] {
+		t.Errorf("the chain's entitlement = %+v, want CPPO, CANCELLED (the agreement ended), $AGREEMENT %s, a license ARN, of offer %s and $OPPORTUNITY %s",
+			e, vars["AGREEMENT"], offer.ID, vars["OPPORTUNITY"])
 	}
 }

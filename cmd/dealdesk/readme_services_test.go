@@ -2,8 +2,10 @@ package main_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -52,9 +54,52 @@ func startService(t *testing.T, exe string, b readmeBlock, dir string, env []str
 			t.Fatalf("README.md:%d: the command %q must be plain words (no quotes, variables or [optional] parts)", b.firstContentLine(), b.Lines[0])
 		}
 	}
+	s, ready := launch(t, name, exe, args, dir, env, b.firstContentLine(), "listening on http://")
+	s.addr = strings.TrimSpace(ready)
+	return s
+}
+
+// devService is the `dealdesk dev` the examples test started from the README's first command:
+// its server and simulator addresses, from the dev.json it wrote.
+type devService struct {
+	api, sim string // host:port of the server and of the simulator
+	apiKey   string
+}
+
+// startDev runs the README's first command (go run ./cmd/dealdesk dev) with exe in dir, on free
+// ports, and returns once it says it is ready, with what its dealdesk-data/dev.json holds. The
+// walk-through reads dev.json from there, as a reader in the same directory does.
+func startDev(t *testing.T, exe string, b readmeBlock, dir string, env []string) devService {
+	t.Helper()
+	args := strings.Fields(strings.TrimPrefix(b.Lines[0], serviceCommand[2:]))
+	if len(args) != 1 || args[0] != "dev" {
+		t.Fatalf("README.md:%d: the first command is %q, want %sdev", b.firstContentLine(), b.Lines[0], serviceCommand[2:])
+	}
+	launch(t, "dev", exe, args, dir, env, b.firstContentLine(), "dealdesk dev: ready")
+	raw, err := os.ReadFile(filepath.Join(dir, "dealdesk-data", "dev.json"))
+	if err != nil {
+		t.Fatalf("README.md:%d: dealdesk dev is ready but wrote no dealdesk-data/dev.json in its working directory: %v", b.firstContentLine(), err)
+	}
+	var dev struct{ APIURL, APIKey, SimURL string }
+	if err := json.Unmarshal(raw, &dev); err != nil {
+		t.Fatalf("dev.json: %v\n%s", err, raw)
+	}
+	d := devService{api: strings.TrimSuffix(strings.TrimPrefix(dev.APIURL, "http://"), "/api/v1"),
+		sim: strings.TrimPrefix(dev.SimURL, "http://"), apiKey: dev.APIKey}
+	if d.api == "" || d.sim == "" || d.apiKey == "" {
+		t.Fatalf("dev.json lacks apiUrl, simUrl or apiKey:\n%s", raw)
+	}
+	return d
+}
+
+// launch runs exe with args in dir, listening on free ports (the defaults of --addr and
+// --sim-addr would take the fixed addresses), and returns once it prints a line that holds
+// ready, with what follows ready on that line. line is the README line of its command, for
+// messages. The process is interrupted, and waited for, when the test ends.
+func launch(t *testing.T, name, exe string, args []string, dir string, env []string, line int, ready string) (*service, string) {
+	t.Helper()
 	cmd := exec.Command(exe, args...)
 	cmd.Dir = dir
-	// The defaults of --addr listen on the fixed addresses too.
 	cmd.Env = append(env, "DEALDESK_ADDR=127.0.0.1:0", "DEALDESK_SIM_ADDR=127.0.0.1:0")
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -62,7 +107,7 @@ func startService(t *testing.T, exe string, b readmeBlock, dir string, env []str
 	}
 	cmd.Stdout, cmd.Stderr = w, w
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("README.md:%d: %v", b.firstContentLine(), err)
+		t.Fatalf("README.md:%d: %v", line, err)
 	}
 	w.Close()
 	done := make(chan struct{})
@@ -76,7 +121,7 @@ func startService(t *testing.T, exe string, b readmeBlock, dir string, env []str
 		}
 	})
 	s := &service{name: name}
-	listening := make(chan string, 1)
+	readyc := make(chan string, 1)
 	go func() {
 		defer close(done)
 		defer func() { _ = cmd.Wait() }()
@@ -84,26 +129,27 @@ func startService(t *testing.T, exe string, b readmeBlock, dir string, env []str
 		sc := bufio.NewScanner(r)
 		sc.Buffer(make([]byte, 64*1024), 1024*1024)
 		for sc.Scan() {
-			line := sc.Text()
+			text := sc.Text()
 			s.mu.Lock()
-			s.lines = append(s.lines, line)
+			s.lines = append(s.lines, text)
 			s.mu.Unlock()
-			if _, addr, ok := strings.Cut(line, "listening on http://"); ok {
+			if _, rest, ok := strings.Cut(text, ready); ok {
 				select {
-				case listening <- strings.TrimSpace(addr):
+				case readyc <- rest:
 				default:
 				}
 			}
 		}
 	}()
 	select {
-	case s.addr = <-listening:
+	case rest := <-readyc:
+		return s, rest
 	case <-done:
-		t.Fatalf("README.md:%d: dealdesk %s ended before it listened:\n%s", b.firstContentLine(), name, strings.Join(s.printed(), "\n"))
+		t.Fatalf("README.md:%d: dealdesk %s ended before it printed %q:\n%s", line, name, ready, strings.Join(s.printed(), "\n"))
 	case <-time.After(time.Minute):
-		t.Fatalf("README.md:%d: dealdesk %s did not say it listens within a minute:\n%s", b.firstContentLine(), name, strings.Join(s.printed(), "\n"))
+		t.Fatalf("README.md:%d: dealdesk %s did not print %q within a minute:\n%s", line, name, ready, strings.Join(s.printed(), "\n"))
 	}
-	return s
+	return nil, ""
 }
 
 // checkTranscript checks a transcript's output lines against what the service printed: each
