@@ -438,18 +438,41 @@ func checkServiceState(t *testing.T, services map[string]*service, work string, 
 	}
 
 	var offers struct {
-		Items []struct{ ID, Type, Status, ExpiryDate string }
+		Items []struct{ ID, Type, Status, ExpiryDate, ExternalID string }
 	}
-	getJSON(t, api+"/offers", auth, &offers)
-	if len(offers.Items) != 1 {
-		t.Fatalf("offers after the examples = %+v, want only $OFFER %s (the bad input stores nothing)", offers.Items, vars["OFFER"])
+	// The simulator's events reach the service in the background: wait (30s at most) until the
+	// CPPO offer is recorded as accepted, then check.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		getJSON(t, api+"/offers", auth, &offers)
+		accepted := slices.ContainsFunc(offers.Items, func(o struct{ ID, Type, Status, ExpiryDate, ExternalID string }) bool {
+			return o.Type == "CPPO" && o.Status == "ACCEPTED"
+		})
+		if accepted || time.Now().After(deadline) {
+			break
+		}
 	}
-	o := offers.Items[0]
-	if o.ID != vars["OFFER"] || o.Type != "CPPO_OUT" || o.Status != "PENDING_CREATE" {
+	var opportunities, cppo []int
+	for i, o := range offers.Items {
+		switch o.Type {
+		case "CPPO_OUT":
+			opportunities = append(opportunities, i)
+		case "CPPO":
+			cppo = append(cppo, i)
+		}
+	}
+	if len(opportunities) != 1 || len(cppo) != 1 || len(offers.Items) != 2 {
+		t.Fatalf("offers after the examples = %+v, want only $OFFER %s (the bad input stores nothing) and the simulator walk-through's CPPO offer $CPPO_OFFER %s, once (its events reach the service's webhook)",
+			offers.Items, vars["OFFER"], vars["CPPO_OFFER"])
+	}
+	o := offers.Items[opportunities[0]]
+	if o.ID != vars["OFFER"] || o.Status != "PENDING_CREATE" {
 		t.Errorf("the opportunity = %+v, want $OFFER %s, CPPO_OUT, PENDING_CREATE (submitted)", o, vars["OFFER"])
 	}
 	if d, err := time.Parse(time.DateOnly, o.ExpiryDate); err != nil || !d.After(time.Now()) {
 		t.Errorf("the opportunity's expiry date %q is not in the future", o.ExpiryDate)
+	}
+	if c := offers.Items[cppo[0]]; c.ExternalID != vars["CPPO_OFFER"] || c.Status != "ACCEPTED" {
+		t.Errorf("the CPPO offer the service recorded from the simulator's events = %+v, want $CPPO_OFFER %s, ACCEPTED", c, vars["CPPO_OFFER"])
 	}
 
 	var agreements struct {
