@@ -251,10 +251,12 @@ func TestSNSHook(t *testing.T) {
 				Status   string `json:"status"`
 			} `json:"subscriptions"`
 		}
-		waitFor(t, "the subscription's confirmation", func() bool {
+		// The hook confirms (the simulator then shows Confirmed) before it records the
+		// confirmation in the inbox: wait for both.
+		waitFor(t, "the subscription's confirmation, confirmed and recorded", func() bool {
 			var v subs
 			h.control(t, "GET", "/_sim/events", nil, &v)
-			return len(v.Subscriptions) == 1 && v.Subscriptions[0].Status == "Confirmed"
+			return len(v.Subscriptions) == 1 && v.Subscriptions[0].Status == "Confirmed" && len(h.inbox(t)) > 0
 		})
 		evs := h.inbox(t)
 		if len(evs) != 1 || evs[0].Status != dealdesk.InboxUnknown || !strings.Contains(evs[0].Error, "confirmed") || h.applyJobs(t) != 0 {
