@@ -328,12 +328,15 @@ func (r *run) licenses(ctx context.Context) error {
 
 // endUnlisted ends the entitlements that have not ended but whose license GetEntitlements no
 // longer lists: it lists only the licenses in force, so the agreement has ended and its
-// "Purchase Agreement Ended" was missed. Before the entitlement's end time it was cut short:
+// "Purchase Agreement Ended" was missed. Only entitlements of an opportunity that grants
+// entitled dimensions are ended: GetEntitlements lists only those, so a usage-only
+// agreement's license is never listed. Before the entitlement's end time it was cut short:
 // CANCELLED; at or after it, EXPIRED. The repair is a report without AWS's time, so a dated
 // "Purchase Agreement Ended" applied later still decides the status (decision 017).
 func (r *run) endUnlisted(ctx context.Context, stored []*dealdesk.Entitlement, listed map[string]bool) error {
 	for _, e := range stored {
-		if e.LicenseARN == "" || listed[e.LicenseARN] || e.Status.Terminal() || e.Status == dealdesk.EntitlementPendingStart {
+		if e.LicenseARN == "" || listed[e.LicenseARN] || e.Status.Terminal() || e.Status == dealdesk.EntitlementPendingStart ||
+			!r.grantsEntitled(e.OpportunityID) {
 			continue
 		}
 		status := dealdesk.EntitlementExpired
@@ -434,4 +437,15 @@ func (r *run) saveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 	}
 	r.repaired(dealdesk.SubjectEntitlement, saved.ID, ref, summary)
 	return nil
+}
+
+// grantsEntitled reports whether the opportunity with dealdesk ID oppID is known and grants
+// entitled dimensions, so that its buyers' licenses show in GetEntitlements while in force.
+func (r *run) grantsEntitled(oppID string) bool {
+	for _, o := range r.opportunities {
+		if o.ID == oppID && oppID != "" {
+			return len(o.EntitledDimensions) > 0
+		}
+	}
+	return false
 }
