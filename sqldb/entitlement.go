@@ -92,7 +92,8 @@ func scanListedEntitlement(s rowScanner) (*dealdesk.Entitlement, error) {
 	return r.Entitlement, nil
 }
 
-// SaveEntitlement creates or updates the entitlement with e.ExternalID (the AWS agreement ID). It
+// SaveEntitlement creates or updates the entitlement with e.ExternalID (the AWS agreement ID), or
+// adopts the one reconciliation keyed by its license ARN (see adoptableEntitlement). It
 // links the entitlement to the CPPO offer with offerExternalID and to that offer's opportunity
 // when they are known; an offer that arrives later links it then (see SaveCPPOOffer). e is
 // merged into the stored entitlement under its row lock by Entitlement.MergeReport, so a late
@@ -126,6 +127,11 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 			WHERE org_id = $1 AND external_id = $2`+db.dialect.forUpdate, orgID, in.ExternalID)))
 		if err != nil {
 			return nil, err
+		}
+		if existing == nil {
+			if existing, err = db.adoptableEntitlement(ctx, tx, orgID, &in, offerExternalID); err != nil {
+				return nil, err
+			}
 		}
 		r := &entitlementRow{Entitlement: &in, offerExternalID: offerExternalID}
 		in.OrgID, in.UpdatedAt = orgID, now
@@ -189,4 +195,50 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 		}
 		return r.Entitlement, nil
 	})
+}
+
+// adoptableEntitlement returns, locked, the entitlement that reconciliation saved keyed by its
+// license ARN (GetEntitlements gives no agreement ID, decision 018) and that the report in,
+// keyed by an agreement ID, is about: the one whose license ARN is in's, or, when in names no
+// license, the only license-keyed one of in's buyer (and product, when in names it) from the
+// CPPO offer offerExternalID (or from no known offer). The caller saves in over it, so its externalId
+// becomes the agreement ID and its fields merge by MergeReport (decision 017). It returns nil
+// when there is none, or more than one: which of them the agreement is, nothing says.
+func (db *DB) adoptableEntitlement(ctx context.Context, tx *sql.Tx, orgID string, in *dealdesk.Entitlement, offerExternalID string) (*entitlementRow, error) {
+	if in.ExternalID == in.LicenseARN {
+		return nil, nil // itself keyed by its license: nothing to adopt for
+	}
+	var query string
+	var args []any
+	switch {
+	case in.LicenseARN != "":
+		query, args = ` AND license_arn = $2`, []any{orgID, in.LicenseARN}
+	case in.BuyerAccountID != "" && (in.ProductID != "" || offerExternalID != ""):
+		// An agreement event may name no product: its offer then stands for it.
+		query, args = ` AND buyer_account_id = $2 AND ($3 = '' OR product_id = $3) AND offer_external_id IN ($4, '')`,
+			[]any{orgID, in.BuyerAccountID, in.ProductID, offerExternalID}
+	default:
+		return nil, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements
+		WHERE org_id = $1 AND external_id = license_arn AND license_arn <> ''`+query+` ORDER BY id LIMIT 2`+db.dialect.forUpdate, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var found []*entitlementRow
+	for rows.Next() {
+		r, err := scanEntitlement(rows)
+		if err != nil {
+			return nil, err
+		}
+		found = append(found, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(found) != 1 {
+		return nil, nil
+	}
+	return found[0], nil
 }

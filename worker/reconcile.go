@@ -30,7 +30,8 @@ import (
 //     linked to it (the offer becomes ACCEPTED); with more than one such offer it is saved
 //     unlinked and the repair's notification says so; with none it is not a CPPO deal of
 //     dealdesk's and is left alone. An entitlement still PENDING_START whose license is in
-//     force becomes ACTIVE.
+//     force becomes ACTIVE; one that has not ended whose license is no longer listed has ended
+//     (see endUnlisted).
 //
 // Every repair is saved with a timeline entry of kind REPAIRED and source RECONCILE (and so a
 // notification); its source reference names the read, so the same repair is recorded once. A
@@ -311,10 +312,41 @@ func (r *run) licenses(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		listed := map[string]bool{}
 		for _, l := range licensesOf(entries) {
+			listed[l.arn] = true
 			if err := r.license(ctx, p, l, stored); err != nil {
 				return err
 			}
+		}
+		if err := r.endUnlisted(ctx, stored, listed); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// endUnlisted ends the entitlements that have not ended but whose license GetEntitlements no
+// longer lists: it lists only the licenses in force, so the agreement has ended and its
+// "Purchase Agreement Ended" was missed. Only entitlements of an opportunity that grants
+// entitled dimensions are ended: GetEntitlements lists only those, so a usage-only
+// agreement's license is never listed. Before the entitlement's end time it was cut short:
+// CANCELLED; at or after it, EXPIRED. The repair is a report without AWS's time, so a dated
+// "Purchase Agreement Ended" applied later still decides the status (decision 017).
+func (r *run) endUnlisted(ctx context.Context, stored []*dealdesk.Entitlement, listed map[string]bool) error {
+	for _, e := range stored {
+		if e.LicenseARN == "" || listed[e.LicenseARN] || e.Status.Terminal() || e.Status == dealdesk.EntitlementPendingStart ||
+			!r.grantsEntitled(e.OpportunityID) {
+			continue
+		}
+		status := dealdesk.EntitlementExpired
+		if e.EndTime != nil && r.at.Before(*e.EndTime) {
+			status = dealdesk.EntitlementCancelled
+		}
+		ref := "Ended:" + e.LicenseARN
+		summary := fmt.Sprintf("Reconciliation: license %s is no longer in force; entitlement %s is now %s", e.LicenseARN, e.ExternalID, status)
+		if err := r.saveEntitlement(ctx, &dealdesk.Entitlement{ExternalID: e.ExternalID, Status: status}, "", ref, summary); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -405,4 +437,15 @@ func (r *run) saveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 	}
 	r.repaired(dealdesk.SubjectEntitlement, saved.ID, ref, summary)
 	return nil
+}
+
+// grantsEntitled reports whether the opportunity with dealdesk ID oppID is known and grants
+// entitled dimensions, so that its buyers' licenses show in GetEntitlements while in force.
+func (r *run) grantsEntitled(oppID string) bool {
+	for _, o := range r.opportunities {
+		if o.ID == oppID && oppID != "" {
+			return len(o.EntitledDimensions) > 0
+		}
+	}
+	return false
 }
