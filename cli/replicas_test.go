@@ -244,7 +244,9 @@ func TestTwoReplicasFedTheSameEvents(t *testing.T) {
 			t.Fatalf("%s's chain entitlements = %+v, want one ACTIVE entitlement of %s (%s)", d.name, e, d.agreementID, d.licenseArn)
 		}
 	}
-	var cppoOffers, entitlements struct{ Items []struct{ ID, ExternalID string } }
+	var cppoOffers, entitlements struct {
+		Items []struct{ ID, ExternalID string }
+	}
 	devCall(t, "GET", api(0)+"/offers?type=CPPO&limit=100", key, "", http.StatusOK, &cppoOffers)
 	devCall(t, "GET", api(1)+"/entitlements?limit=100", key, "", http.StatusOK, &entitlements)
 	if len(cppoOffers.Items) != replicaDeals || len(entitlements.Items) != replicaDeals {
