@@ -86,10 +86,19 @@ func TestTwoReplicasFedTheSameEvents(t *testing.T) {
 	if ep.Secret == "" || ep.SecretHeader != dealdesk.InboundSecretHeader {
 		t.Fatalf("the rotation gave %+v, want a secret and the header %s", ep, dealdesk.InboundSecretHeader)
 	}
+	// Each replica names its own webhook URL (from the request's host): one target for each.
 	var targets []map[string]string
 	for i, base := range bases {
+		var got struct {
+			OrgKey, EventBridgeURL string
+			HasSecret              bool
+		}
+		devCall(t, "GET", api(i)+"/inbound-endpoint", key, "", http.StatusOK, &got)
+		if want := base + "/hooks/aws/eventbridge/" + ep.OrgKey; got.EventBridgeURL != want || got.OrgKey != ep.OrgKey || !got.HasSecret {
+			t.Fatalf("replica %d's inbound endpoint = %+v, want %s with the rotated secret", i+1, got, want)
+		}
 		targets = append(targets, map[string]string{"name": fmt.Sprintf("replica-%d", i+1), "type": "http",
-			"url": base + "/hooks/aws/eventbridge/" + ep.OrgKey, "secretHeader": ep.SecretHeader, "secret": ep.Secret})
+			"url": got.EventBridgeURL, "secretHeader": ep.SecretHeader, "secret": ep.Secret})
 	}
 	body, err := json.Marshal(map[string]any{"targets": targets})
 	if err != nil {
