@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +39,7 @@ type riverJob struct {
 	Kind, State              string
 	Args                     struct{ OrgID, OfferID, InboxEventID string }
 	Errors                   int
+	AttemptedBy              []string // the River clients (replicas) that fetched it, once per fetch (a snoozed job is fetched again)
 }
 
 // TestTwoReplicasFedTheSameEvents runs two `dealdesk serve` processes on one PostgreSQL database
@@ -292,17 +294,20 @@ func TestTwoReplicasFedTheSameEvents(t *testing.T) {
 
 	// Each job ran once: one publish job per opportunity and one apply job per stored event,
 	// each completed on its first attempt with no error.
-	rows, err = db.QueryContext(ctx, `SELECT id, kind, state, attempt, max_attempts, args, COALESCE(array_length(errors, 1), 0) FROM river_job ORDER BY id`)
+	rows, err = db.QueryContext(ctx, `SELECT id, kind, state, attempt, max_attempts, args, COALESCE(array_length(errors, 1), 0),
+		COALESCE(array_to_string(attempted_by, ' '), '') FROM river_job ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	published, applied := map[string]int{}, map[string]int{}
+	published, applied, ranOn := map[string]int{}, map[string]int{}, map[string]int{}
 	for rows.Next() {
 		var j riverJob
 		var args []byte
-		if err := rows.Scan(&j.ID, &j.Kind, &j.State, &j.Attempt, &j.MaxAttempts, &args, &j.Errors); err != nil {
+		var attemptedBy string
+		if err := rows.Scan(&j.ID, &j.Kind, &j.State, &j.Attempt, &j.MaxAttempts, &args, &j.Errors, &attemptedBy); err != nil {
 			t.Fatal(err)
 		}
+		j.AttemptedBy = strings.Fields(attemptedBy)
 		if err := json.Unmarshal(args, &j.Args); err != nil {
 			t.Fatal(err)
 		}
@@ -314,9 +319,12 @@ func TestTwoReplicasFedTheSameEvents(t *testing.T) {
 		default:
 			continue
 		}
-		if j.State != "completed" || j.Attempt != 1 || j.Errors != 0 {
-			t.Errorf("job %d (%s %s): %s after %d attempts with %d errors, want completed on its first attempt",
-				j.ID, j.Kind, string(args), j.State, j.Attempt, j.Errors)
+		if j.State != "completed" || j.Attempt != 1 || j.Errors != 0 || len(slices.Compact(slices.Sorted(slices.Values(j.AttemptedBy)))) != 1 {
+			t.Errorf("job %d (%s %s): %s after %d attempts with %d errors by %v, want completed on its first attempt by one replica",
+				j.ID, j.Kind, string(args), j.State, j.Attempt, j.Errors, j.AttemptedBy)
+		}
+		if len(j.AttemptedBy) > 0 {
+			ranOn[j.AttemptedBy[0]]++
 		}
 	}
 	if err := rows.Close(); err != nil {
@@ -338,5 +346,6 @@ func TestTwoReplicasFedTheSameEvents(t *testing.T) {
 	if len(applied) != len(inbox) {
 		t.Errorf("apply jobs for %d inbox events, the inbox holds %d", len(applied), len(inbox))
 	}
-	t.Logf("%d deals through two replicas, %d events each delivered twice, in %s", replicaDeals, len(eventIDs), time.Since(began).Round(time.Millisecond))
+	t.Logf("%d deals through two replicas, %d events each delivered twice, in %s; jobs run per replica: %v",
+		replicaDeals, len(eventIDs), time.Since(began).Round(time.Millisecond), ranOn)
 }
