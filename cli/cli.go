@@ -33,6 +33,8 @@ Usage:
   dealdesk admin list-api-keys --org ORG_ID
   dealdesk admin revoke-api-key --org ORG_ID --id KEY_ID
   dealdesk admin create-user --org ORG_ID --email EMAIL [--name NAME] (password on stdin)
+  dealdesk aws-connection show|set [flags]  read or set the AWS connection through the API
+  dealdesk products sync [flags]    sync the products from AWS's Catalog through the API
   dealdesk help
 
 Run 'dealdesk COMMAND --help' for a command's flags and the DEALDESK_* environment variables
@@ -70,6 +72,10 @@ func run(ctx context.Context, args []string, env Env) error {
 		return runDev(ctx, args[1:], env)
 	case "admin":
 		return runAdmin(ctx, args[1:], env)
+	case "aws-connection":
+		return runAWSConnection(ctx, args[1:], env)
+	case "products":
+		return runProducts(ctx, args[1:], env)
 	case "help", "-h", "--help":
 		fmt.Fprint(env.Stdout, usage)
 		return nil
