@@ -319,8 +319,13 @@ func TestTwoReplicasFedTheSameEvents(t *testing.T) {
 		default:
 			continue
 		}
-		if j.State != "completed" || j.Attempt != 1 || j.Errors != 0 || len(slices.Compact(slices.Sorted(slices.Values(j.AttemptedBy)))) != 1 {
-			t.Errorf("job %d (%s %s): %s after %d attempts with %d errors by %v, want completed on its first attempt by one replica",
+		// A publish job snoozes while its change set runs (river.JobSnooze), and a snoozed job is
+		// taken up again by whichever replica fetches it next: one run, continued, so its
+		// attempted_by may name both replicas. An apply job never snoozes: one replica.
+		replicas := len(slices.Compact(slices.Sorted(slices.Values(j.AttemptedBy))))
+		oneRun := replicas >= 1 && (replicas == 1 || j.Kind == dealdesk.PublishOpportunityJob{}.Kind())
+		if j.State != "completed" || j.Attempt != 1 || j.Errors != 0 || !oneRun {
+			t.Errorf("job %d (%s %s): %s after %d attempts with %d errors by %v, want completed in one run on its first attempt",
 				j.ID, j.Kind, string(args), j.State, j.Attempt, j.Errors, j.AttemptedBy)
 		}
 		if len(j.AttemptedBy) > 0 {
