@@ -302,15 +302,18 @@ func (r *run) licenses(ctx context.Context) error {
 		if p.ProductCode == "" {
 			continue
 		}
-		entries, err := r.entitlements.GetEntitlements(ctx, r.conn, p.ProductCode)
-		if err != nil {
-			return awsJobError(err)
-		}
+		// The stored entitlements are read before AWS is asked, so that one an event changes
+		// meanwhile is not judged by a read older than it (review 7 F1).
 		stored, err := allPages(func(cursor string) ([]*dealdesk.Entitlement, string, error) {
 			return r.store.FindEntitlements(ctx, dealdesk.EntitlementFilter{ProductID: p.ID, Cursor: cursor, Limit: dealdesk.MaxPageSize})
 		})
 		if err != nil {
 			return err
+		}
+		asked := r.now().UTC()
+		entries, err := r.entitlements.GetEntitlements(ctx, r.conn, p.ProductCode)
+		if err != nil {
+			return awsJobError(err)
 		}
 		listed := map[string]bool{}
 		for _, l := range licensesOf(entries) {
@@ -319,24 +322,34 @@ func (r *run) licenses(ctx context.Context) error {
 				return err
 			}
 		}
-		if err := r.endUnlisted(ctx, stored, listed); err != nil {
+		if err := r.endUnlisted(ctx, stored, listed, asked); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// UnlistedGrace is how long after its last change an entitlement whose license GetEntitlements
+// does not list is still taken to be in force: the Entitlement Service is eventually consistent
+// with License Manager, so a license event can beat the listing of its license by minutes
+// (review 7 F1, decision 018).
+const UnlistedGrace = time.Hour
+
 // endUnlisted ends the entitlements that have not ended but whose license GetEntitlements no
 // longer lists: it lists only the licenses in force, so the agreement has ended and its
 // "Purchase Agreement Ended" was missed. Only entitlements of an opportunity that grants
 // entitled dimensions are ended: GetEntitlements lists only those, so a usage-only
-// agreement's license is never listed. Before the entitlement's end time it was cut short:
-// CANCELLED; at or after it, EXPIRED. The repair is a report without AWS's time, so a dated
-// "Purchase Agreement Ended" applied later still decides the status (decision 017).
-func (r *run) endUnlisted(ctx context.Context, stored []*dealdesk.Entitlement, listed map[string]bool) error {
+// agreement's license is never listed. Only an entitlement whose last change (AWS's report
+// time and dealdesk's update time) is older than asked, the time GetEntitlements was called,
+// by UnlistedGrace is ended: a newer one may not be listed yet, and an end is terminal. Before
+// the entitlement's end time it was cut short: CANCELLED; at or after it, or without one,
+// EXPIRED. The repair is a report without AWS's time, so a dated "Purchase Agreement Ended"
+// applied later still decides between CANCELLED and EXPIRED (decision 017).
+func (r *run) endUnlisted(ctx context.Context, stored []*dealdesk.Entitlement, listed map[string]bool, asked time.Time) error {
+	settled := asked.Add(-UnlistedGrace)
 	for _, e := range stored {
 		if e.LicenseARN == "" || listed[e.LicenseARN] || e.Status.Terminal() || e.Status == dealdesk.EntitlementPendingStart ||
-			!r.grantsEntitled(e.OpportunityID) {
+			!r.grantsEntitled(e.OpportunityID) || !e.ReportedAt.Before(settled) || !e.UpdatedAt.Before(settled) {
 			continue
 		}
 		status := dealdesk.EntitlementExpired
