@@ -116,6 +116,12 @@ func (w *ApplyEventWorker) agreementEntitlement(ctx context.Context, ev *dealdes
 // deprovisioning names no status, so it is saved as an undated report (decision 017): it ends
 // an entitlement that has not ended, as EXPIRED, but a dated "Purchase Agreement Ended", even
 // applied later, decides between CANCELLED and EXPIRED.
+//
+// AWS sends license events for every agreement of the product, direct and public ones too, and
+// they carry no resale authorization (reference §2.1). So a license event is applied only to an
+// entitlement dealdesk has for its agreement or license, or when the Catalog shows its offer
+// made from a resale authorization (a CPPO offer whose agreement event has not come yet);
+// otherwise it is marked UNKNOWN with a note and changes nothing (review 7 F3).
 func (w *ApplyEventWorker) applyLicense(ctx context.Context, ev *dealdesk.AWSEvent) (outcome, error) {
 	l := ev.License
 	productID, err := w.productByCode(ctx, l.ProductCode)
@@ -124,6 +130,19 @@ func (w *ApplyEventWorker) applyLicense(ctx context.Context, ev *dealdesk.AWSEve
 	}
 	if err != nil {
 		return outcome{}, err
+	}
+	known, err := w.knownEntitlement(ctx, productID, l.AgreementID, l.LicenseARN)
+	if err != nil {
+		return outcome{}, err
+	}
+	if !known {
+		cppo, note, err := w.isCPPOOffer(ctx, l.OfferID)
+		if err != nil {
+			return outcome{}, err
+		}
+		if !cppo {
+			return outcome{status: dealdesk.InboxUnknown, note: fmt.Sprintf("agreement %s is not a known CPPO agreement: %s", l.AgreementID, note)}, nil
+		}
 	}
 	e := &dealdesk.Entitlement{Type: dealdesk.EntitlementCPPO, ExternalID: l.AgreementID, ProductID: productID,
 		LicenseARN: l.LicenseARN, BuyerAccountID: l.AcceptorAccountID, ResellerAccountID: l.ProposerAccountID,
@@ -137,4 +156,43 @@ func (w *ApplyEventWorker) applyLicense(ctx context.Context, ev *dealdesk.AWSEve
 		return outcome{}, err
 	}
 	return applied(""), nil
+}
+
+// knownEntitlement reports whether the organization has an entitlement of product productID
+// (any product when "") keyed by agreementID or holding licenseARN.
+func (w *ApplyEventWorker) knownEntitlement(ctx context.Context, productID, agreementID, licenseARN string) (bool, error) {
+	cursor := ""
+	for {
+		list, next, err := w.store.FindEntitlements(ctx, dealdesk.EntitlementFilter{ProductID: productID, Cursor: cursor, Limit: dealdesk.MaxPageSize})
+		if err != nil {
+			return false, err
+		}
+		for _, e := range list {
+			if (agreementID != "" && e.ExternalID == agreementID) || (licenseARN != "" && e.LicenseARN == licenseARN) {
+				return true, nil
+			}
+		}
+		if next == "" {
+			return false, nil
+		}
+		cursor = next
+	}
+}
+
+// isCPPOOffer reports whether the Catalog shows offerID made from a resale authorization; when
+// it does not, note says why. A retryable Catalog error is returned.
+func (w *ApplyEventWorker) isCPPOOffer(ctx context.Context, offerID string) (bool, string, error) {
+	if offerID == "" {
+		return false, "the event names no offer", nil
+	}
+	c, note, err := w.describeOffer(ctx, offerID)
+	switch {
+	case err != nil:
+		return false, "", err
+	case c == nil:
+		return false, note, nil
+	case c.ResaleAuthorizationID == "":
+		return false, "offer " + offerID + " is not a channel partner's offer", nil
+	}
+	return true, "", nil
 }

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dealdesk/dealdesk"
 	"github.com/dealdesk/dealdesk/awsmp"
@@ -171,7 +172,10 @@ func faultRun(t *testing.T, engine string, faults map[string]any, reconcile bool
 	}
 	applied = e.views(opps, ids)
 	if reconcile {
-		w := worker.NewReconcileWorker(e.db, e.catalog, awsmp.NewEntitlements(awsmp.WithLimits(awsmp.NewLimits(awsmp.Quotas))), nil, nil)
+		// The periodic run comes after the grace an unlisted license gets (review 7 F1), so the
+		// entitlement whose "Purchase Agreement Ended" was dropped is ended by it.
+		later := func() time.Time { return time.Now().Add(worker.UnlistedGrace + time.Minute) }
+		w := worker.NewReconcileWorker(e.db, e.catalog, awsmp.NewEntitlements(awsmp.WithLimits(awsmp.NewLimits(awsmp.Quotas))), later, nil)
 		if _, err := w.Reconcile(e.ctx, dealdesk.ReconcileJob{OrgID: e.conn.OrgID}); err != nil {
 			t.Fatalf("Reconcile: %v", err)
 		}

@@ -25,13 +25,14 @@ import (
 //     linked;
 //   - the buyers' licenses of each product (GetEntitlements; the Agreement API does not show a
 //     CPPO agreement to the manufacturer): a license dealdesk has no entitlement for is matched
-//     to the one entitlement of that product and buyer that lacks its license (with several it
-//     is left alone), else to the one CPPO offer of that product for that buyer, and saved
-//     linked to it (the offer becomes ACCEPTED); with more than one such offer it is saved
-//     unlinked and the repair's notification says so; with none it is not a CPPO deal of
-//     dealdesk's and is left alone. An entitlement still PENDING_START whose license is in
-//     force becomes ACTIVE; one that has not ended whose license is no longer listed has ended
-//     (see endUnlisted).
+//     to the one entitlement of that product and buyer that lacks its license, when it is the
+//     buyer's only license no entitlement holds (otherwise it is left alone), else to the one
+//     CPPO offer of that product for that buyer no entitlement came from, and saved linked to it
+//     (the offer becomes ACCEPTED); with more than one such offer it is saved unlinked and the
+//     repair's notification says so; with none, or with fewer than the buyer's licenses no
+//     entitlement holds, it may be a direct or public purchase and is left alone (see license).
+//     An entitlement still PENDING_START whose license is in force becomes ACTIVE; one that has
+//     not ended whose license is no longer listed has ended (see endUnlisted).
 //
 // Every repair is saved with a timeline entry of kind REPAIRED and source RECONCILE (and so a
 // notification); its source reference names the read, so the same repair is recorded once. A
@@ -302,41 +303,56 @@ func (r *run) licenses(ctx context.Context) error {
 		if p.ProductCode == "" {
 			continue
 		}
-		entries, err := r.entitlements.GetEntitlements(ctx, r.conn, p.ProductCode)
-		if err != nil {
-			return awsJobError(err)
-		}
+		// The stored entitlements are read before AWS is asked, so that one an event changes
+		// meanwhile is not judged by a read older than it (review 7 F1).
 		stored, err := allPages(func(cursor string) ([]*dealdesk.Entitlement, string, error) {
 			return r.store.FindEntitlements(ctx, dealdesk.EntitlementFilter{ProductID: p.ID, Cursor: cursor, Limit: dealdesk.MaxPageSize})
 		})
 		if err != nil {
 			return err
 		}
+		asked := r.now().UTC()
+		entries, err := r.entitlements.GetEntitlements(ctx, r.conn, p.ProductCode)
+		if err != nil {
+			return awsJobError(err)
+		}
 		listed := map[string]bool{}
-		for _, l := range licensesOf(entries) {
+		licenses := licensesOf(entries)
+		unheld := unheldByBuyer(licenses, stored)
+		for _, l := range licenses {
 			listed[l.arn] = true
-			if err := r.license(ctx, p, l, stored); err != nil {
+			if err := r.license(ctx, p, l, stored, unheld[l.buyer]); err != nil {
 				return err
 			}
 		}
-		if err := r.endUnlisted(ctx, stored, listed); err != nil {
+		if err := r.endUnlisted(ctx, stored, listed, asked); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// UnlistedGrace is how long after its last change an entitlement whose license GetEntitlements
+// does not list is still taken to be in force: the Entitlement Service is eventually consistent
+// with License Manager, so a license event can beat the listing of its license by minutes
+// (review 7 F1, decision 018).
+const UnlistedGrace = time.Hour
+
 // endUnlisted ends the entitlements that have not ended but whose license GetEntitlements no
 // longer lists: it lists only the licenses in force, so the agreement has ended and its
 // "Purchase Agreement Ended" was missed. Only entitlements of an opportunity that grants
 // entitled dimensions are ended: GetEntitlements lists only those, so a usage-only
-// agreement's license is never listed. Before the entitlement's end time it was cut short:
-// CANCELLED; at or after it, EXPIRED. The repair is a report without AWS's time, so a dated
-// "Purchase Agreement Ended" applied later still decides the status (decision 017).
-func (r *run) endUnlisted(ctx context.Context, stored []*dealdesk.Entitlement, listed map[string]bool) error {
+// agreement's license is never listed. Only an entitlement whose last change (AWS's report
+// time and dealdesk's update time) is older than asked, the time GetEntitlements was called,
+// by UnlistedGrace is ended: a newer one may not be listed yet, and an end is terminal. Before
+// the entitlement's end time it was cut short: CANCELLED; at or after it, or without one,
+// EXPIRED. The repair is a report without AWS's time, so a dated "Purchase Agreement Ended"
+// applied later still decides between CANCELLED and EXPIRED (decision 017).
+func (r *run) endUnlisted(ctx context.Context, stored []*dealdesk.Entitlement, listed map[string]bool, asked time.Time) error {
+	settled := asked.Add(-UnlistedGrace)
 	for _, e := range stored {
 		if e.LicenseARN == "" || listed[e.LicenseARN] || e.Status.Terminal() || e.Status == dealdesk.EntitlementPendingStart ||
-			!r.grantsEntitled(e.OpportunityID) {
+			!r.grantsEntitled(e.OpportunityID) || !e.ReportedAt.Before(settled) || !e.UpdatedAt.Before(settled) {
 			continue
 		}
 		status := dealdesk.EntitlementExpired
@@ -352,8 +368,31 @@ func (r *run) endUnlisted(ctx context.Context, stored []*dealdesk.Entitlement, l
 	return nil
 }
 
-// license repairs what dealdesk has of one license of product p, stored being p's entitlements.
-func (r *run) license(ctx context.Context, p *dealdesk.Product, l *license, stored []*dealdesk.Entitlement) error {
+// unheldByBuyer counts, per buyer account, the licenses no stored entitlement holds.
+func unheldByBuyer(licenses []*license, stored []*dealdesk.Entitlement) map[string]int {
+	held := map[string]bool{}
+	for _, e := range stored {
+		held[e.LicenseARN] = true
+	}
+	out := map[string]int{}
+	for _, l := range licenses {
+		if !held[l.arn] {
+			out[l.buyer]++
+		}
+	}
+	return out
+}
+
+// license repairs what dealdesk has of one license of product p, stored being p's entitlements
+// and unheld the number of the buyer's licenses of p no entitlement holds.
+//
+// GetEntitlements lists every license of the product, direct and public purchases too, and
+// names no offer or agreement (review 7 F6). So a license is attributed only when no other
+// unheld license of the buyer could be the one: to the buyer's one entitlement lacking its
+// license when it is the buyer's only unheld license; else to a CPPO offer of the buyer that no
+// entitlement came from yet (a CPPO offer is accepted once), only when the buyer has no more
+// unheld licenses than such offers. Anything else is left alone and logged.
+func (r *run) license(ctx context.Context, p *dealdesk.Product, l *license, stored []*dealdesk.Entitlement, unheld int) error {
 	ref := "License:" + l.arn
 	for _, e := range stored {
 		if e.LicenseARN != l.arn {
@@ -375,6 +414,13 @@ func (r *run) license(ctx context.Context, p *dealdesk.Product, l *license, stor
 			open = append(open, e)
 		}
 	}
+	if len(open) > 0 && unheld > 1 {
+		// Which of the buyer's licenses is the entitlement's, no read says; one may be a
+		// direct or public purchase.
+		r.logger.WarnContext(ctx, "reconcile: buyer has several licenses no entitlement holds", "license", l.arn, "buyer", l.buyer,
+			"licenses", unheld, "entitlements", len(open))
+		return nil
+	}
 	if len(open) == 1 {
 		e := open[0]
 		summary := fmt.Sprintf("Reconciliation: license %s of buyer %s recorded on entitlement %s", l.arn, l.buyer, e.ExternalID)
@@ -386,15 +432,26 @@ func (r *run) license(ctx context.Context, p *dealdesk.Product, l *license, stor
 		r.logger.WarnContext(ctx, "reconcile: license matches several entitlements", "license", l.arn, "buyer", l.buyer, "entitlements", len(open))
 		return nil
 	}
-	// The CPPO offers of this product made for this buyer.
+	// The CPPO offers of this product made for this buyer that no entitlement came from.
+	accepted := map[string]bool{}
+	for _, e := range stored {
+		accepted[e.OfferID] = true
+	}
 	var offers []*dealdesk.Offer
 	for _, o := range r.offers {
-		if o.ProductID == p.ID && slices.Contains(o.BuyerAccountIDs, l.buyer) {
+		if o.ProductID == p.ID && slices.Contains(o.BuyerAccountIDs, l.buyer) && !accepted[o.ID] {
 			offers = append(offers, o)
 		}
 	}
 	if len(offers) == 0 {
 		return nil // not from a CPPO offer dealdesk knows: a direct or public purchase
+	}
+	if unheld > len(offers) {
+		// More licenses than CPPO offers they could come from: some are direct or public
+		// purchases, and which, no read says.
+		r.logger.WarnContext(ctx, "reconcile: buyer has more licenses than CPPO offers", "license", l.arn, "buyer", l.buyer,
+			"licenses", unheld, "offers", len(offers))
+		return nil
 	}
 	sort.Slice(offers, func(i, j int) bool { return offers[i].ExternalID < offers[j].ExternalID })
 	// AWS gives the manufacturer no agreement ID for a license: the license ARN identifies the
