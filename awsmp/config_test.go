@@ -173,7 +173,7 @@ func TestConfigCallsAWSDocumentedEndpoints(t *testing.T) {
 					}
 					wantHost := strings.ReplaceAll(tc.host, "REGION", wantRegion)
 					rec := &recorder{}
-					cfg, err := awsmp.Config(ctx, conn, awsmp.WithHTTPClient(rec), awsmp.WithLimits(nil))
+					cfg, err := awsmp.Config(ctx, conn, awsmp.WithHTTPClient(rec), awsmp.WithLimits(nil), awsmp.WithDefaultCredentials(true))
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -201,7 +201,7 @@ func TestConfigAssumesRoleWithExternalID(t *testing.T) {
 	isolateEnv(t)
 	rec := &recorder{}
 	conn := &dealdesk.AWSConnection{SellerAccountID: seller, Region: "us-east-1", CredentialsMode: dealdesk.CredentialsAssumeRole,
-		RoleARN: "arn:aws:iam::111122223333:role/dealdesk", ExternalID: "dd-ext-42"}
+		RoleARN: "arn:aws:iam::111122223333:role/dealdesk", ExternalID: "dd-0123456789abcdef0123456789abcdef"}
 	cfg, err := awsmp.Config(context.Background(), conn, awsmp.WithHTTPClient(rec), awsmp.WithLimits(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -271,5 +271,39 @@ func TestConfigRefusesIncompleteConnection(t *testing.T) {
 		if err == nil || strings.Contains(err.Error(), "do-not-print-me") {
 			t.Errorf("Config(%+v) = %v, want an error without the secret", conn, err)
 		}
+	}
+}
+
+// TestConfigRefusesUnsafeCredentials: without WithDefaultCredentials(true) a DEFAULT_CHAIN
+// connection (this host's own AWS identity) is refused before any request, and ASSUME_ROLE needs
+// an external ID of at least dealdesk.MinExternalIDLength characters (review 7 F5).
+func TestConfigRefusesUnsafeCredentials(t *testing.T) {
+	isolateEnv(t)
+	role := "arn:aws:iam::111122223333:role/dealdesk"
+	for _, tt := range []struct {
+		name string
+		conn *dealdesk.AWSConnection
+		opts []awsmp.Option
+		want string // in the error
+	}{
+		{"the default chain when not enabled", &dealdesk.AWSConnection{SellerAccountID: seller, Region: "us-east-1",
+			CredentialsMode: dealdesk.CredentialsDefaultChain}, nil, "DEFAULT_CHAIN"},
+		{"the default chain when disabled", &dealdesk.AWSConnection{SellerAccountID: seller, Region: "us-east-1",
+			CredentialsMode: dealdesk.CredentialsDefaultChain}, []awsmp.Option{awsmp.WithDefaultCredentials(false)}, "DEFAULT_CHAIN"},
+		{"a role without an external ID", &dealdesk.AWSConnection{SellerAccountID: seller, Region: "us-east-1",
+			CredentialsMode: dealdesk.CredentialsAssumeRole, RoleARN: role}, nil, "external ID"},
+		{"a role with a 15-character external ID", &dealdesk.AWSConnection{SellerAccountID: seller, Region: "us-east-1",
+			CredentialsMode: dealdesk.CredentialsAssumeRole, RoleARN: role, ExternalID: "abcdefghijklmno"}, nil, "external ID"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &recorder{}
+			_, err := awsmp.Config(context.Background(), tt.conn, append(tt.opts, awsmp.WithHTTPClient(rec), awsmp.WithLimits(nil))...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Config = %v, want an error naming %s", err, tt.want)
+			}
+			if reqs := rec.all(); len(reqs) != 0 {
+				t.Fatalf("requests sent: %+v", reqs)
+			}
+		})
 	}
 }
