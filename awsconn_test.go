@@ -2,7 +2,6 @@ package dealdesk_test
 
 import (
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/dealdesk/dealdesk"
@@ -25,55 +24,79 @@ func TestValidateAWSConnection(t *testing.T) {
 		SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
 	assumeRole := dealdesk.AWSConnectionInput{SellerAccountID: "111122223333", Region: "us-gov-west-1",
 		CredentialsMode: dealdesk.CredentialsAssumeRole, RoleARN: "arn:aws:iam::111122223333:role/dealdesk",
-		ExternalID: "dealdesk-org_01", EndpointURL: "http://127.0.0.1:9000", SQSQueueURL: "https://sqs.us-east-1.amazonaws.com/111122223333/mp-events"}
+		EndpointURL: "http://127.0.0.1:9000", SQSQueueURL: "https://sqs.us-east-1.amazonaws.com/111122223333/mp-events"}
 	defaultChain := dealdesk.AWSConnectionInput{SellerAccountID: "111122223333", Region: "ap-southeast-2",
 		CredentialsMode: dealdesk.CredentialsDefaultChain}
+	storedKeys := &dealdesk.AWSConnection{SellerAccountID: "111122223333", Region: "us-east-1",
+		CredentialsMode: dealdesk.CredentialsStaticKeys, AccessKeyID: "AKIAIOSFODNN7EXAMPLE", HasSecretAccessKey: true,
+		ExternalID: "dd-0123456789abcdef0123456789abcdef"}
+	storedRole := &dealdesk.AWSConnection{SellerAccountID: "111122223333", Region: "us-east-1",
+		CredentialsMode: dealdesk.CredentialsAssumeRole, RoleARN: "arn:aws:iam::111122223333:role/dealdesk",
+		ExternalID: "dd-0123456789abcdef0123456789abcdef"}
+	allow := dealdesk.AWSConnectionPolicy{AllowDefaultChain: true}
+	noSecret := func(in *dealdesk.AWSConnectionInput) { in.SecretAccessKey = "" }
 	with := func(in dealdesk.AWSConnectionInput, change func(*dealdesk.AWSConnectionInput)) dealdesk.AWSConnectionInput {
 		change(&in)
 		return in
 	}
 	for _, tt := range []struct {
-		name            string
-		in              dealdesk.AWSConnectionInput
-		hasStoredSecret bool
-		fields          []string // the bad fields, sorted; none for a valid input
+		name   string
+		in     dealdesk.AWSConnectionInput
+		stored *dealdesk.AWSConnection // nil: none stored
+		policy dealdesk.AWSConnectionPolicy
+		fields []string // the bad fields, sorted; none for a valid input
 	}{
-		{"static keys with a secret are valid", staticKeys, false, nil},
-		{"assume role with external ID, endpoint and queue is valid", assumeRole, false, nil},
-		{"the default chain needs nothing more", defaultChain, false, nil},
-		{"static keys without a secret keep the stored one", with(staticKeys, func(in *dealdesk.AWSConnectionInput) { in.SecretAccessKey = "" }), true, nil},
-		{"static keys without a secret and none stored", with(staticKeys, func(in *dealdesk.AWSConnectionInput) { in.SecretAccessKey = "" }), false,
+		{"static keys with a secret are valid", staticKeys, nil, allow, nil},
+		{"assume role with endpoint and queue is valid", assumeRole, nil, allow, nil},
+		{"the default chain needs nothing more where the server allows it", defaultChain, nil, allow, nil},
+		{"the default chain is refused where the server does not allow it", defaultChain, nil, dealdesk.AWSConnectionPolicy{},
+			[]string{"credentialsMode"}},
+		{"static keys are valid where the server does not allow the default chain", staticKeys, nil, dealdesk.AWSConnectionPolicy{}, nil},
+		{"static keys without a secret keep the stored one", with(staticKeys, noSecret), storedKeys, allow, nil},
+		{"static keys without a secret and none stored", with(staticKeys, noSecret), nil, allow, []string{"secretAccessKey"}},
+		{"a changed endpoint needs the secret again", with(staticKeys, func(in *dealdesk.AWSConnectionInput) {
+			noSecret(in)
+			in.EndpointURL = "http://attacker.example"
+		}), storedKeys, allow, []string{"secretAccessKey"}},
+		{"a changed access key ID needs the secret again", with(staticKeys, func(in *dealdesk.AWSConnectionInput) {
+			noSecret(in)
+			in.AccessKeyID = "AKIAOTHERKEY00000001"
+		}), storedKeys, allow, []string{"secretAccessKey"}},
+		{"a changed endpoint with the secret given is valid", with(staticKeys, func(in *dealdesk.AWSConnectionInput) {
+			in.EndpointURL = "http://127.0.0.1:4566"
+		}), storedKeys, allow, nil},
+		{"a changed region keeps the stored secret", with(staticKeys, func(in *dealdesk.AWSConnectionInput) {
+			noSecret(in)
+			in.Region = "eu-west-1"
+		}), storedKeys, allow, nil},
+		{"a short secret", with(staticKeys, func(in *dealdesk.AWSConnectionInput) { in.SecretAccessKey = "short" }), nil, allow, []string{"secretAccessKey"}},
+		{"a secret with a control character", with(staticKeys, func(in *dealdesk.AWSConnectionInput) { in.SecretAccessKey += "\x00" }), nil, allow,
 			[]string{"secretAccessKey"}},
-		{"a short secret", with(staticKeys, func(in *dealdesk.AWSConnectionInput) { in.SecretAccessKey = "short" }), false, []string{"secretAccessKey"}},
-		{"a secret with a control character", with(staticKeys, func(in *dealdesk.AWSConnectionInput) { in.SecretAccessKey += "\x00" }), false,
-			[]string{"secretAccessKey"}},
-		{"a lower-case access key ID", with(staticKeys, func(in *dealdesk.AWSConnectionInput) { in.AccessKeyID = "akiaiosfodnn7example" }), false,
+		{"a lower-case access key ID", with(staticKeys, func(in *dealdesk.AWSConnectionInput) { in.AccessKeyID = "akiaiosfodnn7example" }), nil, allow,
 			[]string{"accessKeyId"}},
 		{"keys with the default chain", with(defaultChain, func(in *dealdesk.AWSConnectionInput) {
 			in.AccessKeyID, in.SecretAccessKey = staticKeys.AccessKeyID, staticKeys.SecretAccessKey
-		}), false, []string{"accessKeyId", "secretAccessKey"}},
-		{"a role with static keys", with(staticKeys, func(in *dealdesk.AWSConnectionInput) { in.RoleARN = assumeRole.RoleARN }), false,
+		}), nil, allow, []string{"accessKeyId", "secretAccessKey"}},
+		{"a role with static keys", with(staticKeys, func(in *dealdesk.AWSConnectionInput) { in.RoleARN = assumeRole.RoleARN }), nil, allow,
 			[]string{"roleArn"}},
-		{"an external ID without a role", with(defaultChain, func(in *dealdesk.AWSConnectionInput) { in.ExternalID = "abc" }), false,
-			[]string{"externalId"}},
-		{"a role ARN of a user", with(assumeRole, func(in *dealdesk.AWSConnectionInput) { in.RoleARN = "arn:aws:iam::111122223333:user/bob" }), false,
+		{"a role ARN of a user", with(assumeRole, func(in *dealdesk.AWSConnectionInput) { in.RoleARN = "arn:aws:iam::111122223333:user/bob" }), nil, allow,
 			[]string{"roleArn"}},
-		{"an external ID of one character", with(assumeRole, func(in *dealdesk.AWSConnectionInput) { in.ExternalID = "x" }), false,
+		{"an external ID chosen by the tenant", with(assumeRole, func(in *dealdesk.AWSConnectionInput) { in.ExternalID = "tenant-b-external-id" }), nil, allow,
 			[]string{"externalId"}},
-		{"an external ID with a space", with(assumeRole, func(in *dealdesk.AWSConnectionInput) { in.ExternalID = "a b" }), false,
-			[]string{"externalId"}},
-		{"an external ID of 1225 characters", with(assumeRole, func(in *dealdesk.AWSConnectionInput) { in.ExternalID = strings.Repeat("e", 1225) }), false,
-			[]string{"externalId"}},
-		{"an endpoint with credentials in it", with(assumeRole, func(in *dealdesk.AWSConnectionInput) { in.EndpointURL = "https://u:p@example.com" }), false,
+		{"an external ID other than the stored one", with(assumeRole, func(in *dealdesk.AWSConnectionInput) { in.ExternalID = "dd-ffffffffffffffffffffffffffffffff" }),
+			storedRole, allow, []string{"externalId"}},
+		{"the stored external ID sent back", with(assumeRole, func(in *dealdesk.AWSConnectionInput) { in.ExternalID = storedRole.ExternalID }),
+			storedRole, allow, nil},
+		{"an endpoint with credentials in it", with(assumeRole, func(in *dealdesk.AWSConnectionInput) { in.EndpointURL = "https://u:p@example.com" }), nil, allow,
 			[]string{"endpointUrl"}},
-		{"a queue URL that is not http", with(assumeRole, func(in *dealdesk.AWSConnectionInput) { in.SQSQueueURL = "sqs://queue" }), false,
+		{"a queue URL that is not http", with(assumeRole, func(in *dealdesk.AWSConnectionInput) { in.SQSQueueURL = "sqs://queue" }), nil, allow,
 			[]string{"sqsQueueUrl"}},
-		{"everything wrong at once", dealdesk.AWSConnectionInput{SellerAccountID: "1234", Region: "Europe", CredentialsMode: "ROOT"}, false,
+		{"everything wrong at once", dealdesk.AWSConnectionInput{SellerAccountID: "1234", Region: "Europe", CredentialsMode: "ROOT"}, nil, allow,
 			[]string{"credentialsMode", "region", "sellerAccountId"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := dealdesk.ValidateAWSConnection(tt.in, tt.hasStoredSecret)
+			err := dealdesk.ValidateAWSConnection(tt.in, tt.stored, tt.policy)
 			if tt.fields == nil {
 				if err != nil {
 					t.Fatalf("ValidateAWSConnection: %v", err)

@@ -13,8 +13,16 @@ import (
 	"github.com/aws/smithy-go/transport/http/protocol/awsjson"
 )
 
+// MarketplaceRegion is the only region the AWS Marketplace Catalog, Agreement and Entitlement
+// services are served from ("Supported AWS Regions for the AWS Marketplace Catalog / Agreement /
+// Entitlement API", AWS Marketplace developer guide; reference §1.1, §3, §4.5). Their clients
+// use it whatever the connection's region; Metering, SQS and STS are regional and use the
+// connection's region.
+const MarketplaceRegion = "us-east-1"
+
 // Clients are the AWS clients of one connection, all built from the aws.Config that Config
-// returns, so they share its credentials, region, endpoint override, retryer and rate limits.
+// returns, so they share its credentials, endpoint override, retryer and rate limits; Catalog,
+// Agreement and Entitlement call MarketplaceRegion, the others the connection's region.
 type Clients struct {
 	Catalog     *marketplacecatalog.Client
 	Agreement   *marketplaceagreement.Client
@@ -36,34 +44,39 @@ func NewClients(cfg aws.Config) *Clients {
 	}
 }
 
-// CatalogClient returns the Marketplace Catalog client (restJson1, us-east-1 only).
+// CatalogClient returns the Marketplace Catalog client (restJson1) for MarketplaceRegion.
 func CatalogClient(cfg aws.Config) *marketplacecatalog.Client {
-	return marketplacecatalog.NewFromConfig(cfg)
+	return marketplacecatalog.NewFromConfig(cfg, func(o *marketplacecatalog.Options) {
+		o.Region = MarketplaceRegion
+	})
 }
 
 // AgreementClient returns the Marketplace Agreement client pinned to awsJson 1.0: the SDK's
 // default since v1.30.0 is RPC v2 CBOR, and dealdesk keeps every JSON service on JSON
-// (reference §3.1, DESIGN "simulator").
+// (reference §3.1, DESIGN "simulator"), for MarketplaceRegion.
 func AgreementClient(cfg aws.Config) *marketplaceagreement.Client {
 	return marketplaceagreement.NewFromConfig(cfg, func(o *marketplaceagreement.Options) {
+		o.Region = MarketplaceRegion
 		o.Protocol = awsjson.New10(agschemas.AWSMPCommerceService_v20200301)
 	})
 }
 
 // EntitlementClient returns the Marketplace Entitlement Service client pinned to awsJson 1.1
-// (the SDK's default since v1.37.0 is RPC v2 CBOR; reference §4.5).
+// (the SDK's default since v1.37.0 is RPC v2 CBOR; reference §4.5), for MarketplaceRegion.
 func EntitlementClient(cfg aws.Config) *marketplaceentitlementservice.Client {
 	return marketplaceentitlementservice.NewFromConfig(cfg, func(o *marketplaceentitlementservice.Options) {
+		o.Region = MarketplaceRegion
 		o.Protocol = awsjson.New11(entschemas.AWSMPEntitlementService)
 	})
 }
 
-// MeteringClient returns the Marketplace Metering client (awsJson 1.1).
+// MeteringClient returns the Marketplace Metering client (awsJson 1.1, regional: the
+// connection's region).
 func MeteringClient(cfg aws.Config) *marketplacemetering.Client {
 	return marketplacemetering.NewFromConfig(cfg)
 }
 
-// SQSClient returns the SQS client (awsJson 1.0).
+// SQSClient returns the SQS client (awsJson 1.0, the connection's region).
 func SQSClient(cfg aws.Config) *sqs.Client { return sqs.NewFromConfig(cfg) }
 
 // STSClient returns the STS client (to check credentials with GetCallerIdentity).

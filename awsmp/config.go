@@ -31,6 +31,7 @@ type options struct {
 	maxAttempts int
 	maxBackoff  time.Duration
 	limits      *Limits
+	defaultAWS  bool // DEFAULT_CHAIN allowed
 }
 
 func newOptions(opts []Option) options {
@@ -50,13 +51,19 @@ func WithRetry(maxAttempts int, maxBackoff time.Duration) Option {
 	return func(o *options) { o.maxAttempts, o.maxBackoff = maxAttempts, maxBackoff }
 }
 
+// WithDefaultCredentials allows (or not) connections with credentials mode DEFAULT_CHAIN, which
+// act with this host's own AWS identity; Config refuses them without it. serve sets it from
+// --allow-default-credentials (decision 014).
+func WithDefaultCredentials(allow bool) Option { return func(o *options) { o.defaultAWS = allow } }
+
 // WithLimits rate-limits calls with l instead of the process-wide SharedLimits; nil turns
 // client-side rate limits off.
 func WithLimits(l *Limits) Option { return func(o *options) { o.limits = l } }
 
 // Config returns the AWS configuration of conn: its region; its credentials by mode
-// (DEFAULT_CHAIN: the SDK's default chain on this host; STATIC_KEYS: the stored key pair;
-// ASSUME_ROLE: STS AssumeRole of RoleARN with ExternalID from the default chain, cached and
+// (DEFAULT_CHAIN: the SDK's default chain on this host, only WithDefaultCredentials(true);
+// STATIC_KEYS: the stored key pair; ASSUME_ROLE: STS AssumeRole of RoleARN with ExternalID, of
+// at least dealdesk.MinExternalIDLength characters, from the default chain, cached and
 // refreshed before expiry); its endpoint override as every client's BaseEndpoint (the
 // simulator); the SDK's standard retryer; and the client-side rate limits of conn's seller
 // account (limits.go). Errors name the connection's problem, never a secret.
@@ -78,7 +85,14 @@ func Config(ctx context.Context, conn *dealdesk.AWSConnection, opts ...Option) (
 		load = append(load, config.WithHTTPClient(o.httpClient))
 	}
 	switch conn.CredentialsMode {
-	case dealdesk.CredentialsDefaultChain, dealdesk.CredentialsAssumeRole:
+	case dealdesk.CredentialsDefaultChain:
+		if !o.defaultAWS {
+			return aws.Config{}, fmt.Errorf("awsmp: credentials mode DEFAULT_CHAIN (this server's own AWS credentials) is not enabled on this server")
+		}
+	case dealdesk.CredentialsAssumeRole:
+		if len(conn.ExternalID) < dealdesk.MinExternalIDLength {
+			return aws.Config{}, fmt.Errorf("awsmp: credentials mode ASSUME_ROLE needs an external ID of at least %d characters", dealdesk.MinExternalIDLength)
+		}
 	case dealdesk.CredentialsStaticKeys:
 		if conn.AccessKeyID == "" || conn.SecretAccessKey == "" {
 			return aws.Config{}, fmt.Errorf("awsmp: credentials mode STATIC_KEYS needs an access key ID and a secret access key")
@@ -104,9 +118,7 @@ func Config(ctx context.Context, conn *dealdesk.AWSConnection, opts ...Option) (
 		}
 		provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), conn.RoleARN, func(ao *stscreds.AssumeRoleOptions) {
 			ao.RoleSessionName = "dealdesk-" + conn.SellerAccountID
-			if conn.ExternalID != "" {
-				ao.ExternalID = aws.String(conn.ExternalID)
-			}
+			ao.ExternalID = aws.String(conn.ExternalID)
 		})
 		cfg.Credentials = aws.NewCredentialsCache(provider)
 	}

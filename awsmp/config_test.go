@@ -99,89 +99,98 @@ func resolved(t *testing.T, ep smithyendpoints.Endpoint, err error) string {
 
 // TestConfigCallsAWSDocumentedEndpoints: pointed at real AWS (no endpoint override), every
 // client signs for its service's signing name and region, and calls the host that the SDK's
-// own endpoint resolver gives for us-east-1, which is AWS's documented endpoint.
+// own endpoint resolver gives, which is AWS's documented endpoint: Catalog, Agreement and
+// Entitlement in us-east-1 whatever the connection's region (they are served only there),
+// Metering, SQS and STS in the connection's region.
 func TestConfigCallsAWSDocumentedEndpoints(t *testing.T) {
 	isolateEnv(t)
 	ctx := context.Background()
-	params := func() (*string, *bool, *bool) { return aws.String("us-east-1"), aws.Bool(false), aws.Bool(false) }
-	region, fips, dual := params()
+	fips, dual := aws.Bool(false), aws.Bool(false)
 	cases := []struct {
 		name     string
 		call     func(c *awsmp.Clients) error
-		resolver func() string
-		host     string // AWS's documented endpoint (reference §1.1, §3.1, §4.1, §4.5)
+		resolver func(region *string) string
+		regional bool   // served in the connection's region, else only in us-east-1
+		host     string // AWS's documented endpoint, REGION standing for the region (reference §1.1, §3.1, §4.1, §4.5)
 		service  string // SigV4 signing name
 	}{
 		{"catalog", func(c *awsmp.Clients) error {
 			_, err := c.Catalog.ListEntities(ctx, &marketplacecatalog.ListEntitiesInput{Catalog: aws.String("AWSMarketplace"), EntityType: aws.String("SaaSProduct")})
 			return err
-		}, func() string {
+		}, func(region *string) string {
 			ep, err := marketplacecatalog.NewDefaultEndpointResolverV2().ResolveEndpoint(ctx, marketplacecatalog.EndpointParameters{Region: region, UseFIPS: fips, UseDualStack: dual})
 			return resolved(t, ep, err)
-		}, "catalog.marketplace.us-east-1.amazonaws.com", "aws-marketplace"},
+		}, false, "catalog.marketplace.us-east-1.amazonaws.com", "aws-marketplace"},
 		{"agreement", func(c *awsmp.Clients) error {
 			_, err := c.Agreement.DescribeAgreement(ctx, &marketplaceagreement.DescribeAgreementInput{AgreementId: aws.String("agmt-1")})
 			return err
-		}, func() string {
+		}, func(region *string) string {
 			ep, err := marketplaceagreement.NewDefaultEndpointResolverV2().ResolveEndpoint(ctx, marketplaceagreement.EndpointParameters{Region: region, UseFIPS: fips, UseDualStack: dual})
 			return resolved(t, ep, err)
-		}, "agreement-marketplace.us-east-1.amazonaws.com", "aws-marketplace"},
+		}, false, "agreement-marketplace.us-east-1.amazonaws.com", "aws-marketplace"},
 		{"entitlement", func(c *awsmp.Clients) error {
 			_, err := c.Entitlement.GetEntitlements(ctx, &marketplaceentitlementservice.GetEntitlementsInput{ProductCode: aws.String("pc")})
 			return err
-		}, func() string {
+		}, func(region *string) string {
 			ep, err := marketplaceentitlementservice.NewDefaultEndpointResolverV2().ResolveEndpoint(ctx, marketplaceentitlementservice.EndpointParameters{Region: region, UseFIPS: fips, UseDualStack: dual})
 			return resolved(t, ep, err)
-		}, "entitlement.marketplace.us-east-1.amazonaws.com", "aws-marketplace"},
+		}, false, "entitlement.marketplace.us-east-1.amazonaws.com", "aws-marketplace"},
 		{"metering", func(c *awsmp.Clients) error {
 			_, err := c.Metering.BatchMeterUsage(ctx, &marketplacemetering.BatchMeterUsageInput{UsageRecords: []meteringtypes.UsageRecord{}})
 			return err
-		}, func() string {
+		}, func(region *string) string {
 			ep, err := marketplacemetering.NewDefaultEndpointResolverV2().ResolveEndpoint(ctx, marketplacemetering.EndpointParameters{Region: region, UseFIPS: fips, UseDualStack: dual})
 			return resolved(t, ep, err)
-		}, "metering.marketplace.us-east-1.amazonaws.com", "aws-marketplace"},
+		}, true, "metering.marketplace.REGION.amazonaws.com", "aws-marketplace"},
 		{"sqs", func(c *awsmp.Clients) error {
 			_, err := c.SQS.ListQueues(ctx, &sqs.ListQueuesInput{})
 			return err
-		}, func() string {
+		}, func(region *string) string {
 			ep, err := sqs.NewDefaultEndpointResolverV2().ResolveEndpoint(ctx, sqs.EndpointParameters{Region: region, UseFIPS: fips, UseDualStack: dual})
 			return resolved(t, ep, err)
-		}, "sqs.us-east-1.amazonaws.com", "sqs"},
+		}, true, "sqs.REGION.amazonaws.com", "sqs"},
 		{"sts", func(c *awsmp.Clients) error {
 			_, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 			return err
-		}, func() string {
+		}, func(region *string) string {
 			ep, err := sts.NewDefaultEndpointResolverV2().ResolveEndpoint(ctx, sts.EndpointParameters{Region: region, UseFIPS: fips, UseDualStack: dual})
 			return resolved(t, ep, err)
-		}, "sts.us-east-1.amazonaws.com", "sts"},
+		}, true, "sts.REGION.amazonaws.com", "sts"},
 	}
-	for _, mode := range []dealdesk.CredentialsMode{dealdesk.CredentialsDefaultChain, dealdesk.CredentialsStaticKeys} {
-		conn := &dealdesk.AWSConnection{SellerAccountID: seller, Region: "us-east-1", CredentialsMode: mode}
-		wantKey := "AKIAENVCHAIN0000001"
-		if mode == dealdesk.CredentialsStaticKeys {
-			conn.AccessKeyID, conn.SecretAccessKey = "AKIASTATICKEYS00001", "static-secret"
-			wantKey = conn.AccessKeyID
-		}
-		for _, tc := range cases {
-			t.Run(string(mode)+"/"+tc.name, func(t *testing.T) {
-				rec := &recorder{}
-				cfg, err := awsmp.Config(ctx, conn, awsmp.WithHTTPClient(rec), awsmp.WithLimits(nil))
-				if err != nil {
-					t.Fatal(err)
-				}
-				_ = tc.call(awsmp.NewClients(cfg)) // the empty answers may not decode; the request is what counts
-				reqs := rec.all()
-				if len(reqs) != 1 {
-					t.Fatalf("%d requests sent, want 1: %+v", len(reqs), reqs)
-				}
-				got := reqs[0]
-				if want := tc.resolver(); got.host != want || got.host != tc.host {
-					t.Errorf("host = %s, want %s (SDK resolver: %s)", got.host, tc.host, want)
-				}
-				if len(got.scope) != 5 || got.scope[0] != wantKey || got.scope[2] != "us-east-1" || got.scope[3] != tc.service || got.scope[4] != "aws4_request" {
-					t.Errorf("credential scope = %v, want %s/<date>/us-east-1/%s/aws4_request", got.scope, wantKey, tc.service)
-				}
-			})
+	for _, connRegion := range []string{"us-east-1", "eu-west-1"} {
+		for _, mode := range []dealdesk.CredentialsMode{dealdesk.CredentialsDefaultChain, dealdesk.CredentialsStaticKeys} {
+			conn := &dealdesk.AWSConnection{SellerAccountID: seller, Region: connRegion, CredentialsMode: mode}
+			wantKey := "AKIAENVCHAIN0000001"
+			if mode == dealdesk.CredentialsStaticKeys {
+				conn.AccessKeyID, conn.SecretAccessKey = "AKIASTATICKEYS00001", "static-secret"
+				wantKey = conn.AccessKeyID
+			}
+			for _, tc := range cases {
+				t.Run(connRegion+"/"+string(mode)+"/"+tc.name, func(t *testing.T) {
+					wantRegion := "us-east-1"
+					if tc.regional {
+						wantRegion = connRegion
+					}
+					wantHost := strings.ReplaceAll(tc.host, "REGION", wantRegion)
+					rec := &recorder{}
+					cfg, err := awsmp.Config(ctx, conn, awsmp.WithHTTPClient(rec), awsmp.WithLimits(nil), awsmp.WithDefaultCredentials(true))
+					if err != nil {
+						t.Fatal(err)
+					}
+					_ = tc.call(awsmp.NewClients(cfg)) // the empty answers may not decode; the request is what counts
+					reqs := rec.all()
+					if len(reqs) != 1 {
+						t.Fatalf("%d requests sent, want 1: %+v", len(reqs), reqs)
+					}
+					got := reqs[0]
+					if want := tc.resolver(aws.String(wantRegion)); got.host != want || got.host != wantHost {
+						t.Errorf("host = %s, want %s (SDK resolver: %s)", got.host, wantHost, want)
+					}
+					if len(got.scope) != 5 || got.scope[0] != wantKey || got.scope[2] != wantRegion || got.scope[3] != tc.service || got.scope[4] != "aws4_request" {
+						t.Errorf("credential scope = %v, want %s/<date>/%s/%s/aws4_request", got.scope, wantKey, wantRegion, tc.service)
+					}
+				})
+			}
 		}
 	}
 }
@@ -192,7 +201,7 @@ func TestConfigAssumesRoleWithExternalID(t *testing.T) {
 	isolateEnv(t)
 	rec := &recorder{}
 	conn := &dealdesk.AWSConnection{SellerAccountID: seller, Region: "us-east-1", CredentialsMode: dealdesk.CredentialsAssumeRole,
-		RoleARN: "arn:aws:iam::111122223333:role/dealdesk", ExternalID: "dd-ext-42"}
+		RoleARN: "arn:aws:iam::111122223333:role/dealdesk", ExternalID: "dd-0123456789abcdef0123456789abcdef"}
 	cfg, err := awsmp.Config(context.Background(), conn, awsmp.WithHTTPClient(rec), awsmp.WithLimits(nil))
 	if err != nil {
 		t.Fatal(err)
@@ -262,5 +271,39 @@ func TestConfigRefusesIncompleteConnection(t *testing.T) {
 		if err == nil || strings.Contains(err.Error(), "do-not-print-me") {
 			t.Errorf("Config(%+v) = %v, want an error without the secret", conn, err)
 		}
+	}
+}
+
+// TestConfigRefusesUnsafeCredentials: without WithDefaultCredentials(true) a DEFAULT_CHAIN
+// connection (this host's own AWS identity) is refused before any request, and ASSUME_ROLE needs
+// an external ID of at least dealdesk.MinExternalIDLength characters (review 7 F5).
+func TestConfigRefusesUnsafeCredentials(t *testing.T) {
+	isolateEnv(t)
+	role := "arn:aws:iam::111122223333:role/dealdesk"
+	for _, tt := range []struct {
+		name string
+		conn *dealdesk.AWSConnection
+		opts []awsmp.Option
+		want string // in the error
+	}{
+		{"the default chain when not enabled", &dealdesk.AWSConnection{SellerAccountID: seller, Region: "us-east-1",
+			CredentialsMode: dealdesk.CredentialsDefaultChain}, nil, "DEFAULT_CHAIN"},
+		{"the default chain when disabled", &dealdesk.AWSConnection{SellerAccountID: seller, Region: "us-east-1",
+			CredentialsMode: dealdesk.CredentialsDefaultChain}, []awsmp.Option{awsmp.WithDefaultCredentials(false)}, "DEFAULT_CHAIN"},
+		{"a role without an external ID", &dealdesk.AWSConnection{SellerAccountID: seller, Region: "us-east-1",
+			CredentialsMode: dealdesk.CredentialsAssumeRole, RoleARN: role}, nil, "external ID"},
+		{"a role with a 15-character external ID", &dealdesk.AWSConnection{SellerAccountID: seller, Region: "us-east-1",
+			CredentialsMode: dealdesk.CredentialsAssumeRole, RoleARN: role, ExternalID: "abcdefghijklmno"}, nil, "external ID"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &recorder{}
+			_, err := awsmp.Config(context.Background(), tt.conn, append(tt.opts, awsmp.WithHTTPClient(rec), awsmp.WithLimits(nil))...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Config = %v, want an error naming %s", err, tt.want)
+			}
+			if reqs := rec.all(); len(reqs) != 0 {
+				t.Fatalf("requests sent: %+v", reqs)
+			}
+		})
 	}
 }

@@ -95,9 +95,9 @@ func TestAWSConnectionSetThenShow(t *testing.T) {
 		}
 	}
 
-	// Without --secret-access-key-stdin the stored secret is kept.
+	// Without --secret-access-key-stdin the stored secret is kept (same key and endpoint).
 	code, out, errOut = client(t, vars, testSecret+"\n", "aws-connection", "set", "--seller-account-id", "111122223333",
-		"--region", "us-east-1", "--credentials-mode", "static_keys", "--access-key-id", testAccessKeyID)
+		"--region", "us-east-1", "--credentials-mode", "static_keys", "--access-key-id", testAccessKeyID, "--endpoint-url", "http://127.0.0.1:1")
 	if code != 0 || line(out, "hasSecretAccessKey") != "true" || line(out, "region") != "us-east-1" {
 		t.Fatalf("set without a secret: exit %d, printed\n%s%s", code, out, errOut)
 	}
@@ -176,8 +176,8 @@ func TestProductsSync(t *testing.T) {
 	if code, out, errOut := client(t, vars, "", "products", "sync"); code != 1 || !strings.Contains(errOut, "AWS connection") {
 		t.Fatalf("sync without a connection: exit %d, stdout %q, stderr %q; want 1 and the 404 detail", code, out, errOut)
 	}
-	if code, _, errOut := client(t, vars, "", "aws-connection", "set", "--seller-account-id", "111122223333", "--region", "us-east-1",
-		"--credentials-mode", "DEFAULT_CHAIN", "--endpoint-url", "http://127.0.0.1:1"); code != 0 {
+	if code, _, errOut := client(t, vars, testSecret+"\n", "aws-connection", "set", "--seller-account-id", "111122223333", "--region", "us-east-1",
+		"--credentials-mode", "STATIC_KEYS", "--access-key-id", testAccessKeyID, "--secret-access-key-stdin", "--endpoint-url", "http://127.0.0.1:1"); code != 0 {
 		t.Fatalf("set: exit %d, stderr %s", code, errOut)
 	}
 	code, out, errOut := client(t, vars, "", "products", "sync")

@@ -42,6 +42,11 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	secretKeyFile := fs.String("secret-key-file", env.Getenv("DEALDESK_SECRET_KEY_FILE"), "`path` of the server's secret key (32 bytes, 64 hex digits or raw), which encrypts the secrets stored for organizations; made with a new random key (mode 0600) when absent (DEALDESK_SECRET_KEY_FILE; default: next to the SQLite file with .secret-key added, none for PostgreSQL, whose replicas must share one: then no secret can be stored)")
 	snsOrigins := fs.String("sns-cert-origins", env.Getenv("DEALDESK_SNS_CERT_ORIGINS"), "comma-separated `origins` (scheme://host:port) trusted for SNS signing certificates and SubscribeURLs besides AWS's SNS hosts, e.g. the simulator's; plain http only for development (DEALDESK_SNS_CERT_ORIGINS)")
 	publicURL := fs.String("public-url", env.Getenv("DEALDESK_PUBLIC_URL"), "the server's `URL` as AWS reaches it, for the webhook URLs GET /api/v1/inbound-endpoint gives (DEALDESK_PUBLIC_URL; default: each request's host)")
+	allowDefault, err := envBool(env, "DEALDESK_ALLOW_DEFAULT_CREDENTIALS", false)
+	if err != nil {
+		return err
+	}
+	fs.BoolVar(&allowDefault, "allow-default-credentials", allowDefault, "let organizations use credentialsMode DEFAULT_CHAIN, i.e. act with this host's own AWS credentials; only for a server with one organization (DEALDESK_ALLOW_DEFAULT_CREDENTIALS)")
 	grace, err := envDuration(env, "DEALDESK_SHUTDOWN_TIMEOUT", 15*time.Second)
 	if err != nil {
 		return err
@@ -77,7 +82,8 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		}
 	}
 	svc, err := startService(ctx, serviceConfig{DSN: *dsn, Addr: *addr, KeyFile: *keyFile, SecretKeyFile: *secretKeyFile,
-		SNSOrigins: origins, PublicURL: *publicURL, ChangeSetPoll: poll, RescueAfter: rescue, Logger: logger}, env)
+		SNSOrigins: origins, PublicURL: *publicURL, ChangeSetPoll: poll, RescueAfter: rescue, Logger: logger,
+		AllowDefaultCredentials: allowDefault}, env)
 	if err != nil {
 		return err
 	}
@@ -97,6 +103,9 @@ type serviceConfig struct {
 	// (worker.SQSPollerConfig.Refresh); its default when zero.
 	SQSRefresh time.Duration
 	Logger     *slog.Logger
+	// AllowDefaultCredentials lets organizations use credentialsMode DEFAULT_CHAIN (the host's
+	// own AWS identity): the store accepts it and the AWS clients use it (decision 014).
+	AllowDefaultCredentials bool
 }
 
 // service is dealdesk's server running: the database, the background jobs, the SQS poller and
@@ -137,7 +146,8 @@ func startService(ctx context.Context, cfg serviceConfig, env Env) (_ *service, 
 		}
 	}
 
-	db, err := sqldb.Open(ctx, cfg.DSN, sqldb.Options{Logger: cfg.Logger, SecretKey: secretKey})
+	db, err := sqldb.Open(ctx, cfg.DSN, sqldb.Options{Logger: cfg.Logger, SecretKey: secretKey,
+		AllowDefaultCredentials: cfg.AllowDefaultCredentials})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -158,7 +168,8 @@ func startService(ctx context.Context, cfg serviceConfig, env Env) (_ *service, 
 		return nil, err
 	}
 
-	catalog := awsmp.NewCatalog()
+	allowDefault := awsmp.WithDefaultCredentials(cfg.AllowDefaultCredentials)
+	catalog := awsmp.NewCatalog(allowDefault)
 	connected, err := db.OrganizationsWithAWSConnection(ctx)
 	if err != nil {
 		return nil, err
@@ -167,7 +178,7 @@ func startService(ctx context.Context, cfg serviceConfig, env Env) (_ *service, 
 		Driver: db.RiverDriver(), Store: db, Catalog: catalog, Recorder: worker.TimelineRecorder{Timeline: db},
 		Apply: worker.NewApplyEventWorker(db, catalog, cfg.Logger), Logger: cfg.Logger,
 		Sync:          worker.NewProductSyncWorker(db, catalog, cfg.Logger),
-		Reconcile:     worker.NewReconcileWorker(db, catalog, awsmp.NewEntitlements(), nil, cfg.Logger),
+		Reconcile:     worker.NewReconcileWorker(db, catalog, awsmp.NewEntitlements(allowDefault), nil, cfg.Logger),
 		ConnectedOrgs: connected,
 		ChangeSetPoll: cfg.ChangeSetPoll, RescueStuckJobsAfter: cfg.RescueAfter, JobTimeout: min(worker.DefaultJobTimeout, cfg.RescueAfter/2),
 	})
@@ -178,7 +189,7 @@ func startService(ctx context.Context, cfg serviceConfig, env Env) (_ *service, 
 		s.jobs = nil
 		return nil, fmt.Errorf("start background jobs: %w", err)
 	}
-	s.poller, err = worker.NewSQSPoller(worker.SQSPollerConfig{Store: db, Queue: awsmp.NewQueue(),
+	s.poller, err = worker.NewSQSPoller(worker.SQSPollerConfig{Store: db, Queue: awsmp.NewQueue(allowDefault),
 		Organizations: db.OrganizationsWithSQSQueue, Refresh: cfg.SQSRefresh, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err

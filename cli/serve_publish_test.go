@@ -125,7 +125,7 @@ func TestServeKilledMidPublishPublishesOnce(t *testing.T) {
 		simURL := strings.TrimSpace(simProc.line(t, "dealdesk sim listening on "))
 
 		dsn := sqldbtest.DSN(t, engine)
-		db := sqldbtest.Open(t, dsn, sqldb.Options{})
+		db := sqldbtest.Open(t, dsn, sqldb.Options{AllowDefaultCredentials: true})
 		org, err := db.CreateOrganization(context.Background(), "Example Software")
 		if err != nil {
 			t.Fatal(err)
@@ -164,7 +164,7 @@ func TestServeKilledMidPublishPublishesOnce(t *testing.T) {
 		serveEnv := []string{"AWS_ACCESS_KEY_ID=AKIDCRASHTEST0000", "AWS_SECRET_ACCESS_KEY=crash-test-secret-key",
 			"AWS_CONFIG_FILE=" + os.DevNull, "AWS_SHARED_CREDENTIALS_FILE=" + os.DevNull, "AWS_EC2_METADATA_DISABLED=true"}
 		serveArgs := []string{"serve", "--db", dsn, "--addr", "127.0.0.1:0", "--key-file", filepath.Join(dir, "key"),
-			"--change-set-poll", "200ms", "--job-rescue-after", "4s"}
+			"--change-set-poll", "200ms", "--job-rescue-after", "4s", "--allow-default-credentials"}
 		first := start(t, bin, serveEnv, serveArgs...)
 		var changeSetID string
 		waitUntil(t, 60*time.Second, "the change set ID stored", func() bool {

@@ -55,7 +55,8 @@ func newHookEnv(t *testing.T, engine string) *hookEnv {
 	e := newEnvConfig(t, sqldbtest.DSN(t, engine), func(c *dhttp.Config) { c.SNS = verifier })
 	he := &hookEnv{env: e, simURL: ts.URL}
 	e.do(req{method: "PUT", path: "/api/v1/aws-connection", key: e.keyA, body: map[string]any{
-		"sellerAccountId": "111122223333", "region": "us-east-1", "credentialsMode": "DEFAULT_CHAIN", "endpointUrl": ts.URL}}).want(t, 200)
+		"sellerAccountId": "111122223333", "region": "us-east-1", "credentialsMode": "STATIC_KEYS",
+		"accessKeyId": "AKIAIOSFODNN7EXAMPLE", "secretAccessKey": awsSecret, "endpointUrl": ts.URL}}).want(t, 200)
 	e.do(req{method: "POST", path: "/api/v1/inbound-endpoint:rotate-secret", key: e.keyA}).want(t, 200).decode(t, &he.ep)
 	return he
 }
@@ -312,7 +313,8 @@ func TestSNSHook(t *testing.T) {
 		}
 		t.Run("another organization's topic is 401", func(t *testing.T) {
 			h.in(t).do(req{method: "PUT", path: "/api/v1/aws-connection", key: h.keyA, body: map[string]any{
-				"sellerAccountId": "999988887777", "region": "us-east-1", "credentialsMode": "DEFAULT_CHAIN"}}).want(t, 200)
+				"sellerAccountId": "999988887777", "region": "us-east-1", "credentialsMode": "STATIC_KEYS",
+				"accessKeyId": "AKIAIOSFODNN7EXAMPLE", "secretAccessKey": awsSecret}}).want(t, 200)
 			h.in(t).do(req{method: "POST", path: path, body: full.Body}).want(t, 401)
 			if len(h.inbox(t)) != 2 {
 				t.Fatalf("%d events after a message of an unexpected topic", len(h.inbox(t)))

@@ -2,7 +2,9 @@ package sqldb
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 
 	"github.com/dealdesk/dealdesk"
@@ -88,9 +90,12 @@ func (db *DB) AWSConnectionWithSecret(ctx context.Context) (*dealdesk.AWSConnect
 
 // SaveAWSConnection creates or replaces the caller's organization's connection. A secret access
 // key given is encrypted (Options.SecretKey) before it is stored; an empty one keeps the stored
-// one; a mode other than STATIC_KEYS drops it. Returns EINVALID naming every bad field (see
-// dealdesk.ValidateAWSConnection), and ECONFLICT when a secret is given but the server has no
-// key to encrypt it with. The answer never carries the secret.
+// one; a mode other than STATIC_KEYS drops it. The external ID is generated at the first save
+// and kept (a stored one shorter than dealdesk.MinExternalIDLength, chosen by a tenant before
+// dealdesk generated them, is replaced). Returns EINVALID naming every bad field (see
+// dealdesk.ValidateAWSConnection; DEFAULT_CHAIN only with Options.AllowDefaultCredentials), and
+// ECONFLICT when a secret is given but the server has no key to encrypt it with. The answer
+// never carries the secret.
 func (db *DB) SaveAWSConnection(ctx context.Context, in dealdesk.AWSConnectionInput) (*dealdesk.AWSConnection, error) {
 	orgID, err := dealdesk.RequireOrgID(ctx)
 	if err != nil {
@@ -109,12 +114,20 @@ func (db *DB) SaveAWSConnection(ctx context.Context, in dealdesk.AWSConnectionIn
 			return nil, err
 		}
 		staticKeys := in.CredentialsMode == dealdesk.CredentialsStaticKeys
-		if err := dealdesk.ValidateAWSConnection(in, staticKeys && existing != nil && existing.HasSecretAccessKey); err != nil {
+		var stored *dealdesk.AWSConnection
+		if existing != nil {
+			stored = existing.AWSConnection
+		}
+		if err := dealdesk.ValidateAWSConnection(in, stored, db.awsPolicy); err != nil {
+			return nil, err
+		}
+		externalID, err := keptExternalID(stored)
+		if err != nil {
 			return nil, err
 		}
 		now := db.now()
 		c := &dealdesk.AWSConnection{OrgID: orgID, SellerAccountID: in.SellerAccountID, Region: in.Region,
-			CredentialsMode: in.CredentialsMode, AccessKeyID: in.AccessKeyID, RoleARN: in.RoleARN, ExternalID: in.ExternalID,
+			CredentialsMode: in.CredentialsMode, AccessKeyID: in.AccessKeyID, RoleARN: in.RoleARN, ExternalID: externalID,
 			EndpointURL: in.EndpointURL, SQSQueueURL: in.SQSQueueURL, CreatedAt: now, UpdatedAt: now}
 		var sealed []byte
 		switch {
@@ -152,4 +165,17 @@ func (db *DB) SaveAWSConnection(ctx context.Context, in dealdesk.AWSConnectionIn
 		}
 		return c, nil
 	})
+}
+
+// keptExternalID returns the stored connection's external ID, or a new random one ("dd-" and 32
+// hex digits: 128 bits) when none of at least dealdesk.MinExternalIDLength characters is stored.
+func keptExternalID(stored *dealdesk.AWSConnection) (string, error) {
+	if stored != nil && len(stored.ExternalID) >= dealdesk.MinExternalIDLength {
+		return stored.ExternalID, nil
+	}
+	var raw [16]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", err
+	}
+	return "dd-" + hex.EncodeToString(raw[:]), nil
 }

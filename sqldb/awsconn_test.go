@@ -185,7 +185,7 @@ func TestAWSConnection(t *testing.T) {
 		})
 		t.Run("another mode drops the secret", func(t *testing.T) {
 			c, err := db.SaveAWSConnection(ctx, dealdesk.AWSConnectionInput{SellerAccountID: "111122223333", Region: "us-east-1",
-				CredentialsMode: dealdesk.CredentialsAssumeRole, RoleARN: "arn:aws:iam::111122223333:role/dealdesk", ExternalID: "ext-1"})
+				CredentialsMode: dealdesk.CredentialsAssumeRole, RoleARN: "arn:aws:iam::111122223333:role/dealdesk"})
 			if err != nil || c.HasSecretAccessKey || c.RoleARN == "" {
 				t.Fatalf("switch to ASSUME_ROLE: %+v, %v", c, err)
 			}
@@ -196,6 +196,109 @@ func TestAWSConnection(t *testing.T) {
 			in.SecretAccessKey = ""
 			_, err = db.SaveAWSConnection(ctx, in)
 			wantField(t, err, "secretAccessKey")
+		})
+	})
+}
+
+// TestAWSConnectionTenantSafety: one organization cannot act with the server's AWS identity,
+// choose the external ID another tenant's role trusts, or send the stored secret to another
+// endpoint (review 7 F5).
+func TestAWSConnectionTenantSafety(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, name string) {
+		e := newEngine(t, name)
+		db := openWithKey(t, e, testSecretKey)
+		defaultChain := dealdesk.AWSConnectionInput{SellerAccountID: "111122223333", Region: "us-east-1",
+			CredentialsMode: dealdesk.CredentialsDefaultChain}
+		assumeRole := dealdesk.AWSConnectionInput{SellerAccountID: "111122223333", Region: "us-east-1",
+			CredentialsMode: dealdesk.CredentialsAssumeRole, RoleARN: "arn:aws:iam::111122223333:role/dealdesk"}
+
+		t.Run("the default chain is refused unless the server allows it", func(t *testing.T) {
+			ctx := newOrg(t, db, "Initech")
+			_, err := db.SaveAWSConnection(ctx, defaultChain)
+			wantField(t, err, "credentialsMode")
+			_, err = db.FindAWSConnection(ctx)
+			wantCode(t, err, dealdesk.ENOTFOUND)
+
+			opts := e.options(t)
+			opts.AllowDefaultCredentials = true
+			allowing := sqldbtest.Open(t, e.dsn, opts)
+			if c, err := allowing.SaveAWSConnection(ctx, defaultChain); err != nil || c.CredentialsMode != dealdesk.CredentialsDefaultChain {
+				t.Fatalf("DEFAULT_CHAIN on a server that allows it: %+v, %v", c, err)
+			}
+		})
+		t.Run("the external ID is generated per organization and kept", func(t *testing.T) {
+			a, b := newOrg(t, db, "Hooli"), newOrg(t, db, "Pied Piper")
+			first, err := db.SaveAWSConnection(a, staticKeysInput())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(first.ExternalID) < dealdesk.MinExternalIDLength {
+				t.Fatalf("generated external ID %q is shorter than %d", first.ExternalID, dealdesk.MinExternalIDLength)
+			}
+			role, err := db.SaveAWSConnection(a, assumeRole)
+			if err != nil || role.ExternalID != first.ExternalID {
+				t.Fatalf("ASSUME_ROLE save: %+v, %v; want the external ID %q kept", role, err, first.ExternalID)
+			}
+			other, err := db.SaveAWSConnection(b, assumeRole)
+			if err != nil || other.ExternalID == first.ExternalID || len(other.ExternalID) < dealdesk.MinExternalIDLength {
+				t.Fatalf("another organization: %+v, %v; want its own external ID", other, err)
+			}
+			chosen := assumeRole
+			chosen.ExternalID = first.ExternalID // b names a's external ID
+			_, err = db.SaveAWSConnection(b, chosen)
+			wantField(t, err, "externalId")
+			if got, err := db.FindAWSConnection(b); err != nil || got.ExternalID != other.ExternalID {
+				t.Fatalf("after a refused save: %+v, %v", got, err)
+			}
+			chosen.ExternalID = other.ExternalID // its own, read back
+			if got, err := db.SaveAWSConnection(b, chosen); err != nil || got.ExternalID != other.ExternalID {
+				t.Fatalf("saving back the stored external ID: %+v, %v", got, err)
+			}
+		})
+		t.Run("a short external ID stored before is replaced", func(t *testing.T) {
+			ctx := newOrg(t, db, "Vandelay")
+			if _, err := db.SaveAWSConnection(ctx, assumeRole); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.SQL().ExecContext(context.Background(), `UPDATE aws_connections SET external_id = 'ext-1' WHERE org_id = $1`,
+				dealdesk.OrgIDFromContext(ctx)); err != nil {
+				t.Fatal(err)
+			}
+			if c, err := db.SaveAWSConnection(ctx, assumeRole); err != nil || len(c.ExternalID) < dealdesk.MinExternalIDLength {
+				t.Fatalf("save over a short external ID: %+v, %v", c, err)
+			}
+		})
+		t.Run("the stored secret is not kept for another endpoint, key or mode", func(t *testing.T) {
+			ctx := newOrg(t, db, "Soylent")
+			if _, err := db.SaveAWSConnection(ctx, staticKeysInput()); err != nil {
+				t.Fatal(err)
+			}
+			for _, tt := range []struct {
+				name   string
+				change func(*dealdesk.AWSConnectionInput)
+			}{
+				{"another endpoint", func(in *dealdesk.AWSConnectionInput) { in.EndpointURL = "http://attacker.example:9000" }},
+				{"no endpoint", func(in *dealdesk.AWSConnectionInput) { in.EndpointURL = "" }},
+				{"another access key ID", func(in *dealdesk.AWSConnectionInput) { in.AccessKeyID = "AKIAOTHERKEY00000001" }},
+			} {
+				t.Run(tt.name, func(t *testing.T) {
+					in := staticKeysInput()
+					in.SecretAccessKey = ""
+					tt.change(&in)
+					_, err := db.SaveAWSConnection(ctx, in)
+					wantField(t, err, "secretAccessKey")
+					got, err := db.AWSConnectionWithSecret(ctx)
+					if err != nil || got.EndpointURL != "http://127.0.0.1:9000" || got.AccessKeyID != "AKIAIOSFODNN7EXAMPLE" || got.SecretAccessKey != testSecret {
+						t.Fatalf("after a refused save: %+v, %v", got, err)
+					}
+				})
+			}
+			in := staticKeysInput()
+			in.EndpointURL = "http://127.0.0.1:9001"
+			if c, err := db.SaveAWSConnection(ctx, in); err != nil || c.EndpointURL != in.EndpointURL || !c.HasSecretAccessKey {
+				t.Fatalf("another endpoint with the secret given again: %+v, %v", c, err)
+			}
 		})
 	})
 }

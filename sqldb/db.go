@@ -47,6 +47,11 @@ type Options struct {
 	// and not a new, empty database (decision 007).
 	MustExist bool
 
+	// AllowDefaultCredentials lets organizations save AWS connections with credentialsMode
+	// DEFAULT_CHAIN, which act with this server's own AWS identity (serve
+	// --allow-default-credentials). Off: such a save is EINVALID (decision 014).
+	AllowDefaultCredentials bool
+
 	// migrations replaces the embedded migrations; only this package's tests set it.
 	migrations fs.FS
 }
@@ -61,6 +66,7 @@ type DB struct {
 	river   *river.Client[*sql.Tx]
 
 	secrets       *secretBox
+	awsPolicy     dealdesk.AWSConnectionPolicy
 	passwordCost  int
 	dummyHashOnce sync.Once
 	dummyHash     []byte
@@ -97,7 +103,8 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{clock: opts.Now, logger: opts.Logger, passwordCost: opts.PasswordCost, secrets: secrets}
+	db := &DB{clock: opts.Now, logger: opts.Logger, passwordCost: opts.PasswordCost, secrets: secrets,
+		awsPolicy: dealdesk.AWSConnectionPolicy{AllowDefaultChain: opts.AllowDefaultCredentials}}
 	if db.passwordCost == 0 {
 		db.passwordCost = bcrypt.DefaultCost
 	}
