@@ -89,7 +89,7 @@ func runClientGroup(ctx context.Context, group, groupUsage string, args []string
 		fs.StringVar(&in.AccessKeyID, "access-key-id", "", "access key `ID` (STATIC_KEYS)")
 		fs.BoolVar(&secretStdin, "secret-access-key-stdin", false, "read the secret access key (STATIC_KEYS) from standard input, its first line")
 		fs.StringVar(&in.RoleARN, "role-arn", "", "IAM role `ARN` to assume (ASSUME_ROLE)")
-		fs.StringVar(&in.ExternalID, "external-id", "", "the role's external `ID` (ASSUME_ROLE, optional)")
+		fs.StringVar(&in.ExternalID, "external-id", "", "the role's external `ID` (ASSUME_ROLE): dealdesk makes it and show prints it; give it only to repeat the stored one")
 		fs.StringVar(&in.EndpointURL, "endpoint-url", "", "AWS endpoint `URL` override (the simulator, a VPC endpoint)")
 		fs.StringVar(&in.SQSQueueURL, "sqs-queue-url", "", "`URL` of the SQS queue EventBridge delivers the seller's events to")
 	}
