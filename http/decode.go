@@ -10,9 +10,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/dealdesk/dealdesk"
+	"github.com/dealdesk/dealdesk/internal/jsonraw"
 )
 
 // MaxBodyBytes is the largest request body the API reads (1 MiB).
@@ -139,7 +139,7 @@ func decodeValue(p *dealdesk.Problems, path string, raw json.RawMessage, v refle
 	case reflect.String:
 		if err := json.Unmarshal(raw, v.Addr().Interface()); err != nil {
 			p.Add(path, "must be %s", describeType(v.Type()))
-		} else if !validJSONText(raw) {
+		} else if hasHiddenRune(raw) {
 			p.Add(path, "must be valid UTF-8 text: invalid bytes and unpaired surrogate escapes are refused")
 		}
 	default:
@@ -176,50 +176,11 @@ func decodeArray(p *dealdesk.Problems, path string, raw json.RawMessage, v refle
 	v.Set(s)
 }
 
-// validJSONText reports whether the JSON string raw decodes to valid UTF-8 text: its bytes are
-// UTF-8 and every escaped surrogate (\ud800-\udfff) is a high one followed by a low one.
-// encoding/json replaces either fault with U+FFFD without a word, which would store text the
-// caller did not send.
-func validJSONText(raw []byte) bool {
-	if !utf8.Valid(raw) {
-		return false
-	}
-	for i := 0; i < len(raw); i++ {
-		if raw[i] != '\\' {
-			continue
-		}
-		i++
-		if i >= len(raw) || raw[i] != 'u' {
-			continue
-		}
-		r := hex4(raw[i+1:])
-		i += 4
-		switch {
-		case r >= 0xd800 && r < 0xdc00:
-			if i+6 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
-				if lo := hex4(raw[i+3:]); lo >= 0xdc00 && lo < 0xe000 {
-					i += 6
-					continue
-				}
-			}
-			return false
-		case r >= 0xdc00 && r < 0xe000:
-			return false
-		}
-	}
-	return true
-}
-
-// hex4 returns the value of the four hex digits that b starts with, or -1.
-func hex4(b []byte) int {
-	if len(b) < 4 {
-		return -1
-	}
-	n, err := strconv.ParseUint(string(b[:4]), 16, 16)
-	if err != nil {
-		return -1
-	}
-	return int(n)
+// hasHiddenRune reports whether the JSON string raw holds what encoding/json would silently
+// replace with U+FFFD (invalid UTF-8, an unpaired surrogate escape): text the caller did not send.
+func hasHiddenRune(raw []byte) bool {
+	_, hidden := jsonraw.HiddenRune(raw)
+	return hidden
 }
 
 // decodeObject decodes a JSON object into the struct v, field by field by JSON name. It names

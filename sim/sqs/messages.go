@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/dealdesk/dealdesk/internal/jsonraw"
 	"github.com/dealdesk/dealdesk/sim/wire"
 )
 
@@ -59,7 +60,7 @@ func (s *Service) sendMessage(r *http.Request, acct string, c wire.Call) (any, e
 	if err := json.Unmarshal(c.Body, &raw); err != nil {
 		return nil, newError(errInvalidParameterValue, "%v", err) // not reached: c.Body decoded above
 	}
-	ch, bad := hiddenRune(raw.MessageBody)
+	ch, bad := jsonraw.HiddenRune(raw.MessageBody)
 	if !bad {
 		ch, bad = forbiddenRune(*in.MessageBody)
 	}
@@ -67,7 +68,7 @@ func (s *Service) sendMessage(r *http.Request, acct string, c wire.Call) (any, e
 		return nil, newError(errInvalidMessageContents, "Invalid binary character '%U' was found in the message body, the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF", ch)
 	}
 	for name, a := range raw.MessageAttributes {
-		if r, ok := hiddenRune(a.StringValue); ok {
+		if r, ok := jsonraw.HiddenRune(a.StringValue); ok {
 			return nil, newError(errInvalidParameterValue, "Message (user) attribute '%s' holds the character %U, which SQS does not allow.", name, r)
 		}
 	}
