@@ -116,6 +116,10 @@ type Offer struct {
 	EULA               *Document           `json:"eula,omitempty"`
 	ResellerContract   *Document           `json:"resellerContract,omitempty"`
 	Installments       []Installment       `json:"installments"`
+	// MeterUsageAgainstCommit says that usage consumes the commit, valued at DimensionPrices,
+	// before any is metered to AWS as overage (Suger's isMeteringOverageCommit: a $100 commit
+	// and $120 of usage meter $20). Default false: usage beyond the grants is metered.
+	MeterUsageAgainstCommit bool `json:"meterUsageAgainstCommit"`
 
 	OpportunityID    string   `json:"opportunityId,omitempty"`    // CPPO: the CPPO_OUT offer it was made from
 	MarkupPercentage *Decimal `json:"markupPercentage,omitempty"` // CPPO: the reseller's markup, where known
@@ -159,24 +163,25 @@ func nonNil[T any](s []T) []T {
 // OfferInput is the body of a create or update request. Nil fields are absent: on create they
 // stay unset, on update they keep their value.
 type OfferInput struct {
-	Type               *OfferType           `json:"type"`
-	Name               *string              `json:"name"`
-	Description        *string              `json:"description"`
-	ProductID          *string              `json:"productId"`
-	ResellerAccountID  *string              `json:"resellerAccountId"`
-	BuyerAccountIDs    *[]string            `json:"buyerAccountIds"`
-	Renewal            *bool                `json:"renewal"`
-	RenewalChannel     *RenewalChannel      `json:"renewalChannel"`
-	CommitAmount       *Decimal             `json:"commitAmount"`
-	Currency           *Currency            `json:"currency"`
-	ContractDuration   *string              `json:"contractDuration"`
-	EntitledDimensions *[]EntitledDimension `json:"entitledDimensions"`
-	DimensionPrices    *[]DimensionPrice    `json:"dimensionPrices"`
-	ExpiryDate         *Date                `json:"expiryDate"`
-	OneTime            *bool                `json:"oneTime"`
-	EULA               *Document            `json:"eula"`
-	ResellerContract   *Document            `json:"resellerContract"`
-	Installments       *[]Installment       `json:"installments"`
+	Type                    *OfferType           `json:"type"`
+	Name                    *string              `json:"name"`
+	Description             *string              `json:"description"`
+	ProductID               *string              `json:"productId"`
+	ResellerAccountID       *string              `json:"resellerAccountId"`
+	BuyerAccountIDs         *[]string            `json:"buyerAccountIds"`
+	Renewal                 *bool                `json:"renewal"`
+	RenewalChannel          *RenewalChannel      `json:"renewalChannel"`
+	CommitAmount            *Decimal             `json:"commitAmount"`
+	Currency                *Currency            `json:"currency"`
+	ContractDuration        *string              `json:"contractDuration"`
+	EntitledDimensions      *[]EntitledDimension `json:"entitledDimensions"`
+	DimensionPrices         *[]DimensionPrice    `json:"dimensionPrices"`
+	ExpiryDate              *Date                `json:"expiryDate"`
+	OneTime                 *bool                `json:"oneTime"`
+	EULA                    *Document            `json:"eula"`
+	ResellerContract        *Document            `json:"resellerContract"`
+	Installments            *[]Installment       `json:"installments"`
+	MeterUsageAgainstCommit *bool                `json:"meterUsageAgainstCommit"`
 
 	// Clear names fields, by their JSON names, that an update resets to empty: a JSON null in a
 	// PATCH body, as in JSON merge patch. The members of a legal document are named by their

@@ -63,6 +63,7 @@ func ApplyOfferInput(o *Offer, in OfferInput) {
 	mergeDocument(&o.EULA, in.EULA)
 	mergeDocument(&o.ResellerContract, in.ResellerContract)
 	set(&o.Installments, in.Installments)
+	set(&o.MeterUsageAgainstCommit, in.MeterUsageAgainstCommit)
 }
 
 // mergeDocument merges the members that in sets (non-empty) into *dst, as JSON merge patch
@@ -126,6 +127,8 @@ func clearOfferField(o *Offer, name string) {
 		clearDocumentMember(o.ResellerContract, name)
 	case "installments":
 		o.Installments = nil
+	case "meterUsageAgainstCommit":
+		o.MeterUsageAgainstCommit = false
 	}
 }
 
@@ -209,6 +212,14 @@ func ValidateOpportunity(o *Offer, product *Product, today Date, complete bool) 
 		validateDocument(&p, "resellerContract", *o.ResellerContract)
 	}
 	validateInstallments(&p, o, today, complete)
+	if o.MeterUsageAgainstCommit && complete {
+		if o.CommitAmount == nil || !o.CommitAmount.IsPositive() {
+			p.Add("meterUsageAgainstCommit", "needs a commitAmount above 0: usage is metered against the commit")
+		}
+		if len(o.DimensionPrices) == 0 {
+			p.Add("meterUsageAgainstCommit", "needs dimensionPrices: usage is valued at them to consume the commit")
+		}
+	}
 	return p.Err()
 }
 
@@ -295,7 +306,7 @@ func validateDimensions(p *Problems, o *Offer, product *Product, complete bool) 
 	seen := map[string]bool{}
 	for i, d := range o.EntitledDimensions {
 		f := "entitledDimensions[" + strconv.Itoa(i) + "]"
-		checkDimension(p, f, d.DimensionKey, DimensionEntitled, product, seen)
+		checkDimension(p, f, d.DimensionKey, DimensionKind.Entitled, "a contract (ENTITLED) dimension", product, seen)
 		if d.Quantity < 1 || d.Quantity > MaxDimensionAmount {
 			p.Add(f+".quantity", "must be between 1 and %d", MaxDimensionAmount)
 		}
@@ -306,7 +317,7 @@ func validateDimensions(p *Problems, o *Offer, product *Product, complete bool) 
 	seen = map[string]bool{}
 	for i, d := range o.DimensionPrices {
 		f := "dimensionPrices[" + strconv.Itoa(i) + "]"
-		checkDimension(p, f, d.DimensionKey, DimensionMetered, product, seen)
+		checkDimension(p, f, d.DimensionKey, DimensionKind.Metered, "a METERED dimension", product, seen)
 		switch {
 		case !d.Price.IsSet():
 			p.Add(f+".price", "is required")
@@ -323,13 +334,13 @@ func validateDimensions(p *Problems, o *Offer, product *Product, complete bool) 
 		return
 	}
 	for _, d := range product.Dimensions {
-		if d.Kind == DimensionMetered && !seen[d.Key] {
+		if d.Kind.Metered() && !seen[d.Key] {
 			p.Add("dimensionPrices", "metered dimension %q has no price", d.Key)
 		}
 	}
 }
 
-func checkDimension(p *Problems, field, key string, kind DimensionKind, product *Product, seen map[string]bool) {
+func checkDimension(p *Problems, field, key string, fits func(DimensionKind) bool, want string, product *Product, seen map[string]bool) {
 	if key == "" {
 		p.Add(field+".dimensionKey", "is required")
 		return
@@ -348,8 +359,8 @@ func checkDimension(p *Problems, field, key string, kind DimensionKind, product 
 	switch {
 	case d == nil:
 		p.Add(field+".dimensionKey", "product has no dimension %q", key)
-	case d.Kind != kind:
-		p.Add(field+".dimensionKey", "dimension %q is %s, not %s", key, d.Kind, kind)
+	case !fits(d.Kind):
+		p.Add(field+".dimensionKey", "dimension %q is %s, not %s", key, d.Kind, want)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -15,7 +16,40 @@ type DimensionKind string
 const (
 	DimensionEntitled DimensionKind = "ENTITLED" // bought up front in a contract
 	DimensionMetered  DimensionKind = "METERED"  // reported as usage and metered to AWS
+	// DimensionEntitledAndMetered is bought up front and metered beyond what the contract
+	// grants: an AWS dimension whose Types hold both "Entitled" and "ExternallyMetered". Usage
+	// on it is covered first by the opportunity's grant of the same key (decision 023).
+	DimensionEntitledAndMetered DimensionKind = "ENTITLED_AND_METERED"
 )
+
+// DimensionKinds lists every dimension kind.
+var DimensionKinds = []DimensionKind{DimensionEntitled, DimensionMetered, DimensionEntitledAndMetered}
+
+// Entitled reports whether a contract can grant quantities of a dimension of kind k.
+func (k DimensionKind) Entitled() bool {
+	return k == DimensionEntitled || k == DimensionEntitledAndMetered
+}
+
+// Metered reports whether usage of a dimension of kind k is reported and metered to AWS.
+func (k DimensionKind) Metered() bool {
+	return k == DimensionMetered || k == DimensionEntitledAndMetered
+}
+
+// DimensionKindOf returns the kind of an AWS Catalog dimension from its Types ("Entitled",
+// "ExternallyMetered"; AWS Marketplace Catalog API, SaaS product dimensions), and false when
+// they name neither.
+func DimensionKindOf(types []string) (DimensionKind, bool) {
+	entitled, metered := slices.Contains(types, "Entitled"), slices.Contains(types, "ExternallyMetered")
+	switch {
+	case entitled && metered:
+		return DimensionEntitledAndMetered, true
+	case entitled:
+		return DimensionEntitled, true
+	case metered:
+		return DimensionMetered, true
+	}
+	return "", false
+}
 
 // MeteringIdentity says how usage of a product names the customer when metered to AWS.
 type MeteringIdentity string
@@ -153,8 +187,8 @@ func NewProduct(in ProductInput) (*Product, error) {
 		seen[d.Key] = true
 		p.CheckText(f+".name", d.Name, 1, 255)
 		p.CheckText(f+".unit", d.Unit, 1, 64)
-		if d.Kind != DimensionEntitled && d.Kind != DimensionMetered {
-			p.Add(f+".kind", "must be ENTITLED or METERED")
+		if !slices.Contains(DimensionKinds, d.Kind) {
+			p.Add(f+".kind", "%s", OneOf(DimensionKinds))
 		}
 		if d.Removed || d.RemovedAt != nil {
 			p.Add(f+".removed", "is set by product sync only; leave removed and removedAt out")

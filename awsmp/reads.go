@@ -91,11 +91,9 @@ func (c *Catalog) ListSaaSProducts(ctx context.Context, conn *dealdesk.AWSConnec
 			p.Title = aws.ToString(s.Name)
 		}
 		for _, dim := range d.Dimensions {
-			kind := dealdesk.DimensionMetered
-			for _, t := range dim.Types {
-				if t == "Entitled" {
-					kind = dealdesk.DimensionEntitled
-				}
+			kind, ok := dealdesk.DimensionKindOf(dim.Types)
+			if !ok {
+				continue // neither contract nor usage: nothing dealdesk prices or meters
 			}
 			p.Dimensions = append(p.Dimensions, dealdesk.Dimension{Key: dim.Key, Name: dim.Name, Unit: dim.Unit, Kind: kind})
 		}

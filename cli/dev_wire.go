@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/dealdesk/dealdesk"
@@ -126,11 +125,8 @@ func registerSeedProduct(ctx context.Context, svc *service, p sim.Product) (stri
 		in.MeteringIdentity = dealdesk.MeteringByCustomerIdentifier
 	}
 	for _, d := range p.Dimensions {
-		kind := dealdesk.DimensionMetered
-		switch {
-		case slices.Contains(d.Types, sim.DimensionEntitled):
-			kind = dealdesk.DimensionEntitled
-		case !slices.Contains(d.Types, sim.DimensionMetered):
+		kind, ok := dealdesk.DimensionKindOf(d.Types)
+		if !ok {
 			continue
 		}
 		in.Dimensions = append(in.Dimensions, dealdesk.Dimension{Key: d.Key, Name: d.Name, Unit: d.Unit, Kind: kind})
