@@ -75,8 +75,15 @@ type HourCoverage struct {
 
 var zero = decimal.Zero
 
-// fixed returns d as a set Decimal.
-func fixed(d decimal.Decimal) Decimal { return Decimal{Decimal: d, set: true} }
+// fixed returns d as a set Decimal written without trailing zeros ("200", not "200.000000000").
+func fixed(d decimal.Decimal) Decimal {
+	if d.Exponent() < 0 {
+		if n, err := decimal.NewFromString(d.String()); err == nil {
+			d = n
+		}
+	}
+	return Decimal{Decimal: d, set: true}
+}
 
 // CoverHour computes the coverage of one closed hour of an entitlement from usage (units per
 // metered dimension key counted in the hour), the contract's terms and the state before, and
