@@ -69,8 +69,8 @@ func TestTimelineKindsThatNotify(t *testing.T) {
 		}
 	}
 	// Issue 7: opportunity published or failed, partner offer created, buyer accepted,
-	// entitlement ended, reconciliation repaired something.
-	want := []dealdesk.TimelineKind{dealdesk.TimelinePublished, dealdesk.TimelinePublishFailed, dealdesk.TimelineCPPOOfferCreated,
+	// entitlement ended, reconciliation repaired something; decision 021: a restriction failed.
+	want := []dealdesk.TimelineKind{dealdesk.TimelinePublished, dealdesk.TimelinePublishFailed, dealdesk.TimelineRestrictFailed, dealdesk.TimelineCPPOOfferCreated,
 		dealdesk.TimelineAccepted, dealdesk.TimelineEnded, dealdesk.TimelineRepaired}
 	if !slices.Equal(got, want) {
 		t.Fatalf("kinds that notify: %v, want %v", got, want)

@@ -2,6 +2,7 @@ package dealdesk
 
 import (
 	"context"
+	"strconv"
 	"time"
 )
 
@@ -20,11 +21,44 @@ type Publication struct {
 	JobID int64
 	// ChangeSetID is the current attempt's change set, "" until StartChangeSet answered.
 	ChangeSetID string
+	// Settled reports that AWS is known to have created nothing under the current attempt's
+	// token that ChangeSetID does not show: no StartChangeSet was sent with it yet, or AWS
+	// refused one synchronously (ValidationException, field errors), or its change set ended
+	// FAILED or CANCELLED. It is false from just before the first StartChangeSet until then:
+	// an answer lost to a timeout or a 5xx may hide a change set AWS created. A new attempt,
+	// so a new token, is only ever started from a settled one (decision 021).
+	Settled bool
+	// CarriedOver reports that the current attempt was started for an earlier submission and
+	// was not settled when the opportunity was submitted again: the job settles it first (its
+	// change set, if it SUCCEEDED, is the resale authorization, without the later edits) and
+	// only then publishes the new submission under a new attempt (decision 021).
+	CarriedOver bool
+	// RestrictAttempt numbers the restrictions started for the cancelled opportunity (0 before
+	// any): the token of the current one is RestrictAttemptToken(OfferID, RestrictAttempt). It
+	// goes up when AWS failed one with SERVER_FAULT and when the vendor cancels again after a
+	// restriction failed.
+	RestrictAttempt int
 	// RestrictChangeSetID is the change set restricting the resale authorization, "" until
 	// started; RestrictResult is "" while it runs, then SUCCEEDED or the failure AWS gave.
 	RestrictChangeSetID string
 	RestrictResult      string
 	UpdatedAt           time.Time
+}
+
+// RestrictFailed reports whether the restriction ended without restricting the resale
+// authorization: the vendor may cancel again to start a new one.
+func (p *Publication) RestrictFailed() bool {
+	return p.RestrictResult != "" && p.RestrictResult != string(ChangeSetSucceeded)
+}
+
+// RestrictAttemptToken is the ClientRequestToken of the attempt-th restriction of opportunity
+// offerID: RestrictToken for the first (and for 0, before attempts were numbered), then
+// "dd-rst-<offerID>-<attempt>", as long as PublishToken's.
+func RestrictAttemptToken(offerID string, attempt int) string {
+	if attempt <= 1 {
+		return RestrictToken(offerID)
+	}
+	return RestrictToken(offerID) + "-" + strconv.Itoa(attempt)
 }
 
 // PublishOutcomeKind says how the publishing, the restriction or the life of an opportunity
@@ -72,27 +106,43 @@ type PublishStore interface {
 	// when the opportunity is not PENDING_CREATE (nothing to publish) or jobID is not the job
 	// its submission recorded (OfferService.SubmitOffer starts each attempt with its job).
 	PublishAttempt(ctx context.Context, offerID string, jobID int64) (*Publication, error)
+	// UnsettlePublishAttempt records, before StartChangeSet is first sent with attempt's token,
+	// that the attempt is no longer settled (Publication.Settled). Returns ECONFLICT when
+	// attempt is no longer the current one.
+	UnsettlePublishAttempt(ctx context.Context, offerID string, attempt int) error
 	// SetPublishChangeSet records the change set StartChangeSet answered for attempt. Returns
 	// ECONFLICT when attempt is no longer the current one.
 	SetPublishChangeSet(ctx context.Context, offerID string, attempt int, changeSetID string) error
-	// NextPublishAttempt starts a new attempt after AWS failed attempt with SERVER_FAULT and
-	// returns it. Returns ECONFLICT when attempt is no longer the current one.
+	// NextPublishAttempt starts a new, settled attempt after AWS ended attempt's change set
+	// without creating anything (FAILED with SERVER_FAULT; or FAILED or CANCELLED for an attempt
+	// carried over from an earlier submission) and returns it. Returns ECONFLICT when attempt
+	// is no longer the current one.
 	NextPublishAttempt(ctx context.Context, offerID string, attempt int) (*Publication, error)
 	// NotePublishProblem shows on a PENDING_CREATE opportunity (in PublishErrors) why its
 	// publish waits to be retried, e.g. that no AWS connection is set; nil clears it.
 	NotePublishProblem(ctx context.Context, offerID string, problems []FieldError) error
 	// PublishSucceeded makes a PENDING_CREATE opportunity ACTIVE with ExternalID
-	// resaleAuthorizationID; PublishFailed makes it CREATE_FAILED with problems as its
-	// PublishErrors. Both return ECONFLICT when it is no longer PENDING_CREATE.
-	PublishSucceeded(ctx context.Context, offerID, resaleAuthorizationID string) (*Offer, error)
+	// resaleAuthorizationID and notes as its PublishErrors (e.g. that edits resubmitted while
+	// an earlier change set was unsettled were not published). PublishFailed makes it
+	// CREATE_FAILED with problems as its PublishErrors and marks its attempt settled: call it
+	// only when AWS is known to have created nothing under the attempt's token (decision 021).
+	// Both return ECONFLICT when it is no longer PENDING_CREATE.
+	PublishSucceeded(ctx context.Context, offerID, resaleAuthorizationID string, notes ...FieldError) (*Offer, error)
 	PublishFailed(ctx context.Context, offerID string, problems []FieldError) (*Offer, error)
 
 	// FindPublication returns an opportunity's publication; ENOTFOUND when it never had one.
 	FindPublication(ctx context.Context, offerID string) (*Publication, error)
-	// SetRestrictChangeSet records the change set restricting a CANCELLED opportunity's resale
-	// authorization; RestrictEnded records how it ended (see Publication.RestrictResult).
-	SetRestrictChangeSet(ctx context.Context, offerID, changeSetID string) error
-	RestrictEnded(ctx context.Context, offerID, result string) error
+	// SetRestrictChangeSet records the change set of restriction attempt attempt of a
+	// CANCELLED opportunity's resale authorization; NextRestrictAttempt starts a new one after
+	// AWS failed attempt's change set with SERVER_FAULT (nothing applied) and returns it. Both
+	// return ECONFLICT when attempt is no longer the current one (the vendor cancelled again).
+	SetRestrictChangeSet(ctx context.Context, offerID string, attempt int, changeSetID string) error
+	NextRestrictAttempt(ctx context.Context, offerID string, attempt int) (*Publication, error)
+	// RestrictEnded records how restriction attempt attempt ended (see
+	// Publication.RestrictResult); a failure is also shown in the opportunity's PublishErrors
+	// (field "restriction") until the vendor cancels again. ECONFLICT when attempt is no
+	// longer the current one.
+	RestrictEnded(ctx context.Context, offerID string, attempt int, result string) error
 
 	// ExpireOpportunities moves every organization's ACTIVE opportunities whose expiry date is
 	// before today (an opportunity is valid through its expiry date) to EXPIRED, and returns

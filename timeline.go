@@ -29,6 +29,7 @@ const (
 	TimelinePublished        TimelineKind = "PUBLISHED"          // the opportunity is a resale authorization on AWS
 	TimelinePublishFailed    TimelineKind = "PUBLISH_FAILED"     // AWS refused the opportunity's change set
 	TimelineRestricted       TimelineKind = "RESTRICTED"         // the resale authorization was restricted (cancelled)
+	TimelineRestrictFailed   TimelineKind = "RESTRICT_FAILED"    // the resale authorization of a cancelled opportunity is still live
 	TimelineExpired          TimelineKind = "EXPIRED"            // the opportunity or offer passed its expiry date
 	TimelineUsed             TimelineKind = "USED"               // a one-time opportunity was used by its reseller
 	TimelineCPPOOfferCreated TimelineKind = "CPPO_OFFER_CREATED" // the reseller released a CPPO offer (Offer Released)
@@ -40,7 +41,7 @@ const (
 )
 
 // TimelineKinds lists every timeline kind.
-var TimelineKinds = []TimelineKind{TimelinePublished, TimelinePublishFailed, TimelineRestricted, TimelineExpired,
+var TimelineKinds = []TimelineKind{TimelinePublished, TimelinePublishFailed, TimelineRestricted, TimelineRestrictFailed, TimelineExpired,
 	TimelineUsed, TimelineCPPOOfferCreated, TimelineAccepted, TimelineLicenseUpdated, TimelineAmended, TimelineEnded,
 	TimelineRepaired}
 
@@ -49,10 +50,11 @@ func (k TimelineKind) Valid() bool { return slices.Contains(TimelineKinds, k) }
 
 // Notifies reports whether an entry of kind k also makes a notification: the steps issue 7
 // names (opportunity published or failed, partner offer created, buyer accepted, entitlement
-// ended, reconciliation repaired something).
+// ended, reconciliation repaired something), and a cancelled opportunity's resale
+// authorization left live (decision 021: the vendor has to cancel again).
 func (k TimelineKind) Notifies() bool {
 	switch k {
-	case TimelinePublished, TimelinePublishFailed, TimelineCPPOOfferCreated, TimelineAccepted, TimelineEnded, TimelineRepaired:
+	case TimelinePublished, TimelinePublishFailed, TimelineRestrictFailed, TimelineCPPOOfferCreated, TimelineAccepted, TimelineEnded, TimelineRepaired:
 		return true
 	}
 	return false

@@ -140,7 +140,8 @@ func (db *DB) SubmitOffer(ctx context.Context, id string) (*dealdesk.Offer, erro
 
 // CancelOffer withdraws an opportunity: a DRAFT or CREATE_FAILED one at once; an ACTIVE one
 // becomes CANCELLED and a job to restrict its resale authorization is inserted in the same
-// transaction. Any other status is ECONFLICT.
+// transaction; a CANCELLED one whose restriction failed gets a new restriction (decision 021).
+// Any other status is ECONFLICT.
 func (db *DB) CancelOffer(ctx context.Context, id string) (*dealdesk.Offer, error) {
 	orgID, err := dealdesk.RequireOrgID(ctx)
 	if err != nil {
@@ -157,6 +158,8 @@ func (db *DB) CancelOffer(ctx context.Context, id string) (*dealdesk.Offer, erro
 		var job river.JobArgs
 		switch r.Status {
 		case dealdesk.OfferDraft, dealdesk.OfferCreateFailed:
+		case dealdesk.OfferCancelled: // again, after its restriction failed (publish.go)
+			return r.Offer, db.restartRestriction(ctx, tx, r)
 		case dealdesk.OfferActive:
 			job = dealdesk.RestrictOpportunityJob{OrgID: r.OrgID, OfferID: r.ID}
 		default:

@@ -12,12 +12,13 @@ import (
 
 var _ dealdesk.PublishStore = (*DB)(nil)
 
-const publicationColumns = `offer_id, attempt, job_id, change_set_id, restrict_change_set_id, restrict_result, updated_at`
+const publicationColumns = `offer_id, attempt, job_id, change_set_id, restrict_change_set_id, restrict_result, updated_at,
+	settled, carried_over, restrict_attempt`
 
 func scanPublication(s rowScanner) (*dealdesk.Publication, error) {
 	p := &dealdesk.Publication{}
 	err := s.Scan(&p.OfferID, &p.Attempt, &p.JobID, &p.ChangeSetID, &p.RestrictChangeSetID, &p.RestrictResult,
-		timeCol{&p.UpdatedAt})
+		timeCol{&p.UpdatedAt}, &p.Settled, &p.CarriedOver, &p.RestrictAttempt)
 	return p, err
 }
 
@@ -31,11 +32,12 @@ func (db *DB) findPublication(ctx context.Context, q queryer, orgID, offerID str
 func (db *DB) savePublication(ctx context.Context, tx *sql.Tx, orgID string, p *dealdesk.Publication) error {
 	p.UpdatedAt = db.now()
 	_, err := tx.ExecContext(ctx, `INSERT INTO publications (org_id, `+publicationColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (org_id, offer_id) DO UPDATE SET attempt = $3, job_id = $4, change_set_id = $5,
-			restrict_change_set_id = $6, restrict_result = $7, updated_at = $8`,
+			restrict_change_set_id = $6, restrict_result = $7, updated_at = $8, settled = $9, carried_over = $10,
+			restrict_attempt = $11`,
 		orgID, p.OfferID, p.Attempt, p.JobID, p.ChangeSetID, p.RestrictChangeSetID, p.RestrictResult,
-		db.dialect.timeArg(p.UpdatedAt))
+		db.dialect.timeArg(p.UpdatedAt), p.Settled, p.CarriedOver, p.RestrictAttempt)
 	return err
 }
 
@@ -75,7 +77,9 @@ func (db *DB) withPublication(ctx context.Context, offerID string, want dealdesk
 }
 
 // submitForPublishing writes the submitted opportunity r, inserts its publish job and makes
-// that job the owner of a new publish attempt (decision 015). The job is not unique by its
+// that job the owner of a new publish attempt (decision 015); when the current attempt is not
+// settled, the job owns that attempt instead, carried over, to settle it before any new token
+// is used (decision 021). The job is not unique by its
 // arguments: the locked status check already makes one job per submission, and a unique insert
 // would be skipped while the previous submission's job, which has just made the opportunity
 // CREATE_FAILED, is still being marked completed, leaving the new submission without a job.
@@ -94,7 +98,13 @@ func (db *DB) submitForPublishing(ctx context.Context, tx *sql.Tx, r *offerRow) 
 	if p == nil {
 		p = &dealdesk.Publication{OfferID: r.ID}
 	}
-	p.Attempt, p.JobID, p.ChangeSetID = p.Attempt+1, res.Job.ID, ""
+	p.JobID = res.Job.ID
+	switch {
+	case p.Attempt == 0 || p.Settled:
+		p.Attempt, p.ChangeSetID, p.Settled, p.CarriedOver = p.Attempt+1, "", true, false
+	default:
+		p.CarriedOver = true
+	}
 	return db.savePublication(ctx, tx, r.OrgID, p)
 }
 
@@ -119,13 +129,27 @@ func staleAttempt(offerID string, attempt, current int) error {
 	return dealdesk.Errorf(dealdesk.ECONFLICT, "Opportunity %s is at publish attempt %d, not %d.", offerID, current, attempt)
 }
 
+// UnsettlePublishAttempt records that StartChangeSet is about to be sent with the current
+// attempt's token.
+func (db *DB) UnsettlePublishAttempt(ctx context.Context, offerID string, attempt int) error {
+	return db.withPublication(ctx, offerID, dealdesk.OfferPendingCreate, func(_ *sql.Tx, _ *offerRow, p *dealdesk.Publication) (bool, error) {
+		if p.Attempt != attempt {
+			return false, staleAttempt(offerID, attempt, p.Attempt)
+		}
+		p.Settled = false
+		return true, nil
+	})
+}
+
 // SetPublishChangeSet records the change set of the current attempt.
 func (db *DB) SetPublishChangeSet(ctx context.Context, offerID string, attempt int, changeSetID string) error {
 	return db.withPublication(ctx, offerID, dealdesk.OfferPendingCreate, func(_ *sql.Tx, _ *offerRow, p *dealdesk.Publication) (bool, error) {
 		if p.Attempt != attempt {
 			return false, staleAttempt(offerID, attempt, p.Attempt)
 		}
-		p.ChangeSetID = changeSetID
+		// A carried-over attempt that StartChangeSet answered is this submission's change set
+		// (AWS created it now, or had created it for the same request).
+		p.ChangeSetID, p.CarriedOver = changeSetID, false
 		return true, nil
 	})
 }
@@ -137,7 +161,7 @@ func (db *DB) NextPublishAttempt(ctx context.Context, offerID string, attempt in
 		if p.Attempt != attempt {
 			return false, staleAttempt(offerID, attempt, p.Attempt)
 		}
-		p.Attempt, p.ChangeSetID = p.Attempt+1, ""
+		p.Attempt, p.ChangeSetID, p.Settled, p.CarriedOver = p.Attempt+1, "", true, false
 		out = *p
 		return true, nil
 	})
@@ -155,30 +179,36 @@ func (db *DB) NotePublishProblem(ctx context.Context, offerID string, problems [
 	})
 }
 
-// endPublish moves a PENDING_CREATE opportunity to status with externalID and problems.
+// endPublish moves a PENDING_CREATE opportunity to status with externalID and problems; the
+// attempt it ended on is settled either way (nothing more can come of it).
 func (db *DB) endPublish(ctx context.Context, offerID string, status dealdesk.OfferStatus, externalID string, problems []dealdesk.FieldError) (*dealdesk.Offer, error) {
 	var out *dealdesk.Offer
-	err := db.withPublication(ctx, offerID, dealdesk.OfferPendingCreate, func(tx *sql.Tx, r *offerRow, _ *dealdesk.Publication) (bool, error) {
+	err := db.withPublication(ctx, offerID, dealdesk.OfferPendingCreate, func(tx *sql.Tx, r *offerRow, p *dealdesk.Publication) (bool, error) {
 		r.Status, r.PublishErrors, r.UpdatedAt = status, problems, db.now()
 		if externalID != "" {
 			r.ExternalID = externalID
 		}
 		out = r.Offer
-		return false, db.updateOfferRow(ctx, tx, r)
+		p.Settled, p.CarriedOver = true, false
+		return true, db.updateOfferRow(ctx, tx, r)
 	})
 	return out, err
 }
 
-// PublishSucceeded makes a PENDING_CREATE opportunity ACTIVE with its resale authorization ID.
-func (db *DB) PublishSucceeded(ctx context.Context, offerID, resaleAuthorizationID string) (*dealdesk.Offer, error) {
+// PublishSucceeded makes a PENDING_CREATE opportunity ACTIVE with its resale authorization ID
+// and notes as its PublishErrors.
+func (db *DB) PublishSucceeded(ctx context.Context, offerID, resaleAuthorizationID string, notes ...dealdesk.FieldError) (*dealdesk.Offer, error) {
 	if resaleAuthorizationID == "" {
 		return nil, errors.New("sqldb: PublishSucceeded needs the resale authorization ID")
 	}
-	return db.endPublish(ctx, offerID, dealdesk.OfferActive, resaleAuthorizationID, nil)
+	if len(notes) == 0 {
+		notes = nil
+	}
+	return db.endPublish(ctx, offerID, dealdesk.OfferActive, resaleAuthorizationID, notes)
 }
 
 // PublishFailed makes a PENDING_CREATE opportunity CREATE_FAILED with problems as its
-// PublishErrors.
+// PublishErrors, its attempt settled.
 func (db *DB) PublishFailed(ctx context.Context, offerID string, problems []dealdesk.FieldError) (*dealdesk.Offer, error) {
 	return db.endPublish(ctx, offerID, dealdesk.OfferCreateFailed, "", problems)
 }
@@ -199,21 +229,85 @@ func (db *DB) FindPublication(ctx context.Context, offerID string) (*dealdesk.Pu
 	return p, nil
 }
 
-// SetRestrictChangeSet records the change set restricting a CANCELLED opportunity's resale
-// authorization.
-func (db *DB) SetRestrictChangeSet(ctx context.Context, offerID, changeSetID string) error {
-	return db.withPublication(ctx, offerID, dealdesk.OfferCancelled, func(_ *sql.Tx, _ *offerRow, p *dealdesk.Publication) (bool, error) {
-		p.RestrictChangeSetID, p.RestrictResult = changeSetID, ""
-		return true, nil
+// staleRestrict is the error of a write for a restriction attempt that is no longer current.
+func staleRestrict(offerID string, attempt, current int) error {
+	return dealdesk.Errorf(dealdesk.ECONFLICT, "Opportunity %s is at restriction attempt %d, not %d.", offerID, current, attempt)
+}
+
+// restrictAttempt is p's current restriction attempt: 1 for a row from before attempts were
+// numbered (its token is RestrictToken either way).
+func restrictAttempt(p *dealdesk.Publication) int { return max(p.RestrictAttempt, 1) }
+
+// withRestriction runs fn on the publication of CANCELLED opportunity offerID when attempt is
+// its current restriction attempt.
+func (db *DB) withRestriction(ctx context.Context, offerID string, attempt int, fn func(tx *sql.Tx, r *offerRow, p *dealdesk.Publication) error) error {
+	return db.withPublication(ctx, offerID, dealdesk.OfferCancelled, func(tx *sql.Tx, r *offerRow, p *dealdesk.Publication) (bool, error) {
+		if cur := restrictAttempt(p); cur != attempt {
+			return false, staleRestrict(offerID, attempt, cur)
+		}
+		p.RestrictAttempt = attempt
+		return true, fn(tx, r, p)
 	})
 }
 
-// RestrictEnded records how the restriction of a CANCELLED opportunity ended.
-func (db *DB) RestrictEnded(ctx context.Context, offerID, result string) error {
-	return db.withPublication(ctx, offerID, dealdesk.OfferCancelled, func(_ *sql.Tx, _ *offerRow, p *dealdesk.Publication) (bool, error) {
-		p.RestrictResult = dealdesk.Clip(result, 1000)
-		return true, nil
+// SetRestrictChangeSet records the change set of restriction attempt attempt.
+func (db *DB) SetRestrictChangeSet(ctx context.Context, offerID string, attempt int, changeSetID string) error {
+	return db.withRestriction(ctx, offerID, attempt, func(_ *sql.Tx, _ *offerRow, p *dealdesk.Publication) error {
+		p.RestrictChangeSetID, p.RestrictResult = changeSetID, ""
+		return nil
 	})
+}
+
+// NextRestrictAttempt starts the restriction attempt after attempt, with no change set yet.
+func (db *DB) NextRestrictAttempt(ctx context.Context, offerID string, attempt int) (*dealdesk.Publication, error) {
+	var out dealdesk.Publication
+	err := db.withRestriction(ctx, offerID, attempt, func(_ *sql.Tx, _ *offerRow, p *dealdesk.Publication) error {
+		p.RestrictAttempt, p.RestrictChangeSetID, p.RestrictResult = attempt+1, "", ""
+		out = *p
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RestrictEnded records how restriction attempt attempt of a CANCELLED opportunity ended; a
+// failure is shown in its PublishErrors, a success clears them.
+func (db *DB) RestrictEnded(ctx context.Context, offerID string, attempt int, result string) error {
+	return db.withRestriction(ctx, offerID, attempt, func(tx *sql.Tx, r *offerRow, p *dealdesk.Publication) error {
+		p.RestrictResult = dealdesk.Clip(result, 1000)
+		r.PublishErrors = nil
+		if p.RestrictFailed() {
+			r.PublishErrors = []dealdesk.FieldError{{Field: "restriction", Message: dealdesk.Clip("The resale authorization "+
+				r.ExternalID+" is not restricted on AWS Marketplace: "+result+" Cancel the opportunity again to retry.", 512)}}
+		}
+		r.UpdatedAt = db.now()
+		return db.updateOfferRow(ctx, tx, r)
+	})
+}
+
+// restartRestriction is CancelOffer on a CANCELLED opportunity r whose restriction failed: it
+// starts the next restriction attempt, clears the failure from PublishErrors and inserts the
+// restrict job (not unique by its arguments, like the publish job: the failed attempt's job
+// may still be being marked completed). Any other CANCELLED opportunity is ECONFLICT.
+func (db *DB) restartRestriction(ctx context.Context, tx *sql.Tx, r *offerRow) error {
+	p, err := db.findPublication(ctx, tx, r.OrgID, r.ID)
+	if err != nil {
+		return err
+	}
+	if p == nil || r.ExternalID == "" || !p.RestrictFailed() {
+		return dealdesk.Errorf(dealdesk.ECONFLICT, "Offer %s is CANCELLED and cannot be cancelled again.", r.ID)
+	}
+	p.RestrictAttempt, p.RestrictChangeSetID, p.RestrictResult = restrictAttempt(p)+1, "", ""
+	r.PublishErrors, r.UpdatedAt = nil, db.now()
+	if err := db.updateOfferRow(ctx, tx, r); err != nil {
+		return err
+	}
+	if _, err := db.river.InsertTx(ctx, tx, dealdesk.RestrictOpportunityJob{OrgID: r.OrgID, OfferID: r.ID}, nil); err != nil {
+		return err
+	}
+	return db.savePublication(ctx, tx, r.OrgID, p)
 }
 
 // ExpireOpportunities moves ACTIVE opportunities of every organization whose expiry date is

@@ -31,8 +31,8 @@ func TestPublishAttempt(t *testing.T) {
 			t.Fatal(err)
 		}
 		first := publication(t, db, ctx, o.ID)
-		if first.Attempt != 1 || first.JobID == 0 || first.ChangeSetID != "" {
-			t.Fatalf("after submit: %+v; want attempt 1 owned by a job, no change set", first)
+		if first.Attempt != 1 || first.JobID == 0 || first.ChangeSetID != "" || !first.Settled {
+			t.Fatalf("after submit: %+v; want attempt 1 owned by a job, no change set, settled", first)
 		}
 		job := first.JobID
 
@@ -49,6 +49,13 @@ func TestPublishAttempt(t *testing.T) {
 			wantCode(t, db.SetPublishChangeSet(other, o.ID, 1, "cs-other"), dealdesk.ENOTFOUND)
 		})
 		t.Run("the change set is kept for the job's next runs", func(t *testing.T) {
+			wantCode(t, db.UnsettlePublishAttempt(ctx, o.ID, 2), dealdesk.ECONFLICT)
+			if err := db.UnsettlePublishAttempt(ctx, o.ID, 1); err != nil {
+				t.Fatal(err)
+			}
+			if got := publication(t, db, ctx, o.ID); got.Settled {
+				t.Fatalf("after UnsettlePublishAttempt: %+v; want unsettled", got)
+			}
 			wantCode(t, db.SetPublishChangeSet(ctx, o.ID, 2, "cs-stale"), dealdesk.ECONFLICT)
 			if err := db.SetPublishChangeSet(ctx, o.ID, 1, "cs-1"); err != nil {
 				t.Fatal(err)
@@ -62,8 +69,8 @@ func TestPublishAttempt(t *testing.T) {
 			_, err := db.NextPublishAttempt(ctx, o.ID, 2)
 			wantCode(t, err, dealdesk.ECONFLICT)
 			got, err := db.NextPublishAttempt(ctx, o.ID, 1)
-			if err != nil || got.Attempt != 2 || got.ChangeSetID != "" || got.JobID != job {
-				t.Fatalf("NextPublishAttempt = %+v, %v; want attempt 2 of the same job, no change set", got, err)
+			if err != nil || got.Attempt != 2 || got.ChangeSetID != "" || got.JobID != job || !got.Settled {
+				t.Fatalf("NextPublishAttempt = %+v, %v; want attempt 2 of the same job, no change set, settled", got, err)
 			}
 		})
 		t.Run("a problem shows while it waits", func(t *testing.T) {
@@ -117,21 +124,129 @@ func TestPublishAttempt(t *testing.T) {
 			}
 		})
 		t.Run("the restriction of a cancelled one is recorded", func(t *testing.T) {
-			wantCode(t, db.SetRestrictChangeSet(ctx, o.ID, "cs-r"), dealdesk.ECONFLICT) // still ACTIVE
+			wantCode(t, db.SetRestrictChangeSet(ctx, o.ID, 1, "cs-r"), dealdesk.ECONFLICT) // still ACTIVE
 			if _, err := db.CancelOffer(ctx, o.ID); err != nil {
 				t.Fatal(err)
 			}
-			if err := db.SetRestrictChangeSet(ctx, o.ID, "cs-r"); err != nil {
+			wantCode(t, db.SetRestrictChangeSet(ctx, o.ID, 2, "cs-r"), dealdesk.ECONFLICT) // not the current attempt
+			if err := db.SetRestrictChangeSet(ctx, o.ID, 1, "cs-r"); err != nil {
 				t.Fatal(err)
 			}
-			if err := db.RestrictEnded(ctx, o.ID, "SUCCEEDED"); err != nil {
+			if err := db.RestrictEnded(ctx, o.ID, 1, "SUCCEEDED"); err != nil {
 				t.Fatal(err)
 			}
 			got := publication(t, db, ctx, o.ID)
-			if got.RestrictChangeSetID != "cs-r" || got.RestrictResult != "SUCCEEDED" || got.Attempt != 3 {
+			if got.RestrictChangeSetID != "cs-r" || got.RestrictResult != "SUCCEEDED" || got.Attempt != 3 || got.RestrictAttempt != 1 {
 				t.Fatalf("publication %+v", got)
 			}
+			if _, err := db.CancelOffer(ctx, o.ID); dealdesk.ErrorCode(err) != dealdesk.ECONFLICT {
+				t.Fatalf("cancelling a restricted opportunity again: %v; want ECONFLICT", err)
+			}
 		})
+	})
+}
+
+// TestUnsettledAttemptIsCarriedOver (decision 021): an opportunity submitted again while its
+// publish attempt is not settled keeps that attempt, carried over, for the new job to settle;
+// a settled one moves to the next attempt.
+func TestUnsettledAttemptIsCarriedOver(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		ctx := newOrg(t, db, "Acme")
+		p := newProduct(t, db, ctx, "prod-abc123")
+		o := newOffer(t, db, ctx, p.ID)
+		if _, err := db.SubmitOffer(ctx, o.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.UnsettlePublishAttempt(ctx, o.ID, 1); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetPublishChangeSet(ctx, o.ID, 1, "cs-1"); err != nil {
+			t.Fatal(err)
+		}
+		// A store written by an earlier version could end it unsettled; PublishFailed itself
+		// settles, so the row is put back as such a version left it.
+		if _, err := db.PublishFailed(ctx, o.ID, []dealdesk.FieldError{{Field: "opportunity", Message: "gave up"}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := publication(t, db, ctx, o.ID); !got.Settled {
+			t.Fatalf("after PublishFailed: %+v; want settled", got)
+		}
+		if _, err := db.SQL().ExecContext(context.Background(), `UPDATE publications SET settled = FALSE WHERE offer_id = $1`, o.ID); err != nil {
+			t.Fatal(err)
+		}
+		first := publication(t, db, ctx, o.ID)
+		if _, err := db.SubmitOffer(ctx, o.ID); err != nil {
+			t.Fatal(err)
+		}
+		carried := publication(t, db, ctx, o.ID)
+		if carried.Attempt != 1 || carried.ChangeSetID != "cs-1" || !carried.CarriedOver || carried.Settled || carried.JobID == first.JobID {
+			t.Fatalf("resubmitted unsettled: %+v; want attempt 1 with cs-1 carried over to the new job", carried)
+		}
+		next, err := db.NextPublishAttempt(ctx, o.ID, 1)
+		if err != nil || next.Attempt != 2 || next.ChangeSetID != "" || next.CarriedOver || !next.Settled {
+			t.Fatalf("NextPublishAttempt = %+v, %v; want attempt 2, settled, not carried over", next, err)
+		}
+	})
+}
+
+// TestRestrictionFailureAndCancelAgain (decision 021): a failed restriction shows in the
+// cancelled opportunity's publishErrors; cancelling again starts the next restriction attempt
+// with a new job and clears it; a stale attempt's writes are refused.
+func TestRestrictionFailureAndCancelAgain(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		ctx := newOrg(t, db, "Acme")
+		p := newProduct(t, db, ctx, "prod-abc123")
+		o := newOffer(t, db, ctx, p.ID)
+		if _, err := db.SubmitOffer(ctx, o.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.PublishSucceeded(ctx, o.ID, "resaleauthz-1234567890abc"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CancelOffer(ctx, o.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CancelOffer(ctx, o.ID); dealdesk.ErrorCode(err) != dealdesk.ECONFLICT {
+			t.Fatalf("cancel while restricting: %v; want ECONFLICT", err)
+		}
+		if err := db.SetRestrictChangeSet(ctx, o.ID, 1, "cs-r1"); err != nil {
+			t.Fatal(err)
+		}
+		next, err := db.NextRestrictAttempt(ctx, o.ID, 1)
+		if err != nil || next.RestrictAttempt != 2 || next.RestrictChangeSetID != "" || next.RestrictResult != "" {
+			t.Fatalf("NextRestrictAttempt = %+v, %v; want attempt 2 without a change set", next, err)
+		}
+		wantCode(t, db.RestrictEnded(ctx, o.ID, 1, "FAILED: stale"), dealdesk.ECONFLICT)
+		if err := db.RestrictEnded(ctx, o.ID, 2, "FAILED: StartChangeSet: AccessDeniedException: no"); err != nil {
+			t.Fatal(err)
+		}
+		got := findOffer(t, db, ctx, o.ID)
+		if got.Status != dealdesk.OfferCancelled || len(got.PublishErrors) != 1 || got.PublishErrors[0].Field != "restriction" {
+			t.Fatalf("offer %s %+v; want CANCELLED with the restriction's failure", got.Status, got.PublishErrors)
+		}
+		again, err := db.CancelOffer(ctx, o.ID)
+		if err != nil || again.Status != dealdesk.OfferCancelled || len(again.PublishErrors) != 0 {
+			t.Fatalf("cancel again = %+v, %v; want CANCELLED, the failure cleared", again, err)
+		}
+		pub := publication(t, db, ctx, o.ID)
+		if pub.RestrictAttempt != 3 || pub.RestrictResult != "" || pub.RestrictChangeSetID != "" {
+			t.Fatalf("publication %+v; want restriction attempt 3 running", pub)
+		}
+		var jobs int
+		if err := db.SQL().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM river_job WHERE kind = $1`, dealdesk.RestrictOpportunityJob{}.Kind()).Scan(&jobs); err != nil {
+			t.Fatal(err)
+		}
+		if jobs != 2 {
+			t.Fatalf("%d restrict jobs; want 2 (the cancel and the cancel again)", jobs)
+		}
+		if err := db.RestrictEnded(ctx, o.ID, 3, "SUCCEEDED"); err != nil {
+			t.Fatal(err)
+		}
+		if got := findOffer(t, db, ctx, o.ID); len(got.PublishErrors) != 0 {
+			t.Fatalf("after success: %+v; want no publishErrors", got.PublishErrors)
+		}
 	})
 }
 

@@ -27,6 +27,28 @@ type counter struct {
 	counts map[string]int // "StartChangeSet Too Many Requests"
 	starts []time.Time    // when StartChangeSet answered
 	next   http.Handler
+	// lose names the operations whose answers are lost: the simulator serves the request (and
+	// so acts on it), then the client gets a 502 instead of its answer, as when a proxy or the
+	// network fails after AWS handled the call. lost counts them per operation.
+	lose map[string]bool
+	lost map[string]int
+}
+
+// setLose starts (on) or stops losing op's answers.
+func (c *counter) setLose(op string, on bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.lose == nil {
+		c.lose, c.lost = map[string]bool{}, map[string]int{}
+	}
+	c.lose[op] = on
+}
+
+// lostAnswers returns how many of op's answers were lost.
+func (c *counter) lostAnswers(op string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lost[op]
 }
 
 // statusWriter keeps the status a handler writes.
@@ -41,10 +63,23 @@ func (w *statusWriter) WriteHeader(status int) {
 }
 
 func (c *counter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-	c.next.ServeHTTP(sw, r)
 	op := strings.TrimPrefix(r.URL.Path, "/")
 	c.mu.Lock()
+	lose := c.lose[op]
+	c.mu.Unlock()
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	if lose {
+		rec := httptest.NewRecorder()
+		c.next.ServeHTTP(rec, r)
+		sw.status = rec.Code
+		http.Error(w, "bad gateway: the answer was lost", http.StatusBadGateway)
+	} else {
+		c.next.ServeHTTP(sw, r)
+	}
+	c.mu.Lock()
+	if lose {
+		c.lost[op]++
+	}
 	c.counts[op+" "+http.StatusText(sw.status)]++
 	if op == "StartChangeSet" {
 		c.starts = append(c.starts, time.Now())

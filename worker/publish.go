@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/riverqueue/river"
 
@@ -15,9 +16,13 @@ import (
 // snoozing the job between DescribeChangeSet calls until it ends (decision 015).
 //
 // No run creates a second resale authorization: the change set's ClientRequestToken is
-// PublishToken(offer, attempt), and the attempt only changes for a new submission or after a
-// SERVER_FAULT (which applied nothing). A run that dies after StartChangeSet but before its ID
-// was stored is run again with the same token and gets the same change set back.
+// PublishToken(offer, attempt), and the attempt only changes once it is settled
+// (Publication.Settled, decision 021): AWS is known to have created nothing under its token.
+// A run that dies after StartChangeSet but before its ID was stored is run again with the same
+// token and gets the same change set back. While the outcome of an attempt is not known (an
+// answer lost, DescribeChangeSet refused) the opportunity stays PENDING_CREATE, saying in
+// PublishErrors why it waits, and the job keeps trying, at most RetryMax apart, however many
+// attempts River gave it.
 type publishWorker struct {
 	river.WorkerDefaults[dealdesk.PublishOpportunityJob]
 	*base
@@ -42,7 +47,7 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[dealdesk.Publis
 		if nerr := w.cfg.Store.NotePublishProblem(ctx, offerID, []dealdesk.FieldError{problem}); nerr != nil && !gone(nerr) {
 			return nerr
 		}
-		return w.retryLater(ctx, job, pub, problem, err)
+		return w.retryLater(ctx, job, pub, pub.Settled && !pub.CarriedOver, problem, err)
 	}
 	if err != nil {
 		return err
@@ -53,7 +58,11 @@ func (w *publishWorker) Work(ctx context.Context, job *river.Job[dealdesk.Publis
 	return w.follow(ctx, job, conn, pub)
 }
 
-// start starts the change set of pub's attempt and records its ID.
+// start starts the change set of pub's attempt and records its ID. An attempt carried over
+// from an earlier submission without a change set ID is started with its own token and the
+// opportunity as it is now: if AWS created nothing under that token, this is the one change
+// set; if it did, AWS answers that change set (same request) or refuses the token (another
+// request), and the job waits (decision 021).
 func (w *publishWorker) start(ctx context.Context, job *river.Job[dealdesk.PublishOpportunityJob], conn *dealdesk.AWSConnection, pub *dealdesk.Publication) error {
 	offerID := job.Args.OfferID
 	o, err := w.cfg.Store.FindOfferByID(ctx, offerID)
@@ -62,20 +71,39 @@ func (w *publishWorker) start(ctx context.Context, job *river.Job[dealdesk.Publi
 	}
 	p, err := w.cfg.Store.FindProductByID(ctx, o.ProductID)
 	if dealdesk.ErrorCode(err) == dealdesk.ENOTFOUND {
-		return w.fail(ctx, job, pub.Attempt, "", []dealdesk.FieldError{{Field: "productId", Message: "The product is no longer there."}})
+		problem := dealdesk.FieldError{Field: "productId", Message: "The product is no longer there."}
+		if !pub.Settled {
+			return w.wait(ctx, job, pub, problem)
+		}
+		return w.fail(ctx, job, pub.Attempt, "", []dealdesk.FieldError{problem})
 	}
 	if err != nil {
 		return err
 	}
+	if pub.Settled {
+		// From here on a lost answer may hide a change set: the attempt is settled again only
+		// when AWS is known to have created nothing under its token.
+		if err := w.cfg.Store.UnsettlePublishAttempt(ctx, offerID, pub.Attempt); err != nil {
+			if gone(err) {
+				return nil
+			}
+			return err
+		}
+	}
 	changeSetID, err := w.cfg.Catalog.StartResaleAuthorization(ctx, conn, o, p, dealdesk.PublishToken(offerID, pub.Attempt))
 	if err != nil {
-		if fields := dealdesk.ErrorFields(err); len(fields) > 0 {
+		settles := startSettles(err, pub)
+		if fields := dealdesk.ErrorFields(err); len(fields) > 0 && settles {
 			return w.fail(ctx, job, pub.Attempt, "", fields)
 		}
+		problem := dealdesk.FieldError{Field: "opportunity", Message: dealdesk.Clip(awsMessage(err), 512)}
 		if refused(err) {
-			return w.fail(ctx, job, pub.Attempt, "", []dealdesk.FieldError{{Field: "opportunity", Message: dealdesk.Clip(awsMessage(err), 512)}})
+			if settles {
+				return w.fail(ctx, job, pub.Attempt, "", []dealdesk.FieldError{problem})
+			}
+			return w.wait(ctx, job, pub, problem)
 		}
-		return w.retryLater(ctx, job, pub, dealdesk.FieldError{Field: "opportunity", Message: dealdesk.Clip(awsMessage(err), 512)}, err)
+		return w.retryLater(ctx, job, pub, settles, problem, err)
 	}
 	if err := w.cfg.Store.SetPublishChangeSet(ctx, offerID, pub.Attempt, changeSetID); err != nil {
 		return err
@@ -84,24 +112,62 @@ func (w *publishWorker) start(ctx context.Context, job *river.Job[dealdesk.Publi
 	return river.JobSnooze(w.cfg.ChangeSetPoll)
 }
 
+// startSettles reports whether StartChangeSet's error err shows that AWS created nothing under
+// the token of pub's attempt (pub as it was before the call): the opportunity cannot be
+// expressed (nothing was sent); AWS found the request invalid (the same request gets the same
+// answer, so an earlier call of the attempt, whose answer was lost, created nothing either),
+// unless it names the ClientRequestToken (it was used for another request); or this was the
+// attempt's first call and AWS answered it with a refusal (4xx). An attempt carried over from
+// an earlier submission may have been sent with another request: nothing settles it here.
+func startSettles(err error, pub *dealdesk.Publication) bool {
+	if pub.CarriedOver {
+		return false
+	}
+	if dealdesk.ErrorCode(err) == dealdesk.EINVALID {
+		return true
+	}
+	var ae *dealdesk.AWSError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	if ae.Code == "ValidationException" && !strings.Contains(ae.Message, "ClientRequestToken") {
+		return true
+	}
+	return pub.Settled && ae.Status >= 400 && ae.Status < 500
+}
+
 // follow reads pub's change set and acts on where it is: snooze while it runs, ACTIVE when it
 // SUCCEEDED, CREATE_FAILED with AWS's errors mapped to the opportunity's fields when it FAILED
-// with CLIENT_ERROR, and a new attempt with a new token after SERVER_FAULT.
+// with CLIENT_ERROR, and a new attempt with a new token after SERVER_FAULT, or after any end
+// without effect of an attempt carried over from an earlier submission (the new submission is
+// then published).
 func (w *publishWorker) follow(ctx context.Context, job *river.Job[dealdesk.PublishOpportunityJob], conn *dealdesk.AWSConnection, pub *dealdesk.Publication) error {
 	offerID := job.Args.OfferID
 	res, err := w.cfg.Catalog.DescribeChangeSet(ctx, conn, pub.ChangeSetID)
 	if err != nil {
+		// The change set may still succeed, or have succeeded: its outcome decides.
+		problem := dealdesk.FieldError{Field: "opportunity", Message: dealdesk.Clip(awsMessage(err), 512)}
 		if refused(err) {
-			return w.fail(ctx, job, pub.Attempt, pub.ChangeSetID, []dealdesk.FieldError{{Field: "opportunity", Message: dealdesk.Clip(awsMessage(err), 512)}})
+			return w.wait(ctx, job, pub, problem)
 		}
-		return w.retryLater(ctx, job, pub, dealdesk.FieldError{Field: "opportunity", Message: dealdesk.Clip(awsMessage(err), 512)}, err)
+		return w.retryLater(ctx, job, pub, false, problem, err)
 	}
 	switch res.Status {
 	case dealdesk.ChangeSetSucceeded:
 		if res.ResaleAuthorizationID == "" {
 			return fmt.Errorf("change set %s SUCCEEDED without a resale authorization ID", pub.ChangeSetID)
 		}
-		o, err := w.cfg.Store.PublishSucceeded(ctx, offerID, res.ResaleAuthorizationID)
+		summary := "Published on AWS Marketplace as resale authorization " + res.ResaleAuthorizationID + "."
+		var notes []dealdesk.FieldError
+		if pub.CarriedOver {
+			note := "The change set " + pub.ChangeSetID + " of an earlier submission, whose outcome was not known when the " +
+				"opportunity was submitted again, created resale authorization " + res.ResaleAuthorizationID +
+				": the edits submitted since were not published."
+			notes = append(notes, dealdesk.FieldError{Field: "opportunity", Message: note})
+			summary = "Published on AWS Marketplace as resale authorization " + res.ResaleAuthorizationID + " by the change set of " +
+				"an earlier submission; the edits submitted since were not published."
+		}
+		o, err := w.cfg.Store.PublishSucceeded(ctx, offerID, res.ResaleAuthorizationID, notes...)
 		if gone(err) {
 			return nil
 		}
@@ -109,10 +175,10 @@ func (w *publishWorker) follow(ctx context.Context, job *river.Job[dealdesk.Publ
 			return err
 		}
 		w.record(ctx, dealdesk.PublishOutcome{OrgID: o.OrgID, OfferID: offerID, Kind: dealdesk.OutcomePublished,
-			ChangeSetID: pub.ChangeSetID, Ref: pub.ChangeSetID, Summary: "Published on AWS Marketplace as resale authorization " + o.ExternalID + "."})
+			ChangeSetID: pub.ChangeSetID, Ref: pub.ChangeSetID, Summary: summary})
 		return nil
-	case dealdesk.ChangeSetFailed:
-		if res.FailureCode == dealdesk.FailureServerFault {
+	case dealdesk.ChangeSetFailed, dealdesk.ChangeSetCancelled:
+		if pub.CarriedOver || res.FailureCode == dealdesk.FailureServerFault {
 			next, err := w.cfg.Store.NextPublishAttempt(ctx, offerID, pub.Attempt)
 			if gone(err) {
 				return nil
@@ -120,22 +186,25 @@ func (w *publishWorker) follow(ctx context.Context, job *river.Job[dealdesk.Publ
 			if err != nil {
 				return err
 			}
-			w.log.WarnContext(ctx, "change set failed with SERVER_FAULT: starting again", "org", job.Args.OrgID, "offer", offerID,
-				"changeSet", pub.ChangeSetID, "attempt", next.Attempt)
+			w.log.WarnContext(ctx, "change set ended without effect: starting again", "org", job.Args.OrgID, "offer", offerID,
+				"changeSet", pub.ChangeSetID, "status", res.Status, "failureCode", res.FailureCode, "carriedOver", pub.CarriedOver,
+				"attempt", next.Attempt)
 			return w.start(ctx, job, conn, next)
+		}
+		if res.Status == dealdesk.ChangeSetCancelled {
+			return w.fail(ctx, job, pub.Attempt, pub.ChangeSetID, []dealdesk.FieldError{{Field: "opportunity", Message: "The change set was cancelled on AWS before it ended."}})
 		}
 		problems := res.FieldErrors()
 		if len(problems) == 0 {
 			problems = []dealdesk.FieldError{{Field: "opportunity", Message: dealdesk.Clip("AWS refused the change set: "+res.FailureCode+": "+res.FailureDescription, 512)}}
 		}
 		return w.fail(ctx, job, pub.Attempt, pub.ChangeSetID, problems)
-	case dealdesk.ChangeSetCancelled:
-		return w.fail(ctx, job, pub.Attempt, pub.ChangeSetID, []dealdesk.FieldError{{Field: "opportunity", Message: "The change set was cancelled on AWS before it ended."}})
 	}
 	return river.JobSnooze(w.cfg.ChangeSetPoll)
 }
 
-// fail makes the opportunity CREATE_FAILED with problems and ends the job.
+// fail makes the opportunity CREATE_FAILED with problems and ends the job. Only for a settled
+// attempt: AWS created nothing under its token (decision 021).
 func (w *publishWorker) fail(ctx context.Context, job *river.Job[dealdesk.PublishOpportunityJob], attempt int, changeSetID string, problems []dealdesk.FieldError) error {
 	o, err := w.cfg.Store.PublishFailed(ctx, job.Args.OfferID, problems)
 	if gone(err) {
@@ -157,14 +226,50 @@ func (w *publishWorker) fail(ctx context.Context, job *river.Job[dealdesk.Publis
 	return nil
 }
 
-// retryLater returns err for River to retry the job after a backoff, or, on the job's last
-// attempt, makes the opportunity CREATE_FAILED with problem.
-func (w *publishWorker) retryLater(ctx context.Context, job *river.Job[dealdesk.PublishOpportunityJob], pub *dealdesk.Publication, problem dealdesk.FieldError, err error) error {
-	if lastAttempt(job.JobRow) {
+// retryLater returns err for River to retry the job after a backoff. On the job's last
+// attempt it makes the opportunity CREATE_FAILED with problem when settled says AWS created
+// nothing under the attempt's token, and otherwise waits (see wait).
+func (w *publishWorker) retryLater(ctx context.Context, job *river.Job[dealdesk.PublishOpportunityJob], pub *dealdesk.Publication, settled bool, problem dealdesk.FieldError, err error) error {
+	if !lastAttempt(job.JobRow) {
+		if !settled && problem.Field != "awsConnection" {
+			if err := w.note(ctx, job, pub, problem); err != nil {
+				return err
+			}
+		}
+		return fmt.Errorf("publish %s (attempt %d): %w", job.Args.OfferID, pub.Attempt, err)
+	}
+	if settled {
 		problem.Message = dealdesk.Clip(fmt.Sprintf("Gave up after %d attempts: %s", job.Attempt, problem.Message), 512)
 		return w.fail(ctx, job, pub.Attempt, pub.ChangeSetID, []dealdesk.FieldError{problem})
 	}
-	return fmt.Errorf("publish %s (attempt %d): %w", job.Args.OfferID, pub.Attempt, err)
+	return w.wait(ctx, job, pub, problem)
+}
+
+// wait keeps an opportunity whose attempt is not settled PENDING_CREATE, saying in its
+// PublishErrors why, and runs the job again after RetryMax: it never ends while AWS may have
+// created the resale authorization (decision 021).
+func (w *publishWorker) wait(ctx context.Context, job *river.Job[dealdesk.PublishOpportunityJob], pub *dealdesk.Publication, problem dealdesk.FieldError) error {
+	if err := w.note(ctx, job, pub, problem); err != nil {
+		return err
+	}
+	w.log.WarnContext(ctx, "publish outcome unknown: waiting", "org", job.Args.OrgID, "offer", job.Args.OfferID,
+		"attempt", pub.Attempt, "changeSet", pub.ChangeSetID, "problem", problem.Message)
+	return river.JobSnooze(w.cfg.RetryMax)
+}
+
+// note shows in the opportunity's PublishErrors that the outcome of pub's attempt is not known
+// yet and why.
+func (w *publishWorker) note(ctx context.Context, job *river.Job[dealdesk.PublishOpportunityJob], pub *dealdesk.Publication, problem dealdesk.FieldError) error {
+	what := "the change set " + pub.ChangeSetID
+	if pub.ChangeSetID == "" {
+		what = "the change set with ClientRequestToken " + dealdesk.PublishToken(job.Args.OfferID, pub.Attempt)
+	}
+	problem.Message = dealdesk.Clip("Waiting to learn whether "+what+" created the resale authorization (it is tried again): "+
+		problem.Message, 512)
+	if err := w.cfg.Store.NotePublishProblem(ctx, job.Args.OfferID, []dealdesk.FieldError{problem}); err != nil && !gone(err) {
+		return err
+	}
+	return nil
 }
 
 // refused reports whether err is AWS's answer that the same call will never succeed.

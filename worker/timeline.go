@@ -7,19 +7,20 @@ import (
 )
 
 // TimelineRecorder records the workers' outcomes on the opportunity's timeline (decision 014),
-// which also notifies the vendor of PUBLISHED and PUBLISH_FAILED. An outcome reported twice
-// (a job run again after a crash) is recorded once: its Ref is the entry's source reference.
-// RESTRICT_FAILED has no timeline kind: it is only logged, and kept on the publication.
+// which also notifies the vendor of PUBLISHED, PUBLISH_FAILED and RESTRICT_FAILED. An outcome
+// reported twice (a job run again after a crash) is recorded once: its Ref is the entry's
+// source reference.
 type TimelineRecorder struct {
 	Timeline dealdesk.TimelineService
 }
 
 // outcomeKinds are the timeline kinds of the outcomes that go on the timeline.
 var outcomeKinds = map[dealdesk.PublishOutcomeKind]dealdesk.TimelineKind{
-	dealdesk.OutcomePublished:     dealdesk.TimelinePublished,
-	dealdesk.OutcomePublishFailed: dealdesk.TimelinePublishFailed,
-	dealdesk.OutcomeRestricted:    dealdesk.TimelineRestricted,
-	dealdesk.OutcomeExpired:       dealdesk.TimelineExpired,
+	dealdesk.OutcomePublished:      dealdesk.TimelinePublished,
+	dealdesk.OutcomePublishFailed:  dealdesk.TimelinePublishFailed,
+	dealdesk.OutcomeRestricted:     dealdesk.TimelineRestricted,
+	dealdesk.OutcomeRestrictFailed: dealdesk.TimelineRestrictFailed,
+	dealdesk.OutcomeExpired:        dealdesk.TimelineExpired,
 }
 
 // RecordPublishOutcome implements dealdesk.PublishRecorder.
