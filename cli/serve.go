@@ -170,16 +170,12 @@ func startService(ctx context.Context, cfg serviceConfig, env Env) (_ *service, 
 
 	allowDefault := awsmp.WithDefaultCredentials(cfg.AllowDefaultCredentials)
 	catalog := awsmp.NewCatalog(allowDefault)
-	connected, err := db.OrganizationsWithAWSConnection(ctx)
-	if err != nil {
-		return nil, err
-	}
 	s.jobs, err = worker.New(worker.Config{
 		Driver: db.RiverDriver(), Store: db, Catalog: catalog, Recorder: worker.TimelineRecorder{Timeline: db},
 		Apply: worker.NewApplyEventWorker(db, catalog, cfg.Logger), Logger: cfg.Logger,
 		Sync:          worker.NewProductSyncWorker(db, catalog, cfg.Logger),
 		Reconcile:     worker.NewReconcileWorker(db, catalog, awsmp.NewEntitlements(allowDefault), nil, cfg.Logger),
-		ConnectedOrgs: connected,
+		Organizations: db.OrganizationsWithAWSConnection,
 		ChangeSetPoll: cfg.ChangeSetPoll, RescueStuckJobsAfter: cfg.RescueAfter, JobTimeout: min(worker.DefaultJobTimeout, cfg.RescueAfter/2),
 	})
 	if err != nil {

@@ -62,14 +62,6 @@ func NewReconcileWorker(store dealdesk.ReconcileStore, catalog dealdesk.Reconcil
 	return &ReconcileWorker{store: store, catalog: catalog, entitlements: entitlements, now: now, logger: logger}
 }
 
-// NewReconcilePeriodicJob returns the periodic job that reconciles organization orgID every
-// interval, for the River client to register; its ID is "reconcile:"+orgID.
-func NewReconcilePeriodicJob(orgID string, every time.Duration) *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(every), func() (river.JobArgs, *river.InsertOpts) {
-		return dealdesk.ReconcileJob{OrgID: orgID}, &river.InsertOpts{UniqueOpts: periodicUnique}
-	}, &river.PeriodicJobOpts{ID: dealdesk.ReconcileJob{}.Kind() + ":" + orgID})
-}
-
 // Work reconciles the job's organization.
 func (w *ReconcileWorker) Work(ctx context.Context, job *river.Job[dealdesk.ReconcileJob]) error {
 	_, err := w.Reconcile(ctx, job.Args)
