@@ -74,12 +74,8 @@ func (s *Server) handleSNSHook(w http.ResponseWriter, r *http.Request) {
 		s.snsError(w, r, err)
 		return
 	}
-	seller := ""
-	conn, err := s.cfg.AWSConnections.FindAWSConnection(ctx)
-	switch {
-	case err == nil:
-		seller = conn.SellerAccountID
-	case dealdesk.ErrorCode(err) != dealdesk.ENOTFOUND:
+	seller, err := s.sellerAccount(ctx)
+	if err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -107,7 +103,7 @@ func (s *Server) handleSNSHook(w http.ResponseWriter, r *http.Request) {
 				dealdesk.ErrorMessage(parseErr), dealdesk.InboxMalformed))
 			return
 		}
-		in.EventID, in.Status = ev.ID, inboxStatus(ev.Kind)
+		markParsed(in, ev, seller)
 	default:
 		in.Status, in.Error = dealdesk.InboxUnknown, m.Type+" (kept, not acted on)"
 	}
