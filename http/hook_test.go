@@ -28,6 +28,7 @@ type hookEnv struct {
 	*env
 	simURL string
 	ep     inboundEndpointView
+	signer *snsSigner // trusted by the SNS hook too
 }
 
 type inboundEndpointView struct {
@@ -48,12 +49,13 @@ func newHookEnv(t *testing.T, engine string) *hookEnv {
 	}
 	h.Store(srv)
 	t.Cleanup(func() { ts.Close(); srv.Close() })
-	verifier, err := inbound.NewSNS(inbound.SNSConfig{AllowedOrigins: []string{ts.URL}})
+	signer := newSNSSigner(t)
+	verifier, err := inbound.NewSNS(inbound.SNSConfig{AllowedOrigins: []string{ts.URL, signer.origin}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := newEnvConfig(t, sqldbtest.DSN(t, engine), func(c *dhttp.Config) { c.SNS = verifier })
-	he := &hookEnv{env: e, simURL: ts.URL}
+	he := &hookEnv{env: e, simURL: ts.URL, signer: signer}
 	e.do(req{method: "PUT", path: "/api/v1/aws-connection", key: e.keyA, body: map[string]any{
 		"sellerAccountId": "111122223333", "region": "us-east-1", "credentialsMode": "STATIC_KEYS",
 		"accessKeyId": "AKIAIOSFODNN7EXAMPLE", "secretAccessKey": awsSecret, "endpointUrl": ts.URL}}).want(t, 200)
