@@ -103,6 +103,8 @@ func (s *Server) topicAllowed(ctx context.Context, topicArn, sellerAccountID str
 // it carries (the EventBridge event's id, or the MessageId of a legacy message), and processed
 // later by an ApplyEventJob; a Notification whose Message cannot be read is stored MALFORMED and
 // answered 400. A certificate or confirmation that cannot be had now is 503, which SNS retries.
+// A body may have up to inbound.MaxBodyBytes (1 MiB: a 256 KiB message escaped in its
+// envelope), and is stored whole; a larger one is 413, before the endpoint is looked up.
 func (s *Server) handleSNSHook(w http.ResponseWriter, r *http.Request) {
 	if err := newQuery(r).err(); err != nil { // AWS adds no query parameters
 		s.error(w, r, err)

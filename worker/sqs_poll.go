@@ -223,8 +223,8 @@ func inboxEventOf(m dealdesk.SQSMessage, sellerAccountID string) *dealdesk.Inbox
 	if err == nil {
 		ev.Error = "the event ID is not storable text of at most 255 bytes"
 	}
-	if len(body) > dealdesk.MaxInboxBodyBytes {
-		ev.Body = body[:dealdesk.MaxInboxBodyBytes]
+	if limit := dealdesk.ChannelSQS.MaxBodyBytes(); len(body) > limit {
+		ev.Body = body[:limit] // SQS holds at most 1 MiB: not expected
 	}
 	if len(ev.Body) == 0 {
 		ev.Body = []byte(" ")
