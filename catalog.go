@@ -40,6 +40,13 @@ type Catalog interface {
 	// ListCPPOOffers returns the CPPO offers that resellers made from the account's resale
 	// authorizations and that the Catalog shares with it (OwnershipType SHARED).
 	ListCPPOOffers(ctx context.Context, conn *AWSConnection) ([]*CatalogOffer, error)
+	// ListResaleAuthorizationSummaries lists the resale authorizations the account owns as
+	// ListEntities shows them, without describing any (see CatalogEntitySummary).
+	ListResaleAuthorizationSummaries(ctx context.Context, conn *AWSConnection) ([]*CatalogEntitySummary, error)
+	// ListSharedOfferSummaries lists the offers the Catalog shares with the account as
+	// ListEntities shows them, without describing any; offers not made from a resale
+	// authorization are among them when the listing does not tell.
+	ListSharedOfferSummaries(ctx context.Context, conn *AWSConnection) ([]*CatalogEntitySummary, error)
 	// DescribeOffer returns one CPPO offer; an *AWSError with status 404 when there is none.
 	DescribeOffer(ctx context.Context, conn *AWSConnection, offerID string) (*CatalogOffer, error)
 }
@@ -134,6 +141,27 @@ type ResaleAuthorization struct {
 // Used reports whether a one-time resale authorization has been used for its one offer.
 func (r *ResaleAuthorization) Used() bool {
 	return r.OfferExtendedState == "Completed-Used" || (r.OneTime && r.OfferCreatedCount > 0)
+}
+
+// CatalogEntitySummary is an entity as the Catalog's ListEntities shows it, before it is
+// described: its ID and last change, and, when the listing carries the entity type's summary
+// (Summarized), what reconciliation needs to tell whether describing it can change anything
+// (review F10, decision 022).
+type CatalogEntitySummary struct {
+	ID           string    // resaleauthz-... or offer-...
+	LastModified time.Time // zero when the listing does not give it
+	Summarized   bool      // the fields below are read from the listing's summary
+	// State is an offer's State ("Draft", "Released") or a resale authorization's Status
+	// ("Active", "Restricted", ...).
+	State string
+	// ResaleAuthorizationID is the resale authorization an offer was made from; "" for an
+	// offer not made from one.
+	ResaleAuthorizationID string
+	// OfferExtendedState is a resale authorization's OfferExtendedStatus ("Not Started",
+	// "Completed-Used", "Completed-Usable").
+	OfferExtendedState string
+	// AvailabilityEnd is a resale authorization's availability end; nil when it has none.
+	AvailabilityEnd *time.Time
 }
 
 // CatalogOffer is a CPPO offer as the Catalog shows it: Offer holds its fields (Type CPPO,

@@ -43,9 +43,24 @@ var InboxStatuses = []InboxStatus{InboxReceived, InboxApplied, InboxMalformed, I
 // Valid reports whether s is a known inbox status.
 func (s InboxStatus) Valid() bool { return slices.Contains(InboxStatuses, s) }
 
-// MaxInboxBodyBytes is the largest raw event body the inbox keeps: 256 KiB, the most an
-// EventBridge event or an SQS message can hold (an SNS message is at most 256 KiB too).
+// MaxInboxBodyBytes is the largest raw body the inbox keeps of an EventBridge API destination:
+// 256 KiB, the most an EventBridge event can hold.
 const MaxInboxBodyBytes = 256 << 10
+
+// MaxInboxEnvelopeBytes is the largest raw body the inbox keeps of the SNS and SQS channels:
+// 1 MiB. An SNS message is at most 256 KiB, but the SNS envelope escapes it as a JSON string
+// and adds its own fields and signature, which makes a body larger than 256 KiB (every quote
+// of an EventBridge event doubles); an SQS message is at most 1 MiB (review F14).
+const MaxInboxEnvelopeBytes = 1 << 20
+
+// MaxBodyBytes is the largest raw body the inbox keeps of channel c: MaxInboxEnvelopeBytes for
+// SNS and SQS, MaxInboxBodyBytes for EventBridge and any other.
+func (c InboxChannel) MaxBodyBytes() int {
+	if c == ChannelSNS || c == ChannelSQS {
+		return MaxInboxEnvelopeBytes
+	}
+	return MaxInboxBodyBytes
+}
 
 // MaxInboxErrorLength is the longest Error kept with an event, in bytes; longer texts are cut.
 const MaxInboxErrorLength = 2000
@@ -60,7 +75,7 @@ type InboxEvent struct {
 	OrgID      string       `json:"-"`
 	Channel    InboxChannel `json:"channel"`
 	EventID    string       `json:"eventId"`
-	Body       []byte       `json:"body,omitempty"` // raw bytes, at most MaxInboxBodyBytes; lists leave it out
+	Body       []byte       `json:"body,omitempty"` // raw bytes, at most Channel.MaxBodyBytes(); lists leave it out
 	BodySize   int          `json:"bodySize"`
 	ReceivedAt time.Time    `json:"receivedAt"`
 	Status     InboxStatus  `json:"status"`
@@ -77,11 +92,11 @@ type InboxEventFilter struct {
 }
 
 // ValidateInboxEvent checks an event before it is stored: a known channel, an event ID, a body
-// of 1 to MaxInboxBodyBytes bytes (ETOOLARGE above), and a status of RECEIVED (or empty),
+// of 1 to Channel.MaxBodyBytes() bytes (ETOOLARGE above), and a status of RECEIVED (or empty),
 // MALFORMED or UNKNOWN. The error lists every bad field.
 func ValidateInboxEvent(ev *InboxEvent) error {
-	if len(ev.Body) > MaxInboxBodyBytes {
-		return Errorf(ETOOLARGE, "The event body has %d bytes; at most %d are accepted.", len(ev.Body), MaxInboxBodyBytes)
+	if limit := ev.Channel.MaxBodyBytes(); len(ev.Body) > limit {
+		return Errorf(ETOOLARGE, "The event body has %d bytes; at most %d are accepted.", len(ev.Body), limit)
 	}
 	var p Problems
 	if !ev.Channel.Valid() {
@@ -107,7 +122,7 @@ type InboxService interface {
 	// the same transaction, so it is processed even if the process dies right after; a
 	// MALFORMED or UNKNOWN one is only kept. An event whose EventID is stored already is
 	// returned as stored, with created false, and nothing is written. Returns EINVALID naming
-	// every bad field and ETOOLARGE for a body over MaxInboxBodyBytes (see ValidateInboxEvent).
+	// every bad field and ETOOLARGE for a body over its channel's MaxBodyBytes (see ValidateInboxEvent).
 	StoreInboxEvent(ctx context.Context, ev *InboxEvent) (stored *InboxEvent, created bool, err error)
 	// FindInboxEventByID returns the event with its body. Returns ENOTFOUND unless it belongs to
 	// the caller's organization.

@@ -30,6 +30,12 @@ func TestValidateInboxEvent(t *testing.T) {
 		{"a malformed event stored as such", with(func(ev *dealdesk.InboxEvent) { ev.Status, ev.Error = dealdesk.InboxMalformed, "not JSON" }), "", nil},
 		{"a body over the limit is too large", with(func(ev *dealdesk.InboxEvent) { ev.Body = bytes.Repeat([]byte("x"), dealdesk.MaxInboxBodyBytes+1) }),
 			dealdesk.ETOOLARGE, nil},
+		{"an SNS envelope of 1 MiB is kept", with(func(ev *dealdesk.InboxEvent) {
+			ev.Channel, ev.Body = dealdesk.ChannelSNS, bytes.Repeat([]byte("x"), dealdesk.MaxInboxEnvelopeBytes)
+		}), "", nil},
+		{"an SQS body over 1 MiB is too large", with(func(ev *dealdesk.InboxEvent) {
+			ev.Channel, ev.Body = dealdesk.ChannelSQS, bytes.Repeat([]byte("x"), dealdesk.MaxInboxEnvelopeBytes+1)
+		}), dealdesk.ETOOLARGE, nil},
 		{"no channel, ID or body", &dealdesk.InboxEvent{}, dealdesk.EINVALID, []string{"body", "channel", "eventId"}},
 		{"an ID that is not text", with(func(ev *dealdesk.InboxEvent) { ev.EventID = "a\x00b" }), dealdesk.EINVALID, []string{"eventId"}},
 		{"an ID too long", with(func(ev *dealdesk.InboxEvent) { ev.EventID = strings.Repeat("i", 256) }), dealdesk.EINVALID, []string{"eventId"}},

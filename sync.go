@@ -85,9 +85,13 @@ type EntitlementReader interface {
 }
 
 // ReconcileCatalog is the part of the Catalog port reconciliation uses. Catalog satisfies it.
+// Reconciliation lists entities and describes, one by one, only those whose listing says they
+// may have changed what dealdesk has (review F10).
 type ReconcileCatalog interface {
-	ListResaleAuthorizations(ctx context.Context, conn *AWSConnection) ([]*ResaleAuthorization, error)
-	ListCPPOOffers(ctx context.Context, conn *AWSConnection) ([]*CatalogOffer, error)
+	ListResaleAuthorizationSummaries(ctx context.Context, conn *AWSConnection) ([]*CatalogEntitySummary, error)
+	DescribeResaleAuthorization(ctx context.Context, conn *AWSConnection, id string) (*ResaleAuthorization, error)
+	ListSharedOfferSummaries(ctx context.Context, conn *AWSConnection) ([]*CatalogEntitySummary, error)
+	DescribeOffer(ctx context.Context, conn *AWSConnection, offerID string) (*CatalogOffer, error)
 }
 
 // ReconcileStore is what reconciliation needs of the store, scoped to the organization in the

@@ -33,6 +33,19 @@ var Quotas = map[string]float64{
 	"Marketplace Entitlement Service.GetEntitlements": 20,
 }
 
+// QuotasPerReplica returns Quotas divided by replicas (at least 1): the rates one of that many
+// processes may use so that together they stay within AWS's per-account quotas, each process
+// having its own buckets (decision 022; `serve --aws-replicas`). The client side never shares
+// buckets between processes; AWS's ThrottlingException, retried with backoff, covers the rest.
+func QuotasPerReplica(replicas int) map[string]float64 {
+	replicas = max(replicas, 1)
+	out := make(map[string]float64, len(Quotas))
+	for k, v := range Quotas {
+		out[k] = v / float64(replicas)
+	}
+	return out
+}
+
 // Limits holds one token bucket (golang.org/x/time/rate) per seller account and operation.
 // AWS counts its quotas per account, so every organization that uses the same seller account
 // shares the account's buckets: SharedLimits is the process's one registry. A bucket allows
@@ -45,7 +58,8 @@ type Limits struct {
 	limiters map[string]*rate.Limiter
 }
 
-// SharedLimits is the process-wide registry every Config uses unless WithLimits says otherwise.
+// SharedLimits is the process-wide registry every Config uses unless WithLimits says otherwise;
+// it allows a whole quota to this process (one replica; see QuotasPerReplica).
 var SharedLimits = NewLimits(Quotas)
 
 // NewLimits returns a registry with the given rates (see Quotas for the keys).

@@ -149,3 +149,21 @@ func TestLimitsShareOneBucketPerAccountAndOperation(t *testing.T) {
 		t.Error("an operation without a quota must not be limited")
 	}
 }
+
+// TestQuotasPerReplica: N replicas each keep to 1/N of every quota, so together they keep to
+// AWS's; fewer than one replica is one.
+func TestQuotasPerReplica(t *testing.T) {
+	t.Parallel()
+	four := awsmp.QuotasPerReplica(4)
+	if len(four) != len(awsmp.Quotas) || four["Marketplace Catalog.StartChangeSet"] != 1.25 || four["Marketplace Catalog.DescribeEntity"] != 5 {
+		t.Errorf("awsmp.QuotasPerReplica(4) = %v, want every quota divided by 4", four)
+	}
+	for k, v := range awsmp.QuotasPerReplica(0) {
+		if v != awsmp.Quotas[k] {
+			t.Errorf("awsmp.QuotasPerReplica(0)[%s] = %v, want %v", k, v, awsmp.Quotas[k])
+		}
+	}
+	if awsmp.Quotas["Marketplace Catalog.StartChangeSet"] != 5 {
+		t.Error("QuotasPerReplica changed Quotas")
+	}
+}

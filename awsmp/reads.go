@@ -149,6 +149,61 @@ func (c *Catalog) ListResaleAuthorizations(ctx context.Context, conn *dealdesk.A
 	return out, nil
 }
 
+// ListResaleAuthorizationSummaries lists the resale authorizations the account owns
+// (ListEntities ResaleAuthorization, SELF) without describing them: ID, last change, and the
+// ResaleAuthorizationSummary's Status, OfferExtendedStatus and AvailabilityEndDate when the
+// listing carries it.
+func (c *Catalog) ListResaleAuthorizationSummaries(ctx context.Context, conn *dealdesk.AWSConnection) ([]*dealdesk.CatalogEntitySummary, error) {
+	cl, err := c.client(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	list, err := listEntities(ctx, cl, typeResaleAuthorization, types.OwnershipTypeSelf)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*dealdesk.CatalogEntitySummary, 0, len(list))
+	for _, s := range list {
+		sum := entitySummary(s)
+		if ra := s.ResaleAuthorizationSummary; ra != nil {
+			sum.Summarized, sum.State, sum.OfferExtendedState = true, string(ra.Status), aws.ToString(ra.OfferExtendedStatus)
+			if end := catalogTime(aws.ToString(ra.AvailabilityEndDate)); !end.IsZero() {
+				sum.AvailabilityEnd = &end
+			}
+		}
+		out = append(out, sum)
+	}
+	return out, nil
+}
+
+// ListSharedOfferSummaries lists the offers shared with the account (ListEntities Offer,
+// SHARED) without describing them: ID, last change, and the OfferSummary's State and
+// ResaleAuthorizationId when the listing carries it.
+func (c *Catalog) ListSharedOfferSummaries(ctx context.Context, conn *dealdesk.AWSConnection) ([]*dealdesk.CatalogEntitySummary, error) {
+	cl, err := c.client(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	list, err := listEntities(ctx, cl, typeOffer, types.OwnershipTypeShared)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*dealdesk.CatalogEntitySummary, 0, len(list))
+	for _, s := range list {
+		sum := entitySummary(s)
+		if o := s.OfferSummary; o != nil {
+			sum.Summarized, sum.State, sum.ResaleAuthorizationID = true, string(o.State), aws.ToString(o.ResaleAuthorizationId)
+		}
+		out = append(out, sum)
+	}
+	return out, nil
+}
+
+// entitySummary is the ID and last change of a listed entity.
+func entitySummary(s types.EntitySummary) *dealdesk.CatalogEntitySummary {
+	return &dealdesk.CatalogEntitySummary{ID: aws.ToString(s.EntityId), LastModified: catalogTime(aws.ToString(s.LastModifiedDate))}
+}
+
 // DescribeResaleAuthorization reads one resale authorization (DescribeEntity).
 func (c *Catalog) DescribeResaleAuthorization(ctx context.Context, conn *dealdesk.AWSConnection, id string) (*dealdesk.ResaleAuthorization, error) {
 	cl, err := c.client(ctx, conn)

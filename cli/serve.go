@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,8 +63,17 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	fs.DurationVar(&rescue, "job-rescue-after", rescue, "how long a job stays claimed by a replica that stopped answering (killed) before another runs it; a job run is cut off after half of it (DEALDESK_JOB_RESCUE_AFTER)")
+	replicas, err := envParse(env, "DEALDESK_AWS_REPLICAS", 1, strconv.Atoi, "a whole number of replicas")
+	if err != nil {
+		return err
+	}
+	fs.IntVar(&replicas, "aws-replicas", replicas, "how many `replicas` of serve call AWS for the same seller accounts; each keeps to AWS's per-account request quotas divided by this number (DEALDESK_AWS_REPLICAS)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if replicas < 1 || replicas > 1000 {
+		fmt.Fprintf(env.Stderr, "dealdesk serve: --aws-replicas must be 1 to 1000\n")
+		return errUsage
 	}
 	if grace < 0 {
 		fmt.Fprintf(env.Stderr, "dealdesk serve: --shutdown-timeout must not be negative\n")
@@ -83,7 +93,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	}
 	svc, err := startService(ctx, serviceConfig{DSN: *dsn, Addr: *addr, KeyFile: *keyFile, SecretKeyFile: *secretKeyFile,
 		SNSOrigins: origins, PublicURL: *publicURL, ChangeSetPoll: poll, RescueAfter: rescue, Logger: logger,
-		AllowDefaultCredentials: allowDefault}, env)
+		AllowDefaultCredentials: allowDefault, AWSReplicas: replicas}, env)
 	if err != nil {
 		return err
 	}
@@ -106,6 +116,10 @@ type serviceConfig struct {
 	// AllowDefaultCredentials lets organizations use credentialsMode DEFAULT_CHAIN (the host's
 	// own AWS identity): the store accepts it and the AWS clients use it (decision 014).
 	AllowDefaultCredentials bool
+	// AWSReplicas is how many serve processes share the seller accounts' AWS quotas: the AWS
+	// clients' rate limits are awsmp.QuotasPerReplica(AWSReplicas); 0 and 1 give the whole
+	// quota (decision 022).
+	AWSReplicas int
 }
 
 // service is dealdesk's server running: the database, the background jobs, the SQS poller and
@@ -169,17 +183,17 @@ func startService(ctx context.Context, cfg serviceConfig, env Env) (_ *service, 
 	}
 
 	allowDefault := awsmp.WithDefaultCredentials(cfg.AllowDefaultCredentials)
-	catalog := awsmp.NewCatalog(allowDefault)
-	connected, err := db.OrganizationsWithAWSConnection(ctx)
-	if err != nil {
-		return nil, err
+	limits := awsmp.WithLimits(awsmp.SharedLimits)
+	if cfg.AWSReplicas > 1 {
+		limits = awsmp.WithLimits(awsmp.NewLimits(awsmp.QuotasPerReplica(cfg.AWSReplicas)))
 	}
+	catalog := awsmp.NewCatalog(allowDefault, limits)
 	s.jobs, err = worker.New(worker.Config{
 		Driver: db.RiverDriver(), Store: db, Catalog: catalog, Recorder: worker.TimelineRecorder{Timeline: db},
 		Apply: worker.NewApplyEventWorker(db, catalog, cfg.Logger), Logger: cfg.Logger,
 		Sync:          worker.NewProductSyncWorker(db, catalog, cfg.Logger),
-		Reconcile:     worker.NewReconcileWorker(db, catalog, awsmp.NewEntitlements(allowDefault), nil, cfg.Logger),
-		ConnectedOrgs: connected,
+		Reconcile:     worker.NewReconcileWorker(db, catalog, awsmp.NewEntitlements(allowDefault, limits), nil, cfg.Logger),
+		Organizations: db.OrganizationsWithAWSConnection,
 		ChangeSetPoll: cfg.ChangeSetPoll, RescueStuckJobsAfter: cfg.RescueAfter, JobTimeout: min(worker.DefaultJobTimeout, cfg.RescueAfter/2),
 	})
 	if err != nil {
@@ -189,7 +203,7 @@ func startService(ctx context.Context, cfg serviceConfig, env Env) (_ *service, 
 		s.jobs = nil
 		return nil, fmt.Errorf("start background jobs: %w", err)
 	}
-	s.poller, err = worker.NewSQSPoller(worker.SQSPollerConfig{Store: db, Queue: awsmp.NewQueue(allowDefault),
+	s.poller, err = worker.NewSQSPoller(worker.SQSPollerConfig{Store: db, Queue: awsmp.NewQueue(allowDefault, limits),
 		Organizations: db.OrganizationsWithSQSQueue, Refresh: cfg.SQSRefresh, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err

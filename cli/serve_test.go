@@ -262,3 +262,36 @@ func TestServeBadShutdownTimeout(t *testing.T) {
 		})
 	}
 }
+
+// TestServeBadAWSReplicas: --aws-replicas (DEALDESK_AWS_REPLICAS) is a whole number from 1.
+func TestServeBadAWSReplicas(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		env  string
+		want string
+	}{
+		{"zero", []string{"--aws-replicas", "0"}, "", "--aws-replicas must be 1 to 1000"},
+		{"not a number", []string{"--aws-replicas", "two"}, "", "invalid value"},
+		{"bad environment", nil, "2.5", `DEALDESK_AWS_REPLICAS="2.5" is not a whole number`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			errOut := newLineWriter()
+			env := cli.Env{Getenv: func(k string) string {
+				if k == "DEALDESK_AWS_REPLICAS" {
+					return tt.env
+				}
+				return ""
+			}, Stdout: io.Discard, Stderr: errOut}
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			args := append([]string{"serve", "--db", filepath.Join(t.TempDir(), "x.db")}, tt.args...)
+			if code := cli.Run(ctx, args, env); code != 2 || !strings.Contains(errOut.String(), tt.want) {
+				t.Errorf("exit %d, stderr %q, want 2 and %q", code, errOut.String(), tt.want)
+			}
+		})
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 
 	"github.com/dealdesk/dealdesk"
+	"github.com/dealdesk/dealdesk/inbound"
 )
 
 // hookAnswer is the body of a webhook's answer: the stored event and whether this delivery
@@ -89,6 +90,31 @@ func (s *Server) storeHookEvent(w http.ResponseWriter, r *http.Request, ctx cont
 		return
 	}
 	s.writeJSON(w, r, http.StatusAccepted, hookAnswer{InboxEventID: stored.ID, EventID: stored.EventID, Status: stored.Status, Created: created})
+}
+
+// sellerAccount returns the seller account of the organization of ctx, "" when it has no AWS
+// connection.
+func (s *Server) sellerAccount(ctx context.Context) (string, error) {
+	conn, err := s.cfg.AWSConnections.FindAWSConnection(ctx)
+	switch {
+	case err == nil:
+		return conn.SellerAccountID, nil
+	case dealdesk.ErrorCode(err) == dealdesk.ENOTFOUND:
+		return "", nil
+	default:
+		return "", err
+	}
+}
+
+// markParsed sets the event ID and status of in from the event parsed from it: RECEIVED (an
+// ApplyEventJob will process it), UNKNOWN for a kind dealdesk does not handle, or UNKNOWN with
+// the reason for an event of another AWS account than the organization's seller account, which
+// is kept and never applied (inbound.ForeignAccount, review F13).
+func markParsed(in *dealdesk.InboxEvent, ev *dealdesk.AWSEvent, sellerAccountID string) {
+	in.EventID, in.Status = ev.ID, inboxStatus(ev.Kind)
+	if why := inbound.ForeignAccount(ev, sellerAccountID); why != "" {
+		in.Status, in.Error = dealdesk.InboxUnknown, why
+	}
 }
 
 // inboxStatus is the status an event is stored with: UNKNOWN for a kind dealdesk has no

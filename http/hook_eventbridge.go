@@ -14,7 +14,8 @@ import (
 // above) is stored raw once per event ID, and processed later by an ApplyEventJob: the answer
 // is 202 for a new event and for a redelivery alike. A body that is not an EventBridge event is
 // stored MALFORMED and answered 400, which EventBridge does not retry (it retries 429 and 5xx
-// only); a well-formed event of a kind dealdesk does not handle is stored UNKNOWN (decision 016).
+// only); a well-formed event of a kind dealdesk does not handle, or for another AWS account than
+// the organization's seller account, is stored UNKNOWN and not applied (decisions 016, 022).
 func (s *Server) handleEventBridgeHook(w http.ResponseWriter, r *http.Request) {
 	if err := newQuery(r).err(); err != nil { // AWS adds no query parameters
 		s.error(w, r, err)
@@ -47,6 +48,11 @@ func (s *Server) handleEventBridgeHook(w http.ResponseWriter, r *http.Request) {
 			dealdesk.ErrorMessage(parseErr), dealdesk.InboxMalformed))
 		return
 	}
-	in.EventID, in.Status = ev.ID, inboxStatus(ev.Kind)
+	seller, err := s.sellerAccount(ctx)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	markParsed(in, ev, seller)
 	s.storeHookEvent(w, r, ctx, in, nil)
 }

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -13,43 +14,97 @@ import (
 // code> (Seller Guide "Amazon SNS notifications for SaaS products").
 const MarketplaceTopicAccount = "287250355862"
 
+// EventsTopicName is the name of the topic, in the seller account and us-east-1, that an
+// EventBridge rule publishes AWS Marketplace's events to for the SNS hook: the name the
+// simulator's sns targets use by default (sim/eventbus DefaultTopicName), and the one the vendor
+// gives its topic on AWS (decision 022).
+const EventsTopicName = "dealdesk-marketplace-events"
+
+// topicRegion is the region of every topic the hook accepts: AWS Marketplace's legacy topics
+// and its EventBridge events are in us-east-1 (reference §2).
+const topicRegion = "us-east-1"
+
 // legacyTopicPrefixes are the names of a product's legacy topics, before its product code.
 var legacyTopicPrefixes = []string{"aws-mp-subscription-notification-", "aws-mp-entitlement-notification-"}
 
-// topicAllowed reports whether the SNS hook of an organization whose seller account is
-// sellerAccountID ("" when it has no AWS connection) accepts messages of topicArn: a topic of
-// the seller's own account (where the seller makes the topic its EventBridge rule publishes
-// to), or a legacy aws-mp-* topic of AWS Marketplace's account, which only a product's seller
-// may subscribe to (decision 016). SNS recommends refusing unexpected topics, since anyone can
-// subscribe an endpoint to a topic of their own.
-func topicAllowed(topicArn, sellerAccountID string) bool {
-	parts := strings.SplitN(topicArn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "sns" || parts[5] == "" {
-		return false
+// snsTopic is a parsed SNS topic ARN, arn:aws:sns:<region>:<account>:<name>.
+type snsTopic struct{ region, account, name string }
+
+// parseTopicArn parses an SNS topic ARN of the aws partition; ok is false for anything else.
+func parseTopicArn(arn string) (t snsTopic, ok bool) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[1] != "aws" || parts[2] != "sns" || parts[5] == "" {
+		return snsTopic{}, false
 	}
-	account, name := parts[4], parts[5]
-	if sellerAccountID != "" && account == sellerAccountID {
-		return true
-	}
-	if account != MarketplaceTopicAccount {
-		return false
+	return snsTopic{region: parts[3], account: parts[4], name: parts[5]}, true
+}
+
+// legacyProductCode returns the product code of a legacy aws-mp-* topic of AWS Marketplace's
+// account in us-east-1, "" for any other topic.
+func (t snsTopic) legacyProductCode() string {
+	if t.account != MarketplaceTopicAccount || t.region != topicRegion {
+		return ""
 	}
 	for _, p := range legacyTopicPrefixes {
-		if strings.HasPrefix(name, p) && len(name) > len(p) {
-			return true
+		if code, ok := strings.CutPrefix(t.name, p); ok {
+			return code
 		}
 	}
-	return false
+	return ""
+}
+
+// topicAllowed reports whether the SNS hook of the organization of ctx, whose seller account is
+// sellerAccountID ("" when it has no AWS connection), accepts messages of topicArn; only these
+// (review F12, decision 022):
+//   - arn:aws:sns:us-east-1:<seller account>:dealdesk-marketplace-events (EventsTopicName), the
+//     topic its EventBridge rule publishes to;
+//   - arn:aws:sns:us-east-1:287250355862:aws-mp-subscription-notification-<code> and
+//     aws-mp-entitlement-notification-<code>, where <code> is the product code of one of the
+//     organization's products: AWS Marketplace's legacy topics, which only the product's
+//     seller may subscribe to.
+//
+// SNS recommends refusing unexpected topics, since anyone can subscribe an endpoint to a topic
+// of their own. A failure to read the products is returned.
+func (s *Server) topicAllowed(ctx context.Context, topicArn, sellerAccountID string) (bool, error) {
+	t, ok := parseTopicArn(topicArn)
+	if !ok || t.region != topicRegion {
+		return false, nil
+	}
+	if sellerAccountID != "" && t.account == sellerAccountID && t.name == EventsTopicName {
+		return true, nil
+	}
+	code := t.legacyProductCode()
+	if code == "" {
+		return false, nil
+	}
+	cursor := ""
+	for {
+		ps, next, err := s.cfg.Products.FindProducts(ctx, dealdesk.ProductFilter{Cursor: cursor, Limit: dealdesk.MaxPageSize})
+		if err != nil {
+			return false, err
+		}
+		for _, p := range ps {
+			if p.ProductCode != "" && p.ProductCode == code {
+				return true, nil
+			}
+		}
+		if next == "" {
+			return false, nil
+		}
+		cursor = next
+	}
 }
 
 // handleSNSHook takes a message of an SNS HTTP(S) subscription: POST /hooks/aws/sns/{orgKey},
 // no API key. Every message is verified (inbound.SNS.Verify: signature, certificate URL on the
-// allow-list) and its topic must be one the organization expects (topicAllowed); a refused one
+// allow-list) and its topic must be one the organization expects (Server.topicAllowed); a refused one
 // is 401 and nothing is stored. A SubscriptionConfirmation is confirmed (its SubscribeURL
 // visited) and kept in the inbox as UNKNOWN; a Notification is stored raw once, by the event ID
 // it carries (the EventBridge event's id, or the MessageId of a legacy message), and processed
 // later by an ApplyEventJob; a Notification whose Message cannot be read is stored MALFORMED and
 // answered 400. A certificate or confirmation that cannot be had now is 503, which SNS retries.
+// A body may have up to inbound.MaxBodyBytes (1 MiB: a 256 KiB message escaped in its
+// envelope), and is stored whole; a larger one is 413, before the endpoint is looked up.
 func (s *Server) handleSNSHook(w http.ResponseWriter, r *http.Request) {
 	if err := newQuery(r).err(); err != nil { // AWS adds no query parameters
 		s.error(w, r, err)
@@ -74,18 +129,20 @@ func (s *Server) handleSNSHook(w http.ResponseWriter, r *http.Request) {
 		s.snsError(w, r, err)
 		return
 	}
-	seller := ""
-	conn, err := s.cfg.AWSConnections.FindAWSConnection(ctx)
-	switch {
-	case err == nil:
-		seller = conn.SellerAccountID
-	case dealdesk.ErrorCode(err) != dealdesk.ENOTFOUND:
+	seller, err := s.sellerAccount(ctx)
+	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	if !topicAllowed(m.TopicArn, seller) {
+	allowed, err := s.topicAllowed(ctx, m.TopicArn, seller)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if !allowed {
 		s.error(w, r, dealdesk.Errorf(dealdesk.EUNAUTHORIZED, "SNS message: TopicArn %q is not a topic this organization expects: "+
-			"a topic of its seller account (set in its AWS connection) or an AWS Marketplace aws-mp-* topic.", dealdesk.Clip(m.TopicArn, 300)))
+			"arn:aws:sns:%s:<seller account of its AWS connection>:%s, or AWS Marketplace's aws-mp-subscription-notification-<code> "+
+			"or aws-mp-entitlement-notification-<code> topic of one of its products.", dealdesk.Clip(m.TopicArn, 300), topicRegion, EventsTopicName))
 		return
 	}
 	in := &dealdesk.InboxEvent{Channel: dealdesk.ChannelSNS, Body: body, EventID: m.MessageID}
@@ -107,7 +164,7 @@ func (s *Server) handleSNSHook(w http.ResponseWriter, r *http.Request) {
 				dealdesk.ErrorMessage(parseErr), dealdesk.InboxMalformed))
 			return
 		}
-		in.EventID, in.Status = ev.ID, inboxStatus(ev.Kind)
+		markParsed(in, ev, seller)
 	default:
 		in.Status, in.Error = dealdesk.InboxUnknown, m.Type+" (kept, not acted on)"
 	}

@@ -28,6 +28,7 @@ type hookEnv struct {
 	*env
 	simURL string
 	ep     inboundEndpointView
+	signer *snsSigner // trusted by the SNS hook too
 }
 
 type inboundEndpointView struct {
@@ -48,12 +49,13 @@ func newHookEnv(t *testing.T, engine string) *hookEnv {
 	}
 	h.Store(srv)
 	t.Cleanup(func() { ts.Close(); srv.Close() })
-	verifier, err := inbound.NewSNS(inbound.SNSConfig{AllowedOrigins: []string{ts.URL}})
+	signer := newSNSSigner(t)
+	verifier, err := inbound.NewSNS(inbound.SNSConfig{AllowedOrigins: []string{ts.URL, signer.origin}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := newEnvConfig(t, sqldbtest.DSN(t, engine), func(c *dhttp.Config) { c.SNS = verifier })
-	he := &hookEnv{env: e, simURL: ts.URL}
+	he := &hookEnv{env: e, simURL: ts.URL, signer: signer}
 	e.do(req{method: "PUT", path: "/api/v1/aws-connection", key: e.keyA, body: map[string]any{
 		"sellerAccountId": "111122223333", "region": "us-east-1", "credentialsMode": "STATIC_KEYS",
 		"accessKeyId": "AKIAIOSFODNN7EXAMPLE", "secretAccessKey": awsSecret, "endpointUrl": ts.URL}}).want(t, 200)
@@ -216,6 +218,35 @@ func TestEventBridgeHook(t *testing.T) {
 			h.in(t).do(req{method: "POST", path: path, body: full.Body, header: map[string]string{dealdesk.InboundSecretHeader: h.ep.Secret}}).want(t, 401)
 			h.in(t).do(req{method: "POST", path: path, body: full.Body, header: map[string]string{dealdesk.InboundSecretHeader: ep.Secret}}).want(t, 202)
 			h.ep.Secret = ep.Secret
+		})
+		t.Run("an event of another AWS account is stored UNKNOWN and not applied", func(t *testing.T) {
+			var m map[string]any
+			if err := json.Unmarshal(full.Body, &m); err != nil {
+				t.Fatal(err)
+			}
+			if m["account"] != "111122223333" {
+				t.Fatalf("the simulator's event is for account %v, want the seller's", m["account"])
+			}
+			m["id"], m["account"] = "22222222-3333-4444-5555-666666666666", "999988887777"
+			jobs := h.applyJobs(t)
+			var a struct {
+				InboxEventID string               `json:"inboxEventId"`
+				Status       dealdesk.InboxStatus `json:"status"`
+			}
+			h.in(t).do(req{method: "POST", path: path, body: m, header: map[string]string{dealdesk.InboundSecretHeader: h.ep.Secret}}).
+				want(t, 202).decode(t, &a)
+			got, err := h.db.FindInboxEventByID(h.ctxA(), a.InboxEventID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Status != dealdesk.InboxUnknown || got.Status != dealdesk.InboxUnknown || !strings.Contains(got.Error, "999988887777") ||
+				!strings.Contains(got.Error, "not applied") || h.applyJobs(t) != jobs {
+				t.Fatalf("stored %s (%q), %d jobs (were %d): want it kept UNKNOWN, naming the account, without a job", got.Status, got.Error, h.applyJobs(t), jobs)
+			}
+			evs, _, err := h.db.FindInboxEvents(h.ctxA(), dealdesk.InboxEventFilter{Status: dealdesk.InboxUnknown})
+			if err != nil || len(evs) != 1 || evs[0].ID != got.ID {
+				t.Fatalf("UNKNOWN events %+v, %v: want it listed with the other marked events", evs, err)
+			}
 		})
 		t.Run("a malformed body is stored MALFORMED and answered 400", func(t *testing.T) {
 			body := `{"id":"bad-1","detail-type":"Offer Released"}`

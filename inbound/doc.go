@@ -16,5 +16,6 @@ package inbound
 // MaxBodyBytes bounds every body this package reads: an EventBridge event is at most 256 KB and
 // an SNS message 256 KB, which JSON escaping inside an SNS envelope can grow; a larger body is
 // refused as EMALFORMED before it is decoded. Callers reading from a network should stop at the
-// same size (http.MaxBytesReader).
+// same size (http.MaxBytesReader). It equals dealdesk.MaxInboxEnvelopeBytes, what the inbox
+// keeps of an SNS or SQS body.
 const MaxBodyBytes = 1 << 20

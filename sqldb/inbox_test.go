@@ -99,9 +99,12 @@ func TestInbox(t *testing.T) {
 				t.Fatalf("a malformed event got a job: %+v", jobs)
 			}
 		})
-		t.Run("a body over 256 KiB is refused and nothing is stored", func(t *testing.T) {
+		t.Run("a body over its channel's limit is refused and nothing is stored", func(t *testing.T) {
 			before := count(t, db, "inbox_events", "")
 			_, _, err := db.StoreInboxEvent(ctx, &dealdesk.InboxEvent{Channel: dealdesk.ChannelSQS, EventID: "big",
+				Body: bytes.Repeat([]byte("x"), dealdesk.MaxInboxEnvelopeBytes+1)})
+			wantCode(t, err, dealdesk.ETOOLARGE)
+			_, _, err = db.StoreInboxEvent(ctx, &dealdesk.InboxEvent{Channel: dealdesk.ChannelEventBridge, EventID: "big",
 				Body: bytes.Repeat([]byte("x"), dealdesk.MaxInboxBodyBytes+1)})
 			wantCode(t, err, dealdesk.ETOOLARGE)
 			_, _, err = db.StoreInboxEvent(ctx, &dealdesk.InboxEvent{Channel: "EMAIL", EventID: "e"})

@@ -291,7 +291,7 @@ func TestRunnerSyncsAndReconcilesConnectedOrganizations(t *testing.T) {
 				t.Fatalf("connected organizations %v, %v: want the test's one", ids, err)
 			}
 			orgID = ids[0]
-			c.ConnectedOrgs = ids
+			c.Organizations = store.OrganizationsWithAWSConnection
 		})
 		if orgID == "" {
 			t.Fatal("the workers were not tuned")

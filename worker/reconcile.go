@@ -17,7 +17,7 @@ import (
 // ReconcileWorker runs ReconcileJob: it reads what AWS shows the vendor of its deals and
 // repairs what events missed (issue 7 item 6, decision 018), within AWS's quotas (the awsmp
 // clients' rate limits):
-//   - resale authorizations (ListEntities/DescribeEntity): an ACTIVE opportunity whose resale
+//   - resale authorizations (ListEntities, DescribeEntity): an ACTIVE opportunity whose resale
 //     authorization is Restricted becomes CANCELLED, one used (one-time, its offer made) USED,
 //     one past its availability end EXPIRED;
 //   - the CPPO offers made from them (ListEntities SHARED, DescribeEntity): a released offer
@@ -33,6 +33,13 @@ import (
 //     entitlement holds, it may be a direct or public purchase and is left alone (see license).
 //     An entitlement still PENDING_START whose license is in force becomes ACTIVE; one that has
 //     not ended whose license is no longer listed has ended (see endUnlisted).
+//
+// Entities are listed (ListEntities) and only those whose listing allows a repair are described:
+// resale authorizations of ACTIVE opportunities that the listing shows Restricted, used or past
+// their end; shared CPPO offers dealdesk lacks or has unlinked. One entity (or one product's
+// GetEntitlements) that cannot be read is logged and skipped, and the run goes on; the run's
+// log line counts what it described and the reads that failed, at WARN when one did (review
+// F10, decision 022). A failed listing fails the job, for River to retry.
 //
 // Every repair is saved with a timeline entry of kind REPAIRED and source RECONCILE (and so a
 // notification); its source reference names the read, so the same repair is recorded once. A
@@ -62,14 +69,6 @@ func NewReconcileWorker(store dealdesk.ReconcileStore, catalog dealdesk.Reconcil
 	return &ReconcileWorker{store: store, catalog: catalog, entitlements: entitlements, now: now, logger: logger}
 }
 
-// NewReconcilePeriodicJob returns the periodic job that reconciles organization orgID every
-// interval, for the River client to register; its ID is "reconcile:"+orgID.
-func NewReconcilePeriodicJob(orgID string, every time.Duration) *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(every), func() (river.JobArgs, *river.InsertOpts) {
-		return dealdesk.ReconcileJob{OrgID: orgID}, &river.InsertOpts{UniqueOpts: periodicUnique}
-	}, &river.PeriodicJobOpts{ID: dealdesk.ReconcileJob{}.Kind() + ":" + orgID})
-}
-
 // Work reconciles the job's organization.
 func (w *ReconcileWorker) Work(ctx context.Context, job *river.Job[dealdesk.ReconcileJob]) error {
 	_, err := w.Reconcile(ctx, job.Args)
@@ -90,6 +89,8 @@ type run struct {
 	conn    *dealdesk.AWSConnection
 	at      time.Time
 	repairs []Repair
+	// described counts the entities described; failedReads the reads skipped (readFailed).
+	described, failedReads int
 
 	products      []*dealdesk.Product
 	opportunities map[string]*dealdesk.Offer // by resale authorization ID
@@ -115,7 +116,11 @@ func (w *ReconcileWorker) Reconcile(ctx context.Context, args dealdesk.Reconcile
 			return r.repairs, err
 		}
 	}
-	w.logger.InfoContext(ctx, "reconcile", "org", args.OrgID, "repairs", len(r.repairs))
+	level := slog.LevelInfo
+	if r.failedReads > 0 {
+		level = slog.LevelWarn
+	}
+	w.logger.Log(ctx, level, "reconcile", "org", args.OrgID, "repairs", len(r.repairs), "described", r.described, "failedReads", r.failedReads)
 	return r.repairs, nil
 }
 
@@ -186,17 +191,43 @@ func (r *run) productByExternalID(id string) *dealdesk.Product {
 	return nil
 }
 
-// resaleAuthorizations ends the opportunities whose resale authorization AWS shows ended.
+// readFailed records that reading one entity failed: the run goes on without it (the next run
+// reads it again), the failure is logged and counted in the run's summary line (review F10).
+func (r *run) readFailed(ctx context.Context, what, id string, err error) {
+	r.failedReads++
+	r.logger.WarnContext(ctx, "reconcile: read failed, skipped", "org", dealdesk.OrgIDFromContext(ctx), "read", what, "id", id, "err", err)
+}
+
+// raMayHaveEnded reports whether the listing of a resale authorization allows that it ended
+// (Restricted, used, past its availability end at at): only those are described. A listing
+// without the summary allows anything.
+func raMayHaveEnded(s *dealdesk.CatalogEntitySummary, at time.Time) bool {
+	return !s.Summarized || s.State != string(dealdesk.ResaleAuthorizationActive) || s.OfferExtendedState == "Completed-Used" ||
+		(s.AvailabilityEnd != nil && at.After(*s.AvailabilityEnd))
+}
+
+// resaleAuthorizations ends the opportunities whose resale authorization AWS shows ended. Only
+// the resale authorizations of ACTIVE opportunities whose listing allows that they ended are
+// described; one that cannot be read is skipped (readFailed).
 func (r *run) resaleAuthorizations(ctx context.Context) error {
-	ras, err := r.catalog.ListResaleAuthorizations(ctx, r.conn)
+	list, err := r.catalog.ListResaleAuthorizationSummaries(ctx, r.conn)
 	if err != nil {
 		return awsJobError(err)
 	}
-	for _, ra := range ras {
-		opp := r.opportunities[ra.ID]
-		if opp == nil || opp.Status != dealdesk.OfferActive {
+	for _, s := range list {
+		opp := r.opportunities[s.ID]
+		if opp == nil || opp.Status != dealdesk.OfferActive || !raMayHaveEnded(s, r.at) {
 			continue
 		}
+		ra, err := r.catalog.DescribeResaleAuthorization(ctx, r.conn, s.ID)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			r.readFailed(ctx, "ResaleAuthorization", s.ID, err)
+			continue
+		}
+		r.described++
 		var status dealdesk.OfferStatus
 		var why string
 		switch {
@@ -223,14 +254,45 @@ func (r *run) resaleAuthorizations(ctx context.Context) error {
 	return nil
 }
 
+// offerMayBeRepaired reports whether describing a listed shared offer can repair anything: not
+// when the listing shows it is not a released CPPO offer, nor when dealdesk has it linked
+// already, or unlinked while its resale authorization is no opportunity of dealdesk's.
+func (r *run) offerMayBeRepaired(s *dealdesk.CatalogEntitySummary) bool {
+	if s.Summarized && (s.ResaleAuthorizationID == "" || s.State != "Released") {
+		return false
+	}
+	stored := r.offers[s.ID]
+	if stored == nil {
+		return true
+	}
+	if stored.OpportunityID != "" {
+		return false
+	}
+	return !s.Summarized || r.opportunities[s.ResaleAuthorizationID] != nil
+}
+
 // cppoOffers saves the released CPPO offers dealdesk lacks, or has without their opportunity.
+// Only the listed offers that may need it are described (offerMayBeRepaired); one that cannot
+// be read is skipped (readFailed).
 func (r *run) cppoOffers(ctx context.Context) error {
-	list, err := r.catalog.ListCPPOOffers(ctx, r.conn)
+	list, err := r.catalog.ListSharedOfferSummaries(ctx, r.conn)
 	if err != nil {
 		return awsJobError(err)
 	}
-	for _, c := range list {
-		if c.Offer == nil || c.Offer.ExternalID == "" || c.State != "Released" {
+	for _, s := range list {
+		if !r.offerMayBeRepaired(s) {
+			continue
+		}
+		c, err := r.catalog.DescribeOffer(ctx, r.conn, s.ID)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			r.readFailed(ctx, "Offer", s.ID, err)
+			continue
+		}
+		r.described++
+		if c.Offer == nil || c.Offer.ExternalID == "" || c.State != "Released" || c.ResaleAuthorizationID == "" {
 			continue
 		}
 		stored := r.offers[c.Offer.ExternalID]
@@ -314,7 +376,12 @@ func (r *run) licenses(ctx context.Context) error {
 		asked := r.now().UTC()
 		entries, err := r.entitlements.GetEntitlements(ctx, r.conn, p.ProductCode)
 		if err != nil {
-			return awsJobError(err)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			// Nothing is known of this product's licenses: none is ended for want of a listing.
+			r.readFailed(ctx, "Entitlements", p.ProductCode, err)
+			continue
 		}
 		listed := map[string]bool{}
 		licenses := licensesOf(entries)

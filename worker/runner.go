@@ -69,14 +69,16 @@ type Config struct {
 	// ExpiryInterval is how often the expiry job runs (also once at start).
 	ExpiryInterval time.Duration
 
-	// Sync and Reconcile, when set, work the product sync and reconciliation jobs, and every
-	// organization of ConnectedOrgs (those with an AWS connection when the Runner is made) gets
-	// a periodic sync (every SyncInterval, also at start) and reconciliation (every
-	// ReconcileInterval). An organization connected later gets them at the next start, or on
-	// demand (POST /api/v1/products:sync).
+	// Sync and Reconcile, when set, work the product sync and reconciliation jobs, and a
+	// periodic sweep (OrgSweepJob, every SweepInterval and at start) queues them for every
+	// organization Organizations lists when it runs (those with an AWS connection): a sync
+	// once per SyncInterval period and a reconciliation once per ReconcileInterval period, so
+	// an organization connected while the process runs gets them within SweepInterval, and
+	// several replicas queue each once (decision 022). Organizations is required with either.
 	Sync              *ProductSyncWorker
 	Reconcile         *ReconcileWorker
-	ConnectedOrgs     []string
+	Organizations     func(ctx context.Context) ([]string, error)
+	SweepInterval     time.Duration
 	SyncInterval      time.Duration
 	ReconcileInterval time.Duration
 }
@@ -108,6 +110,7 @@ func (c Config) withDefaults() Config {
 	def(&c.ExpiryInterval, DefaultExpiryInterval)
 	def(&c.SyncInterval, DefaultSyncInterval)
 	def(&c.ReconcileInterval, DefaultReconcileInterval)
+	def(&c.SweepInterval, DefaultSweepInterval)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -155,17 +158,21 @@ func New(cfg Config) (*Runner, error) {
 		if err := river.AddWorkerSafely(workers, cfg.Sync); err != nil {
 			return nil, err
 		}
-		for _, org := range cfg.ConnectedOrgs {
-			periodic = append(periodic, NewProductSyncPeriodicJob(org, cfg.SyncInterval))
-		}
 	}
 	if cfg.Reconcile != nil {
 		if err := river.AddWorkerSafely(workers, cfg.Reconcile); err != nil {
 			return nil, err
 		}
-		for _, org := range cfg.ConnectedOrgs {
-			periodic = append(periodic, NewReconcilePeriodicJob(org, cfg.ReconcileInterval))
+	}
+	if cfg.Sync != nil || cfg.Reconcile != nil {
+		if cfg.Organizations == nil {
+			return nil, errors.New("worker: Config.Organizations is required with Sync or Reconcile")
 		}
+		if err := river.AddWorkerSafely(workers, &orgSweepWorker{orgs: cfg.Organizations, sync: cfg.Sync != nil,
+			reconcile: cfg.Reconcile != nil, syncEvery: cfg.SyncInterval, reconEvery: cfg.ReconcileInterval, logger: cfg.Logger}); err != nil {
+			return nil, err
+		}
+		periodic = append(periodic, newOrgSweepPeriodicJob(cfg.SweepInterval))
 	}
 	client, err := river.NewClient(cfg.Driver, &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}},

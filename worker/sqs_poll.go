@@ -189,7 +189,7 @@ func (p *SQSPoller) PollOnce(ctx context.Context, conn *dealdesk.AWSConnection) 
 		return err
 	}
 	for _, m := range msgs {
-		if _, _, err := p.cfg.Store.StoreInboxEvent(ctx, inboxEventOf(m)); err != nil {
+		if _, _, err := p.cfg.Store.StoreInboxEvent(ctx, inboxEventOf(m, conn.SellerAccountID)); err != nil {
 			return err
 		}
 		if err := p.cfg.Queue.DeleteMessage(ctx, conn, m.ReceiptHandle); err != nil {
@@ -201,14 +201,19 @@ func (p *SQSPoller) PollOnce(ctx context.Context, conn *dealdesk.AWSConnection) 
 
 // inboxEventOf is the inbox event of an SQS message: its event ID is the event's (the
 // EventBridge id, or the SNS MessageId), so the same event through the webhook and the queue
-// is stored once. A body that cannot be read is stored MALFORMED with the reason, identified by
-// the SHA-256 digest of its bytes; a body too large for the inbox is cut to the limit.
-func inboxEventOf(m dealdesk.SQSMessage) *dealdesk.InboxEvent {
+// is stored once. An event of another AWS account than sellerAccountID is stored UNKNOWN with
+// the reason and never applied (inbound.ForeignAccount). A body that cannot be read is stored
+// MALFORMED with the reason, identified by the SHA-256 digest of its bytes; a body too large
+// for the inbox is cut to the limit.
+func inboxEventOf(m dealdesk.SQSMessage, sellerAccountID string) *dealdesk.InboxEvent {
 	body := []byte(m.Body)
 	ev := &dealdesk.InboxEvent{Channel: dealdesk.ChannelSQS, Body: body, Status: dealdesk.InboxReceived}
 	parsed, err := inbound.ParseSQSBody(body)
 	if err == nil && dealdesk.ValidText(parsed.ID) && len(parsed.ID) <= dealdesk.MaxExternalIDLength {
 		ev.EventID = parsed.ID
+		if why := inbound.ForeignAccount(parsed, sellerAccountID); why != "" {
+			ev.Status, ev.Error = dealdesk.InboxUnknown, why
+		}
 		return ev
 	}
 	sum := sha256.Sum256(body)
@@ -218,8 +223,8 @@ func inboxEventOf(m dealdesk.SQSMessage) *dealdesk.InboxEvent {
 	if err == nil {
 		ev.Error = "the event ID is not storable text of at most 255 bytes"
 	}
-	if len(body) > dealdesk.MaxInboxBodyBytes {
-		ev.Body = body[:dealdesk.MaxInboxBodyBytes]
+	if limit := dealdesk.ChannelSQS.MaxBodyBytes(); len(body) > limit {
+		ev.Body = body[:limit] // SQS holds at most 1 MiB: not expected
 	}
 	if len(ev.Body) == 0 {
 		ev.Body = []byte(" ")

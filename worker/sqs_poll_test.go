@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -200,6 +201,51 @@ func TestSQSPoller(t *testing.T) {
 		}
 		if n := queued(t, o.ctx, c, conn); n != 0 {
 			t.Errorf("%d messages left on the queue, want 0 (each deleted once stored)", n)
+		}
+	})
+}
+
+// TestSQSPoller_ForeignAccount (review F13): an event on the queue whose EventBridge account is
+// not the organization's seller account is stored UNKNOWN with the reason, not queued for
+// applying; one of the seller account is stored RECEIVED.
+func TestSQSPoller_ForeignAccount(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
+		e := newEnv(t, engine)
+		o := e.newOrg("Acme", true)
+		conn, c := e.sqsSetup(o)
+		event := func(id, account string) string {
+			return `{"version":"0","id":"` + id + `","detail-type":"Change Set Succeeded","source":"aws.marketplacecatalog",` +
+				`"account":"` + account + `","time":"2026-01-02T03:04:05Z","region":"us-east-1","resources":[],"detail":{"ChangeSetId":"cs-1"}}`
+		}
+		for _, body := range []string{event("mine-1", seller), event("theirs-1", "999988887777")} {
+			if _, err := c.SendMessage(o.ctx, &sqs.SendMessageInput{QueueUrl: aws.String(conn.SQSQueueURL), MessageBody: aws.String(body)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p, err := worker.NewSQSPoller(worker.SQSPollerConfig{Store: e.db, Queue: sdkQueue{},
+			Organizations: func(context.Context) ([]string, error) { return nil, nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 5 && queued(t, o.ctx, c, conn) > 0; i++ {
+			if err := p.PollOnce(o.ctx, conn); err != nil {
+				t.Fatalf("PollOnce: %v", err)
+			}
+		}
+		evs, _, err := e.db.FindInboxEvents(o.ctx, dealdesk.InboxEventFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]*dealdesk.InboxEvent{}
+		for _, ev := range evs {
+			got[ev.EventID] = ev
+		}
+		if ev := got["mine-1"]; ev == nil || ev.Status != dealdesk.InboxReceived {
+			t.Errorf("the seller account's event stored as %+v, want RECEIVED", ev)
+		}
+		if ev := got["theirs-1"]; ev == nil || ev.Status != dealdesk.InboxUnknown || !strings.Contains(ev.Error, "999988887777") {
+			t.Errorf("another account's event stored as %+v, want UNKNOWN naming the account", ev)
 		}
 	})
 }

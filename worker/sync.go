@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/dealdesk/dealdesk"
 )
@@ -77,18 +75,4 @@ func awsJobError(err error) error {
 		return err
 	}
 	return river.JobCancel(err)
-}
-
-// periodicUnique keeps a periodic job from piling up behind a slow one: a second job of the same
-// organization is not inserted while one waits or runs.
-var periodicUnique = river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{rivertype.JobStateAvailable,
-	rivertype.JobStatePending, rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled}}
-
-// NewProductSyncPeriodicJob returns the periodic job that syncs organization orgID's products
-// every interval (and once when the scheduler starts), for the River client to register. Its ID
-// is "product_sync:"+orgID, so that the client's periodic jobs can be updated per organization.
-func NewProductSyncPeriodicJob(orgID string, every time.Duration) *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(every), func() (river.JobArgs, *river.InsertOpts) {
-		return dealdesk.ProductSyncJob{OrgID: orgID}, &river.InsertOpts{UniqueOpts: periodicUnique}
-	}, &river.PeriodicJobOpts{ID: dealdesk.ProductSyncJob{}.Kind() + ":" + orgID, RunOnStart: true})
 }
