@@ -38,7 +38,9 @@ func TestUsageTenantKeys(t *testing.T) {
 		}{
 			{"usage_groups.entitlement_id", `INSERT INTO usage_groups (seq, org_id, id, entitlement_id, timestamp, hour, content_hash, records,
 				status, metered_hour, created_at) VALUES ($1, $2, $3, $4, $5, $5, 'h', '{}', 'ACCEPTED', NULL, $5)`,
-				func(n int, ent, _ string) []any { return []any{fmt.Sprintf("usg_%d", n), orgA, fmt.Sprintf("g-%d", n), ent, now} }},
+				func(n int, ent, _ string) []any {
+					return []any{fmt.Sprintf("usg_%d", n), orgA, fmt.Sprintf("g-%d", n), ent, now}
+				}},
 			{"meter_states.entitlement_id", `INSERT INTO meter_states (org_id, entitlement_id, commit_used, dimensions, closed_through,
 				updated_at) VALUES ($1, $2, 0, '{}', NULL, $3)`,
 				func(_ int, ent, _ string) []any { return []any{orgA, ent, now} }},
