@@ -183,7 +183,8 @@ func (db *DB) SaveMeteringResults(ctx context.Context, ids []string, results []d
 // FailMeteringRecords ends records that are PENDING or SENDING with status FAILED or EXPIRED,
 // the reason and AWS's answer if any, and records on each entitlement's timeline a
 // METERING_FAILED entry, which notifies, in one transaction. Records in other states are left
-// as they are. Returns EINVALID for another status.
+// as they are. Each call notifies once per entitlement (the entry's source reference names the
+// status, the first record, its attempts and the time). Returns EINVALID for another status.
 func (db *DB) FailMeteringRecords(ctx context.Context, ids []string, status dealdesk.MeteringRecordStatus, reason string, response json.RawMessage) error {
 	orgID, err := dealdesk.RequireOrgID(ctx)
 	if err != nil {
@@ -240,7 +241,7 @@ func (db *DB) FailMeteringRecords(ctx context.Context, ids []string, status deal
 			}
 			e := &dealdesk.TimelineEntry{OrgID: orgID, OpportunityID: opportunityID, SubjectType: dealdesk.SubjectEntitlement,
 				SubjectID: ent, Kind: dealdesk.TimelineMeteringFailed, At: now, Source: dealdesk.SourceCall,
-				SourceRef: fs[0].id + "#" + strconv.Itoa(fs[0].attempts), Summary: dealdesk.Clip(summary, dealdesk.MaxTimelineSummaryLength)}
+				SourceRef: fmt.Sprintf("%s:%s#%d@%s", status, fs[0].id, fs[0].attempts, now.Format(time.RFC3339Nano)), Summary: dealdesk.Clip(summary, dealdesk.MaxTimelineSummaryLength)}
 			if _, _, err := db.addTimelineEntry(ctx, tx, e); err != nil {
 				return err
 			}
