@@ -69,7 +69,7 @@ func (db *DB) saveMeterState(ctx context.Context, tx *sql.Tx, orgID, entitlement
 // Per entitlement, the hours closed are those after its meter state's ClosedThrough up to the
 // last hour that ends by closeBefore (by the end of the entitlement's last hour, once it
 // ended): one statement marks its ACCEPTED usage of those hours and of hours closed before
-// AGGREGATED and returns it, so a group stored while the close runs is not lost but waits,
+// AGGREGATED (with metered_hour for the latter) and returns it, so a group stored while the close runs is not lost but waits,
 // ACCEPTED, for the next close (decision 023). Usage of an hour already closed is counted in
 // the first hour this close closes. Quantities are summed exactly in integer units and
 // nano-units (at most 2^32 records of MaxUsageQuantity in one hour and dimension).
@@ -192,20 +192,25 @@ func (db *DB) closeEntitlementHours(ctx context.Context, tx *sql.Tx, orgID, enti
 
 	// Take the usage: one statement marks it and returns it (see CloseUsageHours).
 	rows, err := tx.QueryContext(ctx, `UPDATE usage_groups SET status = 'AGGREGATED',
-		metered_hour = CASE WHEN hour < $1 THEN $1 ELSE hour END
-		WHERE org_id = $2 AND entitlement_id = $3 AND status = 'ACCEPTED' AND hour <= $4 RETURNING metered_hour, records`,
-		db.dialect.timeArg(first), orgID, entitlementID, db.dialect.timeArg(last))
+		metered_hour = CASE WHEN timestamp < $1 THEN $1 END
+		WHERE org_id = $2 AND entitlement_id = $3 AND status = 'ACCEPTED' AND timestamp < $4 RETURNING timestamp, metered_hour, records`,
+		db.dialect.timeArg(first), orgID, entitlementID, db.dialect.timeArg(last.Add(time.Hour)))
 	if err != nil {
 		return nil, err
 	}
 	sums := map[time.Time]map[string]*usageSum{}
 	err = func() error {
 		defer rows.Close()
-		var hour time.Time
+		var ts time.Time
+		var late *time.Time
 		var records string
 		for rows.Next() {
-			if err := rows.Scan(timeCol{&hour}, &records); err != nil {
+			if err := rows.Scan(timeCol{&ts}, nullTimeCol{&late}, &records); err != nil {
 				return err
+			}
+			hour := dealdesk.Hour(ts)
+			if late != nil {
+				hour = *late
 			}
 			byKey := sums[hour]
 			if byKey == nil {

@@ -14,42 +14,43 @@ import (
 	"github.com/dealdesk/dealdesk"
 )
 
-// prefixUsageGroup is the prefix of a usage group's seq: the dealdesk ID that orders groups as
-// they were stored and pages through them (a group's id is its client's key).
+// prefixUsageGroup is the prefix of a usage group list's cursor, which names the seq of the
+// last group of a page (a group's id is its client's key; seq orders groups as they were stored).
 const prefixUsageGroup = "usg"
 
-// usageInsertChunk is how many usage groups one INSERT statement writes: 11 arguments each, well
+// usageInsertChunk is how many rows one INSERT statement writes: a few thousand arguments, well
 // below both engines' limits on the arguments of a statement (SQLite 32,766; PostgreSQL 65,535).
 const usageInsertChunk = 1000
 
-const usageGroupColumns = `seq, org_id, id, entitlement_id, timestamp, hour, content_hash, records, status, metered_hour, created_at`
+const usageGroupColumns = `seq, org_id, id, entitlement_id, timestamp, content_hash, records, status, metered_hour, created_at`
+
+// usageGroupInsertColumns are the columns a new group is inserted with: seq is the database's.
+const usageGroupInsertColumns = `org_id, id, entitlement_id, timestamp, content_hash, records, status, created_at`
 
 // usageGroupRow is a usage group with its seq.
 type usageGroupRow struct {
 	*dealdesk.UsageGroup
-	seq string
+	seq int64
 }
 
 func scanUsageGroup(s rowScanner) (*usageGroupRow, error) {
 	g := &dealdesk.UsageGroup{}
 	r := &usageGroupRow{UsageGroup: g}
 	var records string
-	err := s.Scan(&r.seq, &g.OrgID, &g.ID, &g.EntitlementID, timeCol{&g.Timestamp}, new(hourCol), &g.ContentHash, &records,
+	err := s.Scan(&r.seq, &g.OrgID, &g.ID, &g.EntitlementID, timeCol{&g.Timestamp}, &g.ContentHash, &records,
 		&g.Status, nullTimeCol{&g.MeteredHour}, timeCol{&g.CreatedAt})
 	if err != nil {
 		return nil, err
+	}
+	if g.Status == dealdesk.UsageAggregated && g.MeteredHour == nil {
+		h := dealdesk.Hour(g.Timestamp) // counted in its own hour
+		g.MeteredHour = &h
 	}
 	if g.Records, err = decodeUsageRecords(records); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
-
-// hourCol skips the hour column, which is Timestamp's hour.
-type hourCol struct{}
-
-// Scan implements sql.Scanner.
-func (hourCol) Scan(any) error { return nil }
 
 // encodeUsageRecords writes a group's quantities as stored: a JSON object of decimal strings in
 // key order, each with the scale it was reported with. Keys are dimension keys (letters, digits,
@@ -345,19 +346,18 @@ func (db *DB) insertUsageGroups(ctx context.Context, tx *sql.Tx, orgID string, r
 		chunk := fresh[:min(len(fresh), usageInsertChunk)]
 		fresh = fresh[len(chunk):]
 		var b strings.Builder
-		args := make([]any, 0, len(chunk)*11)
-		b.WriteString(`INSERT INTO usage_groups (` + usageGroupColumns + `) VALUES `)
+		args := make([]any, 0, len(chunk)*8)
+		b.WriteString(`INSERT INTO usage_groups (` + usageGroupInsertColumns + `) VALUES `)
 		for n, i := range chunk {
 			g := results[i].Group
 			if n > 0 {
 				b.WriteString(", ")
 			}
 			b.WriteByte('(')
-			db.dialect.params(&b, len(args), 11)
+			db.dialect.params(&b, len(args), 8)
 			b.WriteByte(')')
-			args = append(args, dealdesk.NewID(prefixUsageGroup, g.CreatedAt), orgID, g.ID, g.EntitlementID,
-				db.dialect.timeArg(g.Timestamp), db.dialect.timeArg(dealdesk.Hour(g.Timestamp)), g.ContentHash,
-				encodeUsageRecords(g.Records), g.Status, nil, db.dialect.timeArg(g.CreatedAt))
+			args = append(args, orgID, g.ID, g.EntitlementID, db.dialect.timeArg(g.Timestamp), g.ContentHash,
+				encodeUsageRecords(g.Records), g.Status, db.dialect.timeArg(g.CreatedAt))
 		}
 		b.WriteString(` ON CONFLICT (org_id, id) DO NOTHING RETURNING id`)
 		inserted, err := queryRows(ctx, tx, func(s rowScanner) (string, error) {
@@ -399,6 +399,14 @@ func (db *DB) FindUsageGroups(ctx context.Context, f dealdesk.UsageGroupFilter) 
 	}
 	var w where
 	w.add("org_id = ?", orgID)
+	if after != "" {
+		seq, err := strconv.ParseInt(strings.TrimPrefix(after, prefixUsageGroup+"_"), 10, 64)
+		if err != nil {
+			p.Add("cursor", "is not a cursor returned by this list")
+			return nil, "", p.Err()
+		}
+		w.add("seq < ?", seq)
+	}
 	w.eq("entitlement_id", f.EntitlementID)
 	w.eq("status", string(f.Status))
 	if f.From != nil {
@@ -407,8 +415,8 @@ func (db *DB) FindUsageGroups(ctx context.Context, f dealdesk.UsageGroupFilter) 
 	if f.To != nil {
 		w.add("timestamp < ?", db.dialect.timeArg(*f.To))
 	}
-	rows, next, err := findPageBy(ctx, db.db, `SELECT `+usageGroupColumns+` FROM usage_groups`, "seq", &w, after, f.Limit, scanUsageGroup,
-		func(r *usageGroupRow) string { return r.seq })
+	rows, next, err := findPageBy(ctx, db.db, `SELECT `+usageGroupColumns+` FROM usage_groups`, "seq", &w, "", f.Limit, scanUsageGroup,
+		func(r *usageGroupRow) string { return prefixUsageGroup + "_" + strconv.FormatInt(r.seq, 10) })
 	if err != nil {
 		return nil, "", err
 	}

@@ -36,11 +36,9 @@ func TestUsageTenantKeys(t *testing.T) {
 			query string
 			args  func(n int, ent, product string) []any
 		}{
-			{"usage_groups.entitlement_id", `INSERT INTO usage_groups (seq, org_id, id, entitlement_id, timestamp, hour, content_hash, records,
-				status, metered_hour, created_at) VALUES ($1, $2, $3, $4, $5, $5, 'h', '{}', 'ACCEPTED', NULL, $5)`,
-				func(n int, ent, _ string) []any {
-					return []any{fmt.Sprintf("usg_%d", n), orgA, fmt.Sprintf("g-%d", n), ent, now}
-				}},
+			{"usage_groups.entitlement_id", `INSERT INTO usage_groups (org_id, id, entitlement_id, timestamp, content_hash, records,
+				status, created_at) VALUES ($1, $2, $3, $4, 'h', '{}', 'ACCEPTED', $4)`,
+				func(n int, ent, _ string) []any { return []any{orgA, fmt.Sprintf("g-%d", n), ent, now} }},
 			{"meter_states.entitlement_id", `INSERT INTO meter_states (org_id, entitlement_id, commit_used, dimensions, closed_through,
 				updated_at) VALUES ($1, $2, 0, '{}', NULL, $3)`,
 				func(_ int, ent, _ string) []any { return []any{orgA, ent, now} }},

@@ -7,30 +7,29 @@
 ALTER TABLE offers ADD COLUMN meter_usage_against_commit BOOLEAN NOT NULL DEFAULT FALSE;
 
 -- One row per usage group: id is the client's idempotency key, unique in the organization, and
--- seq a dealdesk ID that orders the groups as they were stored. records is the group's
--- quantities as dealdesk writes them: a JSON object of decimal strings, keys sorted
--- ({"api_calls":"1200","storage_gb":"0.25"}); it is read whole, by the close of an hour and by
--- lists, never queried into. A group is ACCEPTED with metered_hour NULL until a close counts it
--- in the hour metered_hour (its own hour, or a later one when it came in after its hour was
--- closed) and makes it AGGREGATED, in the statement that reads it: a group stored while a close
--- runs stays ACCEPTED for the next close (decision 023).
+-- seq orders the groups as they were stored. records is the group's quantities as dealdesk
+-- writes them: a JSON object of decimal strings, keys sorted ({"api_calls":"1200",
+-- "storage_gb":"0.25"}); it is read whole, by the close of an hour and by lists, never queried
+-- into. A group is ACCEPTED until a close counts it and makes it AGGREGATED, in the statement
+-- that reads it: a group stored while a close runs stays ACCEPTED for the next close (decision
+-- 023). metered_hour is set only when the group was counted in a later hour than its own, having
+-- come in after its hour was closed. Rows are kept narrow: a close rewrites each of them.
 CREATE TABLE usage_groups (
-	seq            TEXT COLLATE "C" PRIMARY KEY,
+	seq            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	org_id         TEXT COLLATE "C" NOT NULL REFERENCES organizations (id),
 	id             TEXT COLLATE "C" NOT NULL,
 	entitlement_id TEXT COLLATE "C" NOT NULL,
 	timestamp      TIMESTAMPTZ NOT NULL,
-	hour           TIMESTAMPTZ NOT NULL,
 	content_hash   TEXT NOT NULL,
 	records        TEXT NOT NULL,
 	status         TEXT NOT NULL CHECK (status IN ('ACCEPTED', 'AGGREGATED')),
 	metered_hour   TIMESTAMPTZ,
 	created_at     TIMESTAMPTZ NOT NULL,
-	CHECK ((status = 'ACCEPTED') = (metered_hour IS NULL)),
+	CHECK (status = 'AGGREGATED' OR metered_hour IS NULL),
 	UNIQUE (org_id, id),
 	FOREIGN KEY (org_id, entitlement_id) REFERENCES entitlements (org_id, id)
 );
-CREATE INDEX usage_groups_accepted ON usage_groups (org_id, entitlement_id, hour) WHERE status = 'ACCEPTED';
+CREATE INDEX usage_groups_accepted ON usage_groups (org_id, entitlement_id, timestamp) WHERE status = 'ACCEPTED';
 CREATE INDEX usage_groups_org_id_entitlement_id ON usage_groups (org_id, entitlement_id, seq);
 
 -- What an entitlement's term has used (dealdesk.MeterState), written with the metering records
