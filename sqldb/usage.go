@@ -89,8 +89,9 @@ func decodeUsageRecords(s string) (map[string]dealdesk.Decimal, error) {
 // eachUsageRecord calls fn with each key and quantity text of records as encodeUsageRecords
 // wrote them, without decoding JSON: the close of an hour reads a million of them.
 func eachUsageRecord(records string, fn func(key, value string) error) error {
-	s, ok := strings.CutPrefix(records, "{")
-	if s, ok = strings.CutSuffix(s, "}"); !ok {
+	s, ok1 := strings.CutPrefix(records, "{")
+	s, ok2 := strings.CutSuffix(s, "}")
+	if !ok1 || !ok2 {
 		return errors.New("sqldb: bad stored usage records: " + strconv.Quote(dealdesk.Clip(records, 80)))
 	}
 	for s != "" {
