@@ -73,7 +73,7 @@ func TestAcceptanceInThePast(t *testing.T) {
 		hour time.Time
 		want mtypes.UsageRecordResultStatus
 	}{
-		{at.Truncate(time.Hour), mtypes.UsageRecordResultStatusSuccess},           // the acceptance's hour
+		{at.Truncate(time.Hour), mtypes.UsageRecordResultStatusSuccess},                // the acceptance's hour
 		{at.Truncate(time.Hour).Add(time.Hour), mtypes.UsageRecordResultStatusSuccess}, // a closed hour since
 		{at.Truncate(time.Hour).Add(-time.Hour), mtypes.UsageRecordResultStatusCustomerNotSubscribed},
 	} {
