@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -79,6 +80,12 @@ type Config struct {
 	ConnectedOrgs     []string
 	SyncInterval      time.Duration
 	ReconcileInterval time.Duration
+
+	// Metering, when set, works the metering jobs, and every organization of ConnectedOrgs
+	// gets a periodic one every MeteringInterval (default DefaultMeteringInterval), also at
+	// start.
+	Metering         *MeteringWorker
+	MeteringInterval time.Duration
 }
 
 // Default intervals of the periodic product sync and reconciliation of each organization.
@@ -165,6 +172,14 @@ func New(cfg Config) (*Runner, error) {
 		}
 		for _, org := range cfg.ConnectedOrgs {
 			periodic = append(periodic, NewReconcilePeriodicJob(org, cfg.ReconcileInterval))
+		}
+	}
+	if cfg.Metering != nil {
+		if err := river.AddWorkerSafely(workers, cfg.Metering); err != nil {
+			return nil, err
+		}
+		for _, org := range cfg.ConnectedOrgs {
+			periodic = append(periodic, NewMeteringPeriodicJob(org, cmp.Or(cfg.MeteringInterval, DefaultMeteringInterval)))
 		}
 	}
 	client, err := river.NewClient(cfg.Driver, &river.Config{
