@@ -23,10 +23,11 @@ const (
 	DefaultMeteringInterval = 5 * time.Minute
 	// DefaultMeteringFetch is how many records a pass of the send loop takes.
 	DefaultMeteringFetch = 500
-	// DefaultMeteringLease is how long a SENDING record stays claimed: a record still SENDING
-	// after it (its sender died before storing AWS's answer) is sent again, byte-identical. It
-	// exceeds the longest call (the SDK's 5 attempts with at most 20 s between them).
-	DefaultMeteringLease = 2 * time.Minute
+	// DefaultMeteringLease is how long a SENDING record stays claimed (dealdesk.SendingLease):
+	// a record still SENDING after it (its sender died before storing AWS's answer) is sent
+	// again, byte-identical. It exceeds the longest call (the SDK's 5 attempts with at most
+	// 20 s between them).
+	DefaultMeteringLease = dealdesk.SendingLease
 	// DefaultMeteringBackoff is the first wait after a batch AWS refused with a retryable error
 	// (throttling, 5xx) or left wholly unprocessed; it doubles up to DefaultMeteringMaxBackoff.
 	DefaultMeteringBackoff    = time.Second
