@@ -423,3 +423,57 @@ func TestMeteringWorker_CompetingSenderDuplicate(t *testing.T) {
 		}
 	})
 }
+
+// TestMeteringWorker_CrashAfterTheCall: a sender claimed a record, stored its request and
+// called AWS, which metered it, then died before storing the answer. Within the lease nobody
+// sends it; after the lease a flush sends the stored request again, byte-identical: AWS answers
+// Success with the same metering record, the ledger holds it once, nothing is doubled.
+func TestMeteringWorker_CrashAfterTheCall(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
+		d := newMeterDeal(t, engine, dealSetup{acceptedAgo: 3 * time.Hour})
+		d.report(d.hour.Add(-time.Hour+10*time.Minute), map[string]string{"api_calls": "12.5"})
+		if _, err := d.db.CloseUsageHours(d.o.ctx, d.clock.Now(), dealdesk.MeteringOptions{Window: dealdesk.DefaultMeteringWindow}); err != nil {
+			t.Fatal(err)
+		}
+		sends, err := d.db.NextMeteringRecords(d.o.ctx, 10, d.clock.Now().Add(-dealdesk.SendingLease))
+		if err != nil || len(sends) != 1 {
+			t.Fatalf("NextMeteringRecords = %d, %v; want the one record", len(sends), err)
+		}
+		b := &dealdesk.MeteringBatch{Product: sends[0].Product, Identity: dealdesk.MeteringByLicense,
+			Records: []*dealdesk.MeteringRecord{sends[0].Record}, Customers: []dealdesk.MeteringCustomer{sends[0].Customer}}
+		req, err := d.meter.UsageRecordRequest(b, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if claimed, err := d.db.MarkMeteringSending(d.o.ctx, []string{sends[0].Record.ID}, []json.RawMessage{req}, d.clock.Now()); err != nil || len(claimed) != 1 {
+			t.Fatalf("claim: %v, %v", claimed, err)
+		}
+		conn, err := d.db.AWSConnectionWithSecret(d.o.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, err := d.meter.BatchMeterUsage(context.Background(), conn, b) // the dead sender's call
+		if err != nil || first[0].Status != "Success" {
+			t.Fatalf("the dead sender's call: %+v, %v", first, err)
+		}
+
+		if res, err := d.w.Flush(context.Background(), d.o.id); err != nil || res.Sent != 0 || len(d.meter.sent()) != 1 {
+			t.Fatalf("flush within the lease = %+v, %v, %d calls; want nothing sent", res, err, len(d.meter.sent()))
+		}
+		d.clock.mu.Lock()
+		d.clock.now = d.clock.now.Add(dealdesk.SendingLease + time.Minute)
+		d.clock.mu.Unlock()
+		res, err := d.w.Flush(context.Background(), d.o.id)
+		if err != nil || res.Sent != 1 {
+			t.Fatalf("flush after the lease = %+v, %v; want the record sent", res, err)
+		}
+		r := d.records()["H-1 api_calls"]
+		if r == nil || r.Status != dealdesk.MeteringSent || r.MeteringRecordID != first[0].MeteringRecordID || r.Attempts != 2 || string(r.Request) != string(req) {
+			t.Fatalf("record %+v, want SENT as %s after 2 attempts with the first request", r, first[0].MeteringRecordID)
+		}
+		if got, want := d.ledger(), map[string]int64{"H-1 api_calls": 12}; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("ledger = %v, want %v", got, want)
+		}
+	})
+}
