@@ -301,3 +301,25 @@ func mustMarshal(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
 }
+
+// TestMeterStaysWithinQuota: with the simulator's quotas on, 30 BatchMeterUsage calls of one
+// seller account leave at the account's 10 a second (Quotas) and none is throttled, though the
+// SDK does not retry.
+func TestMeterStaysWithinQuota(t *testing.T) {
+	t.Parallel()
+	e := newSim(t, true)
+	ctx := context.Background()
+	m := awsmp.NewMeter(awsmp.WithLimits(awsmp.NewLimits(awsmp.Quotas)), awsmp.WithRetry(1, time.Millisecond))
+	acc := e.subscribe(opportunities()[1], buyer1)
+	customer := dealdesk.MeteringCustomer{CustomerAWSAccountID: acc.CustomerAWSAccountID, LicenseARN: acc.LicenseArn}
+	hour := time.Now().UTC().Truncate(time.Hour)
+	began := time.Now()
+	for i := range 30 {
+		if _, err := m.BatchMeterUsage(ctx, e.conn, meterBatch(analytics, dealdesk.MeteringByLicense, customer, hour, []string{"api_calls"}, []int64{7})); err != nil {
+			t.Fatalf("call %d: %v", i+1, err)
+		}
+	}
+	if el := time.Since(began); el < 2800*time.Millisecond {
+		t.Errorf("30 calls in %s, want at least 2.9 s at 10 a second", el)
+	}
+}
