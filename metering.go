@@ -293,3 +293,22 @@ type MeteringStore interface {
 	// transaction.
 	FailMeteringRecords(ctx context.Context, ids []string, status MeteringRecordStatus, reason string, response json.RawMessage) error
 }
+
+// FlushResult is what a metering flush did: Closed counts the records CloseUsageHours made,
+// Sent those AWS accepted (SENT), Failed those that ended in a terminal failure or EXPIRED;
+// Records are the records the flush made or sent, as it left them.
+type FlushResult struct {
+	Closed  int               `json:"closed"`
+	Sent    int               `json:"sent"`
+	Failed  int               `json:"failed"`
+	Records []*MeteringRecord `json:"records"`
+}
+
+// MeteringFlusher closes the caller's organization's finished usage hours now (without
+// MeteringOptions.CloseDelay) and sends every pending record, inline (POST
+// /api/v1/metering/flush, `dealdesk metering flush`). The worker implements it. Returns
+// EUNAUTHORIZED without an organization in the context, and an *AWSError when AWS kept
+// refusing batches (Retryable: the records stay PENDING and a later run sends them).
+type MeteringFlusher interface {
+	FlushMetering(ctx context.Context) (*FlushResult, error)
+}

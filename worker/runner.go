@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -81,6 +82,12 @@ type Config struct {
 	SweepInterval     time.Duration
 	SyncInterval      time.Duration
 	ReconcileInterval time.Duration
+
+	// Metering, when set, works the metering jobs, and every organization of ConnectedOrgs
+	// gets a periodic one every MeteringInterval (default DefaultMeteringInterval), also at
+	// start.
+	Metering         *MeteringWorker
+	MeteringInterval time.Duration
 }
 
 // Default intervals of the periodic product sync and reconciliation of each organization.
@@ -173,6 +180,14 @@ func New(cfg Config) (*Runner, error) {
 			return nil, err
 		}
 		periodic = append(periodic, newOrgSweepPeriodicJob(cfg.SweepInterval))
+	}
+	if cfg.Metering != nil {
+		if err := river.AddWorkerSafely(workers, cfg.Metering); err != nil {
+			return nil, err
+		}
+		for _, org := range cfg.ConnectedOrgs {
+			periodic = append(periodic, NewMeteringPeriodicJob(org, cmp.Or(cfg.MeteringInterval, DefaultMeteringInterval)))
+		}
 	}
 	client, err := river.NewClient(cfg.Driver, &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}},
