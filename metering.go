@@ -283,3 +283,21 @@ type MeteringStore interface {
 	// transaction.
 	FailMeteringRecords(ctx context.Context, ids []string, status MeteringRecordStatus, reason string, response json.RawMessage) error
 }
+
+// FlushResult is what one flush of an organization's metering did: how many records it made by
+// closing hours, how many of them and of those already waiting AWS accepted (SENT) and refused
+// for good (a terminal status), and the records it made or sent, oldest hour first.
+type FlushResult struct {
+	Closed  int               `json:"closed"`
+	Sent    int               `json:"sent"`
+	Failed  int               `json:"failed"`
+	Records []*MeteringRecord `json:"records"`
+}
+
+// MeteringFlusher aggregates and sends an organization's metering now, for operators and tests
+// (POST /api/v1/metering/flush, dealdesk metering flush): it closes every usage hour that has
+// ended (without CloseDelay) and sends what is pending, then answers. The organization comes from
+// the context (EUNAUTHORIZED without one); ENOTFOUND when it has no AWS connection.
+type MeteringFlusher interface {
+	FlushMetering(ctx context.Context) (*FlushResult, error)
+}
