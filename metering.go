@@ -284,9 +284,9 @@ type MeteringStore interface {
 	FailMeteringRecords(ctx context.Context, ids []string, status MeteringRecordStatus, reason string, response json.RawMessage) error
 }
 
-// FlushResult is what one flush of an organization's metering did: how many records it made by
-// closing hours, how many of them and of those already waiting AWS accepted (SENT) and refused
-// for good (a terminal status), and the records it made or sent, oldest hour first.
+// FlushResult is what a metering flush did: Closed counts the records CloseUsageHours made,
+// Sent those AWS accepted (SENT), Failed those that ended in a terminal failure or EXPIRED;
+// Records are the records the flush made or sent, as it left them.
 type FlushResult struct {
 	Closed  int               `json:"closed"`
 	Sent    int               `json:"sent"`
@@ -294,10 +294,11 @@ type FlushResult struct {
 	Records []*MeteringRecord `json:"records"`
 }
 
-// MeteringFlusher aggregates and sends an organization's metering now, for operators and tests
-// (POST /api/v1/metering/flush, dealdesk metering flush): it closes every usage hour that has
-// ended (without CloseDelay) and sends what is pending, then answers. The organization comes from
-// the context (EUNAUTHORIZED without one); ENOTFOUND when it has no AWS connection.
+// MeteringFlusher closes the caller's organization's finished usage hours now (without
+// MeteringOptions.CloseDelay) and sends every pending record, inline (POST
+// /api/v1/metering/flush, `dealdesk metering flush`). The worker implements it. Returns
+// EUNAUTHORIZED without an organization in the context, and an *AWSError when AWS kept
+// refusing batches (Retryable: the records stay PENDING and a later run sends them).
 type MeteringFlusher interface {
 	FlushMetering(ctx context.Context) (*FlushResult, error)
 }
