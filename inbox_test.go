@@ -69,9 +69,9 @@ func TestTimelineKindsThatNotify(t *testing.T) {
 		}
 	}
 	// Issue 7: opportunity published or failed, partner offer created, buyer accepted,
-	// entitlement ended, reconciliation repaired something.
+	// entitlement ended, reconciliation repaired something; issue 8: metering failed or expired.
 	want := []dealdesk.TimelineKind{dealdesk.TimelinePublished, dealdesk.TimelinePublishFailed, dealdesk.TimelineCPPOOfferCreated,
-		dealdesk.TimelineAccepted, dealdesk.TimelineEnded, dealdesk.TimelineRepaired}
+		dealdesk.TimelineAccepted, dealdesk.TimelineEnded, dealdesk.TimelineRepaired, dealdesk.TimelineMeteringFailed}
 	if !slices.Equal(got, want) {
 		t.Fatalf("kinds that notify: %v, want %v", got, want)
 	}

@@ -10,6 +10,16 @@ import (
 // Metering: each closed hour of an entitlement's usage becomes one metering record per
 // dimension (coverage.go), sent to AWS with BatchMeterUsage exactly once. Decision 023.
 
+// PrefixMeteringRecord is the ID prefix of metering records.
+const PrefixMeteringRecord = "mtr"
+
+// SendingLease is how long a sender's claim on a SENDING record holds: a record claimed longer
+// ago is taken to be left by a sender that crashed, and another may claim it and send its stored
+// request again (byte-identical, which AWS's idempotency absorbs). Senders pass
+// staleBefore = now − SendingLease to MeteringStore.NextMeteringRecords; MarkMeteringSending
+// takes over no younger claim.
+const SendingLease = 2 * time.Minute
+
 // MeteringRecordStatus is where a metering record is on its way to AWS. Sending is a durable
 // state machine: PENDING → SENDING (the exact request stored before the call) → SENT or a
 // terminal failure; a SENDING record found after a crash is sent again byte-identical, which

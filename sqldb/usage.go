@@ -1,0 +1,390 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// prefixUsageGroup is the prefix of a usage group's seq: the dealdesk ID that orders groups as
+// they were stored and pages through them (a group's id is its client's key).
+const prefixUsageGroup = "usg"
+
+// usageInsertChunk is how many usage groups one INSERT statement writes: 11 arguments each, well
+// below both engines' limits on the arguments of a statement (SQLite 32,766; PostgreSQL 65,535).
+const usageInsertChunk = 1000
+
+const usageGroupColumns = `seq, org_id, id, entitlement_id, timestamp, hour, content_hash, records, status, metered_hour, created_at`
+
+// usageGroupRow is a usage group with its seq.
+type usageGroupRow struct {
+	*dealdesk.UsageGroup
+	seq string
+}
+
+func scanUsageGroup(s rowScanner) (*usageGroupRow, error) {
+	g := &dealdesk.UsageGroup{}
+	r := &usageGroupRow{UsageGroup: g}
+	var records string
+	err := s.Scan(&r.seq, &g.OrgID, &g.ID, &g.EntitlementID, timeCol{&g.Timestamp}, new(hourCol), &g.ContentHash, &records,
+		&g.Status, nullTimeCol{&g.MeteredHour}, timeCol{&g.CreatedAt})
+	if err != nil {
+		return nil, err
+	}
+	if g.Records, err = decodeUsageRecords(records); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// hourCol skips the hour column, which is Timestamp's hour.
+type hourCol struct{}
+
+// Scan implements sql.Scanner.
+func (hourCol) Scan(any) error { return nil }
+
+// encodeUsageRecords writes a group's quantities as stored: a JSON object of decimal strings in
+// key order, each with the scale it was reported with. Keys are dimension keys (letters, digits,
+// '_', '.', '-'), which JSON needs no escapes for.
+func encodeUsageRecords(records map[string]dealdesk.Decimal) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, k := range slices.Sorted(maps.Keys(records)) {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		b.WriteString(k)
+		b.WriteString(`":"`)
+		b.WriteString(records[k].String())
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// decodeUsageRecords reads what encodeUsageRecords wrote.
+func decodeUsageRecords(s string) (map[string]dealdesk.Decimal, error) {
+	out := map[string]dealdesk.Decimal{}
+	err := eachUsageRecord(s, func(key, value string) error {
+		d, err := dealdesk.ParseDecimal(value)
+		if err != nil {
+			return err
+		}
+		out[key] = d
+		return nil
+	})
+	return out, err
+}
+
+// eachUsageRecord calls fn with each key and quantity text of records as encodeUsageRecords
+// wrote them, without decoding JSON: the close of an hour reads a million of them.
+func eachUsageRecord(records string, fn func(key, value string) error) error {
+	s, ok := strings.CutPrefix(records, "{")
+	if s, ok = strings.CutSuffix(s, "}"); !ok {
+		return errors.New("sqldb: bad stored usage records: " + strconv.Quote(dealdesk.Clip(records, 80)))
+	}
+	for s != "" {
+		var item string
+		item, s, _ = strings.Cut(s, ",")
+		k, v, ok := strings.Cut(item, ":")
+		if !ok || len(k) < 2 || len(v) < 2 || k[0] != '"' || k[len(k)-1] != '"' || v[0] != '"' || v[len(v)-1] != '"' {
+			return errors.New("sqldb: bad stored usage records: " + strconv.Quote(dealdesk.Clip(records, 80)))
+		}
+		if err := fn(k[1:len(k)-1], v[1:len(v)-1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// usageCheck holds what a batch of usage looked up once per entitlement and product.
+type usageCheck struct {
+	tx           *sql.Tx
+	orgID        string
+	entitlements map[string]*dealdesk.Entitlement // nil: not the organization's
+	products     map[string]*dealdesk.Product
+}
+
+// entitlement returns the organization's entitlement id, or nil.
+func (c *usageCheck) entitlement(ctx context.Context, id string) (*dealdesk.Entitlement, error) {
+	if e, ok := c.entitlements[id]; ok {
+		return e, nil
+	}
+	r, err := optionalRow(scanEntitlement(c.tx.QueryRowContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements
+		WHERE org_id = $1 AND id = $2`, c.orgID, id)))
+	if err != nil {
+		return nil, err
+	}
+	var e *dealdesk.Entitlement
+	if r != nil {
+		e = r.Entitlement
+	}
+	c.entitlements[id] = e
+	return e, nil
+}
+
+// product returns the organization's product id, or nil.
+func (c *usageCheck) product(ctx context.Context, id string) (*dealdesk.Product, error) {
+	if p, ok := c.products[id]; ok {
+		return p, nil
+	}
+	p, err := findProduct(ctx, c.tx, c.orgID, id)
+	if err != nil {
+		return nil, err
+	}
+	c.products[id] = p
+	return p, nil
+}
+
+// check checks a usage group against the store: its entitlement is the organization's
+// (ENOTFOUND), is active at the group's time and linked to the opportunity whose terms meter it,
+// and the records name metered dimensions of its product (EINVALID naming the fields).
+func (c *usageCheck) check(ctx context.Context, in *dealdesk.UsageGroupInput, prefix string) error {
+	e, err := c.entitlement(ctx, in.EntitlementID)
+	if err != nil {
+		return err
+	}
+	if e == nil {
+		return notFound("entitlement", in.EntitlementID)
+	}
+	var product *dealdesk.Product
+	if e.ProductID != "" {
+		if product, err = c.product(ctx, e.ProductID); err != nil {
+			return err
+		}
+	}
+	p := dealdesk.ErrorFields(dealdesk.CheckUsageAgainst(in, prefix, e, product))
+	if e.OpportunityID == "" {
+		p = append(p, dealdesk.FieldError{Field: prefix + "entitlementId",
+			Message: "the entitlement is not linked to an opportunity of dealdesk's, whose terms decide what of its usage is metered"})
+	}
+	return dealdesk.Problems(p).Err()
+}
+
+// ReportUsage stores usage groups of the caller's organization, each on its own (see
+// dealdesk.UsageService): a group whose id is stored already answers the stored group when its
+// content is the same (ContentHash) and ECONFLICT otherwise, whatever its validity now; a new
+// group is validated (ValidateUsageGroupInput within the metering window, then its entitlement
+// and product) and stored ACCEPTED. Every group of the call is stored in one transaction, so
+// what is answered stored is durable when ReportUsage returns, and an invalid group changes
+// nothing. Fields are named without a prefix for a call of one group, and as "groups[i]." for
+// a batch. The same id twice in one call is one report: the second answers as a retry of the
+// first. Timestamps are kept to the microsecond.
+func (db *DB) ReportUsage(ctx context.Context, groups []dealdesk.UsageGroupInput) ([]dealdesk.UsageGroupResult, error) {
+	orgID, err := dealdesk.RequireOrgID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(groups) > dealdesk.MaxUsageBatchGroups {
+		var p dealdesk.Problems
+		p.Add("groups", "at most %d usage groups are allowed in one call, got %d", dealdesk.MaxUsageBatchGroups, len(groups))
+		return nil, p.Err()
+	}
+	now := db.now()
+	oldest := db.window.OldestUsage(now)
+	hashes := make([]string, len(groups))
+	for i := range groups {
+		hashes[i] = groups[i].Hash()
+	}
+	var results []dealdesk.UsageGroupResult
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		results = make([]dealdesk.UsageGroupResult, len(groups))
+		stored, err := db.storedUsageGroups(ctx, tx, orgID, groups)
+		if err != nil {
+			return err
+		}
+		c := &usageCheck{tx: tx, orgID: orgID, entitlements: map[string]*dealdesk.Entitlement{}, products: map[string]*dealdesk.Product{}}
+		first := map[string]int{} // a group's id → the index of its accepted report in this call
+		var fresh []int           // indexes of the groups to insert
+		for i := range groups {
+			in := &groups[i]
+			res := &results[i]
+			res.ID = in.ID
+			prefix := ""
+			if len(groups) > 1 {
+				prefix = "groups[" + strconv.Itoa(i) + "]."
+			}
+			if g := stored[in.ID]; g != nil {
+				*res = sameReport(g.UsageGroup, in.ID, hashes[i], g.ContentHash)
+				continue
+			}
+			if j, ok := first[in.ID]; ok {
+				*res = sameReport(results[j].Group, in.ID, hashes[i], hashes[j])
+				continue
+			}
+			if err := dealdesk.ValidateUsageGroupInput(in, prefix, now, oldest); err != nil {
+				res.Err = err
+				continue
+			}
+			if err := c.check(ctx, in, prefix); err != nil {
+				if dealdesk.ErrorCode(err) == dealdesk.EINTERNAL {
+					return err
+				}
+				res.Err = err
+				continue
+			}
+			ts := in.Timestamp.UTC().Truncate(time.Microsecond)
+			res.Group = &dealdesk.UsageGroup{ID: in.ID, OrgID: orgID, EntitlementID: in.EntitlementID, Timestamp: ts,
+				Records: in.Records, Status: dealdesk.UsageAccepted, ContentHash: hashes[i], CreatedAt: now}
+			res.Created = true
+			first[in.ID] = i
+			fresh = append(fresh, i)
+		}
+		return db.insertUsageGroups(ctx, tx, orgID, results, fresh, hashes)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// sameReport is the answer for a report whose id is stored as g (hash: g's content hash):
+// the stored group when the content is the same, ECONFLICT otherwise.
+func sameReport(g *dealdesk.UsageGroup, id, hash, storedHash string) dealdesk.UsageGroupResult {
+	if hash != storedHash {
+		return dealdesk.UsageGroupResult{ID: id, Err: dealdesk.Errorf(dealdesk.ECONFLICT,
+			"Usage group %q is stored already with other content: a usage group's id names one report; send new usage with a new id.", id)}
+	}
+	return dealdesk.UsageGroupResult{ID: id, Group: g}
+}
+
+// storedUsageGroups returns the organization's stored groups with the ids of groups, by id.
+func (db *DB) storedUsageGroups(ctx context.Context, tx *sql.Tx, orgID string, groups []dealdesk.UsageGroupInput) (map[string]*usageGroupRow, error) {
+	seen := map[string]bool{}
+	var ids []string
+	for i := range groups {
+		if id := groups[i].ID; id != "" && dealdesk.ValidText(id) && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	out := map[string]*usageGroupRow{}
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), usageInsertChunk)]
+		ids = ids[len(chunk):]
+		var w where
+		org := w.arg(orgID)
+		marks := make([]string, len(chunk))
+		for i, id := range chunk {
+			marks[i] = w.arg(id)
+		}
+		rows, err := queryRows(ctx, tx, scanUsageGroup, `SELECT `+usageGroupColumns+` FROM usage_groups WHERE org_id = `+org+
+			` AND id IN (`+strings.Join(marks, ", ")+`)`, w.args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			out[r.ID] = r
+		}
+	}
+	return out, nil
+}
+
+// insertUsageGroups inserts the groups of results at the indexes fresh, usageInsertChunk to a
+// statement. A group that a concurrent call stored first (PostgreSQL) is answered as a report
+// of that group.
+func (db *DB) insertUsageGroups(ctx context.Context, tx *sql.Tx, orgID string, results []dealdesk.UsageGroupResult, fresh []int, hashes []string) error {
+	for len(fresh) > 0 {
+		chunk := fresh[:min(len(fresh), usageInsertChunk)]
+		fresh = fresh[len(chunk):]
+		var b strings.Builder
+		args := make([]any, 0, len(chunk)*11)
+		b.WriteString(`INSERT INTO usage_groups (` + usageGroupColumns + `) VALUES `)
+		for n, i := range chunk {
+			g := results[i].Group
+			if n > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			for c := range 11 {
+				if c > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteByte('$')
+				b.WriteString(strconv.Itoa(len(args) + c + 1))
+			}
+			b.WriteByte(')')
+			args = append(args, dealdesk.NewID(prefixUsageGroup, g.CreatedAt), orgID, g.ID, g.EntitlementID,
+				db.dialect.timeArg(g.Timestamp), db.dialect.timeArg(dealdesk.Hour(g.Timestamp)), g.ContentHash,
+				encodeUsageRecords(g.Records), g.Status, nil, db.dialect.timeArg(g.CreatedAt))
+		}
+		b.WriteString(` ON CONFLICT (org_id, id) DO NOTHING RETURNING id`)
+		inserted, err := queryRows(ctx, tx, func(s rowScanner) (string, error) {
+			var id string
+			return id, s.Scan(&id)
+		}, b.String(), args...)
+		if err != nil {
+			return err
+		}
+		if len(inserted) == len(chunk) {
+			continue
+		}
+		done := make(map[string]bool, len(inserted))
+		for _, id := range inserted {
+			done[id] = true
+		}
+		for _, i := range chunk {
+			if done[results[i].ID] {
+				continue
+			}
+			g, err := scanUsageGroup(tx.QueryRowContext(ctx, `SELECT `+usageGroupColumns+` FROM usage_groups
+				WHERE org_id = $1 AND id = $2`, orgID, results[i].ID))
+			if err != nil {
+				return err
+			}
+			results[i] = sameReport(g.UsageGroup, results[i].ID, hashes[i], g.ContentHash)
+		}
+	}
+	return nil
+}
+
+// FindUsageGroups lists the organization's usage groups matching f, newest first, and the next
+// page's cursor.
+func (db *DB) FindUsageGroups(ctx context.Context, f dealdesk.UsageGroupFilter) ([]*dealdesk.UsageGroup, string, error) {
+	orgID, err := dealdesk.RequireOrgID(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	var p dealdesk.Problems
+	checkEnum(&p, "status", f.Status, dealdesk.UsageGroupStatuses)
+	checkRange(&p, f.From, f.To)
+	after, err := checkFilters(p, f.Cursor, prefixUsageGroup, map[string]string{"entitlementId": f.EntitlementID})
+	if err != nil {
+		return nil, "", err
+	}
+	var w where
+	w.add("org_id = ?", orgID)
+	w.eq("entitlement_id", f.EntitlementID)
+	w.eq("status", string(f.Status))
+	if f.From != nil {
+		w.add("timestamp >= ?", db.dialect.timeArg(*f.From))
+	}
+	if f.To != nil {
+		w.add("timestamp < ?", db.dialect.timeArg(*f.To))
+	}
+	rows, next, err := findPageBy(ctx, db.db, `SELECT `+usageGroupColumns+` FROM usage_groups`, "seq", &w, after, f.Limit, scanUsageGroup,
+		func(r *usageGroupRow) string { return r.seq })
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]*dealdesk.UsageGroup, len(rows))
+	for i, r := range rows {
+		out[i] = r.UsageGroup
+	}
+	return out, next, nil
+}
+
+// checkRange adds to p a problem when a time range ends before it starts.
+func checkRange(p *dealdesk.Problems, from, to *time.Time) {
+	if from != nil && to != nil && to.Before(*from) {
+		p.Add("to", "must not be before from")
+	}
+}
