@@ -4,13 +4,15 @@ import (
 	"bufio"
 	"encoding/json"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/dealdesk/dealdesk"
 )
 
 // usageBatchResult is the answer for one group of a batch: its id, the status a single report
 // would have had (201, 200, 409, 422, 404), and the stored group or the problem. A problem names
-// fields within the group ("records.api_calls", "timestamp").
+// fields by their path in the body ("groups[3].records.api_calls").
 type usageBatchResult struct {
 	ID      string               `json:"id"`
 	Status  int                  `json:"status"`
@@ -53,10 +55,10 @@ func (s *Server) handleUsageBatch(w http.ResponseWriter, r *http.Request) {
 	_, _ = bw.WriteString(`{"results":[`)
 	for i, slot := range b.Slots {
 		res := usageBatchResult{ID: slot.ID}
-		err := slot.Err
+		err := groupFields(slot.Err, -1, false, i)
 		if slot.Input >= 0 {
 			g := results[slot.Input]
-			err = g.Err
+			err = groupFields(g.Err, slot.Input, len(results) > 1, i)
 			if err == nil {
 				res.Group, res.Status = g.Group, http.StatusOK
 				if g.Created {
@@ -89,4 +91,33 @@ func (s *Server) handleUsageBatch(w http.ResponseWriter, r *http.Request) {
 	if err := bw.Flush(); err != nil {
 		s.logger.DebugContext(r.Context(), "write response", "err", err)
 	}
+}
+
+// groupFields returns err with its fields named by their path in the batch body, as group i.
+// The store named them as its group j of the groups it was given ("groups[j]." when it was
+// given more than one: prefixed), and it was not given the groups the decoder refused, so the
+// indexes may differ; the decoder (j -1) named them within the group.
+func groupFields(err error, j int, prefixed bool, i int) error {
+	fields := dealdesk.ErrorFields(err)
+	if len(fields) == 0 {
+		return err
+	}
+	from := ""
+	if j >= 0 && prefixed {
+		from = "groups[" + strconv.Itoa(j) + "]."
+	}
+	to := "groups[" + strconv.Itoa(i) + "]."
+	e := dealdesk.Errorf(dealdesk.ErrorCode(err), "%s", dealdesk.ErrorMessage(err))
+	e.Omitted = dealdesk.ErrorOmitted(err)
+	e.Fields = make([]dealdesk.FieldError, len(fields))
+	for k, f := range fields {
+		name, _ := strings.CutPrefix(f.Field, from)
+		if name == "" {
+			f.Field = strings.TrimSuffix(to, ".")
+		} else {
+			f.Field = to + name
+		}
+		e.Fields[k] = f
+	}
+	return e
 }
