@@ -1,7 +1,6 @@
 package http_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -277,7 +276,9 @@ func TestUsageGroups_ListFiltersAndPages(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		d := e.newUsageDeal("list1")
 		d2 := e.newUsageDeal("list2")
-		at := func(minutes int) string { return testNow.Add(time.Duration(-minutes) * time.Minute).Format(time.RFC3339) }
+		at := func(minutes int) string {
+			return testNow.Add(time.Duration(-minutes) * time.Minute).Format(time.RFC3339)
+		}
 		var groups []map[string]any
 		for i, m := range []int{150, 120, 90, 60} {
 			groups = append(groups, map[string]any{"id": fmt.Sprintf("g%d", i), "entitlementId": d.entitlement, "timestamp": at(m), "records": map[string]any{"api_calls": i + 1}})
@@ -351,5 +352,3 @@ func TestMetering_FlushWithoutAFlusherIsUnavailable(t *testing.T) {
 	}
 	e.do(req{method: "POST", path: "/api/v1/metering/flush"}).want(t, 401)
 }
-
-var _ = json.Marshal
