@@ -92,6 +92,8 @@ var (
 	_ dealdesk.TimelineService      = (*DB)(nil)
 	_ dealdesk.NotificationService  = (*DB)(nil)
 	_ dealdesk.UsageService         = (*DB)(nil)
+	_ dealdesk.MeteringService      = (*DB)(nil)
+	_ dealdesk.MeteringStore        = (*DB)(nil)
 )
 
 // Open opens the database named by dsn, migrates it (dealdesk's schema and River's) and returns

@@ -66,6 +66,9 @@ func addUsageDeal(t testing.TB, db *sqldb.DB, ctx context.Context, name string, 
 		EULA:                    &dealdesk.Document{Type: dealdesk.DocumentStandard},
 		MeterUsageAgainstCommit: ptr(terms.meterAgainstCommit),
 	}
+	if terms.grantSeats == 0 {
+		in.EntitledDimensions = ptr([]dealdesk.EntitledDimension{})
+	}
 	opp, err := db.CreateOffer(ctx, in, true)
 	if err != nil {
 		t.Fatalf("create opportunity: %v", err)
