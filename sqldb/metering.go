@@ -7,7 +7,6 @@ import (
 	"errors"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -62,12 +61,8 @@ func (db *DB) insertMeteringRecords(ctx context.Context, tx *sql.Tx, recs []*dea
 				b.WriteString(", ")
 			}
 			b.WriteByte('(')
-			for c := range meteringColumnCount {
-				b.WriteByte('$')
-				b.WriteString(strconv.Itoa(len(args) + c + 1))
-				b.WriteString(", ")
-			}
-			b.WriteString("NULL)")
+			db.dialect.params(&b, len(args), meteringColumnCount)
+			b.WriteString(", NULL)")
 			args = append(args, r.ID, r.OrgID, r.EntitlementID, r.ProductID, r.DimensionKey, db.dialect.timeArg(r.Hour),
 				r.Usage, r.CoveredByGrant, r.CoveredByCommit, r.CommitAmount, r.Overage, r.CarriedIn, r.CarriedOut, r.Quantity,
 				r.Status, r.Attempts, r.MeteringRecordID, rawArg(r.Request), rawArg(r.Response), r.Error,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -176,8 +177,10 @@ func (c *usageCheck) check(ctx context.Context, in *dealdesk.UsageGroupInput, pr
 // and product) and stored ACCEPTED. Every group of the call is stored in one transaction, so
 // what is answered stored is durable when ReportUsage returns, and an invalid group changes
 // nothing. Fields are named without a prefix for a call of one group, and as "groups[i]." for
-// a batch. The same id twice in one call is one report: the second answers as a retry of the
-// first. Timestamps are kept to the microsecond.
+// a batch. The same id twice in one call is one report: the second gets the first's answer
+// (not created), or ECONFLICT for other content. Timestamps are kept to the microsecond. New
+// groups are inserted first, ON CONFLICT DO NOTHING, and only the groups refused or conflicting
+// are looked up: a batch of new usage reads nothing back.
 func (db *DB) ReportUsage(ctx context.Context, groups []dealdesk.UsageGroupInput) ([]dealdesk.UsageGroupResult, error) {
 	orgID, err := dealdesk.RequireOrgID(ctx)
 	if err != nil {
@@ -197,48 +200,56 @@ func (db *DB) ReportUsage(ctx context.Context, groups []dealdesk.UsageGroupInput
 	var results []dealdesk.UsageGroupResult
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		results = make([]dealdesk.UsageGroupResult, len(groups))
-		stored, err := db.storedUsageGroups(ctx, tx, orgID, groups)
-		if err != nil {
-			return err
-		}
 		c := &usageCheck{tx: tx, orgID: orgID, entitlements: map[string]*dealdesk.Entitlement{}, products: map[string]*dealdesk.Product{}}
-		first := map[string]int{} // a group's id → the index of its accepted report in this call
-		var fresh []int           // indexes of the groups to insert
+		first := map[string]int{} // a group's id → the index of its first report in this call
+		var fresh, lookup []int   // indexes of the groups to insert; of those refused, which may be stored
 		for i := range groups {
 			in := &groups[i]
 			res := &results[i]
 			res.ID = in.ID
+			if _, ok := first[in.ID]; ok {
+				continue // answered below, once the first is
+			}
+			first[in.ID] = i
 			prefix := ""
 			if len(groups) > 1 {
 				prefix = "groups[" + strconv.Itoa(i) + "]."
 			}
-			if g := stored[in.ID]; g != nil {
-				*res = sameReport(g.UsageGroup, in.ID, hashes[i], g.ContentHash)
-				continue
+			err := dealdesk.ValidateUsageGroupInput(in, prefix, now, oldest)
+			if err == nil {
+				err = c.check(ctx, in, prefix)
 			}
-			if j, ok := first[in.ID]; ok {
-				*res = sameReport(results[j].Group, in.ID, hashes[i], hashes[j])
-				continue
-			}
-			if err := dealdesk.ValidateUsageGroupInput(in, prefix, now, oldest); err != nil {
+			switch code := dealdesk.ErrorCode(err); {
+			case code == dealdesk.EINTERNAL:
+				return err
+			case err != nil:
+				// A report stored before is answered as such, whatever its validity now.
 				res.Err = err
-				continue
-			}
-			if err := c.check(ctx, in, prefix); err != nil {
-				if dealdesk.ErrorCode(err) == dealdesk.EINTERNAL {
-					return err
+				if in.ID != "" && dealdesk.ValidText(in.ID) {
+					lookup = append(lookup, i)
 				}
-				res.Err = err
 				continue
 			}
-			ts := in.Timestamp.UTC().Truncate(time.Microsecond)
-			res.Group = &dealdesk.UsageGroup{ID: in.ID, OrgID: orgID, EntitlementID: in.EntitlementID, Timestamp: ts,
-				Records: in.Records, Status: dealdesk.UsageAccepted, ContentHash: hashes[i], CreatedAt: now}
+			res.Group = &dealdesk.UsageGroup{ID: in.ID, OrgID: orgID, EntitlementID: in.EntitlementID,
+				Timestamp: in.Timestamp.UTC().Truncate(time.Microsecond), Records: in.Records, Status: dealdesk.UsageAccepted,
+				ContentHash: hashes[i], CreatedAt: now}
 			res.Created = true
-			first[in.ID] = i
 			fresh = append(fresh, i)
 		}
-		return db.insertUsageGroups(ctx, tx, orgID, results, fresh, hashes)
+		conflicted, err := db.insertUsageGroups(ctx, tx, orgID, results, fresh)
+		if err != nil {
+			return err
+		}
+		lookup = append(lookup, conflicted...)
+		if err := db.answerStored(ctx, tx, orgID, results, lookup, hashes, conflicted); err != nil {
+			return err
+		}
+		for i := range groups {
+			if j := first[groups[i].ID]; j != i {
+				results[i] = repeatedReport(results[j], groups[i].ID, hashes[i], hashes[j], j)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -256,28 +267,65 @@ func sameReport(g *dealdesk.UsageGroup, id, hash, storedHash string) dealdesk.Us
 	return dealdesk.UsageGroupResult{ID: id, Group: g}
 }
 
-// storedUsageGroups returns the organization's stored groups with the ids of groups, by id.
-func (db *DB) storedUsageGroups(ctx context.Context, tx *sql.Tx, orgID string, groups []dealdesk.UsageGroupInput) (map[string]*usageGroupRow, error) {
-	seen := map[string]bool{}
-	var ids []string
-	for i := range groups {
-		if id := groups[i].ID; id != "" && dealdesk.ValidText(id) && !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
+// repeatedReport is the answer for a group whose id an earlier group j of the same call has:
+// with the same content, j's answer (a group stored is then not created again); with other
+// content, ECONFLICT.
+func repeatedReport(first dealdesk.UsageGroupResult, id, hash, firstHash string, j int) dealdesk.UsageGroupResult {
+	if hash != firstHash {
+		return dealdesk.UsageGroupResult{ID: id, Err: dealdesk.Errorf(dealdesk.ECONFLICT,
+			"Usage group %q repeats the id of groups[%d] with other content: a usage group's id names one report.", id, j)}
+	}
+	first.Created = false
+	return first
+}
+
+// answerStored answers, as reports of the stored group (sameReport), the groups at the indexes
+// lookup whose id is stored: groups refused, which a client may be retrying, and those
+// conflicted (a concurrent call stored the id first), which must be stored.
+func (db *DB) answerStored(ctx context.Context, tx *sql.Tx, orgID string, results []dealdesk.UsageGroupResult, lookup []int,
+	hashes []string, conflicted []int) error {
+	if len(lookup) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(lookup))
+	for _, i := range lookup {
+		ids = append(ids, results[i].ID)
+	}
+	stored, err := db.storedUsageGroups(ctx, tx, orgID, ids)
+	if err != nil {
+		return err
+	}
+	for _, i := range lookup {
+		if g := stored[results[i].ID]; g != nil {
+			results[i] = sameReport(g.UsageGroup, results[i].ID, hashes[i], g.ContentHash)
 		}
 	}
+	for _, i := range conflicted {
+		if stored[results[i].ID] == nil {
+			return fmt.Errorf("sqldb: usage group %q conflicted on insert and is not stored", results[i].ID)
+		}
+	}
+	return nil
+}
+
+// storedUsageGroups returns the organization's stored groups with the given ids, by id.
+func (db *DB) storedUsageGroups(ctx context.Context, tx *sql.Tx, orgID string, ids []string) (map[string]*usageGroupRow, error) {
 	out := map[string]*usageGroupRow{}
 	for len(ids) > 0 {
 		chunk := ids[:min(len(ids), usageInsertChunk)]
 		ids = ids[len(chunk):]
-		var w where
-		org := w.arg(orgID)
-		marks := make([]string, len(chunk))
-		for i, id := range chunk {
-			marks[i] = w.arg(id)
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, orgID)
+		for _, id := range chunk {
+			args = append(args, id)
 		}
-		rows, err := queryRows(ctx, tx, scanUsageGroup, `SELECT `+usageGroupColumns+` FROM usage_groups WHERE org_id = `+org+
-			` AND id IN (`+strings.Join(marks, ", ")+`)`, w.args...)
+		var b strings.Builder
+		b.WriteString(`SELECT ` + usageGroupColumns + ` FROM usage_groups WHERE org_id = `)
+		db.dialect.params(&b, 0, 1)
+		b.WriteString(` AND id IN (`)
+		db.dialect.params(&b, 1, len(chunk))
+		b.WriteString(`)`)
+		rows, err := queryRows(ctx, tx, scanUsageGroup, b.String(), args...)
 		if err != nil {
 			return nil, err
 		}
@@ -289,9 +337,10 @@ func (db *DB) storedUsageGroups(ctx context.Context, tx *sql.Tx, orgID string, g
 }
 
 // insertUsageGroups inserts the groups of results at the indexes fresh, usageInsertChunk to a
-// statement. A group that a concurrent call stored first (PostgreSQL) is answered as a report
-// of that group.
-func (db *DB) insertUsageGroups(ctx context.Context, tx *sql.Tx, orgID string, results []dealdesk.UsageGroupResult, fresh []int, hashes []string) error {
+// statement, and returns the indexes of those whose id was stored already: by a concurrent call
+// (PostgreSQL), or by an earlier one.
+func (db *DB) insertUsageGroups(ctx context.Context, tx *sql.Tx, orgID string, results []dealdesk.UsageGroupResult, fresh []int) ([]int, error) {
+	var conflicted []int
 	for len(fresh) > 0 {
 		chunk := fresh[:min(len(fresh), usageInsertChunk)]
 		fresh = fresh[len(chunk):]
@@ -304,13 +353,7 @@ func (db *DB) insertUsageGroups(ctx context.Context, tx *sql.Tx, orgID string, r
 				b.WriteString(", ")
 			}
 			b.WriteByte('(')
-			for c := range 11 {
-				if c > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteByte('$')
-				b.WriteString(strconv.Itoa(len(args) + c + 1))
-			}
+			db.dialect.params(&b, len(args), 11)
 			b.WriteByte(')')
 			args = append(args, dealdesk.NewID(prefixUsageGroup, g.CreatedAt), orgID, g.ID, g.EntitlementID,
 				db.dialect.timeArg(g.Timestamp), db.dialect.timeArg(dealdesk.Hour(g.Timestamp)), g.ContentHash,
@@ -322,7 +365,7 @@ func (db *DB) insertUsageGroups(ctx context.Context, tx *sql.Tx, orgID string, r
 			return id, s.Scan(&id)
 		}, b.String(), args...)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if len(inserted) == len(chunk) {
 			continue
@@ -332,18 +375,12 @@ func (db *DB) insertUsageGroups(ctx context.Context, tx *sql.Tx, orgID string, r
 			done[id] = true
 		}
 		for _, i := range chunk {
-			if done[results[i].ID] {
-				continue
+			if !done[results[i].ID] {
+				conflicted = append(conflicted, i)
 			}
-			g, err := scanUsageGroup(tx.QueryRowContext(ctx, `SELECT `+usageGroupColumns+` FROM usage_groups
-				WHERE org_id = $1 AND id = $2`, orgID, results[i].ID))
-			if err != nil {
-				return err
-			}
-			results[i] = sameReport(g.UsageGroup, results[i].ID, hashes[i], g.ContentHash)
 		}
 	}
-	return nil
+	return conflicted, nil
 }
 
 // FindUsageGroups lists the organization's usage groups matching f, newest first, and the next
