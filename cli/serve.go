@@ -219,6 +219,8 @@ func startService(ctx context.Context, cfg serviceConfig, env Env) (_ *service, 
 		Offers:       db,
 		Entitlements: db,
 		ProductSync:  db,
+		Usage:        db,
+		Metering:     db,
 
 		AWSConnections:   db,
 		Notifications:    db,
