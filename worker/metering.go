@@ -96,14 +96,6 @@ func NewMeteringWorker(store dealdesk.MeteringStore, meter dealdesk.Meter, opts 
 	return &MeteringWorker{store: store, meter: meter, opts: opts, now: now, logger: logger}
 }
 
-// NewMeteringPeriodicJob returns the periodic job that meters organization orgID every
-// interval, for the River client to register; its ID is "metering:"+orgID.
-func NewMeteringPeriodicJob(orgID string, every time.Duration) *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(every), func() (river.JobArgs, *river.InsertOpts) {
-		return dealdesk.MeteringJob{OrgID: orgID}, &river.InsertOpts{UniqueOpts: periodicUnique}
-	}, &river.PeriodicJobOpts{ID: dealdesk.MeteringJob{}.Kind() + ":" + orgID, RunOnStart: true})
-}
-
 // Work meters the job's organization: hours closed CloseDelay after they end, then the send
 // loop. A run cut short by its deadline snoozes so the next one goes on at once.
 func (w *MeteringWorker) Work(ctx context.Context, job *river.Job[dealdesk.MeteringJob]) error {

@@ -171,23 +171,22 @@ func New(cfg Config) (*Runner, error) {
 			return nil, err
 		}
 	}
-	if cfg.Sync != nil || cfg.Reconcile != nil {
-		if cfg.Organizations == nil {
-			return nil, errors.New("worker: Config.Organizations is required with Sync or Reconcile")
-		}
-		if err := river.AddWorkerSafely(workers, &orgSweepWorker{orgs: cfg.Organizations, sync: cfg.Sync != nil,
-			reconcile: cfg.Reconcile != nil, syncEvery: cfg.SyncInterval, reconEvery: cfg.ReconcileInterval, logger: cfg.Logger}); err != nil {
-			return nil, err
-		}
-		periodic = append(periodic, newOrgSweepPeriodicJob(cfg.SweepInterval))
-	}
 	if cfg.Metering != nil {
 		if err := river.AddWorkerSafely(workers, cfg.Metering); err != nil {
 			return nil, err
 		}
-		for _, org := range cfg.ConnectedOrgs {
-			periodic = append(periodic, NewMeteringPeriodicJob(org, cmp.Or(cfg.MeteringInterval, DefaultMeteringInterval)))
+	}
+	if cfg.Sync != nil || cfg.Reconcile != nil || cfg.Metering != nil {
+		if cfg.Organizations == nil {
+			return nil, errors.New("worker: Config.Organizations is required with Sync, Reconcile or Metering")
 		}
+		if err := river.AddWorkerSafely(workers, &orgSweepWorker{orgs: cfg.Organizations, sync: cfg.Sync != nil,
+			reconcile: cfg.Reconcile != nil, metering: cfg.Metering != nil, syncEvery: cfg.SyncInterval,
+			reconEvery: cfg.ReconcileInterval, meterEvery: cmp.Or(cfg.MeteringInterval, DefaultMeteringInterval),
+			logger: cfg.Logger}); err != nil {
+			return nil, err
+		}
+		periodic = append(periodic, newOrgSweepPeriodicJob(cfg.SweepInterval))
 	}
 	client, err := river.NewClient(cfg.Driver, &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.MaxWorkers}},
