@@ -559,9 +559,9 @@ func (e *meterEnv) checkRecords(ents []*meterEntitlement, x *expectedMetering) {
 type meteringTotals struct {
 	CommitUsed decimal.Decimal
 	Dimensions []struct {
-		DimensionKey                                    string
+		DimensionKey                                     string
 		Reported, CoveredByGrant, CoveredByCommit, Carry decimal.Decimal
-		Metered, Unsent, Failed                         int64
+		Metered, Unsent, Failed                          int64
 	}
 	RecordsByStatus map[string]int64
 }
