@@ -46,7 +46,9 @@ func TestUsageOutsideWindowRefused(t *testing.T) {
 			Accepted, Rejected int
 			Results            []struct {
 				Status  int
-				Problem struct{ Errors []struct{ Field, Message string } }
+				Problem struct {
+					Errors []struct{ Field, Message string }
+				}
 			}
 		}
 		e.call("POST", "/usage:batch", string(bb), http.StatusOK, &res)
