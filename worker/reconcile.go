@@ -22,7 +22,8 @@ import (
 //     one past its availability end EXPIRED;
 //   - the CPPO offers made from them (ListEntities SHARED, DescribeEntity): a released offer
 //     dealdesk lacks is saved, linked to its opportunity; one saved without its opportunity is
-//     linked;
+//     linked; a linked one lacking what the Catalog carries (buyers, markup, expiry, …) is
+//     completed;
 //   - the buyers' licenses of each product (GetEntitlements; the Agreement API does not show a
 //     CPPO agreement to the manufacturer): a license dealdesk has no entitlement for is matched
 //     to the one entitlement of that product and buyer that lacks its license, when it is the
@@ -31,15 +32,18 @@ import (
 //     (the offer becomes ACCEPTED); with more than one such offer it is saved unlinked and the
 //     repair's notification says so; with none, or with fewer than the buyer's licenses no
 //     entitlement holds, it may be a direct or public purchase and is left alone (see license).
-//     An entitlement still PENDING_START whose license is in force becomes ACTIVE; one that has
-//     not ended whose license is no longer listed has ended (see endUnlisted).
+//     An entitlement holding a listed license gets what the listing carries and it lacks (end,
+//     buyer, customer; PENDING_START becomes ACTIVE: heldLicense); one that has not ended whose
+//     license is no longer listed, or that has no license while its buyer holds none unheld,
+//     has ended (endUnlisted);
+//   - every ACTIVE CPPO offer an entitlement came from becomes ACCEPTED (acceptedOffers).
 //
 // Entities are listed (ListEntities) and only those whose listing allows a repair are described:
 // resale authorizations of ACTIVE opportunities that the listing shows Restricted, used or past
-// their end; shared CPPO offers dealdesk lacks or has unlinked. One entity (or one product's
-// GetEntitlements) that cannot be read is logged and skipped, and the run goes on; the run's
-// log line counts what it described and the reads that failed, at WARN when one did (review
-// F10, decision 022). A failed listing fails the job, for River to retry.
+// their end; shared CPPO offers dealdesk lacks, has unlinked or lacks fields of. One entity (or
+// one product's GetEntitlements) that cannot be read is logged and skipped, and the run goes on;
+// the run's log line counts what it described and the reads that failed, at WARN when one did
+// (review F10, decision 022). A failed listing fails the job, for River to retry.
 //
 // Every repair is saved with a timeline entry of kind REPAIRED and source RECONCILE (and so a
 // notification); its source reference names the read, so the same repair is recorded once. A
