@@ -135,14 +135,16 @@ func (w *ApplyEventWorker) applyLicense(ctx context.Context, ev *dealdesk.AWSEve
 	if err != nil {
 		return outcome{}, err
 	}
+	raID := ""
 	if !known {
-		cppo, note, err := w.isCPPOOffer(ctx, l.OfferID)
+		c, note, err := w.cppoOffer(ctx, l.OfferID)
 		if err != nil {
 			return outcome{}, err
 		}
-		if !cppo {
+		if c == nil {
 			return outcome{status: dealdesk.InboxUnknown, note: fmt.Sprintf("agreement %s is not a known CPPO agreement: %s", l.AgreementID, note)}, nil
 		}
+		raID = c.ResaleAuthorizationID
 	}
 	e := &dealdesk.Entitlement{Type: dealdesk.EntitlementCPPO, ExternalID: l.AgreementID, ProductID: productID,
 		LicenseARN: l.LicenseARN, BuyerAccountID: l.AcceptorAccountID, ResellerAccountID: l.ProposerAccountID,
@@ -153,6 +155,19 @@ func (w *ApplyEventWorker) applyLicense(ctx context.Context, ev *dealdesk.AWSEve
 		entry = happened(ev, dealdesk.TimelineEnded, fmt.Sprintf("License %s deprovisioned", l.LicenseARN))
 	}
 	if _, err := w.store.SaveEntitlement(ctx, e, l.OfferID, entry); err != nil {
+		return outcome{}, err
+	}
+	if l.OfferID == "" {
+		return applied("the license names no offer"), nil
+	}
+	// A license of an agreement is the buyer's acceptance of its offer: the offer is ACCEPTED
+	// even when "Purchase Agreement Created" never comes (review of issue 7, finding 1).
+	o := &dealdesk.Offer{Type: dealdesk.OfferCPPO, Status: dealdesk.OfferAccepted, ExternalID: l.OfferID,
+		ResellerAccountID: l.ProposerAccountID, ProductID: productID, ReportedAt: ev.Time}
+	if ev.Kind == dealdesk.EventLicenseDeprovisioned {
+		o.ReportedAt = time.Time{} // undated, as the entitlement's report
+	}
+	if _, err := w.store.SaveCPPOOffer(ctx, o, raID); err != nil {
 		return outcome{}, err
 	}
 	return applied(""), nil
@@ -179,20 +194,20 @@ func (w *ApplyEventWorker) knownEntitlement(ctx context.Context, productID, agre
 	}
 }
 
-// isCPPOOffer reports whether the Catalog shows offerID made from a resale authorization; when
-// it does not, note says why. A retryable Catalog error is returned.
-func (w *ApplyEventWorker) isCPPOOffer(ctx context.Context, offerID string) (bool, string, error) {
+// cppoOffer returns the Catalog's offerID when it shows it made from a resale authorization;
+// when it does not, nil and a note saying why. A retryable Catalog error is returned.
+func (w *ApplyEventWorker) cppoOffer(ctx context.Context, offerID string) (*dealdesk.CatalogOffer, string, error) {
 	if offerID == "" {
-		return false, "the event names no offer", nil
+		return nil, "the event names no offer", nil
 	}
 	c, note, err := w.describeOffer(ctx, offerID)
 	switch {
 	case err != nil:
-		return false, "", err
+		return nil, "", err
 	case c == nil:
-		return false, note, nil
+		return nil, note, nil
 	case c.ResaleAuthorizationID == "":
-		return false, "offer " + offerID + " is not a channel partner's offer", nil
+		return nil, "offer " + offerID + " is not a channel partner's offer", nil
 	}
-	return true, "", nil
+	return c, "", nil
 }

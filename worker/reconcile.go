@@ -22,7 +22,8 @@ import (
 //     one past its availability end EXPIRED;
 //   - the CPPO offers made from them (ListEntities SHARED, DescribeEntity): a released offer
 //     dealdesk lacks is saved, linked to its opportunity; one saved without its opportunity is
-//     linked;
+//     linked; a linked one lacking what the Catalog carries (buyers, markup, expiry, …) is
+//     completed;
 //   - the buyers' licenses of each product (GetEntitlements; the Agreement API does not show a
 //     CPPO agreement to the manufacturer): a license dealdesk has no entitlement for is matched
 //     to the one entitlement of that product and buyer that lacks its license, when it is the
@@ -31,15 +32,18 @@ import (
 //     (the offer becomes ACCEPTED); with more than one such offer it is saved unlinked and the
 //     repair's notification says so; with none, or with fewer than the buyer's licenses no
 //     entitlement holds, it may be a direct or public purchase and is left alone (see license).
-//     An entitlement still PENDING_START whose license is in force becomes ACTIVE; one that has
-//     not ended whose license is no longer listed has ended (see endUnlisted).
+//     An entitlement holding a listed license gets what the listing carries and it lacks (end,
+//     buyer, customer; PENDING_START becomes ACTIVE: heldLicense); one that has not ended whose
+//     license is no longer listed, or that has no license while its buyer holds none unheld,
+//     has ended (endUnlisted);
+//   - every ACTIVE CPPO offer an entitlement came from becomes ACCEPTED (acceptedOffers).
 //
 // Entities are listed (ListEntities) and only those whose listing allows a repair are described:
 // resale authorizations of ACTIVE opportunities that the listing shows Restricted, used or past
-// their end; shared CPPO offers dealdesk lacks or has unlinked. One entity (or one product's
-// GetEntitlements) that cannot be read is logged and skipped, and the run goes on; the run's
-// log line counts what it described and the reads that failed, at WARN when one did (review
-// F10, decision 022). A failed listing fails the job, for River to retry.
+// their end; shared CPPO offers dealdesk lacks, has unlinked or lacks fields of. One entity (or
+// one product's GetEntitlements) that cannot be read is logged and skipped, and the run goes on;
+// the run's log line counts what it described and the reads that failed, at WARN when one did
+// (review F10, decision 022). A failed listing fails the job, for River to retry.
 //
 // Every repair is saved with a timeline entry of kind REPAIRED and source RECONCILE (and so a
 // notification); its source reference names the read, so the same repair is recorded once. A
@@ -111,7 +115,7 @@ func (w *ReconcileWorker) Reconcile(ctx context.Context, args dealdesk.Reconcile
 		return nil, err
 	}
 	r := &run{ReconcileWorker: w, conn: conn, at: w.now().UTC()}
-	for _, step := range []func(context.Context) error{r.load, r.resaleAuthorizations, r.cppoOffers, r.licenses} {
+	for _, step := range []func(context.Context) error{r.load, r.resaleAuthorizations, r.cppoOffers, r.licenses, r.acceptedOffers} {
 		if err := step(ctx); err != nil {
 			return r.repairs, err
 		}
@@ -266,14 +270,55 @@ func (r *run) offerMayBeRepaired(s *dealdesk.CatalogEntitySummary) bool {
 		return true
 	}
 	if stored.OpportunityID != "" {
-		return false
+		// An offer saved from an agreement or license event whose "Offer Released" was
+		// dropped lacks what only the Catalog then carries (review of issue 7, finding 2).
+		return len(missingOfferFields(stored)) > 0
 	}
 	return !s.Summarized || r.opportunities[s.ResaleAuthorizationID] != nil
 }
 
-// cppoOffers saves the released CPPO offers dealdesk lacks, or has without their opportunity.
-// Only the listed offers that may need it are described (offerMayBeRepaired); one that cannot
-// be read is skipped (readFailed).
+// missingOfferFields names the fields of a stored CPPO offer that the Catalog's description of
+// a released CPPO offer carries and the stored offer lacks.
+func missingOfferFields(o *dealdesk.Offer) []string {
+	var out []string
+	if o.Name == "" {
+		out = append(out, "name")
+	}
+	if o.ResellerAccountID == "" {
+		out = append(out, "resellerAccountId")
+	}
+	if o.ProductID == "" {
+		out = append(out, "productId")
+	}
+	if len(o.BuyerAccountIDs) == 0 {
+		out = append(out, "buyerAccountIds")
+	}
+	if o.MarkupPercentage == nil {
+		out = append(out, "markupPercentage")
+	}
+	if o.ExpiryDate == nil {
+		out = append(out, "expiryDate")
+	}
+	return out
+}
+
+// filledOfferFields names the fields of stored that the Catalog's description read carries and
+// stored lacks: those a fill-only save of read sets.
+func filledOfferFields(stored, read *dealdesk.Offer) []string {
+	lacking := missingOfferFields(read)
+	var out []string
+	for _, f := range missingOfferFields(stored) {
+		if !slices.Contains(lacking, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// cppoOffers saves the released CPPO offers dealdesk lacks, or has without their opportunity,
+// and fills the fields the Catalog carries that a linked offer lacks (its "Offer Released" was
+// missed: it was saved from its agreement or license event). Only the listed offers that may
+// need it are described (offerMayBeRepaired); one that cannot be read is skipped (readFailed).
 func (r *run) cppoOffers(ctx context.Context) error {
 	list, err := r.catalog.ListSharedOfferSummaries(ctx, r.conn)
 	if err != nil {
@@ -297,7 +342,12 @@ func (r *run) cppoOffers(ctx context.Context) error {
 		}
 		stored := r.offers[c.Offer.ExternalID]
 		opp := r.opportunities[c.ResaleAuthorizationID]
-		var summary string
+		o := *c.Offer
+		o.Status, o.ReportedAt = dealdesk.OfferActive, time.Time{} // a read without AWS's time: fills only
+		if p := r.productByExternalID(c.ProductExternalID); p != nil {
+			o.ProductID = p.ID
+		}
+		ref, summary := "Offer:"+o.ExternalID, ""
 		switch {
 		case stored == nil:
 			summary = fmt.Sprintf("Reconciliation: CPPO offer %s of reseller %s, made from resale authorization %s, was missing",
@@ -305,15 +355,16 @@ func (r *run) cppoOffers(ctx context.Context) error {
 		case stored.OpportunityID == "" && opp != nil:
 			summary = fmt.Sprintf("Reconciliation: CPPO offer %s linked to its opportunity (resale authorization %s)",
 				c.Offer.ExternalID, c.ResaleAuthorizationID)
+		case stored.OpportunityID != "":
+			filled := filledOfferFields(stored, &o)
+			if len(filled) == 0 {
+				continue // the Catalog carries nothing the offer lacks
+			}
+			summary = fmt.Sprintf("Reconciliation: CPPO offer %s completed from the Catalog: %s", o.ExternalID, strings.Join(filled, ", "))
+			ref = "Offer:" + o.ExternalID + ":" + strings.Join(filled, ",")
 		default:
 			continue
 		}
-		o := *c.Offer
-		o.Status, o.ReportedAt = dealdesk.OfferActive, time.Time{} // a read without AWS's time: fills only
-		if p := r.productByExternalID(c.ProductExternalID); p != nil {
-			o.ProductID = p.ID
-		}
-		ref := "Offer:" + o.ExternalID
 		saved, err := r.store.SaveCPPOOffer(ctx, &o, c.ResaleAuthorizationID, r.entry(ref, summary))
 		if err != nil {
 			return err
@@ -392,43 +443,7 @@ func (r *run) licenses(ctx context.Context) error {
 				return err
 			}
 		}
-		if err := r.endUnlisted(ctx, stored, listed, asked); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// UnlistedGrace is how long after its last change an entitlement whose license GetEntitlements
-// does not list is still taken to be in force: the Entitlement Service is eventually consistent
-// with License Manager, so a license event can beat the listing of its license by minutes
-// (review 7 F1, decision 018).
-const UnlistedGrace = time.Hour
-
-// endUnlisted ends the entitlements that have not ended but whose license GetEntitlements no
-// longer lists: it lists only the licenses in force, so the agreement has ended and its
-// "Purchase Agreement Ended" was missed. Only entitlements of an opportunity that grants
-// entitled dimensions are ended: GetEntitlements lists only those, so a usage-only
-// agreement's license is never listed. Only an entitlement whose last change (AWS's report
-// time and dealdesk's update time) is older than asked, the time GetEntitlements was called,
-// by UnlistedGrace is ended: a newer one may not be listed yet, and an end is terminal. Before
-// the entitlement's end time it was cut short: CANCELLED; at or after it, or without one,
-// EXPIRED. The repair is a report without AWS's time, so a dated "Purchase Agreement Ended"
-// applied later still decides between CANCELLED and EXPIRED (decision 017).
-func (r *run) endUnlisted(ctx context.Context, stored []*dealdesk.Entitlement, listed map[string]bool, asked time.Time) error {
-	settled := asked.Add(-UnlistedGrace)
-	for _, e := range stored {
-		if e.LicenseARN == "" || listed[e.LicenseARN] || e.Status.Terminal() || e.Status == dealdesk.EntitlementPendingStart ||
-			!r.grantsEntitled(e.OpportunityID) || !e.ReportedAt.Before(settled) || !e.UpdatedAt.Before(settled) {
-			continue
-		}
-		status := dealdesk.EntitlementExpired
-		if e.EndTime != nil && r.at.Before(*e.EndTime) {
-			status = dealdesk.EntitlementCancelled
-		}
-		ref := "Ended:" + e.LicenseARN
-		summary := fmt.Sprintf("Reconciliation: license %s is no longer in force; entitlement %s is now %s", e.LicenseARN, e.ExternalID, status)
-		if err := r.saveEntitlement(ctx, &dealdesk.Entitlement{ExternalID: e.ExternalID, Status: status}, "", ref, summary); err != nil {
+		if err := r.endUnlisted(ctx, stored, listed, unheld, asked); err != nil {
 			return err
 		}
 	}
@@ -462,14 +477,9 @@ func unheldByBuyer(licenses []*license, stored []*dealdesk.Entitlement) map[stri
 func (r *run) license(ctx context.Context, p *dealdesk.Product, l *license, stored []*dealdesk.Entitlement, unheld int) error {
 	ref := "License:" + l.arn
 	for _, e := range stored {
-		if e.LicenseARN != l.arn {
-			continue
+		if e.LicenseARN == l.arn {
+			return r.heldLicense(ctx, e, l)
 		}
-		if e.Status != dealdesk.EntitlementPendingStart {
-			return nil
-		}
-		summary := fmt.Sprintf("Reconciliation: license %s is in force; entitlement %s is now ACTIVE", l.arn, e.ExternalID)
-		return r.saveEntitlement(ctx, &dealdesk.Entitlement{ExternalID: e.ExternalID, Status: dealdesk.EntitlementActive}, "", ref, summary)
 	}
 	if l.buyer == "" {
 		return nil // a customer-identifier license without its account: no buyer to match by
@@ -492,7 +502,7 @@ func (r *run) license(ctx context.Context, p *dealdesk.Product, l *license, stor
 		e := open[0]
 		summary := fmt.Sprintf("Reconciliation: license %s of buyer %s recorded on entitlement %s", l.arn, l.buyer, e.ExternalID)
 		return r.saveEntitlement(ctx, &dealdesk.Entitlement{ExternalID: e.ExternalID, LicenseARN: l.arn,
-			CustomerIdentifier: l.customerIdentifier, Status: dealdesk.EntitlementActive}, "", ref, summary)
+			CustomerIdentifier: l.customerIdentifier, EndTime: l.expires, Status: dealdesk.EntitlementActive}, "", ref, summary)
 	}
 	if len(open) > 1 {
 		// Which of them holds this license, no read says; a new entitlement would duplicate one.
@@ -529,21 +539,7 @@ func (r *run) license(ctx context.Context, p *dealdesk.Product, l *license, stor
 		o := offers[0]
 		summary := fmt.Sprintf("Reconciliation: buyer %s holds license %s of product %s from CPPO offer %s; the entitlement was missing",
 			l.buyer, l.arn, p.ExternalID, o.ExternalID)
-		if err := r.saveEntitlement(ctx, e, o.ExternalID, ref, summary); err != nil {
-			return err
-		}
-		if o.Status != dealdesk.OfferActive {
-			return nil
-		}
-		accepted := &dealdesk.Offer{Type: dealdesk.OfferCPPO, Status: dealdesk.OfferAccepted, ExternalID: o.ExternalID}
-		oref, osummary := "Accepted:"+o.ExternalID, fmt.Sprintf("Reconciliation: CPPO offer %s was accepted (license %s)", o.ExternalID, l.arn)
-		saved, err := r.store.SaveCPPOOffer(ctx, accepted, "", r.entry(oref, osummary))
-		if err != nil {
-			return err
-		}
-		r.offers[saved.ExternalID] = saved
-		r.repaired(dealdesk.SubjectOffer, saved.ID, oref, osummary)
-		return nil
+		return r.saveEntitlement(ctx, e, o.ExternalID, ref, summary) // acceptedOffers makes the offer ACCEPTED
 	}
 	ids := make([]string, 0, len(offers))
 	for _, o := range offers {
@@ -566,10 +562,6 @@ func (r *run) saveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 // grantsEntitled reports whether the opportunity with dealdesk ID oppID is known and grants
 // entitled dimensions, so that its buyers' licenses show in GetEntitlements while in force.
 func (r *run) grantsEntitled(oppID string) bool {
-	for _, o := range r.opportunities {
-		if o.ID == oppID && oppID != "" {
-			return len(o.EntitledDimensions) > 0
-		}
-	}
-	return false
+	o := r.opportunityByID(oppID)
+	return o != nil && len(o.EntitledDimensions) > 0
 }
