@@ -133,6 +133,14 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 				return nil, err
 			}
 		}
+		if existing == nil {
+			if existing, err = db.agreementOfLicense(ctx, tx, orgID, &in, offerExternalID); err != nil {
+				return nil, err
+			}
+			if existing != nil {
+				in.ExternalID = existing.ExternalID // the agreement ID stays the key
+			}
+		}
 		r := &entitlementRow{Entitlement: &in, offerExternalID: offerExternalID}
 		in.OrgID, in.UpdatedAt = orgID, now
 		in.OfferID, in.OpportunityID = "", ""
@@ -222,6 +230,41 @@ func (db *DB) adoptableEntitlement(ctx context.Context, tx *sql.Tx, orgID string
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements
 		WHERE org_id = $1 AND external_id = license_arn AND license_arn <> ''`+query+` ORDER BY id LIMIT 2`+db.dialect.forUpdate, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var found []*entitlementRow
+	for rows.Next() {
+		r, err := scanEntitlement(rows)
+		if err != nil {
+			return nil, err
+		}
+		found = append(found, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(found) != 1 {
+		return nil, nil
+	}
+	return found[0], nil
+}
+
+// agreementOfLicense returns, locked, the entitlement keyed by its agreement ID that a report
+// keyed by its license ARN (reconciliation's, decision 018) is about: the one holding the
+// license, or else the one accepted from the same CPPO offer offerExternalID (a private offer is
+// accepted once). Reconciliation reads the stored entitlements before the licenses, so an
+// agreement's event can store the entitlement in between; saving the license's report over it
+// keeps one entitlement per agreement. It returns nil for a report keyed by an agreement ID, and
+// when there is none or more than one.
+func (db *DB) agreementOfLicense(ctx context.Context, tx *sql.Tx, orgID string, in *dealdesk.Entitlement, offerExternalID string) (*entitlementRow, error) {
+	if in.LicenseARN == "" || in.ExternalID != in.LicenseARN {
+		return nil, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements
+		WHERE org_id = $1 AND external_id <> license_arn AND (license_arn = $2 OR ($3 <> '' AND offer_external_id = $3 AND license_arn = ''))
+		ORDER BY id LIMIT 2`+db.dialect.forUpdate, orgID, in.LicenseARN, offerExternalID)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package sqldb_test
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -117,6 +118,65 @@ func TestConcurrentReportsOfOneAgreement(t *testing.T) {
 				!got.ReportedAt.Equal(hour(4)) {
 				t.Fatalf("merged at once: %s", jsonOf(t, got))
 			}
+		}
+	})
+}
+
+// TestLicenseReportJoinsItsAgreement: reconciliation reads the stored entitlements, then the
+// licenses; an agreement's event stored in between must not leave a second, license-keyed
+// entitlement beside the agreement's (review 7: two replicas showed 8 entitlements for 4 deals).
+func TestLicenseReportJoinsItsAgreement(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		ctx := newOrg(t, db, "Acme")
+		const buyer = "210987654321"
+		for i, tc := range []struct {
+			name            string
+			agreementHasARN bool
+			offer           string // the CPPO offer the license's report names
+		}{
+			{"the agreement holds the license", true, ""},
+			{"the agreement is of the same CPPO offer, without its license yet", false, "offer-%d"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				offer := fmt.Sprintf("offer-%d", i)
+				agreement := fmt.Sprintf("agmt-%d", i)
+				arn := fmt.Sprintf("arn:aws:license-manager::1:license:l-%d", i)
+				if _, err := db.SaveCPPOOffer(ctx, &dealdesk.Offer{ExternalID: offer, Status: dealdesk.OfferActive,
+					BuyerAccountIDs: []string{buyer}}, ""); err != nil {
+					t.Fatal(err)
+				}
+				a := dealdesk.Entitlement{ExternalID: agreement, Status: dealdesk.EntitlementActive, BuyerAccountID: buyer, ReportedAt: hour(2)}
+				if tc.agreementHasARN {
+					a.LicenseARN = arn
+				}
+				if _, err := db.SaveEntitlement(ctx, &a, offer); err != nil {
+					t.Fatal(err)
+				}
+				reportOffer := ""
+				if tc.offer != "" {
+					reportOffer = offer
+				}
+				end := hour(30)
+				got, err := db.SaveEntitlement(ctx, &dealdesk.Entitlement{Type: dealdesk.EntitlementCPPO, Status: dealdesk.EntitlementActive,
+					ExternalID: arn, LicenseARN: arn, BuyerAccountID: buyer, EndTime: &end}, reportOffer)
+				if err != nil {
+					t.Fatal(err)
+				}
+				list, _, err := db.FindEntitlements(ctx, dealdesk.EntitlementFilter{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := 0
+				for _, ent := range list {
+					if ent.BuyerAccountID == buyer && (ent.ExternalID == agreement || ent.ExternalID == arn) {
+						n++
+					}
+				}
+				if n != 1 || got.ExternalID != agreement || got.LicenseARN != arn || got.EndTime == nil || !got.EndTime.Equal(end) {
+					t.Fatalf("%d entitlements of the deal; the license's report saved %+v, want it on agreement %s with license %s and the end", n, got, agreement, arn)
+				}
+			})
 		}
 	})
 }
