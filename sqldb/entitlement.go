@@ -1,6 +1,7 @@
 package sqldb
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -144,6 +145,12 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 		r := &entitlementRow{Entitlement: &in, offerExternalID: offerExternalID}
 		in.OrgID, in.UpdatedAt = orgID, now
 		in.OfferID, in.OpportunityID = "", ""
+		var twin *entitlementRow
+		if existing != nil && in.ExternalID != existing.LicenseARN {
+			if twin, err = db.licenseTwin(ctx, tx, orgID, existing.ID, cmp.Or(in.LicenseARN, existing.LicenseARN)); err != nil {
+				return nil, err
+			}
+		}
 		if existing != nil {
 			in.ID, in.CreatedAt = existing.ID, existing.CreatedAt
 			in.OfferID, in.OpportunityID = existing.OfferID, existing.OpportunityID
@@ -151,6 +158,17 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 				r.offerExternalID = existing.offerExternalID
 			}
 			in.MergeReport(existing.Entitlement)
+			if twin != nil {
+				// What reconciliation learned of the license fills what the agreement's
+				// reports lack; the license-keyed twin goes (see licenseTwin).
+				in.MergeReport(twin.Entitlement)
+				if in.OfferID == "" {
+					in.OfferID, in.OpportunityID = twin.OfferID, twin.OpportunityID
+				}
+				if r.offerExternalID == "" {
+					r.offerExternalID = twin.offerExternalID
+				}
+			}
 		} else {
 			in.ID, in.CreatedAt = dealdesk.NewID(dealdesk.PrefixEntitlement, now), now
 			if in.Type == "" {
@@ -198,11 +216,71 @@ func (db *DB) SaveEntitlement(ctx context.Context, e *dealdesk.Entitlement, offe
 		if err != nil {
 			return nil, err
 		}
+		if twin != nil {
+			if err := db.absorbTwin(ctx, tx, orgID, twin.ID, in.ID); err != nil {
+				return nil, err
+			}
+		}
 		if err := db.recordHappened(ctx, tx, orgID, dealdesk.SubjectEntitlement, in.ID, in.OpportunityID, happened); err != nil {
 			return nil, err
 		}
 		return r.Entitlement, nil
 	})
+}
+
+// licenseTwin returns, locked, the entitlement reconciliation keyed by license ARN arn that
+// duplicates entitlement keptID, now known to hold that license: reconciliation read the
+// license while the agreement's first events were still on their way, and neither report could
+// tell the two apart then (decision 017). It returns nil when there is none, and when usage or
+// metering was recorded for it (then both stay, and the vendor sees two entitlements with one
+// license).
+func (db *DB) licenseTwin(ctx context.Context, tx *sql.Tx, orgID, keptID, arn string) (*entitlementRow, error) {
+	if arn == "" {
+		return nil, nil
+	}
+	twin, err := optionalRow(scanEntitlement(tx.QueryRowContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements
+		WHERE org_id = $1 AND external_id = $2 AND license_arn = $2 AND id <> $3`+db.dialect.forUpdate, orgID, arn, keptID)))
+	if err != nil || twin == nil {
+		return nil, err
+	}
+	var used int
+	if err := tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM usage_groups WHERE org_id = $1 AND entitlement_id = $2)
+		+ (SELECT COUNT(*) FROM metering_records WHERE org_id = $1 AND entitlement_id = $2)
+		+ (SELECT COUNT(*) FROM meter_states WHERE org_id = $1 AND entitlement_id = $2)`,
+		orgID, twin.ID).Scan(&used); err != nil {
+		return nil, err
+	}
+	if used > 0 {
+		return nil, nil
+	}
+	return twin, nil
+}
+
+// absorbTwin moves the timeline and notifications of entitlement twinID to keptID and deletes
+// twinID, which has no usage (licenseTwin). An entry that keptID already has is dropped.
+func (db *DB) absorbTwin(ctx context.Context, tx *sql.Tx, orgID, twinID, keptID string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE notifications SET entitlement_id = $1 WHERE org_id = $2 AND entitlement_id = $3`,
+		keptID, orgID, twinID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM notifications WHERE org_id = $1 AND timeline_entry_id IN (
+		SELECT t.id FROM timeline_entries t JOIN timeline_entries k ON k.org_id = t.org_id AND k.entitlement_id = $2
+		AND k.kind = t.kind AND k.source = t.source AND k.source_ref = t.source_ref
+		WHERE t.org_id = $1 AND t.entitlement_id = $3)`, orgID, keptID, twinID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM timeline_entries WHERE org_id = $1 AND entitlement_id = $3 AND EXISTS (
+		SELECT 1 FROM timeline_entries k WHERE k.org_id = $1 AND k.entitlement_id = $2
+		AND k.kind = timeline_entries.kind AND k.source = timeline_entries.source AND k.source_ref = timeline_entries.source_ref)`,
+		orgID, keptID, twinID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE timeline_entries SET entitlement_id = $1 WHERE org_id = $2 AND entitlement_id = $3`,
+		keptID, orgID, twinID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM entitlements WHERE org_id = $1 AND id = $2`, orgID, twinID)
+	return err
 }
 
 // adoptableEntitlement returns, locked, the entitlement that reconciliation saved keyed by its

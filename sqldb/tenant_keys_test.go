@@ -66,10 +66,13 @@ func newChain(t *testing.T, db *sqldb.DB, name string) chain {
 	}
 	c := chain{ctx: ctx, product: p.ID, opportunity: opp.ID, offer: o.ID, entitlement: ent.ID}
 	full, err := db.FindOfferChain(ctx, opp.ID)
-	if err != nil || len(full.Timeline) != 2 || full.Timeline[0].SubjectID != o.ID || full.Timeline[1].SubjectID != ent.ID {
+	// The CPPO offer's entry, the one-time opportunity's USED (its one offer was made) and the
+	// entitlement's.
+	if err != nil || len(full.Timeline) != 3 || full.Timeline[0].SubjectID != o.ID || full.Timeline[1].Kind != dealdesk.TimelineUsed ||
+		full.Timeline[2].SubjectID != ent.ID {
 		t.Fatalf("timeline of %s: %s, %v", name, jsonOf(t, full), err)
 	}
-	c.offerEntry, c.entitlementEntry = full.Timeline[0].ID, full.Timeline[1].ID
+	c.offerEntry, c.entitlementEntry = full.Timeline[0].ID, full.Timeline[2].ID
 	notes, _, err := db.FindNotifications(ctx, dealdesk.NotificationFilter{})
 	if err != nil || len(notes) != 2 || notes[0].EntitlementID != ent.ID || notes[1].OfferID != o.ID {
 		t.Fatalf("notifications of %s: %s, %v", name, jsonOf(t, notes), err)

@@ -62,15 +62,17 @@ func TestTimeline(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				want := []dealdesk.TimelineKind{dealdesk.TimelinePublished, dealdesk.TimelineCPPOOfferCreated, dealdesk.TimelineAccepted,
-					dealdesk.TimelineLicenseUpdated}
+				// The one-time opportunity is USED by its CPPO offer, in the offer's save.
+				want := []dealdesk.TimelineKind{dealdesk.TimelinePublished, dealdesk.TimelineCPPOOfferCreated, dealdesk.TimelineUsed,
+					dealdesk.TimelineAccepted, dealdesk.TimelineLicenseUpdated}
 				if got := kinds(chain.Timeline); !slices.Equal(got, want) {
 					t.Fatalf("timeline of %s: %v, want %v", id, got, want)
 				}
 				tl := chain.Timeline
 				if tl[1].SubjectType != dealdesk.SubjectOffer || tl[1].SubjectID != cppo.ID || tl[1].OpportunityID != opp.ID ||
-					tl[2].SubjectType != dealdesk.SubjectEntitlement || tl[2].SubjectID != ent.ID || tl[2].Source != dealdesk.SourceEvent ||
-					tl[2].SourceRef != "ev-agreement" || tl[2].Summary != "ACCEPTED from ev-agreement" || !tl[0].CreatedAt.Equal(e.clock.Now()) {
+					tl[2].SubjectID != opp.ID || tl[3].SubjectType != dealdesk.SubjectEntitlement || tl[3].SubjectID != ent.ID ||
+					tl[3].Source != dealdesk.SourceEvent || tl[3].SourceRef != "ev-agreement" || tl[3].Summary != "ACCEPTED from ev-agreement" ||
+					!tl[0].CreatedAt.Equal(e.clock.Now()) {
 					t.Fatalf("timeline %s", jsonOf(t, tl))
 				}
 			}
@@ -81,7 +83,7 @@ func TestTimeline(t *testing.T) {
 			if err != nil || created || again.ID != published.ID || !again.At.Equal(published.At) {
 				t.Fatalf("second add: %+v, %v, %v", again, created, err)
 			}
-			if n := count(t, db, "timeline_entries", ""); n != 4 {
+			if n := count(t, db, "timeline_entries", ""); n != 5 {
 				t.Fatalf("%d entries", n)
 			}
 		})
@@ -125,7 +127,7 @@ func TestTimeline(t *testing.T) {
 					Kind: dealdesk.TimelineEnded, At: time.Now(), Source: dealdesk.SourceUser, SourceRef: "usr_1"})
 				wantField(t, err, "subjectId")
 			}
-			if n := count(t, db, "timeline_entries", ""); n != 4 {
+			if n := count(t, db, "timeline_entries", ""); n != 5 {
 				t.Fatalf("%d entries", n)
 			}
 		})
