@@ -180,3 +180,44 @@ func TestLicenseReportJoinsItsAgreement(t *testing.T) {
 		}
 	})
 }
+
+// TestAgreementAbsorbsItsLicenseTwin: reconciliation saved a license-keyed entitlement it could
+// not tie to an offer (the buyer had two open offers) while the agreement's Created event was on
+// its way; when the agreement's License Updated names that license, one entitlement is left.
+func TestAgreementAbsorbsItsLicenseTwin(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		ctx := newOrg(t, db, "Acme")
+		const buyer, arn = "210987654321", "arn:aws:license-manager::1:license:l-twin"
+		if _, err := db.SaveCPPOOffer(ctx, &dealdesk.Offer{ExternalID: "offer-t", Status: dealdesk.OfferActive, BuyerAccountIDs: []string{buyer}}, ""); err != nil {
+			t.Fatal(err)
+		}
+		at := hour(4)
+		repair := dealdesk.TimelineEntry{Kind: dealdesk.TimelineRepaired, At: at, Source: dealdesk.SourceReconcile, SourceRef: "License:" + arn}
+		end := hour(40)
+		if _, err := db.SaveEntitlement(ctx, &dealdesk.Entitlement{Type: dealdesk.EntitlementCPPO, Status: dealdesk.EntitlementActive,
+			ExternalID: arn, LicenseARN: arn, BuyerAccountID: buyer, EndTime: &end}, "", repair); err != nil {
+			t.Fatal(err)
+		}
+		// The Created event arrives with no license: two candidates would be ambiguous, so it is
+		// stored on its own (adoption needs exactly one).
+		if _, err := db.SaveEntitlement(ctx, &dealdesk.Entitlement{Type: dealdesk.EntitlementCPPO, Status: dealdesk.EntitlementActive,
+			ExternalID: "agmt-t", BuyerAccountID: "111122223333", ReportedAt: hour(5)}, "offer-t"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.SaveEntitlement(ctx, &dealdesk.Entitlement{ExternalID: "agmt-t", LicenseARN: arn, ReportedAt: hour(6)}, "offer-t")
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, _, err := db.FindEntitlements(ctx, dealdesk.EntitlementFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 1 || got.ExternalID != "agmt-t" || got.LicenseARN != arn || got.EndTime == nil || !got.EndTime.Equal(end) {
+			t.Fatalf("entitlements %s; saved %+v: want one, agmt-t with the license and the twin's end", jsonOf(t, list), got)
+		}
+		if n := count(t, db, "timeline_entries", "entitlement_id = $1 AND kind = $2", got.ID, dealdesk.TimelineRepaired); n != 1 {
+			t.Fatalf("%d repair entries on the kept entitlement: the twin's was lost", n)
+		}
+	})
+}
