@@ -75,9 +75,10 @@ func TestTimelineKindsThatNotify(t *testing.T) {
 		}
 	}
 	// Issue 7: opportunity published or failed, partner offer created, buyer accepted,
-	// entitlement ended, reconciliation repaired something; decision 021: a restriction failed.
+	// entitlement ended, reconciliation repaired something; decision 021: a restriction failed;
+	// issue 8: metering failed or expired.
 	want := []dealdesk.TimelineKind{dealdesk.TimelinePublished, dealdesk.TimelinePublishFailed, dealdesk.TimelineRestrictFailed, dealdesk.TimelineCPPOOfferCreated,
-		dealdesk.TimelineAccepted, dealdesk.TimelineEnded, dealdesk.TimelineRepaired}
+		dealdesk.TimelineAccepted, dealdesk.TimelineEnded, dealdesk.TimelineRepaired, dealdesk.TimelineMeteringFailed}
 	if !slices.Equal(got, want) {
 		t.Fatalf("kinds that notify: %v, want %v", got, want)
 	}

@@ -10,6 +10,16 @@ import (
 // Metering: each closed hour of an entitlement's usage becomes one metering record per
 // dimension (coverage.go), sent to AWS with BatchMeterUsage exactly once. Decision 023.
 
+// PrefixMeteringRecord is the ID prefix of metering records.
+const PrefixMeteringRecord = "mtr"
+
+// SendingLease is how long a sender's claim on a SENDING record holds: a record claimed longer
+// ago is taken to be left by a sender that crashed, and another may claim it and send its stored
+// request again (byte-identical, which AWS's idempotency absorbs). Senders pass
+// staleBefore = now − SendingLease to MeteringStore.NextMeteringRecords; MarkMeteringSending
+// takes over no younger claim.
+const SendingLease = 2 * time.Minute
+
 // MeteringRecordStatus is where a metering record is on its way to AWS. Sending is a durable
 // state machine: PENDING → SENDING (the exact request stored before the call) → SENT or a
 // terminal failure; a SENDING record found after a crash is sent again byte-identical, which
@@ -282,4 +292,23 @@ type MeteringStore interface {
 	// reason for people and AWS's answer if any, and records a notification for them, in one
 	// transaction.
 	FailMeteringRecords(ctx context.Context, ids []string, status MeteringRecordStatus, reason string, response json.RawMessage) error
+}
+
+// FlushResult is what a metering flush did: Closed counts the records CloseUsageHours made,
+// Sent those AWS accepted (SENT), Failed those that ended in a terminal failure or EXPIRED;
+// Records are the records the flush made or sent, as it left them.
+type FlushResult struct {
+	Closed  int               `json:"closed"`
+	Sent    int               `json:"sent"`
+	Failed  int               `json:"failed"`
+	Records []*MeteringRecord `json:"records"`
+}
+
+// MeteringFlusher closes the caller's organization's finished usage hours now (without
+// MeteringOptions.CloseDelay) and sends every pending record, inline (POST
+// /api/v1/metering/flush, `dealdesk metering flush`). The worker implements it. Returns
+// EUNAUTHORIZED without an organization in the context, and an *AWSError when AWS kept
+// refusing batches (Retryable: the records stay PENDING and a later run sends them).
+type MeteringFlusher interface {
+	FlushMetering(ctx context.Context) (*FlushResult, error)
 }

@@ -38,23 +38,28 @@ const (
 	TimelineAmended          TimelineKind = "AMENDED"            // Purchase Agreement Amended
 	TimelineEnded            TimelineKind = "ENDED"              // Purchase Agreement Ended or License Deprovisioned
 	TimelineRepaired         TimelineKind = "REPAIRED"           // reconciliation fixed what events missed
+	// TimelineMeteringFailed: metering records of the entitlement failed for good or expired
+	// before they could be sent (MeteringStore.FailMeteringRecords).
+	TimelineMeteringFailed TimelineKind = "METERING_FAILED"
 )
 
 // TimelineKinds lists every timeline kind.
 var TimelineKinds = []TimelineKind{TimelinePublished, TimelinePublishFailed, TimelineRestricted, TimelineRestrictFailed, TimelineExpired,
 	TimelineUsed, TimelineCPPOOfferCreated, TimelineAccepted, TimelineLicenseUpdated, TimelineAmended, TimelineEnded,
-	TimelineRepaired}
+	TimelineRepaired, TimelineMeteringFailed}
 
 // Valid reports whether k is a known timeline kind.
 func (k TimelineKind) Valid() bool { return slices.Contains(TimelineKinds, k) }
 
 // Notifies reports whether an entry of kind k also makes a notification: the steps issue 7
 // names (opportunity published or failed, partner offer created, buyer accepted, entitlement
-// ended, reconciliation repaired something), and a cancelled opportunity's resale
-// authorization left live (decision 021: the vendor has to cancel again).
+// ended, reconciliation repaired something), a cancelled opportunity's resale authorization
+// left live (decision 021: the vendor has to cancel again) and issue 8's metering that failed or
+// expired.
 func (k TimelineKind) Notifies() bool {
 	switch k {
-	case TimelinePublished, TimelinePublishFailed, TimelineRestrictFailed, TimelineCPPOOfferCreated, TimelineAccepted, TimelineEnded, TimelineRepaired:
+	case TimelinePublished, TimelinePublishFailed, TimelineRestrictFailed, TimelineCPPOOfferCreated, TimelineAccepted, TimelineEnded, TimelineRepaired,
+		TimelineMeteringFailed:
 		return true
 	}
 	return false

@@ -35,6 +35,8 @@ Usage:
   dealdesk admin create-user --org ORG_ID --email EMAIL [--name NAME] (password on stdin)
   dealdesk aws-connection show|set [flags]  read or set the AWS connection through the API
   dealdesk products sync [flags]    sync the products from AWS's Catalog through the API
+  dealdesk usage import FILE [flags]  report the usage in FILE.csv or FILE.jsonl through the API, resumably
+  dealdesk metering flush [flags]   close ended usage hours and send their metering to AWS now
   dealdesk help
 
 Run 'dealdesk COMMAND --help' for a command's flags and the DEALDESK_* environment variables
@@ -76,6 +78,10 @@ func run(ctx context.Context, args []string, env Env) error {
 		return runAWSConnection(ctx, args[1:], env)
 	case "products":
 		return runProducts(ctx, args[1:], env)
+	case "usage":
+		return runUsage(ctx, args[1:], env)
+	case "metering":
+		return runMetering(ctx, args[1:], env)
 	case "help", "-h", "--help":
 		fmt.Fprint(env.Stdout, usage)
 		return nil

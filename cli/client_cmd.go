@@ -78,8 +78,7 @@ func runClientGroup(ctx context.Context, group, groupUsage string, args []string
 		return errUsage
 	}
 	fs := newFlagSet(name, synopsis, env)
-	apiURL := fs.String("api-url", envDefault(env, "DEALDESK_API_URL", defaultAPIURL), "the API's base `URL` (DEALDESK_API_URL)")
-	keyFile := fs.String("api-key-file", "", "`path` of a file holding the API key; default: the key in DEALDESK_API_KEY (a key is never a flag: argv shows in process lists)")
+	newClient := clientFlags(fs, env)
 	var in dealdesk.AWSConnectionInput
 	var secretStdin bool
 	if name == "aws-connection set" {
@@ -109,15 +108,9 @@ func runClientGroup(ctx context.Context, group, groupUsage string, args []string
 			return errUsage
 		}
 	}
-	key, err := apiKey(env, *keyFile)
+	c, err := newClient()
 	if err != nil {
 		return err
-	}
-	c, err := client.New(*apiURL, key, nil)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "dealdesk %s: %s\n", name, dealdesk.ErrorMessage(err))
-		fs.Usage()
-		return errUsage
 	}
 	switch name {
 	case "aws-connection show":
@@ -146,6 +139,27 @@ func runClientGroup(ctx context.Context, group, groupUsage string, args []string
 			job.JobID, job.Kind, job.State, job.Duplicate, job.CreatedAt.Format(time.RFC3339))
 	}
 	return nil
+}
+
+// clientFlags adds --api-url and --api-key-file to fs and returns the function that makes the
+// API client from them once fs is parsed. A URL that is not http(s) is a usage error (exit 2);
+// an API key file that cannot be read is EINVALID.
+func clientFlags(fs *flag.FlagSet, env Env) func() (*client.Client, error) {
+	apiURL := fs.String("api-url", envDefault(env, "DEALDESK_API_URL", defaultAPIURL), "the API's base `URL` (DEALDESK_API_URL)")
+	keyFile := fs.String("api-key-file", "", "`path` of a file holding the API key; default: the key in DEALDESK_API_KEY (a key is never a flag: argv shows in process lists)")
+	return func() (*client.Client, error) {
+		key, err := apiKey(env, *keyFile)
+		if err != nil {
+			return nil, err
+		}
+		c, err := client.New(*apiURL, key, nil)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "dealdesk %s: %s\n", fs.Name(), dealdesk.ErrorMessage(err))
+			fs.Usage()
+			return nil, errUsage
+		}
+		return c, nil
+	}
 }
 
 // credentialsModeFlag is a --credentials-mode value; the server checks it (a wrong one is a 422

@@ -67,12 +67,26 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
+	window, err := envDuration(env, "DEALDESK_METERING_WINDOW", time.Duration(dealdesk.DefaultMeteringWindow))
+	if err != nil {
+		return err
+	}
+	fs.DurationVar(&window, "metering-window", window, "how far in the past AWS accepts a metering record (BatchMeterUsage; AWS's documents say 6h or 24h): older usage is refused at ingest and a record that can no longer reach AWS in time is EXPIRED, never sent (DEALDESK_METERING_WINDOW)")
+	zeroRecords, err := envBool(env, "DEALDESK_METERING_ZERO_RECORDS", false)
+	if err != nil {
+		return err
+	}
+	fs.BoolVar(&zeroRecords, "metering-zero-records", zeroRecords, "send a zero-quantity record for every metered dimension of an active entitlement in every idle hour, as AWS recommends (DEALDESK_METERING_ZERO_RECORDS)")
 	fs.IntVar(&replicas, "aws-replicas", replicas, "how many `replicas` of serve call AWS for the same seller accounts; each keeps to AWS's per-account request quotas divided by this number (DEALDESK_AWS_REPLICAS)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if replicas < 1 || replicas > 1000 {
 		fmt.Fprintf(env.Stderr, "dealdesk serve: --aws-replicas must be 1 to 1000\n")
+		return errUsage
+	}
+	if window < time.Hour+2*dealdesk.SendMargin || window > 24*time.Hour {
+		fmt.Fprintf(env.Stderr, "dealdesk serve: --metering-window must be between 1h10m and 24h\n")
 		return errUsage
 	}
 	if grace < 0 {
@@ -93,7 +107,8 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	}
 	svc, err := startService(ctx, serviceConfig{DSN: *dsn, Addr: *addr, KeyFile: *keyFile, SecretKeyFile: *secretKeyFile,
 		SNSOrigins: origins, PublicURL: *publicURL, ChangeSetPoll: poll, RescueAfter: rescue, Logger: logger,
-		AllowDefaultCredentials: allowDefault, AWSReplicas: replicas}, env)
+		AllowDefaultCredentials: allowDefault, AWSReplicas: replicas,
+		Metering: dealdesk.MeteringOptions{Window: dealdesk.MeteringWindow(window), ZeroRecords: zeroRecords}}, env)
 	if err != nil {
 		return err
 	}
@@ -120,6 +135,9 @@ type serviceConfig struct {
 	// clients' rate limits are awsmp.QuotasPerReplica(AWSReplicas); 0 and 1 give the whole
 	// quota (decision 022).
 	AWSReplicas int
+	// Metering are the metering settings (window, zero records, close delay); defaults when
+	// zero (decision 023).
+	Metering dealdesk.MeteringOptions
 }
 
 // service is dealdesk's server running: the database, the background jobs, the SQS poller and
@@ -160,8 +178,11 @@ func startService(ctx context.Context, cfg serviceConfig, env Env) (_ *service, 
 		}
 	}
 
+	if cfg.Metering.Window <= 0 {
+		cfg.Metering.Window = dealdesk.DefaultMeteringWindow
+	}
 	db, err := sqldb.Open(ctx, cfg.DSN, sqldb.Options{Logger: cfg.Logger, SecretKey: secretKey,
-		AllowDefaultCredentials: cfg.AllowDefaultCredentials})
+		AllowDefaultCredentials: cfg.AllowDefaultCredentials, MeteringWindow: cfg.Metering.Window})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -188,11 +209,13 @@ func startService(ctx context.Context, cfg serviceConfig, env Env) (_ *service, 
 		limits = awsmp.WithLimits(awsmp.NewLimits(awsmp.QuotasPerReplica(cfg.AWSReplicas)))
 	}
 	catalog := awsmp.NewCatalog(allowDefault, limits)
+	metering := worker.NewMeteringWorker(db, awsmp.NewMeter(allowDefault, limits), cfg.Metering, nil, cfg.Logger)
 	s.jobs, err = worker.New(worker.Config{
 		Driver: db.RiverDriver(), Store: db, Catalog: catalog, Recorder: worker.TimelineRecorder{Timeline: db},
 		Apply: worker.NewApplyEventWorker(db, catalog, cfg.Logger), Logger: cfg.Logger,
 		Sync:          worker.NewProductSyncWorker(db, catalog, cfg.Logger),
 		Reconcile:     worker.NewReconcileWorker(db, catalog, awsmp.NewEntitlements(allowDefault, limits), nil, cfg.Logger),
+		Metering:      metering,
 		Organizations: db.OrganizationsWithAWSConnection,
 		ChangeSetPoll: cfg.ChangeSetPoll, RescueStuckJobsAfter: cfg.RescueAfter, JobTimeout: min(worker.DefaultJobTimeout, cfg.RescueAfter/2),
 	})
@@ -219,6 +242,10 @@ func startService(ctx context.Context, cfg serviceConfig, env Env) (_ *service, 
 		Offers:       db,
 		Entitlements: db,
 		ProductSync:  db,
+		Usage:        db,
+		Metering:     db,
+		// A flush closes and sends the caller's organization's hours inline (decision 023).
+		MeteringFlusher: metering,
 
 		AWSConnections:   db,
 		Notifications:    db,

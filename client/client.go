@@ -78,19 +78,26 @@ func (c *Client) SyncProducts(ctx context.Context) (*dealdesk.JobState, error) {
 // do sends method path with in as its JSON body (none when nil) and decodes a 2xx answer into
 // out. Any other answer is returned as the error it describes (see answerError).
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	_, err := c.send(ctx, method, path, nil, in, out, maxAnswerBytes)
+	return err
+}
+
+// send is do with a query, an answer size limit, and the answer's status.
+func (c *Client) send(ctx context.Context, method, path string, query url.Values, in, out any, limit int64) (int, error) {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
-			return fmt.Errorf("encode request: %w", err)
+			return 0, fmt.Errorf("encode request: %w", err)
 		}
 		body = bytes.NewReader(b)
 	}
 	u := *c.base
 	u.Path += path
+	u.RawQuery = query.Encode()
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, u.Redacted(), err)
+		return 0, fmt.Errorf("%s %s: %w", method, u.Redacted(), err)
 	}
 	req.Header.Set("Accept", "application/json, application/problem+json")
 	if in != nil {
@@ -101,21 +108,21 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswerBytes))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil {
-		return fmt.Errorf("%s %s: %d, read answer: %w", method, u.Redacted(), resp.StatusCode, err)
+		return resp.StatusCode, fmt.Errorf("%s %s: %d, read answer: %w", method, u.Redacted(), resp.StatusCode, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return answerError(resp.StatusCode, b)
+		return resp.StatusCode, answerError(resp.StatusCode, b)
 	}
 	if out == nil {
-		return nil
+		return resp.StatusCode, nil
 	}
 	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("%s %s: %d, decode answer: %w", method, u.Redacted(), resp.StatusCode, err)
+		return resp.StatusCode, fmt.Errorf("%s %s: %d, decode answer: %w", method, u.Redacted(), resp.StatusCode, err)
 	}
-	return nil
+	return resp.StatusCode, nil
 }

@@ -106,7 +106,7 @@ func newEnvConfig(t *testing.T, dsn string, configure func(*dhttp.Config)) *env 
 	cfg := dhttp.Config{
 		APIKeys: db, Products: db, Parties: db, Offers: db, Entitlements: db,
 		AWSConnections: db, Notifications: db, Inbox: db, InboundEndpoints: db,
-		ProductSync: db, Ready: db.Ping, Logger: logger,
+		ProductSync: db, Usage: db, Metering: db, Ready: db.Ping, Logger: logger,
 	}
 	if configure != nil {
 		configure(&cfg)

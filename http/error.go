@@ -48,9 +48,17 @@ var errorStatus = map[string]struct {
 // problemType returns the problem type URI of an error code.
 func problemType(code string) string { return "urn:dealdesk:problem:" + code }
 
-// error answers with the problem that err describes. Internal errors, and errors with a code the
-// table does not know, are logged in full and answered with a generic message.
+// error answers with the problem that err describes (see problemOf).
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
+	if dealdesk.ErrorCode(err) == dealdesk.EUNAUTHORIZED {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="dealdesk"`)
+	}
+	s.writeProblem(w, r, s.problemOf(r, err))
+}
+
+// problemOf returns the problem that err describes. Internal errors, and errors with a code the
+// table does not know, are logged in full and described with a generic message.
+func (s *Server) problemOf(r *http.Request, err error) problem {
 	code := dealdesk.ErrorCode(err)
 	e, known := errorStatus[code]
 	if !known || code == dealdesk.EINTERNAL {
@@ -58,16 +66,13 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 		code, e = dealdesk.EINTERNAL, errorStatus[dealdesk.EINTERNAL]
 		err = dealdesk.Errorf(dealdesk.EINTERNAL, "Internal error.")
 	}
-	if code == dealdesk.EUNAUTHORIZED {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="dealdesk"`)
-	}
-	s.writeProblem(w, r, problem{
+	return problem{
 		Type:   problemType(code),
 		Title:  e.title,
 		Status: e.status,
 		Detail: dealdesk.ErrorMessage(err),
 		Code:   code,
-	}.withErrors(err))
+	}.withErrors(err)
 }
 
 // writeProblem writes p as application/problem+json.

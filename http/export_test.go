@@ -21,8 +21,10 @@ func RouteTable(s *Server) []string {
 // FilterValues are the values the list endpoints accept in their enum filters, by
 // "path parameter".
 var FilterValues = map[string][]string{
-	"/api/v1/offers type":         offerTypes,
-	"/api/v1/offers status":       offerStatuses,
-	"/api/v1/entitlements type":   entitlementTypes,
-	"/api/v1/entitlements status": entitlementStatuses,
+	"/api/v1/offers type":             offerTypes,
+	"/api/v1/offers status":           offerStatuses,
+	"/api/v1/entitlements type":       entitlementTypes,
+	"/api/v1/entitlements status":     entitlementStatuses,
+	"/api/v1/usage-groups status":     usageGroupStatuses,
+	"/api/v1/metering-records status": meteringRecordStatuses,
 }

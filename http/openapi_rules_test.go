@@ -262,10 +262,14 @@ func TestOpenAPI_StatesTheLimitAnswers(t *testing.T) {
 			}
 			withBody++
 			t.Run("413 "+method+" "+path, func(t *testing.T) {
-				big := `{"name":"` + strings.Repeat("x", dhttp.MaxBodyBytes) + `"}`
+				limit := dhttp.MaxBodyBytes
+				if path == "/api/v1/usage:batch" {
+					limit = dhttp.MaxUsageBatchBytes
+				}
+				big := `{"name":"` + strings.Repeat("x", limit) + `"}`
 				res, body := send(t, method, concrete(path), strings.NewReader(big), map[string]string{"Content-Type": "application/json"})
 				if res.StatusCode != 413 {
-					t.Fatalf("%s %s with a body over 1 MiB = %d, want 413: %.300s", method, path, res.StatusCode, body)
+					t.Fatalf("%s %s with a body over its limit = %d, want 413: %.300s", method, path, res.StatusCode, body)
 				}
 				validate(t, method, concrete(path), res, body)
 			})

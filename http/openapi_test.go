@@ -84,10 +84,12 @@ func TestOpenAPI_FilterEnumsMatchTheServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	valid := map[string]func(string) bool{
-		"/api/v1/offers type":         func(v string) bool { return dealdesk.OfferType(v).Valid() },
-		"/api/v1/offers status":       func(v string) bool { return dealdesk.OfferStatus(v).Valid() },
-		"/api/v1/entitlements type":   func(v string) bool { return dealdesk.EntitlementType(v) == dealdesk.EntitlementCPPO },
-		"/api/v1/entitlements status": func(v string) bool { return dealdesk.EntitlementStatus(v).Valid() },
+		"/api/v1/offers type":             func(v string) bool { return dealdesk.OfferType(v).Valid() },
+		"/api/v1/offers status":           func(v string) bool { return dealdesk.OfferStatus(v).Valid() },
+		"/api/v1/entitlements type":       func(v string) bool { return dealdesk.EntitlementType(v) == dealdesk.EntitlementCPPO },
+		"/api/v1/entitlements status":     func(v string) bool { return dealdesk.EntitlementStatus(v).Valid() },
+		"/api/v1/usage-groups status":     func(v string) bool { return dealdesk.UsageGroupStatus(v).Valid() },
+		"/api/v1/metering-records status": func(v string) bool { return dealdesk.MeteringRecordStatus(v).Valid() },
 	}
 	if keys := slices.Sorted(maps.Keys(dhttp.FilterValues)); !slices.Equal(keys, slices.Sorted(maps.Keys(valid))) {
 		t.Fatalf("the server's enum filters are %v, the test knows %v", keys, slices.Sorted(maps.Keys(valid)))

@@ -41,6 +41,15 @@ func (s *Server) routes() []route {
 
 		{"GET", "/api/v1/entitlements", true, s.handleEntitlementList},
 		{"GET", "/api/v1/entitlements/{id}", true, s.handleEntitlementGet},
+		{"POST", "/api/v1/entitlements/{id}/usage", true, s.handleUsageReport},
+		{"GET", "/api/v1/entitlements/{id}/metering", true, s.handleMeteringTotals},
+
+		{"POST", "/api/v1/usage:batch", true, s.handleUsageBatch},
+		{"GET", "/api/v1/usage-groups", true, s.handleUsageGroupList},
+		{"GET", "/api/v1/metering-records", true, s.handleMeteringRecordList},
+		{"GET", "/api/v1/metering-records/{id}", true, s.handleMeteringRecordGet},
+		{"POST", "/api/v1/metering-records/{id}/retry", true, s.handleMeteringRecordRetry},
+		{"POST", "/api/v1/metering/flush", true, s.handleMeteringFlush},
 
 		{"PUT", "/api/v1/resellers/{accountId}", true, s.handleResellerSave},
 		{"GET", "/api/v1/resellers", true, s.handleResellerList},

@@ -24,6 +24,13 @@ type Config struct {
 	Notifications    dealdesk.NotificationService
 	Inbox            dealdesk.InboxService
 	InboundEndpoints dealdesk.InboundEndpointService
+	// Usage takes in and lists usage groups; Metering shows and retries metering records
+	// (sqldb.DB implements both).
+	Usage    dealdesk.UsageService
+	Metering dealdesk.MeteringService
+	// MeteringFlusher serves POST /api/v1/metering/flush; nil answers 503 (no worker wired).
+	MeteringFlusher dealdesk.MeteringFlusher
+
 	// ProductSync queues product syncs (POST /api/v1/products:sync); sqldb.DB implements it.
 	ProductSync dealdesk.ProductSyncService
 

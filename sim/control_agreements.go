@@ -13,6 +13,10 @@ import (
 
 type acceptInput struct {
 	OfferID string `json:"offerId"`
+	// AcceptanceTime (RFC 3339, optional) rehearses history: the buyer accepted then, in the
+	// past but within the metering window, so that the agreement, its license and its metering
+	// start then and the hours since can be metered. Default: now.
+	AcceptanceTime string `json:"acceptanceTime"`
 }
 
 // acceptOutput is what a buyer's acceptance returns: the agreement, the license, the metering
@@ -41,10 +45,17 @@ func (s *Server) acceptOffer(r *http.Request, body []byte) (any, error) {
 	if in.OfferID == "" {
 		errs.Add("offerId", "is required")
 	}
+	now := s.now()
+	at := now
+	if in.AcceptanceTime != "" {
+		var ok bool
+		if at, ok = s.pastAcceptance(in.AcceptanceTime, now, &errs); !ok {
+			at = now
+		}
+	}
 	if len(errs) > 0 {
 		return nil, controlInvalid(errs)
 	}
-	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.advanceLocked(now) // what fell due before this call is emitted before its events
@@ -56,7 +67,7 @@ func (s *Server) acceptOffer(r *http.Request, body []byte) (any, error) {
 	if !contains(o.BuyerAccountIDs, buyer) {
 		return nil, ctlErr(http.StatusForbidden, "BUYER_NOT_TARGETED", fmt.Sprintf("offer %s is not targeted to buyer %s", oe.ID, buyer))
 	}
-	if day, _ := parseDay(o.AvailabilityEndDate); now.After(endOfDay(day)) {
+	if day, _ := parseDay(o.AvailabilityEndDate); at.After(endOfDay(day)) {
 		return nil, ctlErr(http.StatusUnprocessableEntity, "OFFER_EXPIRED", fmt.Sprintf("offer %s expired on %s", oe.ID, o.AvailabilityEndDate))
 	}
 	for _, a := range s.st.Agreements {
@@ -72,7 +83,7 @@ func (s *Server) acceptOffer(r *http.Request, body []byte) (any, error) {
 	a := &Agreement{
 		ID: newAgreementID(), Seq: len(s.st.Agreements) + 1, OfferID: oe.ID, ProductID: p.ProductID, ProductCode: p.ProductCode, MeteringMode: p.MeteringMode,
 		Proposer: oe.Owner, Acceptor: buyer, Manufacturer: s.seed.seed.Seller.AccountID, Status: agreementActive, Intent: "NEW",
-		AcceptanceTime: now, StartTime: now, LastUpdateTime: now,
+		AcceptanceTime: at, StartTime: at, LastUpdateTime: at,
 		LicenseArn: newLicenseArn(s.seed.seed.Seller.AccountID), RegistrationToken: newRegistrationToken(),
 		MarkupPercentage: o.MarkupPercentage, LegalTerms: o.LegalTerms, Validity: o.Validity, TermIDs: o.TermIDs,
 	}
@@ -103,7 +114,7 @@ func (s *Server) acceptOffer(r *http.Request, body []byte) (any, error) {
 		if t.Type == "ResaleFixedUpfrontPricingTerm" {
 			a.Grants = append([]Grant(nil), t.Grants...)
 			if t.Duration != nil {
-				if end, ok := addPeriod(now, *t.Duration); ok {
+				if end, ok := addPeriod(at, *t.Duration); ok {
 					a.EndTime = end
 				}
 			}
@@ -136,13 +147,38 @@ func (s *Server) acceptOffer(r *http.Request, body []byte) (any, error) {
 	o.AcceptedCount++
 	s.indexAgreementLocked(a)
 
-	s.bus.Publish(s.bus.PurchaseAgreementCreated(s.agreementEvent(a, false)))
-	s.bus.Publish(s.bus.LicenseUpdated(s.licenseEvent(a)))
+	// An acceptance in the past is dated then, as AWS would have sent it.
+	created, license := s.bus.PurchaseAgreementCreated(s.agreementEvent(a, false)), s.bus.LicenseUpdated(s.licenseEvent(a))
+	created.Time, license.Time = at.UTC().Format(isoSecond), at.UTC().Format(isoSecond)
+	s.bus.Publish(created)
+	s.bus.Publish(license)
 	s.bus.PublishMessage(s.bus.SubscribeSuccess(eventbus.SubscriptionInput{CustomerIdentifier: a.CustomerIdentifier, ProductCode: a.ProductCode, OfferID: a.OfferID}))
 	s.bus.PublishMessage(s.bus.EntitlementUpdated(eventbus.EntitlementInput{CustomerIdentifier: a.CustomerIdentifier, ProductCode: a.ProductCode}))
 	s.markDirty()
 	return acceptOutput{AgreementID: a.ID, LicenseArn: a.LicenseArn, CustomerIdentifier: a.CustomerIdentifier,
 		CustomerAWSAccountID: buyer, ProductCode: a.ProductCode, ProductID: a.ProductID, RegistrationToken: a.RegistrationToken}, nil
+}
+
+// pastAcceptance parses an acceptanceTime: RFC 3339, not after now and not before the oldest
+// hour BatchMeterUsage still accepts (now − MeteringWindow), so that every hour of the agreement
+// can still be metered. A bad one is added to errs, named acceptanceTime.
+func (s *Server) pastAcceptance(v string, now time.Time, errs *invalid.Fields) (time.Time, bool) {
+	at, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		errs.Add("acceptanceTime", "must be an RFC 3339 time such as 2026-11-26T07:00:00Z, got %.40q", v)
+		return time.Time{}, false
+	}
+	at = at.UTC()
+	oldest := now.Add(-s.cfg.MeteringWindow)
+	switch {
+	case at.After(now):
+		errs.Add("acceptanceTime", "must not be in the future: %s is after now (%s)", at.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+		return time.Time{}, false
+	case at.Before(oldest):
+		errs.Add("acceptanceTime", "must be within the metering window of %s: %s is before %s", s.cfg.MeteringWindow, at.Format(time.RFC3339), oldest.UTC().Format(time.RFC3339))
+		return time.Time{}, false
+	}
+	return at, true
 }
 
 type amendInput struct {

@@ -32,8 +32,16 @@ type OpFault struct {
 	ErrorMessage string `json:"errorMessage,omitempty"`
 	// LatencyMs delays every call.
 	LatencyMs int `json:"latencyMs,omitempty"`
+	// ThrottleRate is the share of calls answered with the service's ThrottlingException (as
+	// when the account's quota is used up), drawn besides ErrorRate: one operation can fail with
+	// internal errors and be throttled in one run.
+	ThrottleRate float64 `json:"throttleRate,omitempty"`
 	// TimeoutRate is the share of calls held without an answer until the client gives up.
 	TimeoutRate float64 `json:"timeoutRate,omitempty"`
+	// LostAnswerRate (BatchMeterUsage only) is the share of calls served, their records
+	// metered, whose answer is then replaced by an InternalServiceErrorException: the client
+	// cannot know what AWS kept, and only a byte-identical retry is safe.
+	LostAnswerRate float64 `json:"lostAnswerRate,omitempty"`
 	// UnprocessedRate (BatchMeterUsage only) is the share of records returned in
 	// UnprocessedRecords, as AWS does on transient failures, instead of being metered.
 	UnprocessedRate float64 `json:"unprocessedRate,omitempty"`
@@ -76,6 +84,7 @@ func (f *faults) apply(r *http.Request, svc, op string) *apiError {
 	}
 	timeout := of.TimeoutRate > 0 && f.rng.Float64() < of.TimeoutRate
 	fail := !timeout && of.ErrorRate > 0 && f.rng.Float64() < of.ErrorRate
+	throttle := !timeout && !fail && of.ThrottleRate > 0 && f.rng.Float64() < of.ThrottleRate
 	f.mu.Unlock()
 	if of.LatencyMs > 0 {
 		t := time.NewTimer(time.Duration(of.LatencyMs) * time.Millisecond)
@@ -93,6 +102,11 @@ func (f *faults) apply(r *http.Request, svc, op string) *apiError {
 		case <-f.stop:
 		}
 		return &apiError{Status: http.StatusGatewayTimeout, Type: internalErrorType(svc), Message: "injected timeout"}
+	}
+	if throttle {
+		ae := throttled(svc, op)
+		ae.Message = "injected fault: " + ae.Message
+		return ae
 	}
 	if !fail {
 		return nil
@@ -210,6 +224,14 @@ func (in FaultConfig) validate(ops map[string]bool) error {
 		}
 		if of.TimeoutRate < 0 || of.TimeoutRate > 1 {
 			bad(f+".timeoutRate", "must be between 0 and 1, got %v", of.TimeoutRate)
+		}
+		if of.ThrottleRate < 0 || of.ThrottleRate > 1 {
+			bad(f+".throttleRate", "must be between 0 and 1, got %v", of.ThrottleRate)
+		}
+		if of.LostAnswerRate < 0 || of.LostAnswerRate > 1 {
+			bad(f+".lostAnswerRate", "must be between 0 and 1, got %v", of.LostAnswerRate)
+		} else if of.LostAnswerRate > 0 && op != "BatchMeterUsage" {
+			bad(f+".lostAnswerRate", "applies to BatchMeterUsage only")
 		}
 		if of.UnprocessedRate < 0 || of.UnprocessedRate > 1 {
 			bad(f+".unprocessedRate", "must be between 0 and 1, got %v", of.UnprocessedRate)

@@ -308,6 +308,10 @@ func (s *Server) batchMeterUsage(r *http.Request, acct string, c wire.Call) (any
 	if added {
 		s.markDirty()
 	}
+	if s.faults.draw("BatchMeterUsage", func(of OpFault) float64 { return of.LostAnswerRate }) {
+		// Served and kept, but the caller hears an internal error (control_faults.go).
+		return nil, &apiError{Status: http.StatusInternalServerError, Type: internalErrorType(svcMetering), Message: "injected fault: the answer was lost after the records were metered"}
+	}
 	b, err := gojson.MarshalNoEscape(&out)
 	if err != nil {
 		return nil, err

@@ -1,7 +1,10 @@
 package sqldb_test
 
 import (
+	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/dealdesk/dealdesk"
 	"github.com/dealdesk/dealdesk/sqldb"
@@ -61,5 +64,67 @@ func BenchmarkFindOffers(b *testing.B) {
 				b.Fatalf("page: %d items, next %q, %v", len(items), next, err)
 			}
 		}
+	})
+}
+
+// BenchmarkCloseUsageHours1M measures closing 1,000,000 stored usage records (500,000 groups
+// of two dimensions over three hours) into hourly metering records on SQLite: the issue's
+// target is at most 5 s. Each iteration puts the usage back to ACCEPTED and deletes the
+// records first, outside the timer. Skipped with -short; run it alone:
+//
+//	go test ./sqldb/ -run '^$' -bench CloseUsageHours1M -benchtime 1x
+func BenchmarkCloseUsageHours1M(b *testing.B) {
+	if testing.Short() {
+		b.Skip("1,000,000 records: not with -short")
+	}
+	const groups, perGroup = 500_000, 2
+	e := newSQLiteEngine(b)
+	db := e.open(b)
+	d := newUsageDeal(b, db, "acme", dealTerms{grantSeats: 1000, commit: "100", apiPrice: "0.5", seatPrice: "1", meterAgainstCommit: true})
+	batch := make([]dealdesk.UsageGroupInput, 0, dealdesk.MaxUsageBatchGroups)
+	for i := range groups {
+		ts := usageStart.Add(time.Duration(i) * (3 * time.Hour / groups))
+		batch = append(batch, d.group(fmt.Sprintf("g-%d", i), ts, "api_calls", fmt.Sprintf("%d.%d", i%10, i%7), "seats", "0.25"))
+		if len(batch) == cap(batch) || i == groups-1 {
+			report(b, db, d.ctx, batch...)
+			batch = batch[:0]
+		}
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		for _, q := range []string{`UPDATE usage_groups SET status = 'ACCEPTED', metered_hour = NULL`,
+			`DELETE FROM metering_records`, `DELETE FROM meter_states`} {
+			if _, err := db.SQL().ExecContext(ctx, q); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+		recs, err := db.CloseUsageHours(d.ctx, usageStart.Add(3*time.Hour), dealdesk.MeteringOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		// Hour 06:00 holds the groups i with i*3h/groups < 1h: 166,667 of them, 0.25 seats each.
+		if len(recs) != 6 || recs[1].DimensionKey != "seats" || recs[1].Usage.String() != "41666.75" {
+			b.Fatalf("%d records, first hour's %s %s", len(recs), recs[1].DimensionKey, recs[1].Usage)
+		}
+	}
+	b.ReportMetric(float64(groups*perGroup)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// BenchmarkReportUsage measures storing one batch of 10,000 usage groups of two records.
+func BenchmarkReportUsage(b *testing.B) {
+	benchEngines(b, func(b *testing.B, db *sqldb.DB) {
+		d := newUsageDeal(b, db, "acme", defaultTerms)
+		n := 0
+		for b.Loop() {
+			batch := make([]dealdesk.UsageGroupInput, dealdesk.MaxUsageBatchGroups)
+			for i := range batch {
+				n++
+				batch[i] = d.group(fmt.Sprintf("g-%d", n), usageStart.Add(time.Duration(n)*time.Millisecond), "api_calls", "1.5", "seats", "2")
+			}
+			report(b, db, d.ctx, batch...)
+		}
+		b.ReportMetric(float64(2*dealdesk.MaxUsageBatchGroups)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 	})
 }

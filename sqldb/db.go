@@ -52,6 +52,11 @@ type Options struct {
 	// --allow-default-credentials). Off: such a save is EINVALID (decision 014).
 	AllowDefaultCredentials bool
 
+	// MeteringWindow is how far in the past AWS accepts a metering record (serve's metering
+	// window): usage older than it can still reach AWS is refused at ingest
+	// (dealdesk.MeteringWindow.OldestUsage). Default: dealdesk.DefaultMeteringWindow.
+	MeteringWindow dealdesk.MeteringWindow
+
 	// migrations replaces the embedded migrations; only this package's tests set it.
 	migrations fs.FS
 }
@@ -67,6 +72,7 @@ type DB struct {
 
 	secrets       *secretBox
 	awsPolicy     dealdesk.AWSConnectionPolicy
+	window        dealdesk.MeteringWindow
 	passwordCost  int
 	dummyHashOnce sync.Once
 	dummyHash     []byte
@@ -85,6 +91,9 @@ var (
 	_ dealdesk.InboxService         = (*DB)(nil)
 	_ dealdesk.TimelineService      = (*DB)(nil)
 	_ dealdesk.NotificationService  = (*DB)(nil)
+	_ dealdesk.UsageService         = (*DB)(nil)
+	_ dealdesk.MeteringService      = (*DB)(nil)
+	_ dealdesk.MeteringStore        = (*DB)(nil)
 )
 
 // Open opens the database named by dsn, migrates it (dealdesk's schema and River's) and returns
@@ -105,6 +114,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	}
 	db := &DB{clock: opts.Now, logger: opts.Logger, passwordCost: opts.PasswordCost, secrets: secrets,
 		awsPolicy: dealdesk.AWSConnectionPolicy{AllowDefaultChain: opts.AllowDefaultCredentials}}
+	if db.window = opts.MeteringWindow; db.window <= 0 {
+		db.window = dealdesk.DefaultMeteringWindow
+	}
 	if db.passwordCost == 0 {
 		db.passwordCost = bcrypt.DefaultCost
 	}

@@ -3,6 +3,8 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -34,6 +36,25 @@ type dialect struct {
 	// readTx are the options of read-only transactions, whose statements must all see one
 	// snapshot of the database.
 	readTx *sql.TxOptions
+	// anonymousParams writes the placeholders of statements with many arguments as "?", in
+	// argument order: SQLite looks a "$n" up in a list of the names seen so far, which makes a
+	// statement of thousands of "$n" take time that grows with their number squared.
+	anonymousParams bool
+}
+
+// params writes n placeholders for the arguments from+1 to from+n, separated by ", ".
+func (d *dialect) params(b *strings.Builder, from, n int) {
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if d.anonymousParams {
+			b.WriteByte('?')
+		} else {
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(from + i + 1))
+		}
+	}
 }
 
 // lockKey makes tx wait for, and then hold until it ends, the lock named key (see dialect.lockKey).

@@ -112,7 +112,7 @@ func wantField(t *testing.T, err error, field string) {
 }
 
 // setStatus plays the publish job: it moves an offer to status with an AWS identifier.
-func setStatus(t *testing.T, db *sqldb.DB, id string, status dealdesk.OfferStatus, externalID string) {
+func setStatus(t testing.TB, db *sqldb.DB, id string, status dealdesk.OfferStatus, externalID string) {
 	t.Helper()
 	if _, err := db.SQL().ExecContext(context.Background(), `UPDATE offers SET status = $1, external_id = NULLIF($2, '') WHERE id = $3`,
 		status, externalID, id); err != nil {

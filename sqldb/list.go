@@ -84,11 +84,17 @@ func findOrgPage[T any](ctx context.Context, db *DB, selectFrom, prefix, cursor 
 // after, and returns one page of at most limit rows and the cursor of the next.
 func findPage[T any](ctx context.Context, q queryer, selectFrom string, w *where, after string, limit int,
 	scan func(rowScanner) (T, error), id func(T) string) ([]T, string, error) {
+	return findPageBy(ctx, q, selectFrom, "id", w, after, limit, scan, id)
+}
+
+// findPageBy is findPage for rows ordered by the dealdesk ID in column key rather than id.
+func findPageBy[T any](ctx context.Context, q queryer, selectFrom, key string, w *where, after string, limit int,
+	scan func(rowScanner) (T, error), id func(T) string) ([]T, string, error) {
 	if after != "" {
-		w.add("id < ?", after)
+		w.add(key+" < ?", after)
 	}
 	limit = pageLimit(limit)
-	rows, err := queryRows(ctx, q, scan, selectFrom+w.String()+` ORDER BY id DESC LIMIT `+w.arg(limit+1), w.args...)
+	rows, err := queryRows(ctx, q, scan, selectFrom+w.String()+` ORDER BY `+key+` DESC LIMIT `+w.arg(limit+1), w.args...)
 	if err != nil {
 		return nil, "", err
 	}

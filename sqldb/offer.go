@@ -13,11 +13,11 @@ const offerColumns = `id, org_id, type, status, external_id, name, description, 
 	reseller_account_id, buyer_account_ids, renewal, renewal_channel, commit_amount, currency,
 	contract_duration, entitled_dimensions, dimension_prices, expiry_date, one_time, eula,
 	reseller_contract, installments, opportunity_id, resale_authorization_id, markup_percentage,
-	publish_errors, created_at, updated_at, reported_at`
+	publish_errors, created_at, updated_at, reported_at, meter_usage_against_commit`
 
-// offerPlaceholders are $1..$29 for offerColumns.
+// offerPlaceholders are $1..$30 for offerColumns.
 const offerPlaceholders = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-	$20, $21, $22, $23, $24, $25, $26, $27, $28, $29`
+	$20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30`
 
 // offerRow is an offer with the columns the domain type does not carry.
 type offerRow struct {
@@ -36,7 +36,7 @@ func scanOffer(s rowScanner) (*offerRow, error) {
 		jsonCol{&o.EntitledDimensions}, jsonCol{&o.DimensionPrices}, nullable(&o.ExpiryDate), &o.OneTime,
 		jsonCol{&o.EULA}, jsonCol{&o.ResellerContract}, jsonCol{&o.Installments}, nullStringCol{&o.OpportunityID},
 		&r.resaleAuthorizationID, nullable(&o.MarkupPercentage), jsonCol{&o.PublishErrors},
-		timeCol{&o.CreatedAt}, timeCol{&o.UpdatedAt}, zeroTimeCol{&o.ReportedAt})
+		timeCol{&o.CreatedAt}, timeCol{&o.UpdatedAt}, zeroTimeCol{&o.ReportedAt}, &o.MeterUsageAgainstCommit)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +62,8 @@ func (db *DB) offerArgs(r *offerRow) ([]any, error) {
 		nullText(o.CommitAmount), o.Currency, o.ContractDuration, js[1], js[2],
 		nullText(o.ExpiryDate), o.OneTime, js[3], js[4], js[5], nullString(o.OpportunityID),
 		r.resaleAuthorizationID, nullText(o.MarkupPercentage), js[6],
-		db.dialect.timeArg(o.CreatedAt), db.dialect.timeArg(o.UpdatedAt), db.dialect.zeroTimeArg(o.ReportedAt)}, nil
+		db.dialect.timeArg(o.CreatedAt), db.dialect.timeArg(o.UpdatedAt), db.dialect.zeroTimeArg(o.ReportedAt),
+		o.MeterUsageAgainstCommit}, nil
 }
 
 // insertOffer inserts a new offer row.
@@ -86,8 +87,8 @@ func (db *DB) updateOfferRow(ctx context.Context, tx *sql.Tx, r *offerRow) error
 		renewal_channel = $12, commit_amount = $13, currency = $14, contract_duration = $15,
 		entitled_dimensions = $16, dimension_prices = $17, expiry_date = $18, one_time = $19, eula = $20,
 		reseller_contract = $21, installments = $22, opportunity_id = $23, resale_authorization_id = $24,
-		markup_percentage = $25, publish_errors = $26, created_at = $27, updated_at = $28, reported_at = $29
-		WHERE id = $1 AND org_id = $2`, args...)
+		markup_percentage = $25, publish_errors = $26, created_at = $27, updated_at = $28, reported_at = $29,
+		meter_usage_against_commit = $30 WHERE id = $1 AND org_id = $2`, args...)
 	return err
 }
 

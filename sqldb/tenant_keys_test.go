@@ -156,6 +156,8 @@ func TestTenancyKeys(t *testing.T) {
 			}
 			// publications (keyed by offer, no id to copy by): TestPublicationTenantKey.
 			want = append(want, "publications(org_id,offer_id) → offers(org_id,id)", "publications(org_id) → organizations(id)")
+			// The usage and metering tables: TestUsageTenantKeys.
+			want = append(want, usageTenantKeys...)
 			slices.Sort(want)
 			if got := foreignKeys(t, db, e.name); !slices.Equal(got, want) {
 				t.Fatalf("the schema's references:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -81,6 +82,12 @@ type Config struct {
 	SweepInterval     time.Duration
 	SyncInterval      time.Duration
 	ReconcileInterval time.Duration
+
+	// Metering, when set, works the metering jobs, and every organization of ConnectedOrgs
+	// gets a periodic one every MeteringInterval (default DefaultMeteringInterval), also at
+	// start.
+	Metering         *MeteringWorker
+	MeteringInterval time.Duration
 }
 
 // Default intervals of the periodic product sync and reconciliation of each organization.
@@ -167,12 +174,19 @@ func New(cfg Config) (*Runner, error) {
 			return nil, err
 		}
 	}
-	if cfg.Sync != nil || cfg.Reconcile != nil {
+	if cfg.Metering != nil {
+		if err := river.AddWorkerSafely(workers, cfg.Metering); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Sync != nil || cfg.Reconcile != nil || cfg.Metering != nil {
 		if cfg.Organizations == nil {
-			return nil, errors.New("worker: Config.Organizations is required with Sync or Reconcile")
+			return nil, errors.New("worker: Config.Organizations is required with Sync, Reconcile or Metering")
 		}
 		if err := river.AddWorkerSafely(workers, &orgSweepWorker{orgs: cfg.Organizations, sync: cfg.Sync != nil,
-			reconcile: cfg.Reconcile != nil, syncEvery: cfg.SyncInterval, reconEvery: cfg.ReconcileInterval, logger: cfg.Logger}); err != nil {
+			reconcile: cfg.Reconcile != nil, metering: cfg.Metering != nil, syncEvery: cfg.SyncInterval,
+			reconEvery: cfg.ReconcileInterval, meterEvery: cmp.Or(cfg.MeteringInterval, DefaultMeteringInterval),
+			logger: cfg.Logger}); err != nil {
 			return nil, err
 		}
 		periodic = append(periodic, newOrgSweepPeriodicJob(cfg.SweepInterval))

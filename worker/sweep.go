@@ -25,16 +25,17 @@ type OrgSweepJob struct{}
 func (OrgSweepJob) Kind() string { return "org_sweep" }
 
 // orgSweepWorker runs OrgSweepJob: for every organization orgs lists it inserts a
-// ProductSyncJob unique per organization and SyncInterval period, and a ReconcileJob unique
-// per organization and ReconcileInterval period. So sweeps of several replicas, a sweep run
+// ProductSyncJob unique per organization and SyncInterval period, a ReconcileJob unique
+// per organization and ReconcileInterval period, and a MeteringJob unique per organization and
+// MeteringInterval period. So sweeps of several replicas, a sweep run
 // again after a crash, or a restart within a period queue each job once a period.
 type orgSweepWorker struct {
 	river.WorkerDefaults[OrgSweepJob]
 
-	orgs                  func(ctx context.Context) ([]string, error)
-	sync, reconcile       bool
-	syncEvery, reconEvery time.Duration
-	logger                *slog.Logger
+	orgs                              func(ctx context.Context) ([]string, error)
+	sync, reconcile, metering         bool
+	syncEvery, reconEvery, meterEvery time.Duration
+	logger                            *slog.Logger
 }
 
 // Work lists the connected organizations and queues their jobs; a failure to list or to insert
@@ -53,6 +54,10 @@ func (w *orgSweepWorker) Work(ctx context.Context, _ *river.Job[OrgSweepJob]) er
 		if w.reconcile {
 			params = append(params, river.InsertManyParams{Args: dealdesk.ReconcileJob{OrgID: org},
 				InsertOpts: &river.InsertOpts{UniqueOpts: periodUnique(w.reconEvery)}})
+		}
+		if w.metering {
+			params = append(params, river.InsertManyParams{Args: dealdesk.MeteringJob{OrgID: org},
+				InsertOpts: &river.InsertOpts{UniqueOpts: periodUnique(w.meterEvery)}})
 		}
 	}
 	if len(params) == 0 {

@@ -1,0 +1,251 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// AWS's statuses of a usage record in a BatchMeterUsage answer (reference §4.2).
+const (
+	awsSuccess               = "Success"
+	awsDuplicateRecord       = "DuplicateRecord"
+	awsCustomerNotSubscribed = "CustomerNotSubscribed"
+)
+
+// NextMeteringRecords returns up to limit records to send, oldest hour first, each with its
+// product and customer: PENDING ones and SENDING ones claimed before staleBefore. A record whose
+// entitlement names no customer AWS can meter yet (for a LICENSE_ARN product the buyer's account
+// and license ARN, for a CUSTOMER_IDENTIFIER product the customer identifier) is left out. It
+// claims nothing: MarkMeteringSending does.
+func (db *DB) NextMeteringRecords(ctx context.Context, limit int, staleBefore time.Time) ([]*dealdesk.MeteringSend, error) {
+	orgID, err := dealdesk.RequireOrgID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return nil, nil
+	}
+	var cols []string
+	for c := range strings.SplitSeq(meteringColumns, ",") {
+		cols = append(cols, "r."+strings.TrimSpace(c))
+	}
+	var out []*dealdesk.MeteringSend
+	err = db.readTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+strings.Join(cols, ", ")+`, e.buyer_account_id, e.license_arn, e.customer_identifier
+			FROM metering_records r
+			JOIN entitlements e ON e.org_id = r.org_id AND e.id = r.entitlement_id
+			JOIN products p ON p.org_id = r.org_id AND p.id = r.product_id
+			WHERE r.org_id = $1 AND (r.status = $2 OR (r.status = $3 AND r.claimed_at < $4))
+			AND ((p.metering_identity = $5 AND e.license_arn <> '' AND e.buyer_account_id <> '')
+				OR (p.metering_identity = $6 AND e.customer_identifier <> ''))
+			ORDER BY r.hour, r.id LIMIT $7`,
+			orgID, dealdesk.MeteringPending, dealdesk.MeteringSending, db.dialect.timeArg(staleBefore),
+			dealdesk.MeteringByLicense, dealdesk.MeteringByCustomerIdentifier, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		type customer struct{ account, license, identifier string }
+		var custs []customer
+		for rows.Next() {
+			var c customer
+			r, err := scanMeteringRecord(rows, &c.account, &c.license, &c.identifier)
+			if err != nil {
+				return err
+			}
+			out = append(out, &dealdesk.MeteringSend{Record: r})
+			custs = append(custs, c)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		products := map[string]*dealdesk.Product{}
+		for i, s := range out {
+			p, ok := products[s.Record.ProductID]
+			if !ok {
+				if p, err = findProduct(ctx, tx, orgID, s.Record.ProductID); err != nil {
+					return err
+				}
+				products[s.Record.ProductID] = p
+			}
+			s.Product = p
+			if p.MeteringIdentity == dealdesk.MeteringByCustomerIdentifier {
+				s.Customer = dealdesk.MeteringCustomer{CustomerIdentifier: custs[i].identifier}
+			} else {
+				s.Customer = dealdesk.MeteringCustomer{CustomerAWSAccountID: custs[i].account, LicenseARN: custs[i].license}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// MarkMeteringSending claims records for a BatchMeterUsage call, before the call: each PENDING
+// record, or SENDING one whose claim is older than dealdesk.SendingLease at at, becomes SENDING,
+// claimed at at, with Attempts + 1 and its request (same index in requests) stored. A SENDING
+// record keeps the request stored first, which may have reached AWS: the sender sends the
+// record's stored Request when it has one, so that a retry is byte-identical. A record in any
+// other state, or claimed by another sender within the lease, is skipped; the IDs claimed are
+// returned, in order. The update is guarded by the status it leaves, so two senders never both
+// claim a record.
+func (db *DB) MarkMeteringSending(ctx context.Context, ids []string, requests []json.RawMessage, at time.Time) ([]string, error) {
+	orgID, err := dealdesk.RequireOrgID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) != len(requests) {
+		return nil, fmt.Errorf("sqldb: %d metering records and %d requests", len(ids), len(requests))
+	}
+	at = at.UTC().Truncate(time.Microsecond)
+	return inTxValue(ctx, db.inTx, func(tx *sql.Tx) ([]string, error) {
+		var claimed []string
+		for i, id := range ids {
+			n, err := execCount(ctx, tx, `UPDATE metering_records SET status = $1, attempts = attempts + 1,
+				request = CASE WHEN status = $1 AND request IS NOT NULL THEN request ELSE $2 END,
+				claimed_at = $3, updated_at = $3
+				WHERE org_id = $4 AND id = $5 AND (status = $6 OR (status = $1 AND claimed_at < $7))`,
+				dealdesk.MeteringSending, rawArg(requests[i]), db.dialect.timeArg(at), orgID, id, dealdesk.MeteringPending,
+				db.dialect.timeArg(at.Add(-dealdesk.SendingLease)))
+			if err != nil {
+				return nil, err
+			}
+			if n == 1 {
+				claimed = append(claimed, id)
+			}
+		}
+		return claimed, nil
+	})
+}
+
+// execCount runs a statement and returns the number of rows it changed.
+func execCount(ctx context.Context, tx *sql.Tx, query string, args ...any) (int64, error) {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// SaveMeteringResults stores AWS's answer for each SENDING record (same index in results), in
+// one transaction: Success → SENT with AWS's MeteringRecordId and SentAt at; DuplicateRecord and
+// CustomerNotSubscribed → their terminal statuses; "" (returned unprocessed) → PENDING again;
+// any other status → FAILED. A record no longer SENDING (another sender stored its answer) is
+// left as it is.
+func (db *DB) SaveMeteringResults(ctx context.Context, ids []string, results []dealdesk.UsageRecordResult, at time.Time) error {
+	orgID, err := dealdesk.RequireOrgID(ctx)
+	if err != nil {
+		return err
+	}
+	if len(ids) != len(results) {
+		return fmt.Errorf("sqldb: %d metering records and %d results", len(ids), len(results))
+	}
+	at = at.UTC().Truncate(time.Microsecond)
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		for i, id := range ids {
+			res := results[i]
+			status, sentAt, claimed, msg := dealdesk.MeteringFailed, any(nil), any(nil), ""
+			switch res.Status {
+			case awsSuccess:
+				status, sentAt = dealdesk.MeteringSent, db.dialect.timeArg(at)
+			case awsDuplicateRecord:
+				status, msg = dealdesk.MeteringDuplicateRecord, "AWS answered DuplicateRecord: it holds another record for this customer, dimension and hour"
+			case awsCustomerNotSubscribed:
+				status, msg = dealdesk.MeteringCustomerNotSubscribed, "AWS answered CustomerNotSubscribed: the customer has no active agreement for the product"
+			case "":
+				status = dealdesk.MeteringPending
+			default:
+				msg = "AWS answered " + strconv.Quote(dealdesk.Clip(res.Status, 100))
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE metering_records SET status = $1, metering_record_id = $2,
+				response = COALESCE($3, response), error = $4, sent_at = $5, claimed_at = $6, updated_at = $7
+				WHERE org_id = $8 AND id = $9 AND status = $10`,
+				status, res.MeteringRecordID, rawArg(res.Response), msg, sentAt, claimed, db.dialect.timeArg(at),
+				orgID, id, dealdesk.MeteringSending); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// FailMeteringRecords ends records that are PENDING or SENDING with status FAILED or EXPIRED,
+// the reason and AWS's answer if any, and records on each entitlement's timeline a
+// METERING_FAILED entry, which notifies, in one transaction. Records in other states are left
+// as they are. Each call notifies once per entitlement (the entry's source reference names the
+// status, the first record, its attempts and the time). Returns EINVALID for another status.
+func (db *DB) FailMeteringRecords(ctx context.Context, ids []string, status dealdesk.MeteringRecordStatus, reason string, response json.RawMessage) error {
+	orgID, err := dealdesk.RequireOrgID(ctx)
+	if err != nil {
+		return err
+	}
+	if status != dealdesk.MeteringFailed && status != dealdesk.MeteringExpired {
+		var p dealdesk.Problems
+		p.Add("status", "must be FAILED or EXPIRED")
+		return p.Err()
+	}
+	now := db.now()
+	reason = dealdesk.Clip(reason, 900)
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		type failed struct {
+			id, dimension string
+			hour          time.Time
+			attempts      int
+		}
+		byEntitlement := map[string][]failed{}
+		var order []string
+		for _, id := range ids {
+			var f failed
+			var ent string
+			err := tx.QueryRowContext(ctx, `UPDATE metering_records SET status = $1, error = $2, response = COALESCE($3, response),
+				claimed_at = NULL, updated_at = $4 WHERE org_id = $5 AND id = $6 AND status IN ($7, $8)
+				RETURNING id, entitlement_id, dimension_key, hour, attempts`,
+				status, reason, rawArg(response), db.dialect.timeArg(now), orgID, id, dealdesk.MeteringPending, dealdesk.MeteringSending).
+				Scan(&f.id, &ent, &f.dimension, timeCol{&f.hour}, &f.attempts)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if byEntitlement[ent] == nil {
+				order = append(order, ent)
+			}
+			byEntitlement[ent] = append(byEntitlement[ent], f)
+		}
+		for _, ent := range order {
+			fs := byEntitlement[ent]
+			var opportunityID string
+			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(opportunity_id, '') FROM entitlements WHERE org_id = $1 AND id = $2`,
+				orgID, ent).Scan(&opportunityID); err != nil {
+				return err
+			}
+			what := "failed"
+			if status == dealdesk.MeteringExpired {
+				what = "expired: their hours left AWS's time window before they could be sent"
+			}
+			summary := fmt.Sprintf("%d metering record(s) %s (first: %s of %s)", len(fs), what, fs[0].dimension,
+				fs[0].hour.Format(time.RFC3339))
+			if reason != "" {
+				summary += ": " + reason
+			}
+			e := &dealdesk.TimelineEntry{OrgID: orgID, OpportunityID: opportunityID, SubjectType: dealdesk.SubjectEntitlement,
+				SubjectID: ent, Kind: dealdesk.TimelineMeteringFailed, At: now, Source: dealdesk.SourceCall,
+				SourceRef: fmt.Sprintf("%s:%s#%d@%s", status, fs[0].id, fs[0].attempts, now.Format(time.RFC3339Nano)), Summary: dealdesk.Clip(summary, dealdesk.MaxTimelineSummaryLength)}
+			if _, _, err := db.addTimelineEntry(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

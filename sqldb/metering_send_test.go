@@ -1,0 +1,214 @@
+package sqldb_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/dealdesk/dealdesk"
+	"github.com/dealdesk/dealdesk/sqldb"
+)
+
+// pendingDeal is a usageDeal with four PENDING records: api_calls and seats of hours 07:00 and
+// 08:00 (no grant, no commit used).
+func pendingDeal(t *testing.T, db *sqldb.DB, name string, identity dealdesk.MeteringIdentity) usageDeal {
+	t.Helper()
+	d := newUsageDeal(t, db, name, dealTerms{commit: "100", apiPrice: "1", seatPrice: "1", identity: identity})
+	report(t, db, d.ctx,
+		d.group("7", time.Date(2026, 11, 26, 7, 30, 0, 0, time.UTC), "api_calls", "1", "seats", "2"),
+		d.group("8", time.Date(2026, 11, 26, 8, 30, 0, 0, time.UTC), "api_calls", "3", "seats", "4"))
+	if recs := closeHours(t, db, d, time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), dealdesk.MeteringOptions{}); len(recs) != 4 {
+		t.Fatalf("%d records", len(recs))
+	}
+	return d
+}
+
+func sendIDs(s []*dealdesk.MeteringSend) []string {
+	var ids []string
+	for _, x := range s {
+		ids = append(ids, x.Record.ID)
+	}
+	return ids
+}
+
+func requestsFor(ids []string, tag string) []json.RawMessage {
+	out := make([]json.RawMessage, len(ids))
+	for i, id := range ids {
+		out[i] = json.RawMessage(fmt.Sprintf(`{"Record":%q,"Tag":%q}`, id, tag))
+	}
+	return out
+}
+
+func findRecord(t *testing.T, db *sqldb.DB, d usageDeal, id string) *dealdesk.MeteringRecord {
+	t.Helper()
+	r, err := db.FindMeteringRecordByID(d.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestMeteringSendStates(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		d := pendingDeal(t, db, "acme", "")
+		now := e.clock.Now()
+		next, err := db.NextMeteringRecords(d.ctx, 10, now.Add(-dealdesk.SendingLease))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, s := range next {
+			got = append(got, fmt.Sprintf("%s %s q=%d %s/%s/%s %s", s.Record.Hour.Format("15:04"), s.Record.DimensionKey, s.Record.Quantity,
+				s.Customer.CustomerAWSAccountID, s.Customer.LicenseARN, s.Customer.CustomerIdentifier, s.Product.ProductCode))
+		}
+		want := []string{
+			"07:00 api_calls q=1 210987654321/arn:aws:license-manager::1:license:l-acme/ codeacme",
+			"07:00 seats q=2 210987654321/arn:aws:license-manager::1:license:l-acme/ codeacme",
+			"08:00 api_calls q=3 210987654321/arn:aws:license-manager::1:license:l-acme/ codeacme",
+			"08:00 seats q=4 210987654321/arn:aws:license-manager::1:license:l-acme/ codeacme",
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("next records, oldest hour first:\n%v\nwant\n%v", got, want)
+		}
+		ids := sendIDs(next)
+
+		t.Run("a claim stores the request and holds the records for the lease", func(t *testing.T) {
+			claimed, err := db.MarkMeteringSending(d.ctx, ids[:3], requestsFor(ids[:3], "first"), now)
+			if err != nil || !slices.Equal(claimed, ids[:3]) {
+				t.Fatalf("claimed %v, %v", claimed, err)
+			}
+			r := findRecord(t, db, d, ids[0])
+			if r.Status != dealdesk.MeteringSending || r.Attempts != 1 || string(r.Request) != string(requestsFor(ids[:1], "first")[0]) {
+				t.Fatalf("claimed record %+v", r)
+			}
+			// A second sender within the lease claims nothing, and sees only the unclaimed one.
+			again, err := db.MarkMeteringSending(d.ctx, ids, requestsFor(ids, "second"), now.Add(time.Minute))
+			if err != nil || !slices.Equal(again, ids[3:]) {
+				t.Fatalf("second sender claimed %v, %v", again, err)
+			}
+			left, err := db.NextMeteringRecords(d.ctx, 10, now.Add(time.Minute).Add(-dealdesk.SendingLease))
+			if err != nil || len(left) != 0 {
+				t.Fatalf("next within the lease %v, %v", sendIDs(left), err)
+			}
+		})
+		t.Run("a claim older than the lease is taken over, with the request stored first", func(t *testing.T) {
+			later := now.Add(dealdesk.SendingLease + time.Second)
+			stale, err := db.NextMeteringRecords(d.ctx, 10, later.Add(-dealdesk.SendingLease))
+			if err != nil || !slices.Equal(sendIDs(stale), ids[:3]) {
+				t.Fatalf("stale records %v, %v", sendIDs(stale), err)
+			}
+			if string(stale[0].Record.Request) != string(requestsFor(ids[:1], "first")[0]) {
+				t.Fatalf("stale record's request %s", stale[0].Record.Request)
+			}
+			claimed, err := db.MarkMeteringSending(d.ctx, ids[:1], requestsFor(ids[:1], "third"), later)
+			if err != nil || !slices.Equal(claimed, ids[:1]) {
+				t.Fatalf("claimed %v, %v", claimed, err)
+			}
+			r := findRecord(t, db, d, ids[0])
+			if r.Attempts != 2 || string(r.Request) != string(requestsFor(ids[:1], "first")[0]) {
+				t.Fatalf("taken over %+v: want attempt 2 and the first request", r)
+			}
+		})
+		t.Run("results move SENDING records, once", func(t *testing.T) {
+			at := now.Add(5 * time.Minute)
+			err := db.SaveMeteringResults(d.ctx, ids, []dealdesk.UsageRecordResult{
+				{Status: "Success", MeteringRecordID: "aws-1", Response: json.RawMessage(`{"Status":"Success"}`)},
+				{Status: "DuplicateRecord", Response: json.RawMessage(`{"Status":"DuplicateRecord"}`)},
+				{Status: ""},
+				{Status: "CustomerNotSubscribed"},
+			}, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, id := range ids {
+				r := findRecord(t, db, d, id)
+				got = append(got, fmt.Sprintf("%s %s %s", r.Status, r.MeteringRecordID, r.Response))
+				if (r.Status == dealdesk.MeteringSent) != (r.SentAt != nil && r.SentAt.Equal(at)) {
+					t.Fatalf("record %s sent at %v", r.Status, r.SentAt)
+				}
+			}
+			want := []string{`SENT aws-1 {"Status":"Success"}`, `DUPLICATE_RECORD  {"Status":"DuplicateRecord"}`, "PENDING  ", "CUSTOMER_NOT_SUBSCRIBED  "}
+			if !slices.Equal(got, want) {
+				t.Fatalf("after results:\n%q\nwant\n%q", got, want)
+			}
+			// A late answer of another sender changes nothing: none is SENDING now.
+			if err := db.SaveMeteringResults(d.ctx, ids[1:2], []dealdesk.UsageRecordResult{{Status: "Success", MeteringRecordID: "aws-2"}}, at); err != nil {
+				t.Fatal(err)
+			}
+			if r := findRecord(t, db, d, ids[1]); r.Status != dealdesk.MeteringDuplicateRecord || r.MeteringRecordID != "" {
+				t.Fatalf("terminal record changed: %+v", r)
+			}
+		})
+		t.Run("failures end PENDING and SENDING records and notify; only FAILED ones can be retried", func(t *testing.T) {
+			if err := db.FailMeteringRecords(d.ctx, ids, dealdesk.MeteringFailed, "InvalidLicenseException", json.RawMessage(`{"__type":"InvalidLicenseException"}`)); err != nil {
+				t.Fatal(err)
+			}
+			r := findRecord(t, db, d, ids[2])
+			if r.Status != dealdesk.MeteringFailed || r.Error != "InvalidLicenseException" || string(r.Response) != `{"__type":"InvalidLicenseException"}` {
+				t.Fatalf("failed record %+v", r)
+			}
+			if r := findRecord(t, db, d, ids[0]); r.Status != dealdesk.MeteringSent {
+				t.Fatalf("a sent record failed: %+v", r)
+			}
+			notes, _, err := db.FindNotifications(d.ctx, dealdesk.NotificationFilter{Kind: dealdesk.TimelineMeteringFailed})
+			if err != nil || len(notes) != 1 || notes[0].EntitlementID != d.entitlement {
+				t.Fatalf("notifications %+v, %v", notes, err)
+			}
+			retried, err := db.RetryMeteringRecord(d.ctx, ids[2])
+			if err != nil || retried.Status != dealdesk.MeteringPending || retried.Error != "" {
+				t.Fatalf("retried %+v, %v", retried, err)
+			}
+			for _, id := range []string{ids[0], ids[1], ids[3]} {
+				_, err := db.RetryMeteringRecord(d.ctx, id)
+				wantCode(t, err, dealdesk.ECONFLICT)
+			}
+			if err := db.FailMeteringRecords(d.ctx, ids[2:3], dealdesk.MeteringExpired, "", nil); err != nil {
+				t.Fatal(err)
+			}
+			_, err = db.RetryMeteringRecord(d.ctx, ids[2])
+			wantCode(t, err, dealdesk.ECONFLICT)
+			if notes, _, _ := db.FindNotifications(d.ctx, dealdesk.NotificationFilter{Kind: dealdesk.TimelineMeteringFailed}); len(notes) != 2 {
+				t.Fatalf("%d notifications", len(notes))
+			}
+			wantField(t, db.FailMeteringRecords(d.ctx, ids, dealdesk.MeteringSent, "", nil), "status")
+		})
+		t.Run("another organization's records are not found", func(t *testing.T) {
+			o := newOrg(t, db, "globex")
+			_, err := db.FindMeteringRecordByID(o, ids[0])
+			wantCode(t, err, dealdesk.ENOTFOUND)
+			_, err = db.RetryMeteringRecord(o, ids[0])
+			wantCode(t, err, dealdesk.ENOTFOUND)
+			if next, err := db.NextMeteringRecords(o, 10, now.Add(time.Hour)); err != nil || len(next) != 0 {
+				t.Fatalf("next %v, %v", next, err)
+			}
+			if claimed, err := db.MarkMeteringSending(o, ids, requestsFor(ids, "x"), now.Add(time.Hour)); err != nil || len(claimed) != 0 {
+				t.Fatalf("claimed %v, %v", claimed, err)
+			}
+		})
+	})
+}
+
+func TestNextMeteringRecordsIdentity(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		d := pendingDeal(t, db, "acme", dealdesk.MeteringByCustomerIdentifier)
+		next, err := db.NextMeteringRecords(d.ctx, 2, e.clock.Now())
+		if err != nil || len(next) != 2 {
+			t.Fatalf("next %v, %v", next, err)
+		}
+		if c := next[0].Customer; c.CustomerIdentifier != "cust-acme" || c.LicenseARN != "" || next[0].Product.MeteringIdentity != dealdesk.MeteringByCustomerIdentifier {
+			t.Fatalf("customer %+v", c)
+		}
+		// An entitlement without the customer AWS needs is left out.
+		if _, err := db.SQL().Exec(`UPDATE entitlements SET customer_identifier = ''`); err != nil {
+			t.Fatal(err)
+		}
+		if next, err := db.NextMeteringRecords(d.ctx, 10, e.clock.Now()); err != nil || len(next) != 0 {
+			t.Fatalf("next without a customer identifier %v, %v", next, err)
+		}
+	})
+}
