@@ -49,7 +49,7 @@ type Publication struct {
 	RestrictResult      string
 	// RestrictJobID is the restrict job that last worked the restriction; 0 before one ran.
 	RestrictJobID int64
-	UpdatedAt           time.Time
+	UpdatedAt     time.Time
 }
 
 // RestrictFailed reports whether the restriction ended without restricting the resale
@@ -183,7 +183,7 @@ type OrphanedPublication struct {
 	OfferID string
 	// Restrict reports a restriction (ended RESTRICT_FAILED); else a publish (restarted with
 	// job NewJobID).
-	Restrict bool
+	Restrict  bool
 	DeadJobID int64 // the job that died; 0 when none is known
 	NewJobID  int64
 }
