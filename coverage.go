@@ -141,7 +141,8 @@ func CoverHour(terms MeteringTerms, state *MeterState, hour time.Time, usage map
 				case cost.LessThanOrEqual(remaining):
 					byCommit, amount = left, cost
 				default:
-					byCommit = remaining.DivRound(price.Decimal, MaxUsagePlaces+2).RoundFloor(MaxUsagePlaces)
+					// Truncated, never rounded: the commit is never charged for more than is left.
+					byCommit, _ = remaining.QuoRem(price.Decimal, MaxUsagePlaces)
 					amount = byCommit.Mul(price.Decimal)
 				}
 			}

@@ -120,6 +120,17 @@ func TestCoverHourPartialCommitRoundsCoverageDown(t *testing.T) {
 	}
 }
 
+func TestCoverHourNeverChargesTheCommitMoreThanIsLeft(t *testing.T) {
+	// $0.999999999999 left at $1 a unit: rounding the quotient to 11 places first would make it
+	// 1 unit and charge $1.
+	terms := dealdesk.MeteringTerms{Prices: map[string]dealdesk.Decimal{"x": dec("1")}, CommitAmount: dec("1"), MeterAgainstCommit: true}
+	st := dealdesk.MeterState{CommitUsed: dec("0.000000000001")}
+	c := coverHours(terms, &st, usage("x", "5"))[0][0]
+	if c.CoveredByCommit.String() != "0.999999999" || st.CommitUsed.GreaterThan(dec("1").Decimal) {
+		t.Errorf("coverage = %+v, commit used %s: want 0.999999999 covered and the commit not exceeded", c, st.CommitUsed)
+	}
+}
+
 func TestCoverHourZeroRecordsAndCap(t *testing.T) {
 	var st dealdesk.MeterState
 	h := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)

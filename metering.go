@@ -198,6 +198,9 @@ type MeteringOptions struct {
 	// CloseDelay is how long after an hour ends it is closed, so that usage reported a little
 	// late still counts in its own hour (default 5 minutes; a flush closes at once).
 	CloseDelay time.Duration
+	// Lease is how long a sender's claim on a SENDING record holds (default SendingLease); the
+	// store must be given the same (sqldb.Options.MeteringLease).
+	Lease time.Duration
 }
 
 // MeteringJob closes the organization's finished usage hours into metering records and sends

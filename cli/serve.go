@@ -77,6 +77,11 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	fs.BoolVar(&zeroRecords, "metering-zero-records", zeroRecords, "send a zero-quantity record for every metered dimension of an active entitlement in every idle hour, as AWS recommends (DEALDESK_METERING_ZERO_RECORDS)")
+	lease, err := envDuration(env, "DEALDESK_METERING_LEASE", dealdesk.SendingLease)
+	if err != nil {
+		return err
+	}
+	fs.DurationVar(&lease, "metering-lease", lease, "how long a metering record being sent stays claimed by its sender; one still claimed after it (its sender was killed) is sent again, byte-identical; it must exceed the longest BatchMeterUsage call (DEALDESK_METERING_LEASE)")
 	fs.IntVar(&replicas, "aws-replicas", replicas, "how many `replicas` of serve call AWS for the same seller accounts; each keeps to AWS's per-account request quotas divided by this number (DEALDESK_AWS_REPLICAS)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -87,6 +92,10 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	}
 	if window < time.Hour+2*dealdesk.SendMargin || window > 24*time.Hour {
 		fmt.Fprintf(env.Stderr, "dealdesk serve: --metering-window must be between 1h10m and 24h\n")
+		return errUsage
+	}
+	if lease < time.Second || lease > time.Hour {
+		fmt.Fprintf(env.Stderr, "dealdesk serve: --metering-lease must be between 1s and 1h\n")
 		return errUsage
 	}
 	if grace < 0 {
@@ -108,7 +117,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	svc, err := startService(ctx, serviceConfig{DSN: *dsn, Addr: *addr, KeyFile: *keyFile, SecretKeyFile: *secretKeyFile,
 		SNSOrigins: origins, PublicURL: *publicURL, ChangeSetPoll: poll, RescueAfter: rescue, Logger: logger,
 		AllowDefaultCredentials: allowDefault, AWSReplicas: replicas,
-		Metering: dealdesk.MeteringOptions{Window: dealdesk.MeteringWindow(window), ZeroRecords: zeroRecords}}, env)
+		Metering: dealdesk.MeteringOptions{Window: dealdesk.MeteringWindow(window), ZeroRecords: zeroRecords, Lease: lease}}, env)
 	if err != nil {
 		return err
 	}
@@ -182,7 +191,8 @@ func startService(ctx context.Context, cfg serviceConfig, env Env) (_ *service, 
 		cfg.Metering.Window = dealdesk.DefaultMeteringWindow
 	}
 	db, err := sqldb.Open(ctx, cfg.DSN, sqldb.Options{Logger: cfg.Logger, SecretKey: secretKey,
-		AllowDefaultCredentials: cfg.AllowDefaultCredentials, MeteringWindow: cfg.Metering.Window})
+		AllowDefaultCredentials: cfg.AllowDefaultCredentials, MeteringWindow: cfg.Metering.Window,
+		MeteringLease: cfg.Metering.Lease})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}

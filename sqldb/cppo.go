@@ -108,6 +108,9 @@ func (db *DB) SaveCPPOOffer(ctx context.Context, o *dealdesk.Offer, resaleAuthor
 		if err := db.recordHappened(ctx, tx, orgID, dealdesk.SubjectOffer, in.ID, in.OpportunityID, happened); err != nil {
 			return nil, err
 		}
+		if err := db.useOneTimeOpportunity(ctx, tx, orgID, in.OpportunityID, in.ExternalID, happened, now); err != nil {
+			return nil, err
+		}
 		return r.Offer, nil
 	})
 }
@@ -118,4 +121,29 @@ func reportTime(t time.Time) time.Time {
 		return t
 	}
 	return t.UTC().Truncate(time.Microsecond)
+}
+
+// useOneTimeOpportunity moves the one-time opportunity oppID, when ACTIVE, to USED: a reseller
+// made its one offer (offerExternalID) from it, and AWS lets a one-time resale authorization
+// make no other (AWS Marketplace Seller Guide, "Channel partner private offers": single-use
+// authorizations). The move is recorded on the opportunity's timeline with the time, source and
+// reference of the report that linked the offer (happened[0]); reconciliation makes the same
+// move from the Catalog when that report was lost.
+func (db *DB) useOneTimeOpportunity(ctx context.Context, tx *sql.Tx, orgID, oppID, offerExternalID string, happened []dealdesk.TimelineEntry, now time.Time) error {
+	if oppID == "" {
+		return nil
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE offers SET status = $1, updated_at = $2
+		WHERE org_id = $3 AND id = $4 AND type = $5 AND status = $6 AND one_time`,
+		dealdesk.OfferUsed, db.dialect.timeArg(now), orgID, oppID, dealdesk.OfferCPPOOut, dealdesk.OfferActive)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 || len(happened) == 0 {
+		return err
+	}
+	e := happened[0]
+	e.Kind = dealdesk.TimelineUsed
+	e.Summary = "The one-time opportunity was used: the reseller made CPPO offer " + offerExternalID + " from it."
+	return db.recordHappened(ctx, tx, orgID, dealdesk.SubjectOffer, oppID, oppID, []dealdesk.TimelineEntry{e})
 }

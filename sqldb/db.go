@@ -56,6 +56,9 @@ type Options struct {
 	// window): usage older than it can still reach AWS is refused at ingest
 	// (dealdesk.MeteringWindow.OldestUsage). Default: dealdesk.DefaultMeteringWindow.
 	MeteringWindow dealdesk.MeteringWindow
+	// MeteringLease is how long a sender's claim on a SENDING metering record holds before
+	// another sender may take it over (serve's metering lease). Default: dealdesk.SendingLease.
+	MeteringLease time.Duration
 
 	// migrations replaces the embedded migrations; only this package's tests set it.
 	migrations fs.FS
@@ -73,6 +76,7 @@ type DB struct {
 	secrets       *secretBox
 	awsPolicy     dealdesk.AWSConnectionPolicy
 	window        dealdesk.MeteringWindow
+	lease         time.Duration
 	passwordCost  int
 	dummyHashOnce sync.Once
 	dummyHash     []byte
@@ -116,6 +120,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		awsPolicy: dealdesk.AWSConnectionPolicy{AllowDefaultChain: opts.AllowDefaultCredentials}}
 	if db.window = opts.MeteringWindow; db.window <= 0 {
 		db.window = dealdesk.DefaultMeteringWindow
+	}
+	if db.lease = opts.MeteringLease; db.lease <= 0 {
+		db.lease = dealdesk.SendingLease
 	}
 	if db.passwordCost == 0 {
 		db.passwordCost = bcrypt.DefaultCost

@@ -93,7 +93,7 @@ func (db *DB) NextMeteringRecords(ctx context.Context, limit int, staleBefore ti
 }
 
 // MarkMeteringSending claims records for a BatchMeterUsage call, before the call: each PENDING
-// record, or SENDING one whose claim is older than dealdesk.SendingLease at at, becomes SENDING,
+// record, or SENDING one whose claim is older than the lease (Options.MeteringLease) at at, becomes SENDING,
 // claimed at at, with Attempts + 1 and its request (same index in requests) stored. A SENDING
 // record keeps the request stored first, which may have reached AWS: the sender sends the
 // record's stored Request when it has one, so that a retry is byte-identical. A record in any
@@ -117,7 +117,7 @@ func (db *DB) MarkMeteringSending(ctx context.Context, ids []string, requests []
 				claimed_at = $3, updated_at = $3
 				WHERE org_id = $4 AND id = $5 AND (status = $6 OR (status = $1 AND claimed_at < $7))`,
 				dealdesk.MeteringSending, rawArg(requests[i]), db.dialect.timeArg(at), orgID, id, dealdesk.MeteringPending,
-				db.dialect.timeArg(at.Add(-dealdesk.SendingLease)))
+				db.dialect.timeArg(at.Add(-db.lease)))
 			if err != nil {
 				return nil, err
 			}

@@ -174,7 +174,7 @@ func (r *meteringRun) keep(rec *dealdesk.MeteringRecord) {
 // sendAll is the send loop: fetch, expire, batch, send, until a fetch finds nothing, or AWS
 // refuses Retries times in a row.
 func (r *meteringRun) sendAll(ctx context.Context) error {
-	fetch, lease := cmp.Or(r.Fetch, DefaultMeteringFetch), cmp.Or(r.Lease, DefaultMeteringLease)
+	fetch, lease := cmp.Or(r.Fetch, DefaultMeteringFetch), cmp.Or(r.Lease, r.opts.Lease, DefaultMeteringLease)
 	setbacks := 0
 	for {
 		now := r.now().UTC()

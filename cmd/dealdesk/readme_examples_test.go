@@ -22,7 +22,7 @@ import (
 // the first transcript), read as they are at its end, since later blocks reuse some names.
 var (
 	readmeVars = []string{"PRODUCT", "OFFER", "RA", "CPPO_OFFER", "AGREEMENT"}
-	devVars    = []string{"OPPORTUNITY", "CPPO_OFFER", "AGREEMENT"}
+	devVars    = []string{"OPPORTUNITY", "CPPO_OFFER", "AGREEMENT", "ENTITLEMENT"}
 )
 
 // TestREADMEExamples runs the README's examples as a reader would, in document order, and
@@ -524,9 +524,10 @@ func getJSON(t *testing.T, u, auth string, v any) {
 }
 
 // checkDevDeal reads back, through dev's API, the deal the walk-through on dev made: its
-// opportunity published (ACTIVE, resaleauthz-...), the reseller's CPPO offer linked to it and
-// accepted, and the buyer's entitlement, with a license ARN, linked to both and ended with the
-// agreement (the walk-through ends it).
+// opportunity published (resaleauthz-...) and USED (one-time, its offer made), the reseller's
+// CPPO offer linked to it and accepted, the buyer's entitlement, with a license ARN, linked to
+// both and ended with the agreement (the walk-through ends it), and its usage metered: every
+// metering record SENT, and the simulator's ledger holding what they carry.
 func checkDevDeal(t *testing.T, dev devService, vars map[string]string) {
 	t.Helper()
 	var chain struct {
@@ -537,8 +538,8 @@ func checkDevDeal(t *testing.T, dev devService, vars map[string]string) {
 		}
 	}
 	getJSON(t, "http://"+dev.api+"/api/v1/offers/"+url.PathEscape(vars["OPPORTUNITY"])+"/chain", "Bearer "+dev.apiKey, &chain)
-	if o := chain.Opportunity; o.ID != vars["OPPORTUNITY"] || o.Type != "CPPO_OUT" || o.Status != "ACTIVE" || !strings.HasPrefix(o.ExternalID, "resaleauthz-") {
-		t.Errorf("the walk-through's opportunity = %+v, want $OPPORTUNITY %s, CPPO_OUT, ACTIVE, published as resaleauthz-...", o, vars["OPPORTUNITY"])
+	if o := chain.Opportunity; o.ID != vars["OPPORTUNITY"] || o.Type != "CPPO_OUT" || o.Status != "USED" || !strings.HasPrefix(o.ExternalID, "resaleauthz-") {
+		t.Errorf("the walk-through's opportunity = %+v, want $OPPORTUNITY %s, CPPO_OUT, USED, published as resaleauthz-...", o, vars["OPPORTUNITY"])
 	}
 	if len(chain.Offers) != 1 {
 		t.Fatalf("the walk-through's chain has offers %+v, want the one CPPO offer $CPPO_OFFER %s", chain.Offers, vars["CPPO_OFFER"])
@@ -555,5 +556,24 @@ func checkDevDeal(t *testing.T, dev devService, vars map[string]string) {
 		e.OfferID != offer.ID || e.OpportunityID != vars["OPPORTUNITY"] {
 		t.Errorf("the chain's entitlement = %+v, want CPPO, CANCELLED (the agreement ended), $AGREEMENT %s, a license ARN, of offer %s and $OPPORTUNITY %s",
 			e, vars["AGREEMENT"], offer.ID, vars["OPPORTUNITY"])
+	}
+	var records struct {
+		Items []struct {
+			Status, DimensionKey string
+			Quantity             int64
+		}
+	}
+	getJSON(t, "http://"+dev.api+"/api/v1/metering-records?entitlementId="+url.QueryEscape(vars["ENTITLEMENT"]), "Bearer "+dev.apiKey, &records)
+	var sent int64
+	for _, r := range records.Items {
+		if r.Status != "SENT" || r.DimensionKey != "api_calls" {
+			t.Errorf("metering record %+v, want SENT api_calls", r)
+		}
+		sent += r.Quantity
+	}
+	var ledger struct{ Count, TotalQuantity int64 }
+	getJSON(t, "http://"+dev.sim+"/_sim/metering/ledger?agreementId="+url.QueryEscape(vars["AGREEMENT"]), "", &ledger)
+	if len(records.Items) == 0 || sent != 2200 || ledger.TotalQuantity != sent || ledger.Count != int64(len(records.Items)) {
+		t.Errorf("metering: dealdesk sent %d in %d records, the ledger holds %+v; want 2200 (2200.5 reported, 0.5 carried) in both", sent, len(records.Items), ledger)
 	}
 }
