@@ -25,6 +25,12 @@ type Catalog interface {
 	// DescribeChangeSet returns where a change set is, and for a FAILED one AWS's errors mapped
 	// to the opportunity's own field names.
 	DescribeChangeSet(ctx context.Context, conn *AWSConnection, changeSetID string) (*ChangeSetResult, error)
+	// FindResaleAuthorizationChangeSet returns the ID of the change set StartResaleAuthorization
+	// started with ClientRequestToken token (each is named after its token, so ListChangeSets
+	// finds it by name), "" when the Catalog lists none: how a worker learns whether a call
+	// whose answer was lost created one (decision 021). When several are listed (not expected),
+	// the earliest.
+	FindResaleAuthorizationChangeSet(ctx context.Context, conn *AWSConnection, token string) (changeSetID string, err error)
 	// RestrictResaleAuthorization starts the change set that restricts (irreversibly) an active
 	// resale authorization: no new CPPO offer can be made from it; existing ones stay. token as
 	// for StartResaleAuthorization (see RestrictToken).

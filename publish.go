@@ -33,6 +33,11 @@ type Publication struct {
 	// change set, if it SUCCEEDED, is the resale authorization, without the later edits) and
 	// only then publishes the new submission under a new attempt (decision 021).
 	CarriedOver bool
+	// Named reports that the current attempt's change set is named after its token, so that
+	// Catalog.FindResaleAuthorizationChangeSet finds it: set when the attempt is unsettled by
+	// a version that names change sets so; an attempt started before is never settled by a
+	// lookup by name (decision 021).
+	Named bool
 	// RestrictAttempt numbers the restrictions started for the cancelled opportunity (0 before
 	// any): the token of the current one is RestrictAttemptToken(OfferID, RestrictAttempt). It
 	// goes up when AWS failed one with SERVER_FAULT and when the vendor cancels again after a
@@ -42,7 +47,9 @@ type Publication struct {
 	// started; RestrictResult is "" while it runs, then SUCCEEDED or the failure AWS gave.
 	RestrictChangeSetID string
 	RestrictResult      string
-	UpdatedAt           time.Time
+	// RestrictJobID is the restrict job that last worked the restriction; 0 before one ran.
+	RestrictJobID int64
+	UpdatedAt     time.Time
 }
 
 // RestrictFailed reports whether the restriction ended without restricting the resale
@@ -126,12 +133,18 @@ type PublishStore interface {
 	// an earlier change set was unsettled were not published). PublishFailed makes it
 	// CREATE_FAILED with problems as its PublishErrors and marks its attempt settled: call it
 	// only when AWS is known to have created nothing under the attempt's token (decision 021).
-	// Both return ECONFLICT when it is no longer PENDING_CREATE.
-	PublishSucceeded(ctx context.Context, offerID, resaleAuthorizationID string, notes ...FieldError) (*Offer, error)
-	PublishFailed(ctx context.Context, offerID string, problems []FieldError) (*Offer, error)
+	// Both record happened on the opportunity's timeline (and notify) in the same transaction
+	// as the state change, so that no crash leaves the outcome untold (review F3-2, decision
+	// 021), and return ECONFLICT when it is no longer PENDING_CREATE.
+	PublishSucceeded(ctx context.Context, offerID, resaleAuthorizationID string, notes []FieldError, happened ...TimelineEntry) (*Offer, error)
+	PublishFailed(ctx context.Context, offerID string, problems []FieldError, happened ...TimelineEntry) (*Offer, error)
 
 	// FindPublication returns an opportunity's publication; ENOTFOUND when it never had one.
 	FindPublication(ctx context.Context, offerID string) (*Publication, error)
+	// RestrictionJob returns the publication of a CANCELLED opportunity for its restrict job
+	// jobID and records jobID as the job working the restriction (so that a job that died can
+	// be told, see RestartOrphanedPublications). ENOTFOUND when it never had a publication.
+	RestrictionJob(ctx context.Context, offerID string, jobID int64) (*Publication, error)
 	// SetRestrictChangeSet records the change set of restriction attempt attempt of a
 	// CANCELLED opportunity's resale authorization; NextRestrictAttempt starts a new one after
 	// AWS failed attempt's change set with SERVER_FAULT (nothing applied) and returns it. Both
@@ -142,12 +155,37 @@ type PublishStore interface {
 	// Publication.RestrictResult); a failure is also shown in the opportunity's PublishErrors
 	// (field "restriction") until the vendor cancels again. ECONFLICT when attempt is no
 	// longer the current one.
-	RestrictEnded(ctx context.Context, offerID string, attempt int, result string) error
+	// happened is recorded on the timeline in the same transaction.
+	RestrictEnded(ctx context.Context, offerID string, attempt int, result string, happened ...TimelineEntry) error
+	// NoteRestrictProblem shows on a CANCELLED opportunity (in PublishErrors) why restriction
+	// attempt attempt waits to be retried; ECONFLICT when attempt is no longer the current one
+	// or the restriction has ended.
+	NoteRestrictProblem(ctx context.Context, offerID string, attempt int, problems []FieldError) error
+	// RestartOrphanedPublications finds, in every organization, the publications whose job
+	// died (River discarded or cancelled it, or removed it, after a panic, a crash or a failure
+	// on its last attempt) while the opportunity still waits for it, and does not leave them
+	// orphaned (decision 021): a PENDING_CREATE opportunity gets a new publish job that owns
+	// the same attempt (so the same token) and a PublishErrors note saying so; a CANCELLED
+	// opportunity whose restriction has no result ends RESTRICT_FAILED (PublishErrors, the
+	// timeline and a notification), so that the vendor can cancel it again. It needs no
+	// organization in ctx and returns what it did.
+	RestartOrphanedPublications(ctx context.Context) ([]OrphanedPublication, error)
 
 	// ExpireOpportunities moves every organization's ACTIVE opportunities whose expiry date is
 	// before today (an opportunity is valid through its expiry date) to EXPIRED, and returns
 	// them. It needs no organization in ctx.
 	ExpireOpportunities(ctx context.Context, today Date) ([]*Offer, error)
+}
+
+// OrphanedPublication is a publication RestartOrphanedPublications found without a live job.
+type OrphanedPublication struct {
+	OrgID   string
+	OfferID string
+	// Restrict reports a restriction (ended RESTRICT_FAILED); else a publish (restarted with
+	// job NewJobID).
+	Restrict  bool
+	DeadJobID int64 // the job that died; 0 when none is known
+	NewJobID  int64
 }
 
 // PublishRecorder is told of every outcome the workers reach, after the store recorded it:

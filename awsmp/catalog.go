@@ -80,7 +80,8 @@ func checkToken(token string) error {
 }
 
 // StartResaleAuthorization starts the change set BuildResaleAuthorizationChangeSet makes of o
-// and p, with ClientRequestToken token and the change set name "dealdesk <offer ID>".
+// and p, with ClientRequestToken token and the change set name ChangeSetName(token), by which
+// FindResaleAuthorizationChangeSet finds it.
 func (c *Catalog) StartResaleAuthorization(ctx context.Context, conn *dealdesk.AWSConnection, o *dealdesk.Offer, p *dealdesk.Product, token string) (string, error) {
 	changes, err := BuildResaleAuthorizationChangeSet(o, p)
 	if err != nil {
@@ -98,9 +99,7 @@ func (c *Catalog) StartResaleAuthorization(ctx context.Context, conn *dealdesk.A
 		ChangeSet:          sdkChanges(changes),
 		ClientRequestToken: aws.String(token),
 	}
-	if o.ID != "" {
-		in.ChangeSetName = aws.String("dealdesk " + o.ID)
-	}
+	in.ChangeSetName = aws.String(ChangeSetName(token))
 	out, err := cl.StartChangeSet(ctx, in)
 	if err != nil {
 		return "", awsError("StartChangeSet", err)

@@ -16,7 +16,7 @@ func TestOfferCancel_AgainAfterTheRestrictionFailed(t *testing.T) {
 		p := e.createProduct(e.keyA, "prod-abc123")
 		o := e.createOpportunity(e.keyA, p.ID)
 		e.do(req{method: "POST", path: "/api/v1/offers/" + o.ID + "/submit", key: e.keyA}).want(t, 200)
-		if _, err := e.db.PublishSucceeded(e.ctxA(), o.ID, "resaleauthz-1234567890abc"); err != nil {
+		if _, err := e.db.PublishSucceeded(e.ctxA(), o.ID, "resaleauthz-1234567890abc", nil); err != nil {
 			t.Fatal(err)
 		}
 		e.do(req{method: "POST", path: "/api/v1/offers/" + o.ID + "/cancel", key: e.keyA}).want(t, 200)

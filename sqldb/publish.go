@@ -13,12 +13,12 @@ import (
 var _ dealdesk.PublishStore = (*DB)(nil)
 
 const publicationColumns = `offer_id, attempt, job_id, change_set_id, restrict_change_set_id, restrict_result, updated_at,
-	settled, carried_over, restrict_attempt`
+	settled, carried_over, restrict_attempt, restrict_job_id, named`
 
 func scanPublication(s rowScanner) (*dealdesk.Publication, error) {
 	p := &dealdesk.Publication{}
 	err := s.Scan(&p.OfferID, &p.Attempt, &p.JobID, &p.ChangeSetID, &p.RestrictChangeSetID, &p.RestrictResult,
-		timeCol{&p.UpdatedAt}, &p.Settled, &p.CarriedOver, &p.RestrictAttempt)
+		timeCol{&p.UpdatedAt}, &p.Settled, &p.CarriedOver, &p.RestrictAttempt, &p.RestrictJobID, &p.Named)
 	return p, err
 }
 
@@ -32,12 +32,12 @@ func (db *DB) findPublication(ctx context.Context, q queryer, orgID, offerID str
 func (db *DB) savePublication(ctx context.Context, tx *sql.Tx, orgID string, p *dealdesk.Publication) error {
 	p.UpdatedAt = db.now()
 	_, err := tx.ExecContext(ctx, `INSERT INTO publications (org_id, `+publicationColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT (org_id, offer_id) DO UPDATE SET attempt = $3, job_id = $4, change_set_id = $5,
 			restrict_change_set_id = $6, restrict_result = $7, updated_at = $8, settled = $9, carried_over = $10,
-			restrict_attempt = $11`,
+			restrict_attempt = $11, restrict_job_id = $12, named = $13`,
 		orgID, p.OfferID, p.Attempt, p.JobID, p.ChangeSetID, p.RestrictChangeSetID, p.RestrictResult,
-		db.dialect.timeArg(p.UpdatedAt), p.Settled, p.CarriedOver, p.RestrictAttempt)
+		db.dialect.timeArg(p.UpdatedAt), p.Settled, p.CarriedOver, p.RestrictAttempt, p.RestrictJobID, p.Named)
 	return err
 }
 
@@ -101,7 +101,7 @@ func (db *DB) submitForPublishing(ctx context.Context, tx *sql.Tx, r *offerRow) 
 	p.JobID = res.Job.ID
 	switch {
 	case p.Attempt == 0 || p.Settled:
-		p.Attempt, p.ChangeSetID, p.Settled, p.CarriedOver = p.Attempt+1, "", true, false
+		p.Attempt, p.ChangeSetID, p.Settled, p.CarriedOver, p.Named = p.Attempt+1, "", true, false, false
 	default:
 		p.CarriedOver = true
 	}
@@ -130,13 +130,13 @@ func staleAttempt(offerID string, attempt, current int) error {
 }
 
 // UnsettlePublishAttempt records that StartChangeSet is about to be sent with the current
-// attempt's token.
+// attempt's token, its change set named after the token (Publication.Named).
 func (db *DB) UnsettlePublishAttempt(ctx context.Context, offerID string, attempt int) error {
 	return db.withPublication(ctx, offerID, dealdesk.OfferPendingCreate, func(_ *sql.Tx, _ *offerRow, p *dealdesk.Publication) (bool, error) {
 		if p.Attempt != attempt {
 			return false, staleAttempt(offerID, attempt, p.Attempt)
 		}
-		p.Settled = false
+		p.Settled, p.Named = false, true
 		return true, nil
 	})
 }
@@ -161,7 +161,7 @@ func (db *DB) NextPublishAttempt(ctx context.Context, offerID string, attempt in
 		if p.Attempt != attempt {
 			return false, staleAttempt(offerID, attempt, p.Attempt)
 		}
-		p.Attempt, p.ChangeSetID, p.Settled, p.CarriedOver = p.Attempt+1, "", true, false
+		p.Attempt, p.ChangeSetID, p.Settled, p.CarriedOver, p.Named = p.Attempt+1, "", true, false, false
 		out = *p
 		return true, nil
 	})
@@ -179,9 +179,14 @@ func (db *DB) NotePublishProblem(ctx context.Context, offerID string, problems [
 	})
 }
 
-// endPublish moves a PENDING_CREATE opportunity to status with externalID and problems; the
-// attempt it ended on is settled either way (nothing more can come of it).
-func (db *DB) endPublish(ctx context.Context, offerID string, status dealdesk.OfferStatus, externalID string, problems []dealdesk.FieldError) (*dealdesk.Offer, error) {
+// endPublish moves a PENDING_CREATE opportunity to status with externalID and problems, and
+// records happened on its timeline, in one transaction; the attempt it ended on is settled
+// either way (nothing more can come of it).
+func (db *DB) endPublish(ctx context.Context, offerID string, status dealdesk.OfferStatus, externalID string, problems []dealdesk.FieldError,
+	happened []dealdesk.TimelineEntry) (*dealdesk.Offer, error) {
+	if err := validateHappened(happened); err != nil {
+		return nil, err
+	}
 	var out *dealdesk.Offer
 	err := db.withPublication(ctx, offerID, dealdesk.OfferPendingCreate, func(tx *sql.Tx, r *offerRow, p *dealdesk.Publication) (bool, error) {
 		r.Status, r.PublishErrors, r.UpdatedAt = status, problems, db.now()
@@ -190,27 +195,30 @@ func (db *DB) endPublish(ctx context.Context, offerID string, status dealdesk.Of
 		}
 		out = r.Offer
 		p.Settled, p.CarriedOver = true, false
-		return true, db.updateOfferRow(ctx, tx, r)
+		if err := db.updateOfferRow(ctx, tx, r); err != nil {
+			return false, err
+		}
+		return true, db.recordHappened(ctx, tx, r.OrgID, dealdesk.SubjectOffer, r.ID, r.ID, happened)
 	})
 	return out, err
 }
 
 // PublishSucceeded makes a PENDING_CREATE opportunity ACTIVE with its resale authorization ID
-// and notes as its PublishErrors.
-func (db *DB) PublishSucceeded(ctx context.Context, offerID, resaleAuthorizationID string, notes ...dealdesk.FieldError) (*dealdesk.Offer, error) {
+// and notes as its PublishErrors, and records happened on its timeline.
+func (db *DB) PublishSucceeded(ctx context.Context, offerID, resaleAuthorizationID string, notes []dealdesk.FieldError, happened ...dealdesk.TimelineEntry) (*dealdesk.Offer, error) {
 	if resaleAuthorizationID == "" {
 		return nil, errors.New("sqldb: PublishSucceeded needs the resale authorization ID")
 	}
 	if len(notes) == 0 {
 		notes = nil
 	}
-	return db.endPublish(ctx, offerID, dealdesk.OfferActive, resaleAuthorizationID, notes)
+	return db.endPublish(ctx, offerID, dealdesk.OfferActive, resaleAuthorizationID, notes, happened)
 }
 
 // PublishFailed makes a PENDING_CREATE opportunity CREATE_FAILED with problems as its
-// PublishErrors, its attempt settled.
-func (db *DB) PublishFailed(ctx context.Context, offerID string, problems []dealdesk.FieldError) (*dealdesk.Offer, error) {
-	return db.endPublish(ctx, offerID, dealdesk.OfferCreateFailed, "", problems)
+// PublishErrors, its attempt settled, and records happened on its timeline.
+func (db *DB) PublishFailed(ctx context.Context, offerID string, problems []dealdesk.FieldError, happened ...dealdesk.TimelineEntry) (*dealdesk.Offer, error) {
+	return db.endPublish(ctx, offerID, dealdesk.OfferCreateFailed, "", problems, happened)
 }
 
 // FindPublication returns an opportunity's publication; ENOTFOUND when it has none.
@@ -227,6 +235,24 @@ func (db *DB) FindPublication(ctx context.Context, offerID string) (*dealdesk.Pu
 		return nil, notFound("publication of opportunity", offerID)
 	}
 	return p, nil
+}
+
+// RestrictionJob returns the publication of CANCELLED opportunity offerID (a new one when it
+// has none) and records jobID as its restriction's job while the restriction runs.
+func (db *DB) RestrictionJob(ctx context.Context, offerID string, jobID int64) (*dealdesk.Publication, error) {
+	var out dealdesk.Publication
+	err := db.withPublication(ctx, offerID, dealdesk.OfferCancelled, func(_ *sql.Tx, _ *offerRow, p *dealdesk.Publication) (bool, error) {
+		out = *p
+		if p.RestrictJobID == jobID || p.RestrictResult != "" {
+			return false, nil
+		}
+		p.RestrictJobID, out.RestrictJobID = jobID, jobID
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 // staleRestrict is the error of a write for a restriction attempt that is no longer current.
@@ -272,17 +298,41 @@ func (db *DB) NextRestrictAttempt(ctx context.Context, offerID string, attempt i
 	return &out, nil
 }
 
-// RestrictEnded records how restriction attempt attempt of a CANCELLED opportunity ended; a
-// failure is shown in its PublishErrors, a success clears them.
-func (db *DB) RestrictEnded(ctx context.Context, offerID string, attempt int, result string) error {
+// RestrictEnded records how restriction attempt attempt of a CANCELLED opportunity ended, and
+// happened on its timeline, in one transaction; a failure is shown in its PublishErrors, a
+// success clears them.
+func (db *DB) RestrictEnded(ctx context.Context, offerID string, attempt int, result string, happened ...dealdesk.TimelineEntry) error {
+	if err := validateHappened(happened); err != nil {
+		return err
+	}
 	return db.withRestriction(ctx, offerID, attempt, func(tx *sql.Tx, r *offerRow, p *dealdesk.Publication) error {
-		p.RestrictResult = dealdesk.Clip(result, 1000)
-		r.PublishErrors = nil
-		if p.RestrictFailed() {
-			r.PublishErrors = []dealdesk.FieldError{{Field: "restriction", Message: dealdesk.Clip("The resale authorization "+
-				r.ExternalID+" is not restricted on AWS Marketplace: "+result+" Cancel the opportunity again to retry.", 512)}}
-		}
+		endRestriction(r, p, result)
 		r.UpdatedAt = db.now()
+		if err := db.updateOfferRow(ctx, tx, r); err != nil {
+			return err
+		}
+		return db.recordHappened(ctx, tx, r.OrgID, dealdesk.SubjectOffer, r.ID, r.ID, happened)
+	})
+}
+
+// endRestriction sets the result of p's restriction and r's PublishErrors to match.
+func endRestriction(r *offerRow, p *dealdesk.Publication, result string) {
+	p.RestrictResult = dealdesk.Clip(result, 1000)
+	r.PublishErrors = nil
+	if p.RestrictFailed() {
+		r.PublishErrors = []dealdesk.FieldError{{Field: "restriction", Message: dealdesk.Clip("The resale authorization "+
+			r.ExternalID+" is not restricted on AWS Marketplace: "+result+" Cancel the opportunity again to retry.", 512)}}
+	}
+}
+
+// NoteRestrictProblem sets the PublishErrors of a CANCELLED opportunity whose restriction
+// attempt attempt has not ended.
+func (db *DB) NoteRestrictProblem(ctx context.Context, offerID string, attempt int, problems []dealdesk.FieldError) error {
+	return db.withRestriction(ctx, offerID, attempt, func(tx *sql.Tx, r *offerRow, p *dealdesk.Publication) error {
+		if p.RestrictResult != "" {
+			return dealdesk.Errorf(dealdesk.ECONFLICT, "The restriction of opportunity %s has ended.", offerID)
+		}
+		r.PublishErrors = problems
 		return db.updateOfferRow(ctx, tx, r)
 	})
 }
@@ -299,14 +349,15 @@ func (db *DB) restartRestriction(ctx context.Context, tx *sql.Tx, r *offerRow) e
 	if p == nil || r.ExternalID == "" || !p.RestrictFailed() {
 		return dealdesk.Errorf(dealdesk.ECONFLICT, "Offer %s is CANCELLED and cannot be cancelled again.", r.ID)
 	}
-	p.RestrictAttempt, p.RestrictChangeSetID, p.RestrictResult = restrictAttempt(p)+1, "", ""
 	r.PublishErrors, r.UpdatedAt = nil, db.now()
 	if err := db.updateOfferRow(ctx, tx, r); err != nil {
 		return err
 	}
-	if _, err := db.river.InsertTx(ctx, tx, dealdesk.RestrictOpportunityJob{OrgID: r.OrgID, OfferID: r.ID}, nil); err != nil {
+	res, err := db.river.InsertTx(ctx, tx, dealdesk.RestrictOpportunityJob{OrgID: r.OrgID, OfferID: r.ID}, nil)
+	if err != nil {
 		return err
 	}
+	p.RestrictAttempt, p.RestrictChangeSetID, p.RestrictResult, p.RestrictJobID = restrictAttempt(p)+1, "", "", res.Job.ID
 	return db.savePublication(ctx, tx, r.OrgID, p)
 }
 

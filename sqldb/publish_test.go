@@ -114,7 +114,7 @@ func TestPublishAttempt(t *testing.T) {
 			}
 		})
 		t.Run("success makes it ACTIVE with the resale authorization", func(t *testing.T) {
-			active, err := db.PublishSucceeded(ctx, o.ID, "resaleauthz-1234567890abc")
+			active, err := db.PublishSucceeded(ctx, o.ID, "resaleauthz-1234567890abc", nil)
 			if err != nil || active.Status != dealdesk.OfferActive || active.ExternalID != "resaleauthz-1234567890abc" {
 				t.Fatalf("PublishSucceeded = %+v, %v", active, err)
 			}
@@ -202,7 +202,7 @@ func TestRestrictionFailureAndCancelAgain(t *testing.T) {
 		if _, err := db.SubmitOffer(ctx, o.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.PublishSucceeded(ctx, o.ID, "resaleauthz-1234567890abc"); err != nil {
+		if _, err := db.PublishSucceeded(ctx, o.ID, "resaleauthz-1234567890abc", nil); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.CancelOffer(ctx, o.ID); err != nil {
@@ -299,7 +299,7 @@ func TestExpireOpportunities(t *testing.T) {
 			if raID == "" {
 				return o
 			}
-			if o, err = db.PublishSucceeded(ctx, o.ID, raID); err != nil {
+			if o, err = db.PublishSucceeded(ctx, o.ID, raID, nil); err != nil {
 				t.Fatal(err)
 			}
 			return o

@@ -3,7 +3,9 @@ package worker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 
 	"github.com/riverqueue/river/rivertype"
 
@@ -16,8 +18,9 @@ type base struct {
 	log *slog.Logger
 }
 
-// record tells the Recorder of an outcome the store has recorded. Its failure is logged, not
-// retried: the state change it reports is already stored.
+// record tells the Recorder of an outcome the store has recorded, with its timeline entry
+// (see happened), in the transaction of the state change. Its failure is logged, not retried:
+// the state change and its timeline entry are stored already.
 func (b *base) record(ctx context.Context, o dealdesk.PublishOutcome) {
 	if o.At.IsZero() {
 		o.At = b.cfg.Now().UTC()
@@ -29,6 +32,52 @@ func (b *base) record(ctx context.Context, o dealdesk.PublishOutcome) {
 	if err := b.cfg.Recorder.RecordPublishOutcome(ctx, o); err != nil {
 		b.log.ErrorContext(ctx, "record outcome", "org", o.OrgID, "offer", o.OfferID, "kind", o.Kind, "err", err)
 	}
+}
+
+// happened stamps o with the time (when it has none) and returns the timeline entry the store
+// records with the state change that reached it, in the same transaction (review F3-3): no
+// crash between the two can leave the outcome off the timeline and unnotified, and an
+// outcome recorded twice is recorded once (its Ref is the entry's source reference).
+func (b *base) happened(o *dealdesk.PublishOutcome) []dealdesk.TimelineEntry {
+	if o.At.IsZero() {
+		o.At = b.cfg.Now().UTC()
+	}
+	kind, ok := outcomeKinds[o.Kind]
+	if !ok {
+		return nil
+	}
+	return []dealdesk.TimelineEntry{{Kind: kind, At: o.At, Source: dealdesk.SourceCall,
+		SourceRef: dealdesk.Clip(o.Ref, dealdesk.MaxExternalIDLength), Summary: dealdesk.Clip(o.Summary, dealdesk.MaxTimelineSummaryLength)}}
+}
+
+// finalFailure reports whether err, returned by a run of job, makes River give the job up:
+// the run is the job's last attempt and err is neither a snooze nor a cancel.
+func finalFailure(job *rivertype.JobRow, err error) bool {
+	if err == nil || !lastAttempt(job) {
+		return false
+	}
+	var snooze *rivertype.JobSnoozeError
+	var cancel *rivertype.JobCancelError
+	return !errors.As(err, &snooze) && !errors.As(err, &cancel)
+}
+
+// recovered turns a panic of a job's run, p, into its error (logged with the stack), so that
+// the job's last attempt can leave a visible state (publishWorker.Work, restrictWorker.Work).
+func (b *base) recovered(ctx context.Context, what string, p any) error {
+	b.log.ErrorContext(ctx, what+" panicked", "panic", p, "stack", string(debug.Stack()))
+	return fmt.Errorf("%s panicked: %v", what, p)
+}
+
+// publicMessage is the one line an opportunity shows for a failure of its job: AWS's answer,
+// the domain's message, or, for anything else (the store, a panic), a pointer to the logs
+// (no SQL or stack in answers).
+func publicMessage(err error) string {
+	var ae *dealdesk.AWSError
+	var de *dealdesk.Error
+	if errors.As(err, &ae) || errors.As(err, &de) {
+		return awsMessage(err)
+	}
+	return "dealdesk failed internally (see the service's logs)"
 }
 
 // lastAttempt reports whether a failure of this run of job is its last one: River will not

@@ -28,9 +28,55 @@ type publishWorker struct {
 	*base
 }
 
-// Work runs one step of the publication.
-func (w *publishWorker) Work(ctx context.Context, job *river.Job[dealdesk.PublishOpportunityJob]) error {
+// Work runs one step of the publication. A run that panics or fails with an error on the
+// job's last attempt still leaves a visible, truthful state (lastWord); should even that fail,
+// the orphaned-publications check gives the opportunity a new job (decision 021).
+func (w *publishWorker) Work(ctx context.Context, job *river.Job[dealdesk.PublishOpportunityJob]) (err error) {
 	ctx = dealdesk.NewContextWithOrgID(ctx, job.Args.OrgID)
+	defer func() {
+		if p := recover(); p != nil {
+			err = w.recovered(ctx, "publish "+job.Args.OfferID, p)
+		}
+		if finalFailure(job.JobRow, err) {
+			err = w.lastWord(ctx, job, err)
+		}
+	}()
+	return w.work(ctx, job)
+}
+
+// lastWord is the end of a run on the job's last attempt that failed with err (or panicked):
+// River would discard the job and nothing would publish the opportunity. A settled attempt
+// (AWS created nothing under its token) makes it CREATE_FAILED saying why; an unsettled one
+// keeps it PENDING_CREATE with a note and the job snoozes (wait). When the store fails even
+// here, err is returned and the orphaned-publications check restarts the job later.
+func (w *publishWorker) lastWord(ctx context.Context, job *river.Job[dealdesk.PublishOpportunityJob], err error) error {
+	pub, perr := w.cfg.Store.PublishAttempt(ctx, job.Args.OfferID, job.ID)
+	if gone(perr) {
+		return nil
+	}
+	if perr != nil {
+		w.log.ErrorContext(ctx, "publish: last attempt failed and its outcome could not be recorded", "org", job.Args.OrgID,
+			"offer", job.Args.OfferID, "err", err, "recordErr", perr)
+		return err
+	}
+	w.log.ErrorContext(ctx, "publish: last attempt failed", "org", job.Args.OrgID, "offer", job.Args.OfferID, "err", err)
+	problem := dealdesk.FieldError{Field: "opportunity", Message: dealdesk.Clip(publicMessage(err), 512)}
+	if pub.Settled && !pub.CarriedOver {
+		problem.Message = dealdesk.Clip(fmt.Sprintf("Gave up after %d attempts: %s", job.Attempt, problem.Message), 512)
+		if ferr := w.fail(ctx, job, pub.Attempt, pub.ChangeSetID, []dealdesk.FieldError{problem}); ferr != nil {
+			return errors.Join(err, ferr)
+		}
+		return nil
+	}
+	werr := w.wait(ctx, job, pub, problem)
+	if !isSnooze(werr) {
+		return errors.Join(err, werr)
+	}
+	return werr
+}
+
+// work runs one step of the publication.
+func (w *publishWorker) work(ctx context.Context, job *river.Job[dealdesk.PublishOpportunityJob]) error {
 	offerID := job.Args.OfferID
 	pub, err := w.cfg.Store.PublishAttempt(ctx, offerID, job.ID)
 	if gone(err) {
@@ -80,7 +126,8 @@ func (w *publishWorker) start(ctx context.Context, job *river.Job[dealdesk.Publi
 	if err != nil {
 		return err
 	}
-	if pub.Settled {
+	first := pub.Settled
+	if first {
 		// From here on a lost answer may hide a change set: the attempt is settled again only
 		// when AWS is known to have created nothing under its token.
 		if err := w.cfg.Store.UnsettlePublishAttempt(ctx, offerID, pub.Attempt); err != nil {
@@ -89,51 +136,85 @@ func (w *publishWorker) start(ctx context.Context, job *river.Job[dealdesk.Publi
 			}
 			return err
 		}
+		unsettled := *pub
+		unsettled.Settled, unsettled.Named = false, true
+		pub = &unsettled
 	}
-	changeSetID, err := w.cfg.Catalog.StartResaleAuthorization(ctx, conn, o, p, dealdesk.PublishToken(offerID, pub.Attempt))
-	if err != nil {
-		settles := startSettles(err, pub)
-		if fields := dealdesk.ErrorFields(err); len(fields) > 0 && settles {
+	token := dealdesk.PublishToken(offerID, pub.Attempt)
+	changeSetID, err := w.cfg.Catalog.StartResaleAuthorization(ctx, conn, o, p, token)
+	if err == nil {
+		return w.started(ctx, job, pub, changeSetID)
+	}
+	if dealdesk.ErrorCode(err) == dealdesk.EINVALID && !pub.CarriedOver {
+		// Nothing was sent: the opportunity cannot be expressed as a change set.
+		return w.fail(ctx, job, pub.Attempt, "", dealdesk.ErrorFields(err))
+	}
+	problem := dealdesk.FieldError{Field: "opportunity", Message: dealdesk.Clip(awsMessage(err), 512)}
+	if !refused(err) && !lastAttempt(job.JobRow) {
+		return w.retryLater(ctx, job, pub, false, problem, err)
+	}
+	// AWS refused the call, or this is the job's last attempt: whether an earlier call of the
+	// attempt (its answer lost), or an earlier try of this one, created a change set is for
+	// the Catalog's list of change sets to tell, not the message (review F3-2).
+	found, lerr := w.cfg.Catalog.FindResaleAuthorizationChangeSet(ctx, conn, token)
+	switch {
+	case lerr == nil && found != "":
+		w.log.WarnContext(ctx, "StartChangeSet failed but its change set exists", "org", job.Args.OrgID, "offer", offerID,
+			"attempt", pub.Attempt, "changeSet", found, "err", err)
+		return w.started(ctx, job, pub, found)
+	case lerr == nil && pub.Named:
+		// AWS lists no change set under the token: nothing was created, the attempt is settled.
+		if !refused(err) {
+			return w.retryLater(ctx, job, pub, true, problem, err)
+		}
+		if fields := dealdesk.ErrorFields(err); len(fields) > 0 {
 			return w.fail(ctx, job, pub.Attempt, "", fields)
 		}
-		problem := dealdesk.FieldError{Field: "opportunity", Message: dealdesk.Clip(awsMessage(err), 512)}
-		if refused(err) {
-			if settles {
-				return w.fail(ctx, job, pub.Attempt, "", []dealdesk.FieldError{problem})
-			}
-			return w.wait(ctx, job, pub, problem)
-		}
-		return w.retryLater(ctx, job, pub, settles, problem, err)
+		return w.fail(ctx, job, pub.Attempt, "", []dealdesk.FieldError{problem})
+	case lerr != nil:
+		problem.Message = dealdesk.Clip(problem.Message+"; looking for its change set: "+awsMessage(lerr), 512)
 	}
-	if err := w.cfg.Store.SetPublishChangeSet(ctx, offerID, pub.Attempt, changeSetID); err != nil {
+	settles := first && refusedFirstCall(err, pub)
+	if refused(err) {
+		if settles {
+			if fields := dealdesk.ErrorFields(err); len(fields) > 0 {
+				return w.fail(ctx, job, pub.Attempt, "", fields)
+			}
+			return w.fail(ctx, job, pub.Attempt, "", []dealdesk.FieldError{problem})
+		}
+		return w.wait(ctx, job, pub, problem)
+	}
+	return w.retryLater(ctx, job, pub, settles, problem, err)
+}
+
+// started records changeSetID as the change set of pub's attempt and follows it.
+func (w *publishWorker) started(ctx context.Context, job *river.Job[dealdesk.PublishOpportunityJob], pub *dealdesk.Publication, changeSetID string) error {
+	if err := w.cfg.Store.SetPublishChangeSet(ctx, job.Args.OfferID, pub.Attempt, changeSetID); err != nil {
+		if gone(err) {
+			return nil
+		}
 		return err
 	}
-	w.log.InfoContext(ctx, "change set started", "org", job.Args.OrgID, "offer", offerID, "attempt", pub.Attempt, "changeSet", changeSetID)
+	w.log.InfoContext(ctx, "change set started", "org", job.Args.OrgID, "offer", job.Args.OfferID, "attempt", pub.Attempt, "changeSet", changeSetID)
 	return river.JobSnooze(w.cfg.ChangeSetPoll)
 }
 
-// startSettles reports whether StartChangeSet's error err shows that AWS created nothing under
-// the token of pub's attempt (pub as it was before the call): the opportunity cannot be
-// expressed (nothing was sent); AWS found the request invalid (the same request gets the same
-// answer, so an earlier call of the attempt, whose answer was lost, created nothing either),
-// unless it names the ClientRequestToken (it was used for another request); or this was the
-// attempt's first call and AWS answered it with a refusal (4xx). An attempt carried over from
-// an earlier submission may have been sent with another request: nothing settles it here.
-func startSettles(err error, pub *dealdesk.Publication) bool {
-	if pub.CarriedOver {
-		return false
-	}
-	if dealdesk.ErrorCode(err) == dealdesk.EINVALID {
-		return true
-	}
+// refusedFirstCall reports whether StartChangeSet's refusal err of the first call of pub's
+// attempt, when the Catalog's list of change sets could not be read, still shows that AWS
+// created nothing under its token: a 4xx answer to the attempt's first call, unless it names
+// the ClientRequestToken (in any case: the token was used for another request) or the attempt
+// was carried over from an earlier submission (sent before, perhaps with another request).
+// An SDK retry inside that first call after a lost answer is the one case this misjudges;
+// the lookup by name, when it can be read, rules it out.
+func refusedFirstCall(err error, pub *dealdesk.Publication) bool {
 	var ae *dealdesk.AWSError
-	if !errors.As(err, &ae) {
+	if pub.CarriedOver || !errors.As(err, &ae) {
 		return false
 	}
-	if ae.Code == "ValidationException" && !strings.Contains(ae.Message, "ClientRequestToken") {
-		return true
+	if strings.Contains(strings.ToLower(ae.Message), "clientrequesttoken") {
+		return false
 	}
-	return pub.Settled && ae.Status >= 400 && ae.Status < 500
+	return ae.Status >= 400 && ae.Status < 500
 }
 
 // follow reads pub's change set and acts on where it is: snooze while it runs, ACTIVE when it
@@ -155,7 +236,9 @@ func (w *publishWorker) follow(ctx context.Context, job *river.Job[dealdesk.Publ
 	switch res.Status {
 	case dealdesk.ChangeSetSucceeded:
 		if res.ResaleAuthorizationID == "" {
-			return fmt.Errorf("change set %s SUCCEEDED without a resale authorization ID", pub.ChangeSetID)
+			err := fmt.Errorf("change set %s SUCCEEDED without a resale authorization ID", pub.ChangeSetID)
+			problem := dealdesk.FieldError{Field: "opportunity", Message: "AWS says the change set SUCCEEDED but names no resale authorization."}
+			return w.retryLater(ctx, job, pub, false, problem, err)
 		}
 		summary := "Published on AWS Marketplace as resale authorization " + res.ResaleAuthorizationID + "."
 		var notes []dealdesk.FieldError
@@ -167,15 +250,16 @@ func (w *publishWorker) follow(ctx context.Context, job *river.Job[dealdesk.Publ
 			summary = "Published on AWS Marketplace as resale authorization " + res.ResaleAuthorizationID + " by the change set of " +
 				"an earlier submission; the edits submitted since were not published."
 		}
-		o, err := w.cfg.Store.PublishSucceeded(ctx, offerID, res.ResaleAuthorizationID, notes...)
+		outcome := dealdesk.PublishOutcome{OrgID: job.Args.OrgID, OfferID: offerID, Kind: dealdesk.OutcomePublished,
+			ChangeSetID: pub.ChangeSetID, Ref: pub.ChangeSetID, Summary: summary}
+		_, err := w.cfg.Store.PublishSucceeded(ctx, offerID, res.ResaleAuthorizationID, notes, w.happened(&outcome)...)
 		if gone(err) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		w.record(ctx, dealdesk.PublishOutcome{OrgID: o.OrgID, OfferID: offerID, Kind: dealdesk.OutcomePublished,
-			ChangeSetID: pub.ChangeSetID, Ref: pub.ChangeSetID, Summary: summary})
+		w.record(ctx, outcome)
 		return nil
 	case dealdesk.ChangeSetFailed, dealdesk.ChangeSetCancelled:
 		if pub.CarriedOver || res.FailureCode == dealdesk.FailureServerFault {
@@ -206,23 +290,24 @@ func (w *publishWorker) follow(ctx context.Context, job *river.Job[dealdesk.Publ
 // fail makes the opportunity CREATE_FAILED with problems and ends the job. Only for a settled
 // attempt: AWS created nothing under its token (decision 021).
 func (w *publishWorker) fail(ctx context.Context, job *river.Job[dealdesk.PublishOpportunityJob], attempt int, changeSetID string, problems []dealdesk.FieldError) error {
-	o, err := w.cfg.Store.PublishFailed(ctx, job.Args.OfferID, problems)
-	if gone(err) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
 	summary := "AWS Marketplace refused the opportunity: " + problems[0].Field + ": " + problems[0].Message
 	if len(problems) > 1 {
 		summary += fmt.Sprintf(" (and %d more)", len(problems)-1)
 	}
 	ref := changeSetID
 	if ref == "" {
-		ref = dealdesk.PublishToken(o.ID, attempt)
+		ref = dealdesk.PublishToken(job.Args.OfferID, attempt)
 	}
-	w.record(ctx, dealdesk.PublishOutcome{OrgID: o.OrgID, OfferID: o.ID, Kind: dealdesk.OutcomePublishFailed,
-		ChangeSetID: changeSetID, Ref: ref, Summary: dealdesk.Clip(summary, 1000)})
+	outcome := dealdesk.PublishOutcome{OrgID: job.Args.OrgID, OfferID: job.Args.OfferID, Kind: dealdesk.OutcomePublishFailed,
+		ChangeSetID: changeSetID, Ref: ref, Summary: dealdesk.Clip(summary, 1000)}
+	_, err := w.cfg.Store.PublishFailed(ctx, job.Args.OfferID, problems, w.happened(&outcome)...)
+	if gone(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	w.record(ctx, outcome)
 	return nil
 }
 
@@ -270,6 +355,12 @@ func (w *publishWorker) note(ctx context.Context, job *river.Job[dealdesk.Publis
 		return err
 	}
 	return nil
+}
+
+// isSnooze reports whether err is River's snooze.
+func isSnooze(err error) bool {
+	var snooze *river.JobSnoozeError
+	return errors.As(err, &snooze)
 }
 
 // refused reports whether err is AWS's answer that the same call will never succeed.

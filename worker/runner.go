@@ -153,6 +153,9 @@ func New(cfg Config) (*Runner, error) {
 	if err := river.AddWorkerSafely(workers, &expireWorker{base: base}); err != nil {
 		return nil, err
 	}
+	if err := river.AddWorkerSafely(workers, &orphansWorker{base: base}); err != nil {
+		return nil, err
+	}
 	if cfg.Apply != nil {
 		if err := river.AddWorkerSafely(workers, cfg.Apply); err != nil {
 			return nil, err
@@ -160,7 +163,7 @@ func New(cfg Config) (*Runner, error) {
 	}
 	periodic := []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.ExpiryInterval),
 		func() (river.JobArgs, *river.InsertOpts) { return ExpireOpportunitiesJob{}, nil },
-		&river.PeriodicJobOpts{RunOnStart: true})}
+		&river.PeriodicJobOpts{RunOnStart: true}), orphansPeriodicJob(cfg.RetryMax)}
 	if cfg.Sync != nil {
 		if err := river.AddWorkerSafely(workers, cfg.Sync); err != nil {
 			return nil, err

@@ -270,3 +270,31 @@ func TestFailedRestrictionIsToldAndCanBeStartedAgain(t *testing.T) {
 		})
 	}
 }
+
+// TestValidationAfterLostAnswerFindsTheChangeSet (review F3-2): StartChangeSet's answers are
+// lost after AWS created the change set; the next call is refused with a ValidationException
+// that does not name the ClientRequestToken. The attempt is not settled on the message: the
+// change set is found by its name, and the opportunity becomes ACTIVE with one resale
+// authorization, never CREATE_FAILED.
+func TestValidationAfterLostAnswerFindsTheChangeSet(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
+		e := newPubEnv(t, engine, sim.Config{DisableQuotas: true}, fewAttempts)
+		e.http.setLose("StartChangeSet", true)
+		name := "Tyrell, validation after a lost answer"
+		o := e.submit(e.opportunity(name))
+		e.waitUntil("an answer lost", func() bool {
+			return e.http.lostAnswers("StartChangeSet") > 0 && len(e.offer(o.ID).PublishErrors) == 1
+		})
+		e.control("PUT", "/_sim/faults", sim.FaultConfig{Operations: map[string]sim.OpFault{"StartChangeSet": {ErrorRate: 1,
+			ErrorType: "ValidationException", ErrorStatus: 422, ErrorMessage: "The request is not valid."}}})
+		e.http.setLose("StartChangeSet", false)
+		got := e.outcome(o.ID)
+		refused := e.http.count("StartChangeSet", 422)
+		e.control("PUT", "/_sim/faults", sim.FaultConfig{Operations: map[string]sim.OpFault{}})
+		if got.Kind != dealdesk.OutcomePublished || refused == 0 {
+			t.Fatalf("outcome %+v after %d ValidationExceptions; want PUBLISHED after at least one", got, refused)
+		}
+		e.checkActive(o.ID, name, 1)
+	})
+}
