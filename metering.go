@@ -172,22 +172,37 @@ func (w MeteringWindow) Oldest(now time.Time) time.Time {
 	return oldest
 }
 
-// Sendable reports whether a record of hour can still be sent at now, with SendMargin to spare.
+// Sendable reports whether a record of hour can still be sent at now, with SendMargin to spare:
+// it is inside the window both SendMargin after the sliding edge and at now + SendMargin, so
+// that the month's close at 06:00 UTC on the 1st is kept to with the same margin.
 func (w MeteringWindow) Sendable(hour, now time.Time) bool {
-	return !hour.Before(w.Oldest(now).Add(SendMargin))
+	return !hour.Before(w.Oldest(now).Add(SendMargin)) && !hour.Before(w.Oldest(now.Add(SendMargin)))
 }
 
 // OldestUsage returns the oldest usage timestamp accepted at now: the start of the first hour
-// whose record can still be sent with an hour to spare for closing and sending it. Older usage
-// is refused at ingest (422 naming timestamp) rather than accepted and never metered.
+// whose record can still be sent with an hour to spare for closing and sending it (Sendable an
+// hour from now). Older usage is refused at ingest (422 naming timestamp) rather than accepted
+// and never metered. The month-end rule is anticipated with it: on the 1st, usage of the
+// previous month is accepted only while its hour can still be closed and sent, with that hour
+// and SendMargin to spare, before 06:00 UTC (from 04:55 UTC, nothing of the previous month).
 func (w MeteringWindow) OldestUsage(now time.Time) time.Time {
+	now = now.UTC()
 	edge := w.Oldest(now).Add(SendMargin + time.Hour)
+	if month := w.Oldest(now.Add(time.Hour + SendMargin)); month.After(edge) {
+		edge = month
+	}
 	h := Hour(edge)
 	if h.Before(edge) {
 		h = h.Add(time.Hour)
 	}
 	return h
 }
+
+// MinMeteringWindow is the shortest window under which usage of the current hour is always
+// accepted: OldestUsage keeps an hour and SendMargin to close and send an hour's record, and
+// the current hour may have started up to an hour ago, so the window must hold both: 2 hours
+// and SendMargin.
+const MinMeteringWindow = MeteringWindow(2*time.Hour + SendMargin)
 
 // MeteringOptions are an installation's metering settings (serve flags).
 type MeteringOptions struct {
