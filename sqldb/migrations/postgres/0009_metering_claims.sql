@@ -1,0 +1,6 @@
+-- Decision 023, "Ended entitlements": a usage group that came in after its ended entitlement's
+-- final hour was metered (concurrently with that hour's close, past the check at ingest) can
+-- never reach AWS: the close marks it UNMETERED, with a notification, instead of counting it in
+-- an hour after the entitlement's end, which AWS would refuse (CustomerNotSubscribed).
+ALTER TABLE usage_groups DROP CONSTRAINT usage_groups_status_check;
+ALTER TABLE usage_groups ADD CONSTRAINT usage_groups_status_check CHECK (status IN ('ACCEPTED', 'AGGREGATED', 'UNMETERED'));
