@@ -24,3 +24,8 @@ DROP TABLE usage_groups;
 ALTER TABLE usage_groups_0009 RENAME TO usage_groups;
 CREATE INDEX usage_groups_accepted ON usage_groups (org_id, entitlement_id, timestamp) WHERE status = 'ACCEPTED';
 CREATE INDEX usage_groups_org_id_entitlement_id ON usage_groups (org_id, entitlement_id, seq);
+
+-- A record EXPIRED after an earlier call carried it whose answer was lost (its sender died while
+-- SENDING, or AWS failed or did not answer) may have been metered by AWS: it is marked, notified
+-- as such and counted as unknown, not failed (dealdesk.MeteringRecord.MaybeMetered).
+ALTER TABLE metering_records ADD COLUMN maybe_metered BOOLEAN NOT NULL DEFAULT FALSE;
