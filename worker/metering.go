@@ -199,7 +199,7 @@ func (r *meteringRun) sendAll(ctx context.Context) error {
 		if len(late) == 0 && len(good) == 0 {
 			return nil // only records waiting for their customer
 		}
-		if err := r.expire(ctx, late, time.Time{}, now); err != nil {
+		if err := r.expire(ctx, late, time.Time{}, now, nil); err != nil {
 			return err
 		}
 		for _, b := range batches(good) {
@@ -249,7 +249,7 @@ func (r *meteringRun) pause(ctx context.Context, n int) error {
 // records no sender holds (claimedAt zero), or those of the caller's claim. A record an earlier
 // call carried may have been metered (its answer was lost): the store marks it MaybeMetered and
 // it counts as unknown, not failed.
-func (r *meteringRun) expire(ctx context.Context, late []*dealdesk.MeteringRecord, claimedAt time.Time, now time.Time) error {
+func (r *meteringRun) expire(ctx context.Context, late []*dealdesk.MeteringRecord, claimedAt, now time.Time, answer json.RawMessage) error {
 	if len(late) == 0 {
 		return nil
 	}
@@ -260,7 +260,7 @@ func (r *meteringRun) expire(ctx context.Context, late []*dealdesk.MeteringRecor
 		if rec.Waiting != "" {
 			reason = rec.Waiting + "; " + reason
 		}
-		if err := r.store.FailMeteringRecords(ctx, []string{rec.ID}, claimedAt, dealdesk.MeteringExpired, reason, nil); err != nil {
+		if err := r.store.FailMeteringRecords(ctx, []string{rec.ID}, claimedAt, dealdesk.MeteringExpired, reason, answer); err != nil {
 			return fmt.Errorf("expire metering record %s: %w", rec.ID, err)
 		}
 		// rec.Attempts is as fetched, before the caller's claim: any is an earlier call's.
@@ -321,7 +321,7 @@ func (r *meteringRun) send(ctx context.Context, b *dealdesk.MeteringBatch) (bool
 			late = append(late, rec)
 		}
 	}
-	if err := r.expire(ctx, late, time.Time{}, now); err != nil {
+	if err := r.expire(ctx, late, time.Time{}, now, nil); err != nil {
 		return false, err
 	}
 	b = inTime
@@ -457,7 +457,7 @@ func (r *meteringRun) outOfBounds(ctx context.Context, b *dealdesk.MeteringBatch
 	if err := r.store.SaveMeteringResults(ctx, back, unprocessed(len(back), answer), claimedAt, at); err != nil {
 		return false, err
 	}
-	if err := r.expire(ctx, late, claimedAt, at); err != nil {
+	if err := r.expire(ctx, late, claimedAt, at, answer); err != nil {
 		return false, err
 	}
 	if len(late) == 0 {

@@ -25,6 +25,8 @@ type spyMeter struct {
 	dealdesk.Meter
 	mu      sync.Mutex
 	batches [][]string // "id@hour" per record
+	// onCall, if set, runs before call n (from 1) reaches AWS: a slow call, a clock moving.
+	onCall func(n int)
 }
 
 func (s *spyMeter) BatchMeterUsage(ctx context.Context, conn *dealdesk.AWSConnection, b *dealdesk.MeteringBatch) ([]dealdesk.UsageRecordResult, error) {
@@ -34,7 +36,11 @@ func (s *spyMeter) BatchMeterUsage(ctx context.Context, conn *dealdesk.AWSConnec
 	}
 	s.mu.Lock()
 	s.batches = append(s.batches, ids)
+	n := len(s.batches)
 	s.mu.Unlock()
+	if s.onCall != nil {
+		s.onCall(n)
+	}
 	return s.Meter.BatchMeterUsage(ctx, conn, b)
 }
 
