@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -87,6 +88,81 @@ func TestMeteringWorker_UnnamedCustomerExpires(t *testing.T) {
 		}
 		notes, _, err := d.db.FindNotifications(d.o.ctx, dealdesk.NotificationFilter{Kind: dealdesk.TimelineMeteringFailed})
 		if err != nil || len(notes) != 1 || !strings.Contains(notes[0].Summary, why) {
+			t.Fatalf("notifications %+v, %v", notes, err)
+		}
+	})
+}
+
+// TestMeteringWorker_SendsTheClaimedRequest: between the worker's fetch and its claim, another
+// sender claimed the record, stored its request and died; the worker's claim takes it over
+// and keeps that request, which may have reached AWS: the worker sends exactly those bytes,
+// not the request it built.
+func TestMeteringWorker_SendsTheClaimedRequest(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
+		d := newMeterDeal(t, engine, dealSetup{acceptedAgo: 3 * time.Hour})
+		d.report(d.hour.Add(-time.Hour+10*time.Minute), map[string]string{"api_calls": "5"})
+		var stored string
+		d.meter.onBuild = func(rec *dealdesk.MeteringRecord, req json.RawMessage) {
+			if stored != "" {
+				return
+			}
+			stored = " " + string(req) + " " // the same usage record, other bytes
+			stale := d.clock.Now().Add(-dealdesk.SendingLease - time.Second)
+			if c, err := d.db.MarkMeteringSending(d.o.ctx, []string{rec.ID}, []json.RawMessage{json.RawMessage(stored)}, stale); err != nil || len(c) != 1 {
+				t.Errorf("the other sender's claim: %v, %v", c, err)
+			}
+		}
+		res, err := d.w.Flush(context.Background(), d.o.id)
+		if err != nil || res.Sent != 1 {
+			t.Fatalf("flush = %+v, %v; want the record sent", res, err)
+		}
+		r := d.records()["H-1 api_calls"]
+		if r == nil || string(r.Request) != stored || d.meter.sentRequest(r.ID) != stored {
+			t.Fatalf("sent %q, stored %q; want both the other sender's %q", d.meter.sentRequest(r.ID), r.Request, stored)
+		}
+	})
+}
+
+// TestMeteringWorker_LostAnswerExpiresAsUnknown: a sender claimed a record, called AWS and
+// died before storing the answer; by the time the lease lets another take it over, its hour
+// has left the window. It is EXPIRED as maybe metered (AWS may have billed it), counted
+// unknown, not failed, and notified as such.
+func TestMeteringWorker_LostAnswerExpiresAsUnknown(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
+		d := newMeterDeal(t, engine, dealSetup{acceptedAgo: 3 * time.Hour})
+		d.report(d.hour.Add(-time.Hour+10*time.Minute), map[string]string{"api_calls": "5"})
+		if _, err := d.db.CloseUsageHours(d.o.ctx, d.clock.Now(), dealdesk.MeteringOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		sends, err := d.db.NextMeteringRecords(d.o.ctx, 10, d.clock.Now())
+		if err != nil || len(sends) != 1 {
+			t.Fatalf("next %d, %v", len(sends), err)
+		}
+		if c, err := d.db.MarkMeteringSending(d.o.ctx, []string{sends[0].Record.ID}, []json.RawMessage{json.RawMessage(`{}`)}, d.clock.Now()); err != nil || len(c) != 1 {
+			t.Fatalf("the dead sender's claim: %v, %v", c, err)
+		}
+		d.advance(6 * time.Hour)
+		res, err := d.w.Flush(context.Background(), d.o.id)
+		if err != nil || res.Unknown != 1 || res.Failed != 0 || len(d.meter.sent()) != 0 {
+			t.Fatalf("flush = %+v, %v; want one unknown, none failed, nothing sent", res, err)
+		}
+		r := d.records()["H-1 api_calls"]
+		if r == nil || r.Status != dealdesk.MeteringExpired || !r.MaybeMetered || !strings.HasPrefix(r.Error, "may have been metered: AWS's answer was lost") {
+			t.Fatalf("record %+v, want EXPIRED, maybe metered", r)
+		}
+		tot, err := d.db.MeteringTotals(d.o.ctx, d.ent.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range tot.Dimensions {
+			if x.DimensionKey == "api_calls" && (x.Unknown != 5 || x.Failed != 0) {
+				t.Fatalf("totals failed %d, unknown %d; want 0 and 5", x.Failed, x.Unknown)
+			}
+		}
+		notes, _, err := d.db.FindNotifications(d.o.ctx, dealdesk.NotificationFilter{Kind: dealdesk.TimelineMeteringFailed})
+		if err != nil || len(notes) != 1 || !strings.Contains(notes[0].Summary, "may have been metered") {
 			t.Fatalf("notifications %+v, %v", notes, err)
 		}
 	})
