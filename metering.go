@@ -351,7 +351,8 @@ type MeteringClaim struct {
 }
 
 // FlushResult is what a metering flush did: Closed counts the records CloseUsageHours made,
-// Sent those AWS accepted (SENT), Failed those that ended in a terminal failure or EXPIRED;
+// Sent those AWS accepted (SENT), Failed those that ended in a terminal failure or EXPIRED,
+// Unknown those EXPIRED that AWS may have metered (MaybeMetered);
 // Records are the records the flush made or sent, as it left them.
 type FlushResult struct {
 	Closed int `json:"closed"`

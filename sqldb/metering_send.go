@@ -155,15 +155,6 @@ func (db *DB) MarkMeteringSending(ctx context.Context, ids []string, requests []
 	})
 }
 
-// execCount runs a statement and returns the number of rows it changed.
-func execCount(ctx context.Context, tx *sql.Tx, query string, args ...any) (int64, error) {
-	res, err := tx.ExecContext(ctx, query, args...)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
-}
-
 // SaveMeteringResults stores AWS's answer for each record (same index in results) still SENDING
 // under the claim taken at claimedAt, in one transaction: Success → SENT with AWS's
 // MeteringRecordId and SentAt at; DuplicateRecord and CustomerNotSubscribed → their terminal

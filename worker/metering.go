@@ -45,7 +45,10 @@ const (
 //     (Lease) ran out.
 //  2. A record whose hour can no longer be sent in time (MeteringWindow.Sendable) is EXPIRED
 //     on its own, with a notification: never put in a batch with good records, whose whole
-//     call AWS would refuse (TimestampOutOfBoundsException).
+//     call AWS would refuse (TimestampOutOfBoundsException). The check is made again for each
+//     batch right before its claim. A record whose customer is not named yet (Waiting) is
+//     never sent; it expires so once out of the window. A record an earlier call carried
+//     (Attempts > 0) expires MaybeMetered: AWS may have billed it, its answer was lost.
 //  3. The rest are grouped by product and metering identity into batches of at most 25,
 //     oldest hour first; each record's exact request (Meter.UsageRecordRequest; the one stored
 //     by an earlier attempt, if any) is stored with the record SENDING before the call.
@@ -53,7 +56,10 @@ const (
 //     (SaveMeteringResults): Success → SENT, DuplicateRecord and CustomerNotSubscribed
 //     terminal, unprocessed → PENDING. A batch refused with a retryable error goes back to
 //     PENDING, never SENT, and the loop backs off; one refused for good is FAILED with AWS's
-//     answer.
+//     answer, except for TimestampOutOfBoundsException: its records out of the window are
+//     EXPIRED, the others go back to PENDING. Answers and expiries are tied to the claim
+//     (MeteringClaim.ClaimedAt): a sender whose claim was taken over changes nothing. The
+//     request sent is the one the claim stored (MeteringClaim.Request), byte for byte.
 //
 // A crash between any two steps leaves records PENDING or SENDING; the next run sends them
 // again byte-identical, which AWS answers as it did the first time, so nothing is lost or
