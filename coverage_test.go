@@ -173,3 +173,56 @@ func TestMeteringWindow(t *testing.T) {
 		t.Errorf("oldest usage %s: its hour must still be sendable an hour later", ou)
 	}
 }
+
+// TestOldestUsageMonthEnd: on the 1st, usage of the previous month is accepted only while its
+// hour can still be closed and sent before 06:00 UTC, when AWS closes that month.
+func TestOldestUsageMonthEnd(t *testing.T) {
+	day := dealdesk.MeteringWindow(24 * time.Hour)
+	feb := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		now  time.Time
+		want time.Time
+	}{
+		{"at 05:58 the previous month is refused", feb.Add(5*time.Hour + 58*time.Minute), feb},
+		{"at 04:55 there is no hour left to close and send it", feb.Add(4*time.Hour + 55*time.Minute), feb},
+		{"at 04:54 the window holds", feb.Add(4*time.Hour + 54*time.Minute), time.Date(2026, 1, 31, 6, 0, 0, 0, time.UTC)},
+		{"from 06:00 the window within the month", feb.Add(6 * time.Hour), feb.Add(2 * time.Hour)},
+		{"mid-month the window alone", time.Date(2026, 2, 15, 5, 58, 0, 0, time.UTC), time.Date(2026, 2, 14, 8, 0, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		if got := day.OldestUsage(tt.now); !got.Equal(tt.want) {
+			t.Errorf("%s: oldest usage at %s = %s, want %s", tt.name, tt.now.Format(time.RFC3339), got.Format(time.RFC3339), tt.want.Format(time.RFC3339))
+		}
+	}
+	// A record sent at 05:56 would reach AWS too close to 06:00: not Sendable.
+	if day.Sendable(time.Date(2026, 1, 31, 23, 0, 0, 0, time.UTC), feb.Add(5*time.Hour+56*time.Minute)) {
+		t.Error("a record of the previous month is Sendable within SendMargin of 06:00 on the 1st")
+	}
+	// Whatever OldestUsage accepts of the previous month is still sendable an hour later.
+	for now := feb; now.Before(feb.Add(6 * time.Hour)); now = now.Add(time.Minute) {
+		if ou := day.OldestUsage(now); ou.Before(feb) && !day.Sendable(ou, now.Add(time.Hour)) {
+			t.Fatalf("at %s usage of %s is accepted but its record expires within the hour", now.Format(time.RFC3339), ou.Format(time.RFC3339))
+		}
+	}
+}
+
+// TestMinMeteringWindow: under MinMeteringWindow, usage of the current hour is accepted at
+// every minute of the hour; a minute less and it is refused for part of the hour.
+func TestMinMeteringWindow(t *testing.T) {
+	accepts := func(w dealdesk.MeteringWindow) bool {
+		start := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+		for now := start; now.Before(start.Add(time.Hour)); now = now.Add(time.Second) {
+			if w.OldestUsage(now).After(dealdesk.Hour(now)) {
+				return false
+			}
+		}
+		return true
+	}
+	if !accepts(dealdesk.MinMeteringWindow) {
+		t.Errorf("window %s refuses usage of the current hour", time.Duration(dealdesk.MinMeteringWindow))
+	}
+	if accepts(dealdesk.MinMeteringWindow - dealdesk.MeteringWindow(time.Minute)) {
+		t.Error("MinMeteringWindow is not the least window that accepts the current hour")
+	}
+}

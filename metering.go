@@ -91,6 +91,13 @@ type MeteringRecord struct {
 	Response json.RawMessage `json:"response,omitempty"`
 	Error    string          `json:"error,omitempty"` // why it failed or expired, for people
 	SentAt   *time.Time      `json:"sentAt,omitempty"`
+	// MaybeMetered marks a record EXPIRED after an earlier call carried it whose answer was
+	// lost (a sender died while SENDING, or AWS failed or did not answer): AWS may have metered
+	// it. It counts as unknown, not failed (DimensionTotals.Unknown).
+	MaybeMetered bool `json:"maybeMetered,omitempty"`
+	// Waiting says why a PENDING record is not sent yet, when it cannot be: its entitlement
+	// names no customer AWS can meter (no license ARN, or no customer identifier) yet.
+	Waiting string `json:"waiting,omitempty"`
 
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
@@ -120,6 +127,9 @@ type MeteringTotals struct {
 	Pending map[string]Decimal `json:"pendingUsage"`
 	// RecordsByStatus counts the entitlement's metering records per status.
 	RecordsByStatus map[MeteringRecordStatus]int64 `json:"recordsByStatus"`
+	// Waiting says why the entitlement's pending records are not sent, when they cannot be
+	// (its customer is not named yet); they expire with a notification once out of the window.
+	Waiting string `json:"waiting,omitempty"`
 }
 
 // DimensionTotals sums one dimension of an entitlement.
@@ -131,6 +141,7 @@ type DimensionTotals struct {
 	Metered         int64   `json:"metered"`         // units AWS accepted (SENT)
 	Unsent          int64   `json:"unsent"`          // units PENDING or SENDING
 	Failed          int64   `json:"failed"`          // units in terminal failures or EXPIRED
+	Unknown         int64   `json:"unknown"`         // units EXPIRED with MaybeMetered: AWS's answer was lost
 	Carry           Decimal `json:"carry"`           // fraction waiting for the next hour
 }
 
@@ -172,22 +183,50 @@ func (w MeteringWindow) Oldest(now time.Time) time.Time {
 	return oldest
 }
 
-// Sendable reports whether a record of hour can still be sent at now, with SendMargin to spare.
+// Sendable reports whether a record of hour can still be sent at now, with SendMargin to spare:
+// it is inside the window both SendMargin after the sliding edge and at now + SendMargin, so
+// that the month's close at 06:00 UTC on the 1st is kept to with the same margin.
 func (w MeteringWindow) Sendable(hour, now time.Time) bool {
-	return !hour.Before(w.Oldest(now).Add(SendMargin))
+	return !hour.Before(w.Oldest(now).Add(SendMargin)) && !hour.Before(w.Oldest(now.Add(SendMargin)))
 }
 
-// OldestUsage returns the oldest usage timestamp accepted at now: the start of the first hour
-// whose record can still be sent with an hour to spare for closing and sending it. Older usage
-// is refused at ingest (422 naming timestamp) rather than accepted and never metered.
-func (w MeteringWindow) OldestUsage(now time.Time) time.Time {
-	edge := w.Oldest(now).Add(SendMargin + time.Hour)
+// FirstSendable returns the start of the oldest hour whose record is Sendable at now.
+func (w MeteringWindow) FirstSendable(now time.Time) time.Time {
+	edge := w.Oldest(now).Add(SendMargin)
+	if m := w.Oldest(now.Add(SendMargin)); m.After(edge) {
+		edge = m
+	}
 	h := Hour(edge)
 	if h.Before(edge) {
 		h = h.Add(time.Hour)
 	}
 	return h
 }
+
+// OldestUsage returns the oldest usage timestamp accepted at now: the start of the first hour
+// whose record can still be sent with an hour to spare for closing and sending it (Sendable an
+// hour from now). Older usage is refused at ingest (422 naming timestamp) rather than accepted
+// and never metered. The month-end rule is anticipated with it: on the 1st, usage of the
+// previous month is accepted only while its hour can still be closed and sent, with that hour
+// and SendMargin to spare, before 06:00 UTC (from 04:55 UTC, nothing of the previous month).
+func (w MeteringWindow) OldestUsage(now time.Time) time.Time {
+	now = now.UTC()
+	edge := w.Oldest(now).Add(SendMargin + time.Hour)
+	if month := w.Oldest(now.Add(time.Hour + SendMargin)); month.After(edge) {
+		edge = month
+	}
+	h := Hour(edge)
+	if h.Before(edge) {
+		h = h.Add(time.Hour)
+	}
+	return h
+}
+
+// MinMeteringWindow is the shortest window under which usage of the current hour is always
+// accepted: OldestUsage keeps an hour and SendMargin to close and send an hour's record, and
+// the current hour may have started up to an hour ago, so the window must hold both: 2 hours
+// and SendMargin.
+const MinMeteringWindow = MeteringWindow(2*time.Hour + SendMargin)
 
 // MeteringOptions are an installation's metering settings (serve flags).
 type MeteringOptions struct {
@@ -280,30 +319,47 @@ type MeteringStore interface {
 	// NextMeteringRecords returns up to limit records to send, oldest hour first: PENDING ones,
 	// and SENDING ones claimed before staleBefore (a call whose answer was never stored). A
 	// record whose entitlement has no customer AWS can name yet (no license ARN, or no customer
-	// identifier) is left out.
+	// identifier) is left out while it can still be sent, and returned with a zero Customer and
+	// its Waiting reason once it cannot (to be expired).
 	NextMeteringRecords(ctx context.Context, limit int, staleBefore time.Time) ([]*MeteringSend, error)
 	// MarkMeteringSending stores, before the call, the exact request of each record (same index
-	// in requests) and makes it SENDING with Attempts + 1, claimed at at. A record not PENDING
-	// or SENDING any more is skipped; returns the IDs it claimed.
-	MarkMeteringSending(ctx context.Context, ids []string, requests []json.RawMessage, at time.Time) ([]string, error)
-	// SaveMeteringResults stores AWS's answer for each SENDING record (same index in results):
-	// Success → SENT with its MeteringRecordID and SentAt at; DuplicateRecord and
+	// in requests) and makes it SENDING with Attempts + 1, claimed at at; a SENDING record keeps
+	// the request stored first. A record not PENDING, or SENDING under a live claim, is skipped;
+	// returns the claims taken, in order, each with the request stored: the bytes to send.
+	MarkMeteringSending(ctx context.Context, ids []string, requests []json.RawMessage, at time.Time) ([]MeteringClaim, error)
+	// SaveMeteringResults stores AWS's answer for each record (same index in results) still
+	// SENDING under the claim taken at claimedAt (a record another sender took over is left as
+	// it is): Success → SENT with its MeteringRecordID and SentAt at; DuplicateRecord and
 	// CustomerNotSubscribed → their terminal statuses with AWS's answer; "" (unprocessed) →
 	// PENDING again. In one transaction.
-	SaveMeteringResults(ctx context.Context, ids []string, results []UsageRecordResult, at time.Time) error
-	// FailMeteringRecords ends records PENDING or SENDING with status (FAILED or EXPIRED), the
-	// reason for people and AWS's answer if any, and records a notification for them, in one
-	// transaction.
-	FailMeteringRecords(ctx context.Context, ids []string, status MeteringRecordStatus, reason string, response json.RawMessage) error
+	SaveMeteringResults(ctx context.Context, ids []string, results []UsageRecordResult, claimedAt, at time.Time) error
+	// FailMeteringRecords ends records with status (FAILED or EXPIRED), the reason for people
+	// and AWS's answer if any, and records a notification for them, in one transaction. With a
+	// zero claimedAt it ends records not claimed: PENDING, or SENDING under a claim older than
+	// the lease; otherwise only records SENDING under the claim taken at claimedAt. An EXPIRED
+	// record that an earlier call carried is MaybeMetered, and notified as such.
+	FailMeteringRecords(ctx context.Context, ids []string, claimedAt time.Time, status MeteringRecordStatus, reason string, response json.RawMessage) error
+}
+
+// MeteringClaim is a sender's claim on a SENDING record (MeteringStore.MarkMeteringSending):
+// the request stored with it, the exact bytes to send, and when the claim was taken, which ties
+// the sender's answer to its claim.
+type MeteringClaim struct {
+	ID        string
+	Request   json.RawMessage
+	ClaimedAt time.Time
 }
 
 // FlushResult is what a metering flush did: Closed counts the records CloseUsageHours made,
-// Sent those AWS accepted (SENT), Failed those that ended in a terminal failure or EXPIRED;
+// Sent those AWS accepted (SENT), Failed those that ended in a terminal failure or EXPIRED,
+// Unknown those EXPIRED that AWS may have metered (MaybeMetered);
 // Records are the records the flush made or sent, as it left them.
 type FlushResult struct {
-	Closed  int               `json:"closed"`
-	Sent    int               `json:"sent"`
-	Failed  int               `json:"failed"`
+	Closed int `json:"closed"`
+	Sent   int `json:"sent"`
+	Failed int `json:"failed"`
+	// Unknown counts the records EXPIRED whose earlier call's answer was lost (MaybeMetered).
+	Unknown int               `json:"unknown"`
 	Records []*MeteringRecord `json:"records"`
 }
 

@@ -36,10 +36,14 @@ const (
 	UsageAccepted UsageGroupStatus = "ACCEPTED"
 	// UsageAggregated: counted in the metering records of the hour MeteredHour.
 	UsageAggregated UsageGroupStatus = "AGGREGATED"
+	// UsageUnmetered: accepted while its ended entitlement's final hour was being closed, so
+	// that no hour is left to meter it in (AWS takes one record per hour, and none after the
+	// end): never metered, with a notification (decision 023, "Ended entitlements").
+	UsageUnmetered UsageGroupStatus = "UNMETERED"
 )
 
 // UsageGroupStatuses lists every usage group status.
-var UsageGroupStatuses = []UsageGroupStatus{UsageAccepted, UsageAggregated}
+var UsageGroupStatuses = []UsageGroupStatus{UsageAccepted, UsageAggregated, UsageUnmetered}
 
 // Valid reports whether s is a known usage group status.
 func (s UsageGroupStatus) Valid() bool { return slices.Contains(UsageGroupStatuses, s) }

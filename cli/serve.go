@@ -71,7 +71,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	fs.DurationVar(&window, "metering-window", window, "how far in the past AWS accepts a metering record (BatchMeterUsage; AWS's documents say 6h or 24h): older usage is refused at ingest and a record that can no longer reach AWS in time is EXPIRED, never sent (DEALDESK_METERING_WINDOW)")
+	fs.DurationVar(&window, "metering-window", window, "how far in the past AWS accepts a metering record (BatchMeterUsage; AWS's documents say 6h or 24h): older usage is refused at ingest and a record that can no longer reach AWS in time is EXPIRED, never sent; at least 2h5m, so that usage of the current hour is always accepted (its hour needs an hour to close and send and 5 minutes of margin, and may have begun an hour ago) (DEALDESK_METERING_WINDOW)")
 	zeroRecords, err := envBool(env, "DEALDESK_METERING_ZERO_RECORDS", false)
 	if err != nil {
 		return err
@@ -90,8 +90,9 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintf(env.Stderr, "dealdesk serve: --aws-replicas must be 1 to 1000\n")
 		return errUsage
 	}
-	if window < time.Hour+2*dealdesk.SendMargin || window > 24*time.Hour {
-		fmt.Fprintf(env.Stderr, "dealdesk serve: --metering-window must be between 1h10m and 24h\n")
+	if window < time.Duration(dealdesk.MinMeteringWindow) || window > 24*time.Hour {
+		fmt.Fprintf(env.Stderr, "dealdesk serve: --metering-window must be between %s and 24h: a shorter window refuses usage of the current hour\n",
+			time.Duration(dealdesk.MinMeteringWindow))
 		return errUsage
 	}
 	if lease < time.Second || lease > time.Hour {

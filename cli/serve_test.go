@@ -263,6 +263,22 @@ func TestServeBadShutdownTimeout(t *testing.T) {
 	}
 }
 
+// TestServeMeteringWindowMinimum: --metering-window refuses a window under which usage of the
+// current hour would be refused for part of every hour.
+func TestServeMeteringWindowMinimum(t *testing.T) {
+	t.Parallel()
+	for _, w := range []string{"1h10m", "2h4m"} {
+		errOut := newLineWriter()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		args := []string{"serve", "--db", filepath.Join(t.TempDir(), "x.db"), "--metering-window", w}
+		code := cli.Run(ctx, args, cli.Env{Getenv: func(string) string { return "" }, Stdout: io.Discard, Stderr: errOut})
+		if code != 2 || !strings.Contains(errOut.String(), "--metering-window must be between 2h5m0s and 24h") {
+			t.Errorf("--metering-window %s: exit %d, stderr %q", w, code, errOut.String())
+		}
+	}
+}
+
 // TestServeBadAWSReplicas: --aws-replicas (DEALDESK_AWS_REPLICAS) is a whole number from 1.
 func TestServeBadAWSReplicas(t *testing.T) {
 	t.Parallel()

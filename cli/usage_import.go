@@ -33,10 +33,12 @@ FILE.csv has a header row naming the columns id,entitlementId,timestamp,dimensio
 any order), and one row per dimension: adjacent rows with the same id form one group.
 
 Each group's id is its idempotency key: the server stores a group once and answers 200 for one
-already stored. After each answered batch FILE.progress records how far FILE was sent (byte
-offset, line, and a hash of what was sent), so a re-run sends only what follows; a FILE changed
-before that point is refused (remove FILE.progress to send it all again, which stores nothing
-twice). Prints how many groups were stored now, already stored and rejected, and the first
+already stored. After each answered batch FILE.progress records how far FILE was stored (byte
+offset, line, and a hash of what was sent), so a re-run sends only what follows; it stops
+before the first group rejected, so that a re-run sends the rejected groups again (a problem
+may be temporary), and those after them, which the server answers as already stored. A FILE
+changed before that point is refused (remove FILE.progress to send it all again, which stores
+nothing twice). Rows after the checkpoint, such as rejected ones, may be corrected before a re-run. Prints how many groups were stored now, already stored and rejected, and the first
 rejections with their problems; exits 1 when any group was rejected.
 `
 
@@ -129,11 +131,31 @@ type usageImport struct {
 	env       Env
 
 	batch      []json.RawMessage
-	batchLines []int // the line each group of batch starts on
+	batchLines []int          // the line each group of batch starts on
+	batchFrom  []importResume // where the file stands just before each group of batch
 	batchBytes int
+
+	// held is where the checkpoint stops: just before the first group rejected in this run
+	// (nil while none is), so that a re-run sends every rejected group again, whose problem may
+	// have been temporary. The checkpoint covers only a contiguous prefix of groups stored or
+	// already stored.
+	held *importResume
 
 	stored, already, rejected int
 	shown                     []string // the first rejections, described
+}
+
+// importResume is a place in the file to resume from: the byte offset and the last line before it.
+type importResume struct {
+	end  int64
+	line int
+}
+
+// hold stops the checkpoint at from, unless it stops earlier already.
+func (imp *usageImport) hold(from importResume) {
+	if imp.held == nil || from.end < imp.held.end {
+		imp.held = &from
+	}
 }
 
 // importFormat is how a usage file is written.
@@ -193,6 +215,9 @@ func (imp *usageImport) run(ctx context.Context) error {
 				return false
 			}
 		}
+		if imp.held != nil {
+			end, line = imp.held.end, imp.held.line
+		}
 		if sendErr = cp.save(f, end, line); sendErr != nil {
 			return false
 		}
@@ -201,6 +226,7 @@ func (imp *usageImport) run(ctx context.Context) error {
 	}
 	readErr := groups(func(g importGroup) bool {
 		if g.JSON == nil {
+			imp.hold(importResume{lastEnd, lastLine})
 			imp.reject(g.Line, g.ID, g.Problem)
 		} else {
 			if len(imp.batch) > 0 && imp.batchBytes+len(g.JSON) > maxImportBatchJSON {
@@ -210,6 +236,7 @@ func (imp *usageImport) run(ctx context.Context) error {
 			}
 			imp.batch = append(imp.batch, g.JSON)
 			imp.batchLines = append(imp.batchLines, g.Line)
+			imp.batchFrom = append(imp.batchFrom, importResume{lastEnd, lastLine})
 			imp.batchBytes += len(g.JSON) + 1
 		}
 		lastEnd, lastLine = g.End, g.EndLine
@@ -252,9 +279,10 @@ func (imp *usageImport) send(ctx context.Context) error {
 				msg = fmt.Sprintf("%d %s", r.Status, describe(r.Err))
 			}
 			imp.reject(imp.batchLines[i], r.ID, msg)
+			imp.hold(imp.batchFrom[i])
 		}
 	}
-	imp.batch, imp.batchLines, imp.batchBytes = imp.batch[:0], imp.batchLines[:0], 0
+	imp.batch, imp.batchLines, imp.batchFrom, imp.batchBytes = imp.batch[:0], imp.batchLines[:0], imp.batchFrom[:0], 0
 	return nil
 }
 

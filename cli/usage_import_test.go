@@ -144,9 +144,9 @@ func TestUsageImport_CSVResumesAndSendsNothingTwice(t *testing.T) {
 		t.Fatalf("stored groups: %+v", groups)
 	}
 
-	// A re-run sends nothing: the checkpoint says the whole file was answered.
+	// A re-run sends only from the rejected g3 on: the checkpoint stops before it.
 	code, stored, already, rejected, out = u.importCounts(t, file)
-	if code != 0 || stored != "0" || already != "0" || rejected != "0" {
+	if code != 1 || stored != "0" || already != "1" || rejected != "1" || !strings.Contains(out, "after line 4") {
 		t.Fatalf("re-run: exit %d, stored %q, already %q, rejected %q:\n%s", code, stored, already, rejected, out)
 	}
 
@@ -158,7 +158,7 @@ func TestUsageImport_CSVResumesAndSendsNothingTwice(t *testing.T) {
 	fmt.Fprintf(f, "g5,%s,%s,seats,4\ng5,%s,%s,api_calls,0.25\n", u.entitlement, ts, u.entitlement, ts)
 	f.Close()
 	code, stored, already, rejected, out = u.importCounts(t, file)
-	if code != 0 || stored != "1" || already != "0" || rejected != "0" || !strings.Contains(out, "resuming") {
+	if code != 1 || stored != "1" || already != "1" || rejected != "1" || !strings.Contains(out, "resuming") {
 		t.Fatalf("appended rows: exit %d, stored %q, already %q, rejected %q:\n%s", code, stored, already, rejected, out)
 	}
 	if g := u.storedGroups(t)["g5"]; g == nil || len(g.Records) != 2 {
@@ -214,8 +214,9 @@ func TestUsageImport_JSONL(t *testing.T) {
 	if len(groups) != 26 || groups["j07"].Records["api_calls"].String() != "7.5" || groups["exp"].Records["seats"].String() != "0.00000015" {
 		t.Fatalf("%d stored groups: j07 %+v, exp %+v", len(groups), groups["j07"], groups["exp"])
 	}
+	// A re-run sends the rejected groups again, and those after them (already stored).
 	code, stored, already, rejected, out = u.importCounts(t, file)
-	if code != 0 || stored != "0" || already != "0" || rejected != "0" {
+	if code != 1 || stored != "0" || already != "1" || rejected != "2" {
 		t.Fatalf("re-run: exit %d, stored %q, already %q, rejected %q:\n%s", code, stored, already, rejected, out)
 	}
 	code, _, _, _, out = u.importCounts(t, filepath.Join(t.TempDir(), "usage.txt"))
@@ -233,5 +234,48 @@ func TestMeteringFlush_PrintsWhatItDid(t *testing.T) {
 	code, out, errOut := client(t, map[string]string{"DEALDESK_API_URL": u.URL, "DEALDESK_API_KEY": u.Key}, "", "metering", "flush")
 	if code != 0 || !strings.Contains(out, "closed  0\n") || !strings.Contains(out, "sent    0\n") || !strings.Contains(out, "failed  0\n") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// TestUsageImport_RejectedGroupsAreSentAgain: a group the server rejected for a problem that
+// passes (here: before the entitlement's start, until the start is corrected) is not counted
+// done: the checkpoint stops before it, so a re-run sends it again and it is stored; the groups
+// after it are answered as already stored, and a third run has nothing left to send.
+func TestUsageImport_RejectedGroupsAreSentAgain(t *testing.T) {
+	t.Parallel()
+	u := startUsageAPI(t)
+	setStart := func(start time.Time) {
+		t.Helper()
+		if _, err := u.db.SQL().ExecContext(u.ctx, `UPDATE entitlements SET start_time = $1 WHERE id = $2`,
+			start.UTC().Format("2006-01-02T15:04:05.000000000Z"), u.entitlement); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now()
+	setStart(now.Add(-time.Hour))
+	recent, early := now.Add(-30*time.Minute).UTC().Format(time.RFC3339), now.Add(-2*time.Hour).UTC().Format(time.RFC3339)
+	file := filepath.Join(t.TempDir(), "usage.jsonl")
+	var b strings.Builder
+	for i, ts := range []string{recent, recent, early, recent, recent} {
+		fmt.Fprintf(&b, `{"id":"r%d","entitlementId":"%s","timestamp":"%s","records":{"api_calls":%d}}`+"\n", i, u.entitlement, ts, i+1)
+	}
+	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stored, already, rejected, out := u.importCounts(t, "--batch-size", "2", file)
+	if code != 1 || stored != "4" || already != "0" || rejected != "1" || !strings.Contains(out, "line 3 (id r2)") {
+		t.Fatalf("first run: exit %d, stored %q, already %q, rejected %q:\n%s", code, stored, already, rejected, out)
+	}
+	setStart(now.Add(-3 * time.Hour)) // the problem passes
+	code, stored, already, rejected, out = u.importCounts(t, "--batch-size", "2", file)
+	if code != 0 || stored != "1" || already != "2" || rejected != "0" {
+		t.Fatalf("re-run: exit %d, stored %q, already %q, rejected %q:\n%s", code, stored, already, rejected, out)
+	}
+	if g := u.storedGroups(t)["r2"]; g == nil {
+		t.Fatal("the group rejected first was never stored")
+	}
+	code, stored, already, rejected, out = u.importCounts(t, file)
+	if code != 0 || stored != "0" || already != "0" || rejected != "0" {
+		t.Fatalf("third run: exit %d, stored %q, already %q, rejected %q:\n%s", code, stored, already, rejected, out)
 	}
 }

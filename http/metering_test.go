@@ -83,7 +83,7 @@ func TestMetering_RecordsTotalsRetryAndFlush(t *testing.T) {
 		// Only a FAILED record may be retried.
 		e.do(req{method: "POST", path: "/api/v1/metering-records/" + rec.ID + "/retry", key: e.keyA}).want(t, 409)
 		answer := json.RawMessage(`{"__type":"InvalidLicenseException","message":"no such license"}`)
-		if err := e.db.FailMeteringRecords(e.ctxA(), []string{rec.ID}, dealdesk.MeteringFailed, "AWS refused the batch", answer); err != nil {
+		if err := e.db.FailMeteringRecords(e.ctxA(), []string{rec.ID}, time.Time{}, dealdesk.MeteringFailed, "AWS refused the batch", answer); err != nil {
 			t.Fatal(err)
 		}
 		e.do(req{method: "GET", path: "/api/v1/metering-records/" + rec.ID, key: e.keyA}).want(t, 200).decode(t, &got)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -16,10 +17,10 @@ import (
 
 const meteringColumns = `id, org_id, entitlement_id, product_id, dimension_key, hour, usage, covered_by_grant,
 	covered_by_commit, commit_amount, overage, carried_in, carried_out, quantity, status, attempts, metering_record_id,
-	request, response, error, sent_at, created_at, updated_at`
+	request, response, error, sent_at, maybe_metered, created_at, updated_at`
 
 // meteringColumnCount is the number of meteringColumns.
-const meteringColumnCount = 23
+const meteringColumnCount = 24
 
 func scanMeteringRecord(s rowScanner, extra ...any) (*dealdesk.MeteringRecord, error) {
 	r := &dealdesk.MeteringRecord{}
@@ -27,7 +28,7 @@ func scanMeteringRecord(s rowScanner, extra ...any) (*dealdesk.MeteringRecord, e
 	dest := append([]any{&r.ID, &r.OrgID, &r.EntitlementID, &r.ProductID, &r.DimensionKey, timeCol{&r.Hour}, &r.Usage,
 		&r.CoveredByGrant, &r.CoveredByCommit, &r.CommitAmount, &r.Overage, &r.CarriedIn, &r.CarriedOut, &r.Quantity,
 		&r.Status, &r.Attempts, &r.MeteringRecordID, &request, &response, &r.Error, nullTimeCol{&r.SentAt},
-		timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt}}, extra...)
+		&r.MaybeMetered, timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt}}, extra...)
 	if err := s.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -66,7 +67,7 @@ func (db *DB) insertMeteringRecords(ctx context.Context, tx *sql.Tx, recs []*dea
 			args = append(args, r.ID, r.OrgID, r.EntitlementID, r.ProductID, r.DimensionKey, db.dialect.timeArg(r.Hour),
 				r.Usage, r.CoveredByGrant, r.CoveredByCommit, r.CommitAmount, r.Overage, r.CarriedIn, r.CarriedOut, r.Quantity,
 				r.Status, r.Attempts, r.MeteringRecordID, rawArg(r.Request), rawArg(r.Response), r.Error,
-				db.dialect.nullTimeArg(r.SentAt), db.dialect.timeArg(r.CreatedAt), db.dialect.timeArg(r.UpdatedAt))
+				db.dialect.nullTimeArg(r.SentAt), r.MaybeMetered, db.dialect.timeArg(r.CreatedAt), db.dialect.timeArg(r.UpdatedAt))
 		}
 		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
 			return err
@@ -100,9 +101,42 @@ func (db *DB) FindMeteringRecords(ctx context.Context, f dealdesk.MeteringRecord
 	if f.To != nil {
 		w.add("hour < ?", db.dialect.timeArg(*f.To))
 	}
-	return findPage(ctx, db.db, `SELECT `+meteringColumns+` FROM metering_records`, &w, after, f.Limit,
+	recs, next, err := findPage(ctx, db.db, `SELECT `+meteringColumns+` FROM metering_records`, &w, after, f.Limit,
 		func(s rowScanner) (*dealdesk.MeteringRecord, error) { return scanMeteringRecord(s) },
 		func(r *dealdesk.MeteringRecord) string { return r.ID })
+	if err != nil {
+		return nil, "", err
+	}
+	if err := markWaiting(ctx, db.db, orgID, recs); err != nil {
+		return nil, "", err
+	}
+	return recs, next, nil
+}
+
+// markWaiting sets Waiting on the PENDING records whose entitlement names no customer AWS can
+// meter yet (see NextMeteringRecords).
+func markWaiting(ctx context.Context, q queryer, orgID string, recs []*dealdesk.MeteringRecord) error {
+	why := map[[2]string]string{} // by entitlement and product
+	for _, r := range recs {
+		if r.Status != dealdesk.MeteringPending {
+			continue
+		}
+		k := [2]string{r.EntitlementID, r.ProductID}
+		w, ok := why[k]
+		if !ok {
+			var c meteringCustomer
+			var identity dealdesk.MeteringIdentity
+			if err := q.QueryRowContext(ctx, `SELECT e.buyer_account_id, e.license_arn, e.customer_identifier, p.metering_identity
+				FROM entitlements e, products p WHERE e.org_id = $1 AND e.id = $2 AND p.org_id = $1 AND p.id = $3`,
+				orgID, r.EntitlementID, r.ProductID).Scan(&c.account, &c.license, &c.identifier, &identity); err != nil {
+				return err
+			}
+			w = c.waiting(identity)
+			why[k] = w
+		}
+		r.Waiting = w
+	}
+	return nil
 }
 
 // FindMeteringRecordByID returns ENOTFOUND unless the record belongs to the caller's organization.
@@ -122,8 +156,10 @@ func findMeteringRecord(ctx context.Context, q queryer, orgID, id string) (*deal
 		WHERE org_id = $1 AND id = $2`, orgID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("metering record", id)
+	} else if err != nil {
+		return nil, err
 	}
-	return r, err
+	return r, markWaiting(ctx, q, orgID, []*dealdesk.MeteringRecord{r})
 }
 
 // RetryMeteringRecord makes a FAILED record PENDING again, for the sender to send it anew; its
@@ -191,7 +227,7 @@ func (db *DB) MeteringTotals(ctx context.Context, entitlementID string) (*dealde
 			}
 			return dims[k]
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT dimension_key, status, usage, covered_by_grant, covered_by_commit, quantity
+		rows, err := tx.QueryContext(ctx, `SELECT dimension_key, status, usage, covered_by_grant, covered_by_commit, quantity, maybe_metered
 			FROM metering_records WHERE org_id = $1 AND entitlement_id = $2`, orgID, entitlementID)
 		if err != nil {
 			return err
@@ -202,7 +238,8 @@ func (db *DB) MeteringTotals(ctx context.Context, entitlementID string) (*dealde
 			var status dealdesk.MeteringRecordStatus
 			var usage, grant, commit dealdesk.Decimal
 			var q int64
-			if err := rows.Scan(&k, &status, &usage, &grant, &commit, &q); err != nil {
+			var maybe bool
+			if err := rows.Scan(&k, &status, &usage, &grant, &commit, &q, &maybe); err != nil {
 				return err
 			}
 			out.RecordsByStatus[status]++
@@ -216,6 +253,12 @@ func (db *DB) MeteringTotals(ctx context.Context, entitlementID string) (*dealde
 			case dealdesk.MeteringPending, dealdesk.MeteringSending:
 				d.unsent += q
 			case dealdesk.MeteringNotMetered:
+			case dealdesk.MeteringExpired:
+				if maybe {
+					d.unknown += q
+				} else {
+					d.failed += q
+				}
 			default:
 				d.failed += q
 			}
@@ -224,6 +267,15 @@ func (db *DB) MeteringTotals(ctx context.Context, entitlementID string) (*dealde
 			return err
 		}
 		rows.Close()
+		if out.RecordsByStatus[dealdesk.MeteringPending] > 0 && e.ProductID != "" {
+			probe := []*dealdesk.MeteringRecord{{EntitlementID: entitlementID, ProductID: e.ProductID, Status: dealdesk.MeteringPending}}
+			if err := markWaiting(ctx, tx, orgID, probe); err != nil {
+				return err
+			}
+			if probe[0].Waiting != "" {
+				out.Waiting = fmt.Sprintf("%d pending record(s) wait: %s", out.RecordsByStatus[dealdesk.MeteringPending], probe[0].Waiting)
+			}
+		}
 		pending := map[string]*usageSum{}
 		groups, err := queryRows(ctx, tx, func(s rowScanner) (string, error) {
 			var r string
@@ -252,7 +304,7 @@ func (db *DB) MeteringTotals(ctx context.Context, entitlementID string) (*dealde
 		}
 		for _, k := range slices.Sorted(maps.Keys(dims)) {
 			d := dims[k]
-			t := dealdesk.DimensionTotals{DimensionKey: k, Metered: d.metered, Unsent: d.unsent, Failed: d.failed,
+			t := dealdesk.DimensionTotals{DimensionKey: k, Metered: d.metered, Unsent: d.unsent, Failed: d.failed, Unknown: d.unknown,
 				Carry: dealdesk.MustDecimal("0")}
 			if m := state.Dimensions[k]; m != nil && m.Carry.IsSet() {
 				t.Carry = m.Carry
@@ -277,6 +329,6 @@ func (db *DB) MeteringTotals(ctx context.Context, entitlementID string) (*dealde
 
 // dimensionSums adds up the metering records of one dimension.
 type dimensionSums struct {
-	reported, grant, commit decimal.Decimal
-	metered, unsent, failed int64
+	reported, grant, commit          decimal.Decimal
+	metered, unsent, failed, unknown int64
 }

@@ -182,10 +182,18 @@ func (db *DB) closeEntitlementHours(ctx context.Context, tx *sql.Tx, orgID, enti
 		}
 	}
 	last := dealdesk.Hour(limit.Add(-time.Hour))
+	// No hour at or after an entitlement's end is ever closed: AWS would answer
+	// CustomerNotSubscribed (decision 023, "Ended entitlements").
+	if final, ok := finalHour(e); ok && last.After(final) {
+		last = final
+	}
 	var first time.Time // the first hour this close may close; zero: the first with usage
 	if !state.ClosedThrough.IsZero() {
 		first = state.ClosedThrough.Add(time.Hour)
 		if first.After(last) {
+			if final, ok := finalHour(e); ok && !state.ClosedThrough.Before(final) {
+				return nil, db.unmeterLateUsage(ctx, tx, orgID, e, final, now)
+			}
 			return nil, nil
 		}
 	}
@@ -300,4 +308,38 @@ func ceilHour(t time.Time) time.Time {
 		h = h.Add(time.Hour)
 	}
 	return h
+}
+
+// finalHour returns the start of the last hour of an entitlement that has an end: the hour
+// that holds the last instant before EndTime. ok is false without an end.
+func finalHour(e *dealdesk.Entitlement) (time.Time, bool) {
+	if e.EndTime == nil {
+		return time.Time{}, false
+	}
+	return dealdesk.Hour(e.EndTime.Add(-time.Nanosecond)), true
+}
+
+// unmeterLateUsage marks UNMETERED the usage of ended entitlement e still ACCEPTED after its
+// final hour was closed (stored concurrently with that close, past the check at ingest), and
+// notifies on the entitlement's timeline (METERING_FAILED): no hour is left to meter it in,
+// since AWS takes one record per hour and none after the end. Decision 023, "Ended
+// entitlements".
+func (db *DB) unmeterLateUsage(ctx context.Context, tx *sql.Tx, orgID string, e *dealdesk.Entitlement, final, now time.Time) error {
+	ids, err := queryRows(ctx, tx, func(s rowScanner) (string, error) {
+		var id string
+		return id, s.Scan(&id)
+	}, `UPDATE usage_groups SET status = $1 WHERE org_id = $2 AND entitlement_id = $3 AND status = $4 RETURNING id`,
+		dealdesk.UsageUnmetered, orgID, e.ID, dealdesk.UsageAccepted)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	slices.Sort(ids)
+	summary := fmt.Sprintf("%d usage group(s) came in after the entitlement's final hour (%s) was metered and can never reach AWS: UNMETERED (first: %q)",
+		len(ids), final.Format(time.RFC3339), ids[0])
+	entry := &dealdesk.TimelineEntry{OrgID: orgID, OpportunityID: e.OpportunityID, SubjectType: dealdesk.SubjectEntitlement,
+		SubjectID: e.ID, Kind: dealdesk.TimelineMeteringFailed, At: now, Source: dealdesk.SourceCall,
+		SourceRef: fmt.Sprintf("%s:%s@%s", dealdesk.UsageUnmetered, ids[0], now.Format(time.RFC3339Nano)),
+		Summary:   dealdesk.Clip(summary, dealdesk.MaxTimelineSummaryLength)}
+	_, _, err = db.addTimelineEntry(ctx, tx, entry)
+	return err
 }

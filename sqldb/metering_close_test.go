@@ -211,5 +211,57 @@ func TestCloseUsageHoursEndedEntitlement(t *testing.T) {
 		if len(recs) != 1 || recs[0].Quantity != 4 || !recs[0].Hour.Equal(time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)) {
 			t.Fatalf("records %+v", recs)
 		}
+
+		t.Run("usage after the final hour was metered is refused naming timestamp", func(t *testing.T) {
+			e.clock.Advance(time.Minute) // 08:51
+			res, err := db.ReportUsage(d.ctx, []dealdesk.UsageGroupInput{d.group("late", time.Date(2026, 11, 26, 8, 30, 0, 0, time.UTC), "api_calls", "2")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantField(t, res[0].Err, "timestamp")
+			if !strings.Contains(res[0].Err.Error(), "final hour was already metered") {
+				t.Fatalf("answer %v", res[0].Err)
+			}
+			if n := count(t, db, "usage_groups", "entitlement_id = $1 AND id = 'late'", d.entitlement); n != 0 {
+				t.Fatalf("refused usage stored: %d", n)
+			}
+		})
+		t.Run("usage that slipped in past the check is UNMETERED with a notification, never put after the end", func(t *testing.T) {
+			// Stored while the final hour was being closed: the end moved later (an extension
+			// seen then undone), so the check at ingest let it in.
+			later := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+			ent := findEntitlement(t, db, d.ctx, d.entitlement)
+			ent.EndTime, ent.Status = &later, dealdesk.EntitlementActive
+			if _, err := db.SaveEntitlement(d.ctx, ent, ""); err != nil {
+				t.Fatal(err)
+			}
+			report(t, db, d.ctx, d.group("slipped", time.Date(2026, 11, 26, 8, 30, 0, 0, time.UTC), "api_calls", "3"))
+			ent.EndTime, ent.Status = &end, dealdesk.EntitlementExpired
+			if _, err := db.SaveEntitlement(d.ctx, ent, ""); err != nil {
+				t.Fatal(err)
+			}
+			e.clock.Advance(75 * time.Minute) // 10:06
+			if recs := closeHours(t, db, d, e.clock.Now().Add(-5*time.Minute), dealdesk.MeteringOptions{}); len(recs) != 0 {
+				t.Fatalf("made records after the entitlement's end: %s", recordLine(recs[0]))
+			}
+			endHour := dealdesk.Hour(end).Add(time.Hour) // 09:00, the first hour after the end
+			if after, _, err := db.FindMeteringRecords(d.ctx, dealdesk.MeteringRecordFilter{EntitlementID: d.entitlement, From: &endHour}); err != nil || len(after) != 0 {
+				t.Fatalf("records of hours after the end: %d, %v", len(after), err)
+			}
+			gs, _, err := db.FindUsageGroups(d.ctx, dealdesk.UsageGroupFilter{Status: dealdesk.UsageUnmetered})
+			if err != nil || len(gs) != 1 || gs[0].ID != "slipped" {
+				t.Fatalf("unmetered groups %+v, %v", gs, err)
+			}
+			if n := count(t, db, "timeline_entries", "entitlement_id = $1 AND kind = $2 AND summary LIKE '%UNMETERED%'",
+				d.entitlement, dealdesk.TimelineMeteringFailed); n != 1 {
+				t.Fatalf("%d notifications of unmetered usage", n)
+			}
+			if recs := closeHours(t, db, d, e.clock.Now(), dealdesk.MeteringOptions{}); len(recs) != 0 {
+				t.Fatalf("closing again made %d records", len(recs))
+			}
+			if n := count(t, db, "timeline_entries", "entitlement_id = $1 AND kind = $2", d.entitlement, dealdesk.TimelineMeteringFailed); n != 1 {
+				t.Fatalf("notified %d times", n)
+			}
+		})
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,6 +40,14 @@ func requestsFor(ids []string, tag string) []json.RawMessage {
 		out[i] = json.RawMessage(fmt.Sprintf(`{"Record":%q,"Tag":%q}`, id, tag))
 	}
 	return out
+}
+
+func claimIDs(cs []dealdesk.MeteringClaim) []string {
+	var ids []string
+	for _, c := range cs {
+		ids = append(ids, c.ID)
+	}
+	return ids
 }
 
 func findRecord(t *testing.T, db *sqldb.DB, d usageDeal, id string) *dealdesk.MeteringRecord {
@@ -77,7 +86,7 @@ func TestMeteringSendStates(t *testing.T) {
 
 		t.Run("a claim stores the request and holds the records for the lease", func(t *testing.T) {
 			claimed, err := db.MarkMeteringSending(d.ctx, ids[:3], requestsFor(ids[:3], "first"), now)
-			if err != nil || !slices.Equal(claimed, ids[:3]) {
+			if err != nil || !slices.Equal(claimIDs(claimed), ids[:3]) || string(claimed[0].Request) != string(requestsFor(ids[:1], "first")[0]) {
 				t.Fatalf("claimed %v, %v", claimed, err)
 			}
 			r := findRecord(t, db, d, ids[0])
@@ -86,7 +95,7 @@ func TestMeteringSendStates(t *testing.T) {
 			}
 			// A second sender within the lease claims nothing, and sees only the unclaimed one.
 			again, err := db.MarkMeteringSending(d.ctx, ids, requestsFor(ids, "second"), now.Add(time.Minute))
-			if err != nil || !slices.Equal(again, ids[3:]) {
+			if err != nil || !slices.Equal(claimIDs(again), ids[3:]) {
 				t.Fatalf("second sender claimed %v, %v", again, err)
 			}
 			left, err := db.NextMeteringRecords(d.ctx, 10, now.Add(time.Minute).Add(-dealdesk.SendingLease))
@@ -104,7 +113,9 @@ func TestMeteringSendStates(t *testing.T) {
 				t.Fatalf("stale record's request %s", stale[0].Record.Request)
 			}
 			claimed, err := db.MarkMeteringSending(d.ctx, ids[:1], requestsFor(ids[:1], "third"), later)
-			if err != nil || !slices.Equal(claimed, ids[:1]) {
+			// The claim answers the request stored first: the bytes to send.
+			if err != nil || !slices.Equal(claimIDs(claimed), ids[:1]) || string(claimed[0].Request) != string(requestsFor(ids[:1], "first")[0]) ||
+				!claimed[0].ClaimedAt.Equal(later.Truncate(time.Microsecond)) {
 				t.Fatalf("claimed %v, %v", claimed, err)
 			}
 			r := findRecord(t, db, d, ids[0])
@@ -114,14 +125,26 @@ func TestMeteringSendStates(t *testing.T) {
 		})
 		t.Run("results move SENDING records, once", func(t *testing.T) {
 			at := now.Add(5 * time.Minute)
-			err := db.SaveMeteringResults(d.ctx, ids, []dealdesk.UsageRecordResult{
-				{Status: "Success", MeteringRecordID: "aws-1", Response: json.RawMessage(`{"Status":"Success"}`)},
-				{Status: "DuplicateRecord", Response: json.RawMessage(`{"Status":"DuplicateRecord"}`)},
-				{Status: ""},
-				{Status: "CustomerNotSubscribed"},
-			}, at)
-			if err != nil {
+			later := now.Add(dealdesk.SendingLease + time.Second)
+			// The first sender's answer for ids[0], whose claim was taken over, changes nothing.
+			if err := db.SaveMeteringResults(d.ctx, ids[:1], []dealdesk.UsageRecordResult{{Status: "Success", MeteringRecordID: "aws-0"}}, now, at); err != nil {
 				t.Fatal(err)
+			}
+			if r := findRecord(t, db, d, ids[0]); r.Status != dealdesk.MeteringSending || r.MeteringRecordID != "" {
+				t.Fatalf("an old claim's answer was stored: %+v", r)
+			}
+			for _, save := range []struct {
+				ids     []string
+				claim   time.Time
+				results []dealdesk.UsageRecordResult
+			}{
+				{ids[:1], later, []dealdesk.UsageRecordResult{{Status: "Success", MeteringRecordID: "aws-1", Response: json.RawMessage(`{"Status":"Success"}`)}}},
+				{ids[1:3], now, []dealdesk.UsageRecordResult{{Status: "DuplicateRecord", Response: json.RawMessage(`{"Status":"DuplicateRecord"}`)}, {Status: ""}}},
+				{ids[3:], now.Add(time.Minute), []dealdesk.UsageRecordResult{{Status: "CustomerNotSubscribed"}}},
+			} {
+				if err := db.SaveMeteringResults(d.ctx, save.ids, save.results, save.claim, at); err != nil {
+					t.Fatal(err)
+				}
 			}
 			var got []string
 			for _, id := range ids {
@@ -136,7 +159,7 @@ func TestMeteringSendStates(t *testing.T) {
 				t.Fatalf("after results:\n%q\nwant\n%q", got, want)
 			}
 			// A late answer of another sender changes nothing: none is SENDING now.
-			if err := db.SaveMeteringResults(d.ctx, ids[1:2], []dealdesk.UsageRecordResult{{Status: "Success", MeteringRecordID: "aws-2"}}, at); err != nil {
+			if err := db.SaveMeteringResults(d.ctx, ids[1:2], []dealdesk.UsageRecordResult{{Status: "Success", MeteringRecordID: "aws-2"}}, now, at); err != nil {
 				t.Fatal(err)
 			}
 			if r := findRecord(t, db, d, ids[1]); r.Status != dealdesk.MeteringDuplicateRecord || r.MeteringRecordID != "" {
@@ -144,7 +167,7 @@ func TestMeteringSendStates(t *testing.T) {
 			}
 		})
 		t.Run("failures end PENDING and SENDING records and notify; only FAILED ones can be retried", func(t *testing.T) {
-			if err := db.FailMeteringRecords(d.ctx, ids, dealdesk.MeteringFailed, "InvalidLicenseException", json.RawMessage(`{"__type":"InvalidLicenseException"}`)); err != nil {
+			if err := db.FailMeteringRecords(d.ctx, ids, time.Time{}, dealdesk.MeteringFailed, "InvalidLicenseException", json.RawMessage(`{"__type":"InvalidLicenseException"}`)); err != nil {
 				t.Fatal(err)
 			}
 			r := findRecord(t, db, d, ids[2])
@@ -166,7 +189,7 @@ func TestMeteringSendStates(t *testing.T) {
 				_, err := db.RetryMeteringRecord(d.ctx, id)
 				wantCode(t, err, dealdesk.ECONFLICT)
 			}
-			if err := db.FailMeteringRecords(d.ctx, ids[2:3], dealdesk.MeteringExpired, "", nil); err != nil {
+			if err := db.FailMeteringRecords(d.ctx, ids[2:3], time.Time{}, dealdesk.MeteringExpired, "", nil); err != nil {
 				t.Fatal(err)
 			}
 			_, err = db.RetryMeteringRecord(d.ctx, ids[2])
@@ -174,7 +197,7 @@ func TestMeteringSendStates(t *testing.T) {
 			if notes, _, _ := db.FindNotifications(d.ctx, dealdesk.NotificationFilter{Kind: dealdesk.TimelineMeteringFailed}); len(notes) != 2 {
 				t.Fatalf("%d notifications", len(notes))
 			}
-			wantField(t, db.FailMeteringRecords(d.ctx, ids, dealdesk.MeteringSent, "", nil), "status")
+			wantField(t, db.FailMeteringRecords(d.ctx, ids, time.Time{}, dealdesk.MeteringSent, "", nil), "status")
 		})
 		t.Run("another organization's records are not found", func(t *testing.T) {
 			o := newOrg(t, db, "globex")
@@ -203,12 +226,142 @@ func TestNextMeteringRecordsIdentity(t *testing.T) {
 		if c := next[0].Customer; c.CustomerIdentifier != "cust-acme" || c.LicenseARN != "" || next[0].Product.MeteringIdentity != dealdesk.MeteringByCustomerIdentifier {
 			t.Fatalf("customer %+v", c)
 		}
-		// An entitlement without the customer AWS needs is left out.
+		// An entitlement without the customer AWS needs is left out while its records can
+		// still be sent, and shown waiting.
 		if _, err := db.SQL().Exec(`UPDATE entitlements SET customer_identifier = ''`); err != nil {
 			t.Fatal(err)
 		}
 		if next, err := db.NextMeteringRecords(d.ctx, 10, e.clock.Now()); err != nil || len(next) != 0 {
 			t.Fatalf("next without a customer identifier %v, %v", next, err)
+		}
+		const why = "the customer identifier never arrived"
+		if r := findRecord(t, db, d, next[0].Record.ID); !strings.HasPrefix(r.Waiting, why) {
+			t.Fatalf("waiting record %q", r.Waiting)
+		}
+		if tot, err := db.MeteringTotals(d.ctx, d.entitlement); err != nil || !strings.Contains(tot.Waiting, "4 pending record(s) wait: "+why) {
+			t.Fatalf("totals waiting %q, %v", tot.Waiting, err)
+		}
+		// Once out of the window, they are returned, unnamed, to be expired.
+		e.clock.Advance(6 * time.Hour)
+		late, err := db.NextMeteringRecords(d.ctx, 10, e.clock.Now())
+		if err != nil || len(late) != 4 {
+			t.Fatalf("next out of the window %d, %v", len(late), err)
+		}
+		for _, s := range late {
+			if !strings.HasPrefix(s.Record.Waiting, why) || s.Customer != (dealdesk.MeteringCustomer{}) {
+				t.Fatalf("late unnamed record %q %+v", s.Record.Waiting, s.Customer)
+			}
+		}
+	})
+}
+
+// TestMeteringClaims: an answer or an expiry is tied to the claim that carried the record: a
+// sender whose claim was taken over, or that saw a record unclaimed, cannot end or reset a
+// record another live sender holds.
+func TestMeteringClaims(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		d := pendingDeal(t, db, "acme", "")
+		now := e.clock.Now()
+		next, err := db.NextMeteringRecords(d.ctx, 10, now.Add(-dealdesk.SendingLease))
+		if err != nil || len(next) != 4 {
+			t.Fatalf("next %d, %v", len(next), err)
+		}
+		ids := sendIDs(next)
+		if _, err := db.MarkMeteringSending(d.ctx, ids[:2], requestsFor(ids[:2], "old"), now); err != nil {
+			t.Fatal(err)
+		}
+		later := now.Add(dealdesk.SendingLease + time.Second)
+		e.clock.Advance(dealdesk.SendingLease + time.Second)
+		taken, err := db.MarkMeteringSending(d.ctx, ids[:1], requestsFor(ids[:1], "new"), later)
+		if err != nil || len(taken) != 1 {
+			t.Fatalf("take over %v, %v", taken, err)
+		}
+		// The old sender (claim at now) expires and answers: the record taken over is untouched.
+		if err := db.FailMeteringRecords(d.ctx, ids[:1], now, dealdesk.MeteringExpired, "old sender", nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SaveMeteringResults(d.ctx, ids[:1], []dealdesk.UsageRecordResult{{Status: ""}}, now, later); err != nil {
+			t.Fatal(err)
+		}
+		// A sender that saw it unclaimed cannot expire it under a live claim either.
+		if err := db.FailMeteringRecords(d.ctx, ids[:1], time.Time{}, dealdesk.MeteringExpired, "unclaimed", nil); err != nil {
+			t.Fatal(err)
+		}
+		if r := findRecord(t, db, d, ids[0]); r.Status != dealdesk.MeteringSending || r.Attempts != 2 {
+			t.Fatalf("another sender's record changed: %+v", r)
+		}
+		// The old sender's own claim on ids[1] (not taken over) it may end.
+		if err := db.FailMeteringRecords(d.ctx, ids[1:2], now, dealdesk.MeteringFailed, "refused", nil); err != nil {
+			t.Fatal(err)
+		}
+		if r := findRecord(t, db, d, ids[1]); r.Status != dealdesk.MeteringFailed {
+			t.Fatalf("own claim not ended: %+v", r)
+		}
+		// The live claim's answer is stored.
+		if err := db.SaveMeteringResults(d.ctx, ids[:1], []dealdesk.UsageRecordResult{{Status: "Success", MeteringRecordID: "aws-1"}}, taken[0].ClaimedAt, later); err != nil {
+			t.Fatal(err)
+		}
+		if r := findRecord(t, db, d, ids[0]); r.Status != dealdesk.MeteringSent || r.MeteringRecordID != "aws-1" {
+			t.Fatalf("live claim's answer not stored: %+v", r)
+		}
+	})
+}
+
+// TestMeteringMaybeMetered: a record expired after a call carried it (a stale SENDING one, or
+// PENDING again with attempts) may have been metered: it is marked, notified as such and
+// counted unknown, not failed; one never sent is plainly EXPIRED.
+func TestMeteringMaybeMetered(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		d := pendingDeal(t, db, "acme", "")
+		now := e.clock.Now()
+		next, err := db.NextMeteringRecords(d.ctx, 10, now.Add(-dealdesk.SendingLease))
+		if err != nil || len(next) != 4 {
+			t.Fatalf("next %d, %v", len(next), err)
+		}
+		ids := sendIDs(next) // 07:00 api_calls q=1, 07:00 seats q=2, 08:00 api_calls q=3, 08:00 seats q=4
+		// ids[0] left SENDING by a dead sender; ids[2] back to PENDING after a 5xx.
+		if _, err := db.MarkMeteringSending(d.ctx, []string{ids[0], ids[2]}, requestsFor([]string{ids[0], ids[2]}, "x"), now); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SaveMeteringResults(d.ctx, ids[2:3], []dealdesk.UsageRecordResult{{Response: json.RawMessage(`{"__type":"InternalServiceErrorException"}`)}}, now, now); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(dealdesk.SendingLease + time.Second)
+		if err := db.FailMeteringRecords(d.ctx, ids, time.Time{}, dealdesk.MeteringExpired, "out of the window", nil); err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range []bool{true, false, true, false} {
+			r := findRecord(t, db, d, ids[i])
+			if r.Status != dealdesk.MeteringExpired || r.MaybeMetered != want ||
+				strings.HasPrefix(r.Error, "may have been metered: AWS's answer was lost") != want {
+				t.Fatalf("record %d: %s maybe=%v %q, want maybe=%v", i, r.Status, r.MaybeMetered, r.Error, want)
+			}
+		}
+		notes, _, err := db.FindNotifications(d.ctx, dealdesk.NotificationFilter{Kind: dealdesk.TimelineMeteringFailed})
+		if err != nil || len(notes) != 2 {
+			t.Fatalf("notifications %d, %v", len(notes), err)
+		}
+		maybe := 0
+		for _, n := range notes {
+			if strings.Contains(n.Summary, "may have been metered") {
+				maybe++
+			}
+		}
+		if maybe != 1 {
+			t.Fatalf("%d notifications of records that may have been metered", maybe)
+		}
+		tot, err := db.MeteringTotals(d.ctx, d.entitlement)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string][2]int64{}
+		for _, x := range tot.Dimensions {
+			got[x.DimensionKey] = [2]int64{x.Failed, x.Unknown}
+		}
+		if got["api_calls"] != [2]int64{0, 4} || got["seats"] != [2]int64{6, 0} {
+			t.Fatalf("failed/unknown by dimension %v", got)
 		}
 	})
 }

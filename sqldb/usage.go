@@ -114,6 +114,7 @@ type usageCheck struct {
 	orgID        string
 	entitlements map[string]*dealdesk.Entitlement // nil: not the organization's
 	products     map[string]*dealdesk.Product
+	closed       map[string]*time.Time // meter_states.closed_through by entitlement id
 }
 
 // entitlement returns the organization's entitlement id, or nil.
@@ -132,6 +133,24 @@ func (c *usageCheck) entitlement(ctx context.Context, id string) (*dealdesk.Enti
 	}
 	c.entitlements[id] = e
 	return e, nil
+}
+
+// closedThrough returns the newest hour closed of the entitlement id, or nil.
+func (c *usageCheck) closedThrough(ctx context.Context, id string) (*time.Time, error) {
+	if t, ok := c.closed[id]; ok {
+		return t, nil
+	}
+	var closed *time.Time
+	err := c.tx.QueryRowContext(ctx, `SELECT closed_through FROM meter_states WHERE org_id = $1 AND entitlement_id = $2`,
+		c.orgID, id).Scan(nullTimeCol{&closed})
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	if c.closed == nil {
+		c.closed = map[string]*time.Time{}
+	}
+	c.closed[id] = closed
+	return closed, nil
 }
 
 // product returns the organization's product id, or nil.
@@ -165,6 +184,19 @@ func (c *usageCheck) check(ctx context.Context, in *dealdesk.UsageGroupInput, pr
 		}
 	}
 	p := dealdesk.ErrorFields(dealdesk.CheckUsageAgainst(in, prefix, e, product))
+	if len(p) == 0 {
+		if final, ok := finalHour(e); ok {
+			closed, err := c.closedThrough(ctx, e.ID)
+			if err != nil {
+				return err
+			}
+			if closed != nil && !closed.Before(final) {
+				p = append(p, dealdesk.FieldError{Field: prefix + "timestamp", Message: fmt.Sprintf(
+					"the entitlement's final hour was already metered: it ended at %s and its last hour (%s) is closed, so this usage can no longer reach AWS",
+					e.EndTime.UTC().Format(time.RFC3339), final.Format(time.RFC3339))})
+			}
+		}
+	}
 	if e.OpportunityID == "" {
 		p = append(p, dealdesk.FieldError{Field: prefix + "entitlementId",
 			Message: "the entitlement is not linked to an opportunity of dealdesk's, whose terms decide what of its usage is metered"})

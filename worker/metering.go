@@ -45,7 +45,10 @@ const (
 //     (Lease) ran out.
 //  2. A record whose hour can no longer be sent in time (MeteringWindow.Sendable) is EXPIRED
 //     on its own, with a notification: never put in a batch with good records, whose whole
-//     call AWS would refuse (TimestampOutOfBoundsException).
+//     call AWS would refuse (TimestampOutOfBoundsException). The check is made again for each
+//     batch right before its claim. A record whose customer is not named yet (Waiting) is
+//     never sent; it expires so once out of the window. A record an earlier call carried
+//     (Attempts > 0) expires MaybeMetered: AWS may have billed it, its answer was lost.
 //  3. The rest are grouped by product and metering identity into batches of at most 25,
 //     oldest hour first; each record's exact request (Meter.UsageRecordRequest; the one stored
 //     by an earlier attempt, if any) is stored with the record SENDING before the call.
@@ -53,7 +56,10 @@ const (
 //     (SaveMeteringResults): Success → SENT, DuplicateRecord and CustomerNotSubscribed
 //     terminal, unprocessed → PENDING. A batch refused with a retryable error goes back to
 //     PENDING, never SENT, and the loop backs off; one refused for good is FAILED with AWS's
-//     answer.
+//     answer, except for TimestampOutOfBoundsException: its records out of the window are
+//     EXPIRED, the others go back to PENDING. Answers and expiries are tied to the claim
+//     (MeteringClaim.ClaimedAt): a sender whose claim was taken over changes nothing. The
+//     request sent is the one the claim stored (MeteringClaim.Request), byte for byte.
 //
 // A crash between any two steps leaves records PENDING or SENDING; the next run sends them
 // again byte-identical, which AWS answers as it did the first time, so nothing is lost or
@@ -188,13 +194,18 @@ func (r *meteringRun) sendAll(ctx context.Context) error {
 		var good []*dealdesk.MeteringSend
 		var late []*dealdesk.MeteringRecord
 		for _, s := range sends {
-			if r.opts.Window.Sendable(s.Record.Hour, now) {
-				good = append(good, s)
-			} else {
+			switch {
+			case !r.opts.Window.Sendable(s.Record.Hour, now):
 				late = append(late, s.Record)
+			case s.Record.Waiting == "":
+				good = append(good, s)
 			}
+			// A record still sendable whose customer is not named waits (never sent unnamed).
 		}
-		if err := r.expire(ctx, late, now); err != nil {
+		if len(late) == 0 && len(good) == 0 {
+			return nil // only records waiting for their customer
+		}
+		if err := r.expire(ctx, late, time.Time{}, now, nil); err != nil {
 			return err
 		}
 		for _, b := range batches(good) {
@@ -240,20 +251,32 @@ func (r *meteringRun) pause(ctx context.Context, n int) error {
 	}
 }
 
-// expire ends the records whose hour left AWS's window, with a notification each.
-func (r *meteringRun) expire(ctx context.Context, late []*dealdesk.MeteringRecord, now time.Time) error {
+// expire ends the records whose hour left AWS's window, each on its own with a notification:
+// records no sender holds (claimedAt zero), or those of the caller's claim. A record an earlier
+// call carried may have been metered (its answer was lost): the store marks it MaybeMetered and
+// it counts as unknown, not failed.
+func (r *meteringRun) expire(ctx context.Context, late []*dealdesk.MeteringRecord, claimedAt, now time.Time, answer json.RawMessage) error {
 	if len(late) == 0 {
 		return nil
 	}
-	oldest := r.opts.Window.Oldest(now).Add(dealdesk.SendMargin)
+	oldest := r.opts.Window.FirstSendable(now)
 	for _, rec := range late {
 		reason := fmt.Sprintf("hour %s can no longer reach AWS: BatchMeterUsage accepts hours from %s on (window %s, %s margin)",
 			rec.Hour.UTC().Format(time.RFC3339), oldest.Format(time.RFC3339), time.Duration(r.opts.Window), dealdesk.SendMargin)
-		if err := r.store.FailMeteringRecords(ctx, []string{rec.ID}, dealdesk.MeteringExpired, reason, nil); err != nil {
+		if rec.Waiting != "" {
+			reason = rec.Waiting + "; " + reason
+		}
+		if err := r.store.FailMeteringRecords(ctx, []string{rec.ID}, claimedAt, dealdesk.MeteringExpired, reason, answer); err != nil {
 			return fmt.Errorf("expire metering record %s: %w", rec.ID, err)
 		}
+		// rec.Attempts is as fetched, before the caller's claim: any is an earlier call's.
 		rec.Status, rec.Error = dealdesk.MeteringExpired, reason
-		r.result.Failed++
+		if rec.Attempts > 0 {
+			rec.MaybeMetered, rec.Error = true, "may have been metered: AWS's answer was lost; "+reason
+			r.result.Unknown++
+		} else {
+			r.result.Failed++
+		}
 		r.keep(rec)
 	}
 	return nil
@@ -291,7 +314,25 @@ func batches(sends []*dealdesk.MeteringSend) []*dealdesk.MeteringBatch {
 // send sends one batch through the state machine. It reports whether AWS answered at least one
 // record for good (sent or a terminal answer); the error is AWS's when it refused the batch.
 func (r *meteringRun) send(ctx context.Context, b *dealdesk.MeteringBatch) (bool, error) {
-	// The exact request of each record: the one an earlier attempt stored, else built now.
+	// The window is checked again right before the claim: a record may have left it since it
+	// was fetched, and one record out of bounds would have AWS refuse the whole batch.
+	now := r.now().UTC()
+	var late []*dealdesk.MeteringRecord
+	inTime := &dealdesk.MeteringBatch{Product: b.Product, Identity: b.Identity}
+	for i, rec := range b.Records {
+		if r.opts.Window.Sendable(rec.Hour, now) {
+			inTime.Records = append(inTime.Records, rec)
+			inTime.Customers = append(inTime.Customers, b.Customers[i])
+		} else {
+			late = append(late, rec)
+		}
+	}
+	if err := r.expire(ctx, late, time.Time{}, now, nil); err != nil {
+		return false, err
+	}
+	b = inTime
+	// The request of each record: the one an earlier attempt stored is kept by the claim,
+	// else the one built now is stored with it.
 	var ids []string
 	var requests []json.RawMessage
 	keep := b.Records[:0:0]
@@ -302,7 +343,7 @@ func (r *meteringRun) send(ctx context.Context, b *dealdesk.MeteringBatch) (bool
 			var err error
 			if req, err = r.meter.UsageRecordRequest(b, i); err != nil {
 				// It can never be sent as it is: FAILED on its own, for people to see.
-				if ferr := r.store.FailMeteringRecords(ctx, []string{rec.ID}, dealdesk.MeteringFailed, err.Error(), nil); ferr != nil {
+				if ferr := r.store.FailMeteringRecords(ctx, []string{rec.ID}, time.Time{}, dealdesk.MeteringFailed, err.Error(), nil); ferr != nil {
 					return false, ferr
 				}
 				rec.Status, rec.Error = dealdesk.MeteringFailed, err.Error()
@@ -319,21 +360,22 @@ func (r *meteringRun) send(ctx context.Context, b *dealdesk.MeteringBatch) (bool
 	if len(ids) == 0 {
 		return true, nil
 	}
-	claimed, err := r.store.MarkMeteringSending(ctx, ids, requests, r.now().UTC())
+	claims, err := r.store.MarkMeteringSending(ctx, ids, requests, now)
 	if err != nil {
 		return false, fmt.Errorf("mark metering records sending: %w", err)
 	}
-	if len(claimed) == 0 {
+	if len(claims) == 0 {
 		return true, nil // another sender has them
 	}
-	mine := map[string]bool{}
-	for _, id := range claimed {
-		mine[id] = true
+	mine := map[string]dealdesk.MeteringClaim{}
+	for _, c := range claims {
+		mine[c.ID] = c
 	}
+	claimedAt := claims[0].ClaimedAt
 	batch := &dealdesk.MeteringBatch{Product: b.Product, Identity: b.Identity}
 	for i, rec := range keep {
-		if mine[rec.ID] {
-			rec.Request = requests[i]
+		if c, ok := mine[rec.ID]; ok {
+			rec.Request = c.Request // the bytes the claim stored: exactly those are sent
 			rec.Status = dealdesk.MeteringSending
 			batch.Records = append(batch.Records, rec)
 			batch.Customers = append(batch.Customers, customers[i])
@@ -351,17 +393,16 @@ func (r *meteringRun) send(ctx context.Context, b *dealdesk.MeteringBatch) (bool
 		if dealdesk.Retryable(err) || !isAWSError(err) {
 			// Not refused for good (or not refused by AWS at all: configuration, context): the
 			// records go back to PENDING with their requests, to be sent again byte-identical.
-			back := make([]dealdesk.UsageRecordResult, len(ids))
-			for i := range back {
-				back[i] = dealdesk.UsageRecordResult{Response: answer}
-			}
-			if serr := r.store.SaveMeteringResults(context.WithoutCancel(ctx), ids, back, at); serr != nil {
+			if serr := r.store.SaveMeteringResults(context.WithoutCancel(ctx), ids, unprocessed(len(ids), answer), claimedAt, at); serr != nil {
 				return false, errors.Join(err, serr)
 			}
 			return false, err
 		}
+		if awsCode(err) == "TimestampOutOfBoundsException" {
+			return r.outOfBounds(ctx, batch, err, answer, claimedAt, at)
+		}
 		reason := awsMessage(err)
-		if ferr := r.store.FailMeteringRecords(ctx, ids, dealdesk.MeteringFailed, reason, answer); ferr != nil {
+		if ferr := r.store.FailMeteringRecords(context.WithoutCancel(ctx), ids, claimedAt, dealdesk.MeteringFailed, reason, answer); ferr != nil {
 			return false, errors.Join(err, ferr)
 		}
 		for _, rec := range batch.Records {
@@ -371,7 +412,7 @@ func (r *meteringRun) send(ctx context.Context, b *dealdesk.MeteringBatch) (bool
 		}
 		return true, nil
 	}
-	if err := r.store.SaveMeteringResults(context.WithoutCancel(ctx), ids, results, at); err != nil {
+	if err := r.store.SaveMeteringResults(context.WithoutCancel(ctx), ids, results, claimedAt, at); err != nil {
 		return false, fmt.Errorf("save metering results: %w", err)
 	}
 	answered := false
@@ -397,6 +438,58 @@ func (r *meteringRun) send(ctx context.Context, b *dealdesk.MeteringBatch) (bool
 		r.keep(rec)
 	}
 	return answered, nil
+}
+
+// outOfBounds handles a batch AWS refused whole with TimestampOutOfBoundsException: the good
+// records of the batch are never FAILED for it. Those outside the window at at are EXPIRED (on
+// their own), the others go back to PENDING to be sent in a batch without them. When none is
+// outside the window as configured (it is wider than AWS's), all go back to PENDING and the
+// refusal counts as a retryable setback: they are sent again until they expire by the window.
+func (r *meteringRun) outOfBounds(ctx context.Context, b *dealdesk.MeteringBatch, err error, answer json.RawMessage,
+	claimedAt, at time.Time) (bool, error) {
+	ctx = context.WithoutCancel(ctx)
+	var late []*dealdesk.MeteringRecord
+	var back []string
+	for _, rec := range b.Records {
+		rec.Response = answer
+		if r.opts.Window.Sendable(rec.Hour, at) {
+			back = append(back, rec.ID)
+			rec.Status = dealdesk.MeteringPending
+			r.keep(rec)
+		} else {
+			late = append(late, rec)
+		}
+	}
+	if err := r.store.SaveMeteringResults(ctx, back, unprocessed(len(back), answer), claimedAt, at); err != nil {
+		return false, err
+	}
+	if err := r.expire(ctx, late, claimedAt, at, answer); err != nil {
+		return false, err
+	}
+	if len(late) == 0 {
+		return false, &dealdesk.AWSError{Operation: "BatchMeterUsage", Code: "TimestampOutOfBoundsException", Retryable: true,
+			Message: "AWS refused the batch's timestamps though every record is within the configured metering window (is --metering-window wider than AWS's?): " +
+				awsMessage(err)}
+	}
+	return true, nil
+}
+
+// unprocessed returns n results that put records back to PENDING, with AWS's answer.
+func unprocessed(n int, answer json.RawMessage) []dealdesk.UsageRecordResult {
+	back := make([]dealdesk.UsageRecordResult, n)
+	for i := range back {
+		back[i] = dealdesk.UsageRecordResult{Response: answer}
+	}
+	return back
+}
+
+// awsCode returns the code of AWS's error answer, or "".
+func awsCode(err error) string {
+	var ae *dealdesk.AWSError
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return ""
 }
 
 func isAWSError(err error) bool {

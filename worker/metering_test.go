@@ -25,6 +25,26 @@ type spyMeter struct {
 	dealdesk.Meter
 	mu      sync.Mutex
 	batches [][]string // "id@hour" per record
+	// onCall, if set, runs before call n (from 1) reaches AWS: a slow call, a clock moving.
+	onCall func(n int)
+	// onBuild, if set, runs after a record's request is built, with it.
+	onBuild  func(rec *dealdesk.MeteringRecord, req json.RawMessage)
+	requests map[string]string // the bytes last sent, by record ID
+}
+
+func (s *spyMeter) UsageRecordRequest(b *dealdesk.MeteringBatch, i int) (json.RawMessage, error) {
+	req, err := s.Meter.UsageRecordRequest(b, i)
+	if err == nil && s.onBuild != nil {
+		s.onBuild(b.Records[i], req)
+	}
+	return req, err
+}
+
+// sentRequest returns the bytes last sent for record id.
+func (s *spyMeter) sentRequest(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests[id]
 }
 
 func (s *spyMeter) BatchMeterUsage(ctx context.Context, conn *dealdesk.AWSConnection, b *dealdesk.MeteringBatch) ([]dealdesk.UsageRecordResult, error) {
@@ -34,7 +54,17 @@ func (s *spyMeter) BatchMeterUsage(ctx context.Context, conn *dealdesk.AWSConnec
 	}
 	s.mu.Lock()
 	s.batches = append(s.batches, ids)
+	if s.requests == nil {
+		s.requests = map[string]string{}
+	}
+	for _, r := range b.Records {
+		s.requests[r.ID] = string(r.Request)
+	}
+	n := len(s.batches)
 	s.mu.Unlock()
+	if s.onCall != nil {
+		s.onCall(n)
+	}
 	return s.Meter.BatchMeterUsage(ctx, conn, b)
 }
 
