@@ -18,7 +18,7 @@ import (
 // dealdesk.MaxUsageBatchGroups of them, and quantities are JSON numbers that must be read from
 // their text, exactly (dealdesk.Decimal refuses JSON numbers, which is right for money). The
 // rules are decodeJSON's: unknown and repeated fields are named, a value of the wrong type is
-// named, invalid UTF-8 and unpaired surrogates in text are refused. Decision 023-usage-api.
+// named, invalid UTF-8 and unpaired surrogates in text are refused. Decision 023 ("The API, the client and `usage import`").
 
 // MaxUsageBatchBytes bounds the body of POST /api/v1/usage:batch (8 MiB): 10,000 groups of a few
 // dimensions take about 2.5 MiB. The body is read as a stream, group by group; what the server
