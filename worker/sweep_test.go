@@ -25,6 +25,9 @@ func TestRunnerSweepsOrganizationsConnectedLater(t *testing.T) {
 			c.Reconcile = worker.NewReconcileWorker(store, c.Catalog.(*awsmp.Catalog), awsmp.NewEntitlements(), nil, nil)
 			c.Organizations = store.OrganizationsWithAWSConnection
 			c.SweepInterval = 50 * time.Millisecond
+			// Uniqueness is per period, and periods are aligned to the clock: long ones keep
+			// the test (a second or two) from straddling a boundary, where a second job is right.
+			c.SyncInterval, c.ReconcileInterval = 24*time.Hour, 24*time.Hour
 		}, false)
 		jobs := func(kind, state string) int {
 			var n int
