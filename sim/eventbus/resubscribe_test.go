@@ -81,7 +81,12 @@ func TestSNSNotificationIsCheckedAgainstItsSubscriptionAtSendTime(t *testing.T) 
 						status = r.Deliveries[0].Status
 					}
 				}
-				if status != c.status {
+				// Under the reorder fault the confirmation the first change sends overtakes the
+				// held Notification and releases it: whether it is then checked before or after
+				// the URL is changed back is up to the target's worker, and either way it
+				// reaches nobody (abandoned: moved; unconfirmed: pending again).
+				racy := w.name == "reorder fault" && c.status == StatusUnconfirmed && status == StatusAbandoned
+				if status != c.status && !racy {
 					t.Errorf("delivery status %q, want %q", status, c.status)
 				}
 				gotNotification := false
