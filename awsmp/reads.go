@@ -154,46 +154,43 @@ func (c *Catalog) ListResaleAuthorizations(ctx context.Context, conn *dealdesk.A
 // ResaleAuthorizationSummary's Status, OfferExtendedStatus and AvailabilityEndDate when the
 // listing carries it.
 func (c *Catalog) ListResaleAuthorizationSummaries(ctx context.Context, conn *dealdesk.AWSConnection) ([]*dealdesk.CatalogEntitySummary, error) {
-	cl, err := c.client(ctx, conn)
-	if err != nil {
-		return nil, err
-	}
-	list, err := listEntities(ctx, cl, typeResaleAuthorization, types.OwnershipTypeSelf)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*dealdesk.CatalogEntitySummary, 0, len(list))
-	for _, s := range list {
-		sum := entitySummary(s)
+	return c.listSummaries(ctx, conn, typeResaleAuthorization, types.OwnershipTypeSelf, func(s types.EntitySummary, sum *dealdesk.CatalogEntitySummary) {
 		if ra := s.ResaleAuthorizationSummary; ra != nil {
 			sum.Summarized, sum.State, sum.OfferExtendedState = true, string(ra.Status), aws.ToString(ra.OfferExtendedStatus)
 			if end := catalogTime(aws.ToString(ra.AvailabilityEndDate)); !end.IsZero() {
 				sum.AvailabilityEnd = &end
 			}
 		}
-		out = append(out, sum)
-	}
-	return out, nil
+	})
 }
 
 // ListSharedOfferSummaries lists the offers shared with the account (ListEntities Offer,
 // SHARED) without describing them: ID, last change, and the OfferSummary's State and
 // ResaleAuthorizationId when the listing carries it.
 func (c *Catalog) ListSharedOfferSummaries(ctx context.Context, conn *dealdesk.AWSConnection) ([]*dealdesk.CatalogEntitySummary, error) {
+	return c.listSummaries(ctx, conn, typeOffer, types.OwnershipTypeShared, func(s types.EntitySummary, sum *dealdesk.CatalogEntitySummary) {
+		if o := s.OfferSummary; o != nil {
+			sum.Summarized, sum.State, sum.ResaleAuthorizationID = true, string(o.State), aws.ToString(o.ResaleAuthorizationId)
+		}
+	})
+}
+
+// listSummaries lists the entities of type typ with ownership own, each as its summary with
+// what fill reads from the listing's type-specific summary.
+func (c *Catalog) listSummaries(ctx context.Context, conn *dealdesk.AWSConnection, typ string, own types.OwnershipType,
+	fill func(types.EntitySummary, *dealdesk.CatalogEntitySummary)) ([]*dealdesk.CatalogEntitySummary, error) {
 	cl, err := c.client(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
-	list, err := listEntities(ctx, cl, typeOffer, types.OwnershipTypeShared)
+	list, err := listEntities(ctx, cl, typ, own)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*dealdesk.CatalogEntitySummary, 0, len(list))
 	for _, s := range list {
 		sum := entitySummary(s)
-		if o := s.OfferSummary; o != nil {
-			sum.Summarized, sum.State, sum.ResaleAuthorizationID = true, string(o.State), aws.ToString(o.ResaleAuthorizationId)
-		}
+		fill(s, sum)
 		out = append(out, sum)
 	}
 	return out, nil

@@ -308,25 +308,7 @@ func (db *DB) adoptableEntitlement(ctx context.Context, tx *sql.Tx, orgID string
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements
 		WHERE org_id = $1 AND external_id = license_arn AND license_arn <> ''`+query+` ORDER BY id LIMIT 2`+db.dialect.forUpdate, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var found []*entitlementRow
-	for rows.Next() {
-		r, err := scanEntitlement(rows)
-		if err != nil {
-			return nil, err
-		}
-		found = append(found, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(found) != 1 {
-		return nil, nil
-	}
-	return found[0], nil
+	return onlyEntitlement(rows, err)
 }
 
 // agreementOfLicense returns, locked, the entitlement keyed by its agreement ID that a report
@@ -343,6 +325,12 @@ func (db *DB) agreementOfLicense(ctx context.Context, tx *sql.Tx, orgID string, 
 	rows, err := tx.QueryContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements
 		WHERE org_id = $1 AND external_id <> license_arn AND (license_arn = $2 OR ($3 <> '' AND offer_external_id = $3 AND license_arn = ''))
 		ORDER BY id LIMIT 2`+db.dialect.forUpdate, orgID, in.LicenseARN, offerExternalID)
+	return onlyEntitlement(rows, err)
+}
+
+// onlyEntitlement returns the one entitlement rows hold, nil when they hold none or more than
+// one (which of them a report is about, nothing says), and err or the rows' error.
+func onlyEntitlement(rows *sql.Rows, err error) (*entitlementRow, error) {
 	if err != nil {
 		return nil, err
 	}
