@@ -254,7 +254,10 @@ type OfferService interface {
 	// SaveCPPOOffer creates or updates the CPPO offer with o.ExternalID, linking it to the
 	// opportunity whose resale authorization is resaleAuthorizationID when that is known. o is a
 	// report of AWS merged into the stored offer by Offer.MergeReport. Each of happened is
-	// recorded on the offer's timeline in the same transaction (the store sets its subject).
+	// recorded on the offer's timeline in the same transaction (the store sets its subject),
+	// except an entry of kind USED: a linked one-time opportunity still ACTIVE becomes USED (its
+	// one offer was made) in the same transaction, recorded on the opportunity's timeline with
+	// the USED entry's time, source and reference (or, without one, the first entry's).
 	// Returns EINVALID naming every bad field (see ValidateCPPOOffer and ValidateTimelineEntry)
 	// and ECONFLICT when the ID is an opportunity's.
 	SaveCPPOOffer(ctx context.Context, o *Offer, resaleAuthorizationID string, happened ...TimelineEntry) (*Offer, error)

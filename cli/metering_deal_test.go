@@ -599,3 +599,22 @@ func (e *meterEnv) checkTotals(ents []*meterEntitlement, x *expectedMetering) {
 func fraction(n int) string {
 	return decimal.NewFromInt(int64(n)).Div(decimal.NewFromInt(8)).String()
 }
+
+// historyHours returns how many closed hours before now's hour usage can be reported for with
+// a metering window of w: want, or fewer when AWS's month end (from 06:00 UTC on the 1st the
+// previous month is closed, decision 023) or the window cuts them; the test is skipped, saying
+// why, when fewer than least are left.
+func historyHours(t *testing.T, w time.Duration, want, least int) int {
+	t.Helper()
+	now := time.Now().UTC()
+	oldest := dealdesk.MeteringWindow(w).OldestUsage(now)
+	n := int(now.Truncate(time.Hour).Sub(oldest) / time.Hour)
+	if n > want {
+		n = want
+	}
+	if n < least {
+		t.Skipf("only %d hours of usage can still reach AWS at %s (oldest %s; AWS closes the previous month at 06:00 UTC on the 1st): this test needs %d",
+			n, now.Format(time.RFC3339), oldest.Format(time.RFC3339), least)
+	}
+	return n
+}

@@ -49,6 +49,7 @@ var meterE2EWant = map[string]int64{"H-3 storage_gb": 3, "H-2 api_calls": 120, "
 func TestMeteringEndToEnd(t *testing.T) {
 	t.Parallel()
 	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
+		historyHours(t, 24*time.Hour, 4, 4) // the usage table below spans 4 closed hours
 		e := newMeterEnv(t, meterConfig{engine: engine, window: 24 * time.Hour})
 		hour := time.Now().UTC().Truncate(time.Hour)
 		if time.Until(hour.Add(time.Hour)) < 2*time.Minute {

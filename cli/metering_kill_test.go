@@ -97,8 +97,8 @@ func TestMeteringSurvivesSIGKILL(t *testing.T) {
 	began := time.Now()
 	e := newMeterEnv(t, meterConfig{engine: "sqlite", window: 24 * time.Hour, serveArgs: []string{"--metering-lease", "3s"}})
 	hour := time.Now().UTC().Truncate(time.Hour)
-	const hours = 20
-	ents := e.deal("Killed while metering", meterBulkTerms, meterBuyers[:4], hour.Add(-hours*time.Hour-10*time.Minute))
+	hours := historyHours(t, 24*time.Hour, 20, 4)
+	ents := e.deal("Killed while metering", meterBulkTerms, meterBuyers[:4], hour.Add(-time.Duration(hours)*time.Hour-10*time.Minute))
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 8))
 	groups := bulkUsage(rng, ents, hour, hours)
 	e.report(groups)
@@ -130,7 +130,7 @@ func TestMeteringSurvivesSIGKILL(t *testing.T) {
 	devCall(t, "PUT", e.simURL+"/_sim/faults", "", `{"operations":{}}`, http.StatusOK, nil)
 	e.start()
 	e.flushUntilDone(30 * time.Second)
-	e.checkAfterFlushes(ents, groups, 300)
+	e.checkAfterFlushes(ents, groups, 300*hours/20) // fewer on the 1st of a month (historyHours)
 	t.Logf("done in %s", time.Since(began).Round(time.Millisecond))
 }
 
@@ -142,13 +142,13 @@ func TestMeteringWithFaults(t *testing.T) {
 	t.Parallel()
 	e := newMeterEnv(t, meterConfig{engine: "sqlite", window: 24 * time.Hour, serveArgs: []string{"--metering-lease", "3s"}})
 	hour := time.Now().UTC().Truncate(time.Hour)
-	const hours = 5
-	ents := e.deal("Faults", meterBulkTerms, meterBuyers[:2], hour.Add(-hours*time.Hour-10*time.Minute))
+	hours := historyHours(t, 24*time.Hour, 5, 2)
+	ents := e.deal("Faults", meterBulkTerms, meterBuyers[:2], hour.Add(-time.Duration(hours)*time.Hour-10*time.Minute))
 	groups := bulkUsage(rand.New(rand.NewPCG(3, 4)), ents, hour, hours)
 	e.report(groups)
 	faults, _ := json.Marshal(map[string]any{"seed": 7, "operations": map[string]any{"BatchMeterUsage": map[string]any{
 		"errorRate": 0.2, "throttleRate": 0.2, "unprocessedRate": 0.2, "lostAnswerRate": 0.1}}})
 	devCall(t, "PUT", e.simURL+"/_sim/faults", "", string(faults), http.StatusOK, nil)
 	e.flushUntilDone(60 * time.Second)
-	e.checkAfterFlushes(ents, groups, 40)
+	e.checkAfterFlushes(ents, groups, 40*hours/5)
 }

@@ -105,10 +105,11 @@ func (db *DB) SaveCPPOOffer(ctx context.Context, o *dealdesk.Offer, resaleAuthor
 			in.ID, nullString(in.OpportunityID), nullString(in.ProductID), db.dialect.timeArg(now), orgID, in.ExternalID); err != nil {
 			return nil, err
 		}
-		if err := db.recordHappened(ctx, tx, orgID, dealdesk.SubjectOffer, in.ID, in.OpportunityID, happened); err != nil {
+		onOffer, used := splitUsed(happened)
+		if err := db.recordHappened(ctx, tx, orgID, dealdesk.SubjectOffer, in.ID, in.OpportunityID, onOffer); err != nil {
 			return nil, err
 		}
-		if err := db.useOneTimeOpportunity(ctx, tx, orgID, in.OpportunityID, in.ExternalID, happened, now); err != nil {
+		if err := db.useOneTimeOpportunity(ctx, tx, orgID, in.OpportunityID, in.ExternalID, append(used, onOffer...), now); err != nil {
 			return nil, err
 		}
 		return r.Offer, nil
@@ -123,14 +124,28 @@ func reportTime(t time.Time) time.Time {
 	return t.UTC().Truncate(time.Microsecond)
 }
 
+// splitUsed separates the entries of kind USED, which are about the opportunity, from those
+// recorded on the CPPO offer (dealdesk.OfferService.SaveCPPOOffer).
+func splitUsed(happened []dealdesk.TimelineEntry) (onOffer, used []dealdesk.TimelineEntry) {
+	for _, e := range happened {
+		if e.Kind == dealdesk.TimelineUsed {
+			used = append(used, e)
+		} else {
+			onOffer = append(onOffer, e)
+		}
+	}
+	return onOffer, used
+}
+
 // useOneTimeOpportunity moves the one-time opportunity oppID, when ACTIVE, to USED: a reseller
 // made its one offer (offerExternalID) from it, and AWS lets a one-time resale authorization
 // make no other (AWS Marketplace Seller Guide, "Channel partner private offers": single-use
 // authorizations). The move is recorded on the opportunity's timeline with the time, source and
-// reference of the report that linked the offer (happened[0]); reconciliation makes the same
-// move from the Catalog when that report was lost.
+// reference of the report that linked the offer (happened[0]: its USED entry, or its first); it
+// is not made without one, so that no status changes unexplained. Reconciliation makes the same
+// move from the Catalog when every such report was lost.
 func (db *DB) useOneTimeOpportunity(ctx context.Context, tx *sql.Tx, orgID, oppID, offerExternalID string, happened []dealdesk.TimelineEntry, now time.Time) error {
-	if oppID == "" {
+	if oppID == "" || len(happened) == 0 {
 		return nil
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE offers SET status = $1, updated_at = $2
@@ -139,7 +154,7 @@ func (db *DB) useOneTimeOpportunity(ctx context.Context, tx *sql.Tx, orgID, oppI
 	if err != nil {
 		return err
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 || len(happened) == 0 {
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return err
 	}
 	e := happened[0]

@@ -313,8 +313,8 @@ func (db *DB) adoptableEntitlement(ctx context.Context, tx *sql.Tx, orgID string
 
 // agreementOfLicense returns, locked, the entitlement keyed by its agreement ID that a report
 // keyed by its license ARN (reconciliation's, decision 018) is about: the one holding the
-// license, or else the one accepted from the same CPPO offer offerExternalID (a private offer is
-// accepted once). Reconciliation reads the stored entitlements before the licenses, so an
+// license, or else the one of the same buyer accepted from the same CPPO offer offerExternalID
+// (each buyer an offer targets accepts it at most once). Reconciliation reads the stored entitlements before the licenses, so an
 // agreement's event can store the entitlement in between; saving the license's report over it
 // keeps one entitlement per agreement. It returns nil for a report keyed by an agreement ID, and
 // when there is none or more than one.
@@ -323,8 +323,9 @@ func (db *DB) agreementOfLicense(ctx context.Context, tx *sql.Tx, orgID string, 
 		return nil, nil
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements
-		WHERE org_id = $1 AND external_id <> license_arn AND (license_arn = $2 OR ($3 <> '' AND offer_external_id = $3 AND license_arn = ''))
-		ORDER BY id LIMIT 2`+db.dialect.forUpdate, orgID, in.LicenseARN, offerExternalID)
+		WHERE org_id = $1 AND external_id <> license_arn AND (license_arn = $2 OR ($3 <> '' AND offer_external_id = $3 AND license_arn = ''
+			AND $4 <> '' AND buyer_account_id = $4))
+		ORDER BY id LIMIT 2`+db.dialect.forUpdate, orgID, in.LicenseARN, offerExternalID, in.BuyerAccountID)
 	return onlyEntitlement(rows, err)
 }
 

@@ -163,7 +163,9 @@ func findMeteringRecord(ctx context.Context, q queryer, orgID, id string) (*deal
 }
 
 // RetryMeteringRecord makes a FAILED record PENDING again, for the sender to send it anew; its
-// error is cleared, AWS's last answer kept until the next. Any other status is ECONFLICT: a
+// error is cleared, AWS's last answer kept until the next, and its stored request dropped: AWS
+// refused its whole batch, so nothing of it was metered, and the request is built again from
+// the entitlement as it is now (a corrected license ARN, say). Any other status is ECONFLICT: a
 // record sent, refused by AWS for good (DuplicateRecord, CustomerNotSubscribed) or EXPIRED is
 // final.
 func (db *DB) RetryMeteringRecord(ctx context.Context, id string) (*dealdesk.MeteringRecord, error) {
@@ -172,7 +174,7 @@ func (db *DB) RetryMeteringRecord(ctx context.Context, id string) (*dealdesk.Met
 		return nil, err
 	}
 	return inTxValue(ctx, db.inTx, func(tx *sql.Tx) (*dealdesk.MeteringRecord, error) {
-		r, err := scanMeteringRecord(tx.QueryRowContext(ctx, `UPDATE metering_records SET status = $1, error = '', claimed_at = NULL,
+		r, err := scanMeteringRecord(tx.QueryRowContext(ctx, `UPDATE metering_records SET status = $1, error = '', claimed_at = NULL, request = NULL,
 			updated_at = $2 WHERE org_id = $3 AND id = $4 AND status = $5 RETURNING `+meteringColumns,
 			dealdesk.MeteringPending, db.dialect.timeArg(db.now()), orgID, id, dealdesk.MeteringFailed))
 		if !errors.Is(err, sql.ErrNoRows) {

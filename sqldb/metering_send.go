@@ -117,7 +117,9 @@ func (c meteringCustomer) waiting(identity dealdesk.MeteringIdentity) string {
 // MarkMeteringSending claims records for a BatchMeterUsage call, before the call: each PENDING
 // record, or SENDING one whose claim is older than the lease (Options.MeteringLease) at at,
 // becomes SENDING, claimed at at, with Attempts + 1 and its request (same index in requests)
-// stored. A SENDING record keeps the request stored first, which may have reached AWS. A record
+// stored. A record keeps the request stored first, whatever its status since (SENDING, or
+// PENDING again after an answer that was lost, refused or unprocessed): it may have reached
+// AWS, so every later call sends the same bytes. A record
 // in any other state, or claimed by another sender within the lease, is skipped. Returns the
 // claims taken, in order, each with the request stored: the sender sends exactly those bytes,
 // so that a retry is byte-identical. The update is guarded by the status it leaves, so two
@@ -136,7 +138,7 @@ func (db *DB) MarkMeteringSending(ctx context.Context, ids []string, requests []
 		for i, id := range ids {
 			var request sql.NullString
 			err := tx.QueryRowContext(ctx, `UPDATE metering_records SET status = $1, attempts = attempts + 1,
-				request = CASE WHEN status = $1 AND request IS NOT NULL THEN request ELSE $2 END,
+				request = COALESCE(request, $2),
 				claimed_at = $3, updated_at = $3
 				WHERE org_id = $4 AND id = $5 AND (status = $6 OR (status = $1 AND claimed_at < $7)) RETURNING request`,
 				dealdesk.MeteringSending, rawArg(requests[i]), db.dialect.timeArg(at), orgID, id, dealdesk.MeteringPending,

@@ -365,3 +365,41 @@ func TestMeteringMaybeMetered(t *testing.T) {
 		}
 	})
 }
+
+// TestMeteringRequestIsKeptAcrossAttempts: a record sent once and back to PENDING (a 5xx, a lost
+// answer: AWS may have metered it) is sent again with the bytes stored first, even by a sender
+// that built other bytes; an operator's retry of a FAILED record (its batch refused whole, nothing
+// metered) drops the stored request, so the next claim stores the request built anew.
+func TestMeteringRequestIsKeptAcrossAttempts(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		d := pendingDeal(t, db, "acme", "")
+		now := e.clock.Now()
+		next, err := db.NextMeteringRecords(d.ctx, 10, now.Add(-dealdesk.SendingLease))
+		if err != nil || len(next) == 0 {
+			t.Fatalf("next %d, %v", len(next), err)
+		}
+		ids := sendIDs(next)[:1]
+		first, err := db.MarkMeteringSending(d.ctx, ids, requestsFor(ids, "R1"), now)
+		if err != nil || len(first) != 1 {
+			t.Fatalf("claim %v, %v", first, err)
+		}
+		if err := db.SaveMeteringResults(d.ctx, ids, []dealdesk.UsageRecordResult{{Status: ""}}, first[0].ClaimedAt, now); err != nil {
+			t.Fatal(err)
+		}
+		again, err := db.MarkMeteringSending(d.ctx, ids, requestsFor(ids, "R2"), now.Add(time.Second))
+		if err != nil || len(again) != 1 || string(again[0].Request) != string(first[0].Request) {
+			t.Fatalf("second claim %s, %v: want the first request %s again", again, err, first[0].Request)
+		}
+		if err := db.FailMeteringRecords(d.ctx, ids, again[0].ClaimedAt, dealdesk.MeteringFailed, "refused", nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.RetryMeteringRecord(d.ctx, ids[0]); err != nil {
+			t.Fatal(err)
+		}
+		third, err := db.MarkMeteringSending(d.ctx, ids, requestsFor(ids, "R3"), now.Add(2*time.Second))
+		if err != nil || len(third) != 1 || string(third[0].Request) != string(requestsFor(ids, "R3")[0]) {
+			t.Fatalf("claim after retry %s, %v: want the request built anew", third, err)
+		}
+	})
+}

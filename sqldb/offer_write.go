@@ -112,15 +112,6 @@ func jobInsertOpts() *river.InsertOpts {
 	return &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: jobUniqueStates}}
 }
 
-// updateOfferWithJob writes r and, unless job is nil, records job in the same transaction.
-func (db *DB) updateOfferWithJob(ctx context.Context, tx *sql.Tx, r *offerRow, job river.JobArgs) error {
-	if err := db.updateOfferRow(ctx, tx, r); err != nil || job == nil {
-		return err
-	}
-	_, err := db.river.InsertTx(ctx, tx, job, jobInsertOpts())
-	return err
-}
-
 // SubmitOffer validates the opportunity completely and moves it to PENDING_CREATE, inserting the
 // publish job and starting the next publish attempt in the same transaction (publish.go).
 func (db *DB) SubmitOffer(ctx context.Context, id string) (*dealdesk.Offer, error) {
@@ -166,7 +157,21 @@ func (db *DB) CancelOffer(ctx context.Context, id string) (*dealdesk.Offer, erro
 			return nil, dealdesk.Errorf(dealdesk.ECONFLICT, "Offer %s is %s and cannot be cancelled.", id, r.Status)
 		}
 		r.Status, r.UpdatedAt = dealdesk.OfferCancelled, db.now()
-		return r.Offer, db.updateOfferWithJob(ctx, tx, r, job)
+		if job == nil {
+			return r.Offer, db.updateOfferRow(ctx, tx, r)
+		}
+		if err := db.updateOfferRow(ctx, tx, r); err != nil {
+			return nil, err
+		}
+		res, err := db.river.InsertTx(ctx, tx, job, jobInsertOpts())
+		if err != nil {
+			return nil, err
+		}
+		// The restriction's job, so that the orphaned-publications check finds it if it dies
+		// before its first run (decision 021).
+		_, err = tx.ExecContext(ctx, `UPDATE publications SET restrict_job_id = $1 WHERE org_id = $2 AND offer_id = $3`,
+			res.Job.ID, r.OrgID, r.ID)
+		return r.Offer, err
 	})
 }
 

@@ -208,6 +208,11 @@ func TestRestrictionFailureAndCancelAgain(t *testing.T) {
 		if _, err := db.CancelOffer(ctx, o.ID); err != nil {
 			t.Fatal(err)
 		}
+		// The restriction's job is known from the cancel on, so that the orphaned-publications
+		// check finds it even if it dies before its first run.
+		if p := publication(t, db, ctx, o.ID); p.RestrictJobID == 0 {
+			t.Fatalf("publication after cancel %+v: want its restrict job", p)
+		}
 		if _, err := db.CancelOffer(ctx, o.ID); dealdesk.ErrorCode(err) != dealdesk.ECONFLICT {
 			t.Fatalf("cancel while restricting: %v; want ECONFLICT", err)
 		}

@@ -221,3 +221,68 @@ func TestAgreementAbsorbsItsLicenseTwin(t *testing.T) {
 		}
 	})
 }
+
+// TestLicenseOfAnotherBuyerStaysApart: a CPPO offer for two buyers; the first buyer's agreement
+// is stored, then reconciliation saves the second buyer's license with the same offer: it is
+// the second buyer's entitlement, never merged into the first's.
+func TestLicenseOfAnotherBuyerStaysApart(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		ctx := newOrg(t, db, "Acme")
+		const b1, b2, arn = "210987654321", "111122223333", "arn:aws:license-manager::1:license:l-b2"
+		if _, err := db.SaveCPPOOffer(ctx, &dealdesk.Offer{ExternalID: "offer-2b", Status: dealdesk.OfferActive, BuyerAccountIDs: []string{b1, b2}}, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SaveEntitlement(ctx, &dealdesk.Entitlement{ExternalID: "agmt-b1", Status: dealdesk.EntitlementActive, BuyerAccountID: b1, ReportedAt: hour(2)}, "offer-2b"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.SaveEntitlement(ctx, &dealdesk.Entitlement{Type: dealdesk.EntitlementCPPO, Status: dealdesk.EntitlementActive,
+			ExternalID: arn, LicenseARN: arn, BuyerAccountID: b2}, "offer-2b")
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, _, err := db.FindEntitlements(ctx, dealdesk.EntitlementFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 2 || got.ExternalID != arn || got.BuyerAccountID != b2 {
+			t.Fatalf("entitlements %s; the license saved as %+v: want two, the license its own with buyer %s", jsonOf(t, list), got, b2)
+		}
+	})
+}
+
+// TestAgreementBeforeOfferRecordsUsed: the agreement's event links a CPPO offer to its one-time
+// opportunity before "Offer Released" came: the opportunity is USED, with the USED entry the
+// event brought on its timeline (never a status changed unexplained).
+func TestAgreementBeforeOfferRecordsUsed(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, db *sqldb.DB, e engine) {
+		ctx := newOrg(t, db, "Acme")
+		p := newProduct(t, db, ctx, "prod-used")
+		opp := newOffer(t, db, ctx, p.ID) // one-time
+		setStatus(t, db, opp.ID, dealdesk.OfferActive, "ra-used")
+		at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+		used := dealdesk.TimelineEntry{Kind: dealdesk.TimelineUsed, At: at, Source: dealdesk.SourceEvent, SourceRef: "ev-agreement"}
+		if _, err := db.SaveCPPOOffer(ctx, &dealdesk.Offer{ExternalID: "offer-used", Status: dealdesk.OfferAccepted}, "ra-used", used); err != nil {
+			t.Fatal(err)
+		}
+		// The late Offer Released changes nothing more.
+		if _, err := db.SaveCPPOOffer(ctx, &dealdesk.Offer{ExternalID: "offer-used"}, "ra-used",
+			dealdesk.TimelineEntry{Kind: dealdesk.TimelineCPPOOfferCreated, At: at.Add(-time.Minute), Source: dealdesk.SourceEvent, SourceRef: "ev-offer"}); err != nil {
+			t.Fatal(err)
+		}
+		chain, err := db.FindOfferChain(ctx, opp.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var usedOn []string
+		for _, e := range chain.Timeline {
+			if e.Kind == dealdesk.TimelineUsed {
+				usedOn = append(usedOn, e.SubjectID+" "+e.SourceRef)
+			}
+		}
+		if chain.Opportunity.Status != dealdesk.OfferUsed || len(usedOn) != 1 || usedOn[0] != opp.ID+" ev-agreement" {
+			t.Fatalf("opportunity %s, USED entries %v: want USED once, on the opportunity, from ev-agreement", chain.Opportunity.Status, usedOn)
+		}
+	})
+}

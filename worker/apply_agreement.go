@@ -34,10 +34,16 @@ func (w *ApplyEventWorker) applyAgreementCreated(ctx context.Context, ev *dealde
 	}
 	o := &dealdesk.Offer{Type: dealdesk.OfferCPPO, Status: dealdesk.OfferAccepted, ExternalID: a.OfferID,
 		ResellerAccountID: a.ProposerAccountID, ProductID: e.ProductID, ReportedAt: ev.Time}
-	if _, err := w.store.SaveCPPOOffer(ctx, o, a.ResaleAuthorizationID); err != nil {
+	if _, err := w.store.SaveCPPOOffer(ctx, o, a.ResaleAuthorizationID, usedBy(ev, a.OfferID)); err != nil {
 		return outcome{}, err
 	}
 	return applied(""), nil
+}
+
+// usedBy is the entry that records, when the event is the first to link CPPO offer offerID to
+// its one-time opportunity, that the opportunity was used (dealdesk.OfferService.SaveCPPOOffer).
+func usedBy(ev *dealdesk.AWSEvent, offerID string) dealdesk.TimelineEntry {
+	return happened(ev, dealdesk.TimelineUsed, "The one-time opportunity was used: the reseller made CPPO offer "+offerID+" from it.")
 }
 
 // applyAgreementAmended updates the terms an amendment reports (start, end, parties).
@@ -167,7 +173,7 @@ func (w *ApplyEventWorker) applyLicense(ctx context.Context, ev *dealdesk.AWSEve
 	if ev.Kind == dealdesk.EventLicenseDeprovisioned {
 		o.ReportedAt = time.Time{} // undated, as the entitlement's report
 	}
-	if _, err := w.store.SaveCPPOOffer(ctx, o, raID); err != nil {
+	if _, err := w.store.SaveCPPOOffer(ctx, o, raID, usedBy(ev, l.OfferID)); err != nil {
 		return outcome{}, err
 	}
 	return applied(""), nil
