@@ -292,6 +292,7 @@ func batches(sends []*dealdesk.MeteringSend) []*dealdesk.MeteringBatch {
 		identity dealdesk.MeteringIdentity
 	}
 	open := map[key]*dealdesk.MeteringBatch{}
+	held := map[*dealdesk.MeteringBatch]map[string]bool{} // the customer, dimension and hour of each batch's records
 	var out []*dealdesk.MeteringBatch
 	for _, s := range sends {
 		id := s.Product.MeteringIdentity
@@ -299,12 +300,19 @@ func batches(sends []*dealdesk.MeteringSend) []*dealdesk.MeteringBatch {
 			id = dealdesk.MeteringByLicense
 		}
 		k := key{s.Product.ID, id}
+		// AWS's answer names a record by customer, dimension and timestamp: two records alike
+		// (two entitlements of one customer, such as an agreement and its replacement sharing
+		// an hour) go in separate batches, so that each answer is matched to its own record.
+		same := s.Customer.CustomerIdentifier + "\x00" + s.Customer.CustomerAWSAccountID + "\x00" + s.Customer.LicenseARN +
+			"\x00" + s.Record.DimensionKey + "\x00" + s.Record.Hour.UTC().Format(time.RFC3339)
 		b := open[k]
-		if b == nil || len(b.Records) == dealdesk.MaxMeteringBatch {
+		if b == nil || len(b.Records) == dealdesk.MaxMeteringBatch || held[b][same] {
 			b = &dealdesk.MeteringBatch{Product: s.Product, Identity: id}
 			open[k] = b
+			held[b] = map[string]bool{}
 			out = append(out, b)
 		}
+		held[b][same] = true
 		b.Records = append(b.Records, s.Record)
 		b.Customers = append(b.Customers, s.Customer)
 	}

@@ -57,3 +57,22 @@ func TestBatchesGroupByProductAndIdentity(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchesNeverHoldTwoRecordsAlike: AWS answers each usage record by customer, dimension and
+// timestamp, so two records alike (two entitlements of one customer in one hour) never share a
+// batch; each answer then belongs to exactly one record.
+func TestBatchesNeverHoldTwoRecordsAlike(t *testing.T) {
+	t.Parallel()
+	h := time.Date(2026, 11, 30, 7, 0, 0, 0, time.UTC)
+	p := &dealdesk.Product{ID: "prd_cust", MeteringIdentity: dealdesk.MeteringByCustomerIdentifier}
+	c := dealdesk.MeteringCustomer{CustomerIdentifier: "cust"}
+	sends := []*dealdesk.MeteringSend{
+		{Product: p, Customer: c, Record: &dealdesk.MeteringRecord{ID: "ended", DimensionKey: "api_calls", Hour: h}},
+		{Product: p, Customer: c, Record: &dealdesk.MeteringRecord{ID: "other", DimensionKey: "storage_gb", Hour: h}},
+		{Product: p, Customer: c, Record: &dealdesk.MeteringRecord{ID: "renewed", DimensionKey: "api_calls", Hour: h}},
+	}
+	got := worker.Batches(sends)
+	if len(got) != 2 || len(got[0].Records) != 2 || got[1].Records[0].ID != "renewed" {
+		t.Fatalf("batches %+v: want [ended other] and [renewed]", got)
+	}
+}
