@@ -40,7 +40,7 @@ func (h *Handler) handleOfferShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := offerPage{Offer: o, Chain: chain, Errors: map[string][]string{},
-		CanCancel: o.Type == dealdesk.OfferCPPOOut && (o.Status == dealdesk.OfferDraft || o.Status == dealdesk.OfferActive),
+		CanCancel: o.Type == dealdesk.OfferCPPOOut && (o.Status == dealdesk.OfferDraft || o.Status == dealdesk.OfferCreateFailed || o.Status == dealdesk.OfferActive),
 		Notice:    noticeText(r.URL.Query().Get("notice"))}
 	for _, fe := range o.PublishErrors {
 		top := topField(fe.Field)

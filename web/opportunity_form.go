@@ -18,13 +18,13 @@ type opportunityForm struct {
 	Product   *dealdesk.Product // the product picked; nil when the organization has none
 
 	ProductID, Name, Description, ResellerAccountID, BuyerAccountIDs string
-	Renewal                                                           bool
-	RenewalChannel                                                    string
-	CommitAmount, Currency, ContractDuration, ExpiryDate              string
-	OneTime, MeterUsageAgainstCommit                                  bool
-	EULAType, EULAURL, ResellerContractType, ResellerContractURL      string
-	Entitled, Metered                                                 []dimensionField
-	Installments                                                      []installmentField
+	Renewal                                                          bool
+	RenewalChannel                                                   string
+	CommitAmount, Currency, ContractDuration, ExpiryDate             string
+	OneTime, MeterUsageAgainstCommit                                 bool
+	EULAType, EULAURL, ResellerContractType, ResellerContractURL     string
+	Entitled, Metered                                                []dimensionField
+	Installments                                                     []installmentField
 
 	Currencies []dealdesk.Currency
 	// Errors are the messages by form field name; OtherErrors those of no field on the form.
