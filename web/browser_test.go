@@ -36,7 +36,7 @@ func findChromium(t *testing.T) string {
 			return p
 		}
 	}
-	if os.Getenv("CI") != "" {
+	if ci := os.Getenv("CI"); ci != "" && ci != "false" && ci != "0" {
 		t.Fatal("chromium not found, and CI is set: the browser test must run in CI (scripts/test.sh installs Debian's chromium)")
 	}
 	t.Skip("chromium not found: install Debian's chromium (apt-get install -y chromium; scripts/test.sh does) to run the browser test")
