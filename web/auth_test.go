@@ -5,6 +5,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -259,4 +260,23 @@ func TestOffer_AnotherOrganizationsOpportunityIsNotFound(t *testing.T) {
 			t.Fatalf("GET our opportunity: %s", resp.Status)
 		}
 	})
+}
+
+func TestStatic_ServedWithoutASessionCachedByChecksum(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, sqldb.EngineSQLite)
+	c := f.client(t)
+	_, body := f.get(t, c, "/signin")
+	m := regexp.MustCompile(`href="(/static/[0-9a-f]{16}/app\.css)"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("the layout links no checksummed app.css:\n%s", body)
+	}
+	resp, css := f.get(t, f.client(t), m[1])
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/css; charset=utf-8" ||
+		!strings.Contains(resp.Header.Get("Cache-Control"), "immutable") || len(resp.Cookies()) != 0 || !strings.Contains(css, ".field-error") {
+		t.Fatalf("GET %s: %s %q %q, cookies %v", m[1], resp.Status, resp.Header.Get("Content-Type"), resp.Header.Get("Cache-Control"), resp.Cookies())
+	}
+	if resp, _ := f.get(t, c, "/static/0000000000000000/app.css"); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("a stale checksum: %s, want 404", resp.Status)
+	}
 }
