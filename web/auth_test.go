@@ -181,7 +181,7 @@ func TestSignIn_RepeatedFailuresAreRefusedForAWhile(t *testing.T) {
 		t.Fatalf("the same email in capitals: %d, want 429", got)
 	}
 	// Another user from the same address is not held up.
-	if got := try(f.otherUse, testPassword); got != http.StatusSeeOther {
+	if got := try(f.otherEmail, testPassword); got != http.StatusSeeOther {
 		t.Fatalf("another email: %d, want 303", got)
 	}
 }

@@ -27,19 +27,19 @@ type fixture struct {
 	srv             *httptest.Server
 	acme, globex    string // organization IDs
 	product         *dealdesk.Product
-	email, otherUse string
+	email, otherEmail string
 }
 
 func newFixture(t *testing.T, engine string) *fixture {
 	t.Helper()
 	db := sqldbtest.Open(t, sqldbtest.DSN(t, engine), sqldb.Options{})
 	ctx := context.Background()
-	f := &fixture{db: db, email: "ana@acme.example", otherUse: "gus@globex.example"}
+	f := &fixture{db: db, email: "ana@acme.example", otherEmail: "gus@globex.example"}
 	for _, o := range []struct {
 		id    *string
 		name  string
 		email string
-	}{{&f.acme, "Acme", f.email}, {&f.globex, "Globex", f.otherUse}} {
+	}{{&f.acme, "Acme", f.email}, {&f.globex, "Globex", f.otherEmail}} {
 		org, err := db.CreateOrganization(ctx, o.name)
 		if err != nil {
 			t.Fatal(err)
