@@ -23,10 +23,10 @@ const testPassword = "correct horse battery staple"
 // Globex), a user of each, a product of Acme with an entitled and a metered dimension, and a
 // test server.
 type fixture struct {
-	db              *sqldb.DB
-	srv             *httptest.Server
-	acme, globex    string // organization IDs
-	product         *dealdesk.Product
+	db                *sqldb.DB
+	srv               *httptest.Server
+	acme, globex      string // organization IDs
+	product           *dealdesk.Product
 	email, otherEmail string
 }
 
