@@ -24,6 +24,8 @@ kept in --data (the SQLite database, the secret key, the simulator's state); a s
 same folder resumes with the same organization and key. It writes the values a client needs
 (apiUrl, apiKey, simUrl, orgId, productId, resellerAccountId, buyerAccountId) to dev.json in
 that folder (mode 0600) and prints them, the API key included: dev is for development only.
+The web console is at the server's address; dev makes a demo user (demo@dealdesk.local) with a
+random password and writes both to dev.json too (consoleUrl, consoleEmail, consolePassword).
 Runs until interrupted (SIGINT or SIGTERM).
 `
 

@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,6 +18,7 @@ import (
 // devJSON is dev.json as a client reads it.
 type devJSON struct {
 	APIURL, APIKey, SimURL, OrgID, ProductID, ResellerAccountID, BuyerAccountID string
+	ConsoleURL, ConsoleEmail, ConsolePassword                                   string
 }
 
 // startDev runs `dealdesk dev` on dir with free ports, waits until it is ready and returns
@@ -39,7 +43,8 @@ func startDev(t *testing.T, bin, dir string) (*process, devJSON) {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		t.Fatalf("dev.json: %v\n%s", err, b)
 	}
-	for _, f := range []string{"apiUrl", "apiKey", "simUrl", "orgId", "productId", "resellerAccountId", "buyerAccountId"} {
+	for _, f := range []string{"apiUrl", "apiKey", "simUrl", "orgId", "productId", "resellerAccountId", "buyerAccountId",
+		"consoleUrl", "consoleEmail", "consolePassword"} {
 		if raw[f] == "" {
 			t.Fatalf("dev.json has no %s:\n%s", f, b)
 		}
@@ -145,9 +150,17 @@ func TestDev(t *testing.T) {
 	if tg := events.Targets.Targets; len(tg) != 1 || tg[0].Type != "http" || tg[0].URL != hook || tg[0].SecretHeader != "X-Dealdesk-Secret" {
 		t.Fatalf("the simulator's targets = %+v, want one http target %s with X-Dealdesk-Secret", tg, hook)
 	}
+	if d1.ConsoleEmail != "demo@dealdesk.local" || d1.ConsoleURL != strings.TrimSuffix(d1.APIURL, "api/v1") {
+		t.Fatalf("dev.json's console: %s, %s", d1.ConsoleURL, d1.ConsoleEmail)
+	}
+	devConsoleSignIn(t, d1)
 	first.interrupt(t)
 
 	_, d := startDev(t, bin, dir)
+	if d.ConsoleEmail != d1.ConsoleEmail || d.ConsolePassword != d1.ConsolePassword {
+		t.Fatalf("the second run's console user: %s %q, want the first's %s %q", d.ConsoleEmail, d.ConsolePassword, d1.ConsoleEmail, d1.ConsolePassword)
+	}
+	devConsoleSignIn(t, d)
 	if d.OrgID != d1.OrgID || d.APIKey != d1.APIKey || d.ProductID != d1.ProductID {
 		t.Fatalf("the second run: %+v, want the first's organization, key and product: %+v", d, d1)
 	}
@@ -212,5 +225,35 @@ func TestDev(t *testing.T) {
 	})
 	if got := chain.Entitlements[0].Status; got != "CANCELLED" {
 		t.Fatalf("the entitlement after the agreement's end: %s, want CANCELLED", got)
+	}
+}
+
+// devConsoleSignIn signs in to dev's console with dev.json's email and password and finds the
+// offers page behind it.
+func devConsoleSignIn(t *testing.T, d devJSON) {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	resp, err := c.Get(d.ConsoleURL + "signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(b)
+	if resp.StatusCode != http.StatusOK || m == nil {
+		t.Fatalf("GET %ssignin: %s\n%s", d.ConsoleURL, resp.Status, b)
+	}
+	resp, err = c.PostForm(d.ConsoleURL+"signin", url.Values{"csrf": {string(m[1])}, "email": {d.ConsoleEmail}, "password": {d.ConsolePassword}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/offers" || !strings.Contains(string(b), "Create CPPO") {
+		t.Fatalf("signing in to the console with dev.json's password: %s at %s", resp.Status, resp.Request.URL)
 	}
 }

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,6 +34,10 @@ type devInfo struct {
 	ProductID         string `json:"productId"` // dealdesk's ID (prd_...) of the seed's first product
 	ResellerAccountID string `json:"resellerAccountId"`
 	BuyerAccountID    string `json:"buyerAccountId"`
+	// ConsoleURL is the web console; ConsoleEmail and ConsolePassword sign the demo user in.
+	ConsoleURL      string `json:"consoleUrl"`
+	ConsoleEmail    string `json:"consoleEmail"`
+	ConsolePassword string `json:"consolePassword"`
 }
 
 // wireDev makes the running service and simulator one demo: it finds the demo organization by
@@ -84,6 +90,11 @@ func wireDev(ctx context.Context, svc *service, seed sim.Seed, simURL, dir, keyF
 	if _, err := svc.db.SaveBuyer(ctx, seed.Buyers[0].AccountID, seed.Buyers[0].LegalName); err != nil {
 		return nil, fmt.Errorf("save the buyer: %w", err)
 	}
+	info.ConsoleURL = apiBase + "/"
+	info.ConsoleEmail, info.ConsolePassword, err = devConsoleUser(ctx, svc, k.OrgID, filepath.Join(dir, devFileName))
+	if err != nil {
+		return nil, fmt.Errorf("make the console's demo user: %w", err)
+	}
 	return info, nil
 }
 
@@ -106,6 +117,34 @@ func devAPIKey(devFile, keyFile string) (string, error) {
 		return "", fmt.Errorf("neither %s nor the first start's key file can be read (%w): remove the folder to start over", devFile, err)
 	}
 	return strings.TrimSpace(string(b)), nil
+}
+
+// devConsoleEmail is the demo user's email.
+const devConsoleEmail = "demo@dealdesk.local"
+
+// devConsoleUser returns the email and password of the demo organization's console user: the
+// ones dev.json keeps when they still sign in, else a new random password, given to a new
+// demo user or set on the existing one (a dev.json of an older dealdesk kept none).
+func devConsoleUser(ctx context.Context, svc *service, orgID, devFile string) (email, password string, err error) {
+	if b, err := os.ReadFile(devFile); err == nil {
+		var old devInfo
+		if json.Unmarshal(b, &old) == nil && old.ConsoleEmail == devConsoleEmail && old.ConsolePassword != "" {
+			if u, err := svc.db.AuthenticateUser(ctx, old.ConsoleEmail, old.ConsolePassword); err == nil && u.OrgID == orgID {
+				return old.ConsoleEmail, old.ConsolePassword, nil
+			}
+		}
+	}
+	raw := make([]byte, 15)
+	_, _ = rand.Read(raw)                                // never fails (crypto/rand)
+	password = base64.RawURLEncoding.EncodeToString(raw) // 20 characters
+	_, err = svc.db.CreateUser(ctx, orgID, devConsoleEmail, "Demo", password)
+	if dealdesk.ErrorCode(err) == dealdesk.ECONFLICT {
+		err = svc.db.SetUserPassword(ctx, orgID, devConsoleEmail, password)
+	}
+	if err != nil {
+		return "", "", err
+	}
+	return devConsoleEmail, password, nil
 }
 
 // registerSeedProduct registers the seed's product p unless the organization has it already,
@@ -178,7 +217,8 @@ func printDev(env Env, info *devInfo, path string) {
 	fmt.Fprintf(env.Stdout, "dealdesk dev: ready; these values are in %s:\n", abs)
 	for _, kv := range [][2]string{{"apiUrl", info.APIURL}, {"apiKey", info.APIKey}, {"simUrl", info.SimURL},
 		{"orgId", info.OrgID}, {"productId", info.ProductID}, {"resellerAccountId", info.ResellerAccountID},
-		{"buyerAccountId", info.BuyerAccountID}} {
+		{"buyerAccountId", info.BuyerAccountID}, {"consoleUrl", info.ConsoleURL}, {"consoleEmail", info.ConsoleEmail},
+		{"consolePassword", info.ConsolePassword}} {
 		fmt.Fprintf(env.Stdout, "  %-18s %s\n", kv[0], kv[1])
 	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,12 +22,13 @@ import (
 	dhttp "github.com/dealdesk/dealdesk/http"
 	"github.com/dealdesk/dealdesk/inbound"
 	"github.com/dealdesk/dealdesk/sqldb"
+	"github.com/dealdesk/dealdesk/web"
 	"github.com/dealdesk/dealdesk/worker"
 )
 
 const serveUsage = `Usage: dealdesk serve [flags]
 
-Runs the REST API and the background jobs (publishing opportunities to AWS Marketplace,
+Runs the web console (at /), the REST API (under /api/v1, with the webhooks under /hooks) and the background jobs (publishing opportunities to AWS Marketplace,
 restricting cancelled ones, expiring them) until interrupted (SIGINT or SIGTERM), then lets the
 requests and jobs in flight finish (up to --shutdown-timeout) and stops. Every replica on the
 same database works jobs; each job runs on one of them at a time.
@@ -154,8 +157,8 @@ type serviceConfig struct {
 // the HTTP server.
 type service struct {
 	db     *sqldb.DB
-	addr   string // the listener's host:port
-	srv    *dhttp.Server
+	addr   string       // the listener's host:port
+	srv    *http.Server // the top-level server: the console at /, the API under /api/ and /hooks/ (newTopServer)
 	jobs   *worker.Runner
 	poller *worker.SQSPoller
 	errc   chan error
@@ -246,7 +249,7 @@ func startService(ctx context.Context, cfg serviceConfig, env Env) (_ *service, 
 		return nil, fmt.Errorf("start the SQS poller: %w", err)
 	}
 
-	s.srv = dhttp.NewServer(dhttp.Config{
+	api := dhttp.NewServer(dhttp.Config{
 		APIKeys:      db,
 		Products:     db,
 		Parties:      db,
@@ -268,6 +271,11 @@ func startService(ctx context.Context, cfg serviceConfig, env Env) (_ *service, 
 		Ready:  db.Ping,
 		Logger: cfg.Logger,
 	})
+	console, err := newConsole(db, secretKey, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	s.srv = newTopServer(api, console, cfg.Logger)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		s.srv = nil
@@ -276,7 +284,13 @@ func startService(ctx context.Context, cfg serviceConfig, env Env) (_ *service, 
 	s.addr = ln.Addr().String()
 	fmt.Fprintf(env.Stdout, "dealdesk: %s database %s\n", db.Engine(), sqldb.RedactDSN(cfg.DSN))
 	fmt.Fprintf(env.Stdout, "dealdesk: listening on http://%s\n", s.addr)
-	go func() { s.errc <- s.srv.Serve(ln) }()
+	go func() {
+		err := s.srv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		s.errc <- err
+	}()
 	return s, nil
 }
 
@@ -410,4 +424,46 @@ func writeKeyFile(path, secret string) error {
 		os.Remove(path)
 	}
 	return err
+}
+
+// newConsole returns the web console over db. Its session cookies are signed with a key
+// derived from the server's secret key; without one (PostgreSQL without --secret-key-file) a
+// random key is made for this process, so that sessions end when it stops and are not shared
+// between replicas (decision 025).
+func newConsole(db *sqldb.DB, secretKey []byte, logger *slog.Logger) (*web.Handler, error) {
+	if len(secretKey) == 0 {
+		secretKey = make([]byte, 32)
+		_, _ = rand.Read(secretKey) // never fails (crypto/rand)
+		if logger != nil {
+			logger.Warn("no secret key: console sign-ins last until this process stops and hold on this replica only; give --secret-key-file")
+		}
+	}
+	return web.New(web.Config{Users: db, Offers: db, Products: db, Parties: db, SecretKey: secretKey, Logger: logger})
+}
+
+// apiPrefixes are the paths the REST API answers (its routes, its 404 and 405 answers); every
+// other path is the console's.
+var apiPrefixes = []string{"/api/", "/hooks/", "/healthz", "/readyz", "/metrics"}
+
+// newTopServer returns the server of the one listener: a top-level mux that routes the API's
+// prefixes to the API (with its own middleware, limits and problem answers) and everything
+// else to the console, with the API's limits and timeouts (http.NewServer's) on every request.
+func newTopServer(api *dhttp.Server, console http.Handler, logger *slog.Logger) *http.Server {
+	mux := http.NewServeMux()
+	for _, p := range apiPrefixes {
+		mux.Handle(p, api)
+	}
+	mux.Handle("/", console)
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    dhttp.MaxHeaderBytes,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 }

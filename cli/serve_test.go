@@ -102,6 +102,7 @@ func TestServeFirstStart(t *testing.T) {
 		t.Fatalf("readyz: %v %v", resp, err)
 	}
 	resp.Body.Close()
+	checkConsoleBesideAPI(t, base)
 	cancel()
 	if code := <-done; code != 0 {
 		t.Fatalf("serve exited %d: %s", code, errOut.String())
@@ -130,6 +131,39 @@ func TestServeFirstStart(t *testing.T) {
 	}
 	if got := readKeyFile(t, keyFile); got != key {
 		t.Fatal("second start changed the key file")
+	}
+}
+
+// checkConsoleBesideAPI checks that the listener at base serves the console at / (a signed-out
+// visitor is sent to its sign-in page) and the API's answers under /api/ and /hooks/ (problems,
+// also for paths the API does not have).
+func checkConsoleBesideAPI(t *testing.T, base string) {
+	t.Helper()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, tt := range []struct {
+		method, path string
+		status       int
+		contentType  string
+	}{
+		{"GET", "/", http.StatusSeeOther, ""},
+		{"GET", "/offers", http.StatusSeeOther, ""},
+		{"GET", "/signin", http.StatusOK, "text/html; charset=utf-8"},
+		{"GET", "/api/v1/no-such-thing", http.StatusNotFound, "application/problem+json"},
+		{"GET", "/api/v1/offers", http.StatusUnauthorized, "application/problem+json"},
+		{"GET", "/hooks/aws/eventbridge/nokey", http.StatusMethodNotAllowed, "application/problem+json"},
+	} {
+		req, _ := http.NewRequest(tt.method, base+tt.path, nil)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || (tt.contentType != "" && resp.Header.Get("Content-Type") != tt.contentType) {
+			t.Errorf("%s %s: %s %q, want %d %q", tt.method, tt.path, resp.Status, resp.Header.Get("Content-Type"), tt.status, tt.contentType)
+		}
+		if tt.status == http.StatusSeeOther && !strings.HasPrefix(resp.Header.Get("Location"), "/signin") {
+			t.Errorf("%s %s: Location %q, want the sign-in page", tt.method, tt.path, resp.Header.Get("Location"))
+		}
 	}
 }
 

@@ -99,3 +99,7 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx
 // Close closes the listeners and every connection at once, cutting off the requests in flight;
 // call it when Shutdown's context ends before they finish.
 func (s *Server) Close() error { return s.srv.Close() }
+
+// ServeHTTP serves a request with the API's routes and middleware, so that the API can be
+// mounted under a top-level mux (cli's serve puts the console beside it on one listener).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.srv.Handler.ServeHTTP(w, r) }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every dealdesk test on a fresh machine: makes sure PostgreSQL runs at 127.0.0.1:5432
-# (installing or starting it when needed) and that boto3, curl and jq are installed, then checks formatting,
+# (installing or starting it when needed) and that boto3, curl, jq and chromium are installed, then checks formatting,
 # vet and staticcheck, then runs the whole suite with the race detector. CI runs exactly this script (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,9 +61,21 @@ ensure_readme_tools() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
 }
 
+# The console's browser test (web/browser_test.go) drives Debian's chromium headless; it skips
+# without one only outside CI, so CI must have it.
+ensure_chromium() {
+	if command -v chromium >/dev/null; then
+		return
+	fi
+	echo "== installing chromium"
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+}
+
 ensure_postgres
 ensure_boto3
 ensure_readme_tools
+ensure_chromium
 
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go'))

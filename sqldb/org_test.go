@@ -107,6 +107,23 @@ func TestUsers(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+		t.Run("a new password replaces the old one in its organization only", func(t *testing.T) {
+			const newPassword = "a brand new passphrase"
+			if err := db.SetUserPassword(ctx, org.ID, "ANA@example.com", newPassword); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := db.AuthenticateUser(ctx, "ana@example.com", newPassword); err != nil || got.ID != u.ID {
+				t.Fatalf("AuthenticateUser(new password) = %+v, %v", got, err)
+			}
+			_, err := db.AuthenticateUser(ctx, "ana@example.com", password)
+			wantCode(t, err, dealdesk.EUNAUTHORIZED)
+			wantField(t, db.SetUserPassword(ctx, org.ID, "ana@example.com", "short"), "password")
+			wantCode(t, db.SetUserPassword(ctx, org.ID, "nobody@example.com", newPassword), dealdesk.ENOTFOUND)
+			wantCode(t, db.SetUserPassword(ctx, "org_missing", "ana@example.com", newPassword), dealdesk.ENOTFOUND)
+			if err := db.SetUserPassword(ctx, org.ID, "ana@example.com", password); err != nil {
+				t.Fatal(err)
+			}
+		})
 		t.Run("bad input names the fields", func(t *testing.T) {
 			_, err := db.CreateUser(ctx, org.ID, "not an email", "X", "short")
 			wantField(t, err, "email")

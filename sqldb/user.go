@@ -37,11 +37,7 @@ func (db *DB) CreateUser(ctx context.Context, orgID, email, name, password strin
 		p.Add("email", "must be an email address such as ana@example.com")
 	}
 	p.CheckText("name", name, 0, 200)
-	if utf8.RuneCountInString(password) < MinPasswordLength {
-		p.Add("password", "must be at least %d characters", MinPasswordLength)
-	} else if len(password) > MaxPasswordBytes {
-		p.Add("password", "must be at most %d bytes", MaxPasswordBytes)
-	}
+	checkPassword(&p, password)
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -106,4 +102,41 @@ func (db *DB) AuthenticateUser(ctx context.Context, email, password string) (*de
 	}
 	return nil, dealdesk.Errorf(dealdesk.EUNAUTHORIZED,
 		"This email and password belong to users of %d organizations: give each user another password.", len(match))
+}
+
+// checkPassword adds a problem for a password shorter than MinPasswordLength characters or
+// longer than MaxPasswordBytes bytes.
+func checkPassword(p *dealdesk.Problems, password string) {
+	if utf8.RuneCountInString(password) < MinPasswordLength {
+		p.Add("password", "must be at least %d characters", MinPasswordLength)
+	} else if len(password) > MaxPasswordBytes {
+		p.Add("password", "must be at most %d bytes", MaxPasswordBytes)
+	}
+}
+
+// SetUserPassword replaces the password of the user of orgID whose email is email (compared in
+// lower case) with a new bcrypt hash. Returns EINVALID naming a bad password and ENOTFOUND when
+// the organization has no such user.
+func (db *DB) SetUserPassword(ctx context.Context, orgID, email, password string) error {
+	email = strings.ToLower(strings.TrimSpace(email))
+	var p dealdesk.Problems
+	checkPassword(&p, password)
+	if err := p.Err(); err != nil {
+		return err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), db.passwordCost)
+	if err != nil {
+		return err
+	}
+	res, err := db.db.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE org_id = $2 AND email = $3`,
+		string(hash), orgID, email)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return dealdesk.Errorf(dealdesk.ENOTFOUND, "No user with this email in the organization.")
+	}
+	return nil
 }

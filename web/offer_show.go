@@ -1,0 +1,76 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// offerPage is what the page of an offer shows: the offer, AWS's errors by the field they
+// concern, and the deal's chain (its opportunity, CPPO offers, entitlements and timeline).
+type offerPage struct {
+	Offer       *dealdesk.Offer
+	Chain       *dealdesk.OfferChain
+	Errors      map[string][]string // PublishErrors by top-level field ("eula.url" under "eula")
+	OtherErrors []dealdesk.FieldError
+	CanCancel   bool
+	Notice      string
+}
+
+// offerFields are the fields the offer page shows, by their JSON names, so that AWS's errors
+// about them appear next to them; errors about other fields are listed at the top.
+var offerFields = map[string]bool{"name": true, "description": true, "productId": true, "resellerAccountId": true,
+	"buyerAccountIds": true, "renewal": true, "commitAmount": true, "currency": true, "contractDuration": true,
+	"entitledDimensions": true, "dimensionPrices": true, "expiryDate": true, "oneTime": true, "eula": true,
+	"resellerContract": true, "installments": true, "meterUsageAgainstCommit": true}
+
+// handleOfferShow shows an offer and its deal: GET /offers/{id}. An offer of another
+// organization is 404.
+func (h *Handler) handleOfferShow(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	o, err := h.cfg.Offers.FindOfferByID(ctx, r.PathValue("id"))
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	chain, err := h.cfg.Offers.FindOfferChain(ctx, o.ID)
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	p := offerPage{Offer: o, Chain: chain, Errors: map[string][]string{},
+		CanCancel: o.Type == dealdesk.OfferCPPOOut && (o.Status == dealdesk.OfferDraft || o.Status == dealdesk.OfferCreateFailed || o.Status == dealdesk.OfferActive),
+		Notice:    noticeText(r.URL.Query().Get("notice"))}
+	for _, fe := range o.PublishErrors {
+		top := topField(fe.Field)
+		if offerFields[top] {
+			p.Errors[top] = append(p.Errors[top], fe.Message)
+		} else {
+			p.OtherErrors = append(p.OtherErrors, fe)
+		}
+	}
+	h.render(w, r, http.StatusOK, "offer_show", "offers", p)
+}
+
+// topField returns the top-level field of a field path: "installments" of
+// "installments[2].amount", "eula" of "eula.url".
+func topField(f string) string {
+	if i := strings.IndexAny(f, ".["); i >= 0 {
+		return f[:i]
+	}
+	return f
+}
+
+// noticeText is the message a redirect after a post asks the next page to show.
+func noticeText(code string) string {
+	switch code {
+	case "saved":
+		return "Saved as a draft."
+	case "submitted":
+		return "Submitted: it is being published to AWS Marketplace."
+	case "cancelled":
+		return "Cancelled."
+	}
+	return ""
+}

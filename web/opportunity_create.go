@@ -1,0 +1,54 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// handleOpportunityCreate creates a resell opportunity from the Create CPPO form: POST /offers.
+// With action=draft it is saved as a draft (OfferService.CreateOffer with draft set: missing
+// fields allowed); with action=submit it is validated completely, saved and submitted for
+// publishing. A refused form comes back (422) with each error next to its field: the errors are
+// the domain's own (dealdesk.ValidateOpportunity, which CreateOffer applies), never the form's.
+func (h *Handler) handleOpportunityCreate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	f := newOpportunityForm()
+	productID := r.PostForm.Get("productId")
+	if err := h.loadChoices(ctx, f, productID, r.PostForm); err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	in, parse, keys := f.readForm(r.PostForm)
+	submit := r.PostForm.Get("action") == "submit"
+
+	var fields []dealdesk.FieldError
+	if err := parse.Err(); err != nil {
+		// Some values could not even be read: check the others with the same domain rules
+		// CreateOffer applies, without storing anything, so that every error shows at once.
+		fields = dealdesk.ErrorFields(err)
+		verr := dealdesk.ValidateOpportunity(dealdesk.NewOpportunity(in), f.Product, dealdesk.DateOf(h.now()), submit)
+		fields = append(fields, dealdesk.ErrorFields(verr)...)
+	} else {
+		o, err := h.cfg.Offers.CreateOffer(ctx, in, !submit)
+		if err == nil && submit {
+			o, err = h.cfg.Offers.SubmitOffer(ctx, o.ID)
+		}
+		if err == nil {
+			notice := "saved"
+			if submit {
+				notice = "submitted"
+			}
+			http.Redirect(w, r, "/offers/"+url.PathEscape(o.ID)+"?notice="+notice, http.StatusSeeOther)
+			return
+		}
+		if dealdesk.ErrorCode(err) != dealdesk.EINVALID {
+			h.renderError(w, r, err)
+			return
+		}
+		fields = dealdesk.ErrorFields(err)
+	}
+	f.addErrors(fields, keys)
+	h.render(w, r, http.StatusUnprocessableEntity, "opportunity_new", "new", f)
+}

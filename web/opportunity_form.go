@@ -1,0 +1,281 @@
+package web
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// opportunityForm is the Create CPPO form: what was entered, as entered (so that a refused
+// value comes back for correction), the choices it offers, and the errors by form field.
+type opportunityForm struct {
+	Products  []*dealdesk.Product
+	Resellers []*dealdesk.Reseller
+	Product   *dealdesk.Product // the product picked; nil when the organization has none
+
+	ProductID, Name, Description, ResellerAccountID, BuyerAccountIDs string
+	Renewal                                                          bool
+	RenewalChannel                                                   string
+	CommitAmount, Currency, ContractDuration, ExpiryDate             string
+	OneTime, MeterUsageAgainstCommit                                 bool
+	EULAType, EULAURL, ResellerContractType, ResellerContractURL     string
+	Entitled, Metered                                                []dimensionField
+	Installments                                                     []installmentField
+
+	Currencies []dealdesk.Currency
+	// Errors are the messages by form field name; OtherErrors those of no field on the form.
+	Errors      map[string][]string
+	OtherErrors []string
+}
+
+// dimensionField is the input of one dimension of the product: the quantity an entitled
+// dimension's commit buys, or the price of a metered one.
+type dimensionField struct {
+	Key, Name, Unit string
+	Field           string // the form field's name: entitled.KEY or price.KEY
+	Value           string
+}
+
+// installmentField is one row of the payment schedule; Index is its position among the rows
+// filled in, as the domain's errors number them.
+type installmentField struct {
+	Index              int
+	ChargeDate, Amount string
+}
+
+// blankInstallmentRows is how many empty installment rows the form offers after the filled
+// ones: without JavaScript, adding a row means saving with more rows filled in.
+const blankInstallmentRows = 2
+
+// newOpportunityForm returns an empty form with the defaults of a new opportunity.
+func newOpportunityForm() *opportunityForm {
+	return &opportunityForm{Currency: string(dealdesk.USD), ContractDuration: "P12M",
+		EULAType: string(dealdesk.DocumentStandard), Currencies: dealdesk.Currencies, Errors: map[string][]string{}}
+}
+
+// setProduct picks p (nil: none) and lays out its dimensions' inputs, keeping values of vals
+// (the posted form, or nil).
+func (f *opportunityForm) setProduct(p *dealdesk.Product, vals url.Values) {
+	f.Product, f.Entitled, f.Metered = p, nil, nil
+	if p == nil {
+		return
+	}
+	f.ProductID = p.ID
+	for _, d := range p.Dimensions {
+		if d.Removed {
+			continue
+		}
+		if d.Kind.Entitled() {
+			name := "entitled." + d.Key
+			f.Entitled = append(f.Entitled, dimensionField{Key: d.Key, Name: d.Name, Unit: d.Unit, Field: name, Value: strings.TrimSpace(vals.Get(name))})
+		}
+		if d.Kind.Metered() {
+			name := "price." + d.Key
+			f.Metered = append(f.Metered, dimensionField{Key: d.Key, Name: d.Name, Unit: d.Unit, Field: name, Value: strings.TrimSpace(vals.Get(name))})
+		}
+	}
+}
+
+// readForm reads the posted values into f (its product is set already) and returns the
+// OfferInput they make, with the problems of values that cannot be read at all (a commit that
+// is not a number, a date that is not a date). Every rule of an opportunity is the domain's
+// (dealdesk.ValidateOpportunity), checked by whoever gets the input; only reading is done here.
+// keys maps the indexes of the input's dimension lists back to dimension keys.
+func (f *opportunityForm) readForm(v url.Values) (in dealdesk.OfferInput, parse dealdesk.Problems, keys formKeys) {
+	get := func(name string) string { return strings.TrimSpace(v.Get(name)) }
+	f.Name, f.Description, f.ResellerAccountID = get("name"), get("description"), get("resellerAccountId")
+	f.BuyerAccountIDs, f.RenewalChannel = get("buyerAccountIds"), get("renewalChannel")
+	f.CommitAmount, f.Currency, f.ContractDuration, f.ExpiryDate = get("commitAmount"), get("currency"), get("contractDuration"), get("expiryDate")
+	f.Renewal, f.OneTime, f.MeterUsageAgainstCommit = v.Has("renewal"), v.Has("oneTime"), v.Has("meterUsageAgainstCommit")
+	f.EULAType, f.EULAURL = get("eula.type"), get("eula.url")
+	f.ResellerContractType, f.ResellerContractURL = get("resellerContract.type"), get("resellerContract.url")
+
+	t := dealdesk.OfferCPPOOut
+	in.Type = &t
+	str := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	in.Name, in.Description, in.ProductID, in.ResellerAccountID = str(f.Name), str(f.Description), str(f.ProductID), str(f.ResellerAccountID)
+	in.ContractDuration = str(f.ContractDuration)
+	if buyers := strings.FieldsFunc(f.BuyerAccountIDs, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' }); len(buyers) > 0 {
+		in.BuyerAccountIDs = &buyers
+	}
+	if f.Renewal {
+		in.Renewal = &f.Renewal
+	}
+	if f.RenewalChannel != "" {
+		c := dealdesk.RenewalChannel(f.RenewalChannel)
+		in.RenewalChannel = &c
+	}
+	if f.Currency != "" {
+		c := dealdesk.Currency(f.Currency)
+		in.Currency = &c
+	}
+	if f.CommitAmount != "" {
+		if d, err := dealdesk.ParseDecimal(f.CommitAmount); err != nil {
+			parse.Add("commitAmount", "%s", err)
+		} else {
+			in.CommitAmount = &d
+		}
+	}
+	if f.ExpiryDate != "" {
+		if d, err := dealdesk.ParseDate(f.ExpiryDate); err != nil {
+			parse.Add("expiryDate", "%s", err)
+		} else {
+			in.ExpiryDate = &d
+		}
+	}
+	if f.OneTime {
+		in.OneTime = &f.OneTime
+	}
+	if f.MeterUsageAgainstCommit {
+		in.MeterUsageAgainstCommit = &f.MeterUsageAgainstCommit
+	}
+	in.EULA = document(f.EULAType, f.EULAURL)
+	in.ResellerContract = document(f.ResellerContractType, f.ResellerContractURL)
+
+	var entitled []dealdesk.EntitledDimension
+	for _, d := range f.Entitled {
+		if d.Value == "" {
+			continue
+		}
+		q, err := strconv.ParseInt(d.Value, 10, 64)
+		if err != nil {
+			parse.Add(d.Field, "must be a whole number")
+			continue
+		}
+		keys.entitled = append(keys.entitled, d.Key)
+		entitled = append(entitled, dealdesk.EntitledDimension{DimensionKey: d.Key, Quantity: q})
+	}
+	if len(entitled) > 0 {
+		in.EntitledDimensions = &entitled
+	}
+	var prices []dealdesk.DimensionPrice
+	for _, d := range f.Metered {
+		if d.Value == "" {
+			continue
+		}
+		p, err := dealdesk.ParseDecimal(d.Value)
+		if err != nil {
+			parse.Add(d.Field, "%s", err)
+			continue
+		}
+		keys.prices = append(keys.prices, d.Key)
+		prices = append(prices, dealdesk.DimensionPrice{DimensionKey: d.Key, Price: p})
+	}
+	if len(prices) > 0 {
+		in.DimensionPrices = &prices
+	}
+
+	// Installment rows: the filled ones, renumbered from 0 in order, as the domain numbers them.
+	var installments []dealdesk.Installment
+	f.Installments = nil
+	for i := range dealdesk.MaxInstallments + blankInstallmentRows {
+		date, amount := get(fmt.Sprintf("installments[%d].chargeDate", i)), get(fmt.Sprintf("installments[%d].amount", i))
+		if date == "" && amount == "" {
+			continue
+		}
+		row := installmentField{Index: len(f.Installments), ChargeDate: date, Amount: amount}
+		f.Installments = append(f.Installments, row)
+		inst, ok := dealdesk.Installment{}, true
+		if d, err := dealdesk.ParseDate(date); err != nil {
+			parse.Add(fmt.Sprintf("installments[%d].chargeDate", row.Index), "%s", err)
+			ok = false
+		} else {
+			inst.ChargeDate = d
+		}
+		if a, err := dealdesk.ParseDecimal(amount); err != nil {
+			parse.Add(fmt.Sprintf("installments[%d].amount", row.Index), "%s", err)
+			ok = false
+		} else {
+			inst.Amount = a
+		}
+		if ok {
+			installments = append(installments, inst)
+		}
+	}
+	if len(installments) > 0 {
+		in.Installments = &installments
+	}
+	f.addBlankInstallments()
+	return in, parse, keys
+}
+
+// addBlankInstallments adds the empty rows the form offers after the filled ones.
+func (f *opportunityForm) addBlankInstallments() {
+	for range blankInstallmentRows {
+		if len(f.Installments) >= dealdesk.MaxInstallments {
+			return
+		}
+		f.Installments = append(f.Installments, installmentField{Index: len(f.Installments)})
+	}
+}
+
+// document returns the legal document a form's type and URL describe; nil when neither is
+// given or the type is NONE (no reseller contract).
+func document(typ, u string) *dealdesk.Document {
+	if (typ == "" || typ == "NONE") && u == "" {
+		return nil
+	}
+	if typ == "NONE" {
+		typ = ""
+	}
+	return &dealdesk.Document{Type: dealdesk.DocumentType(typ), URL: u}
+}
+
+// formKeys maps the indexes of an input's dimension lists to the dimension keys of the form.
+type formKeys struct{ entitled, prices []string }
+
+var indexedField = regexp.MustCompile(`^(entitledDimensions|dimensionPrices|buyerAccountIds)\[([0-9]+)\]`)
+
+// addErrors puts the domain's field errors onto the form fields they concern:
+// "entitledDimensions[1].quantity" on the quantity input of that dimension,
+// "buyerAccountIds[3]" on the buyers' input; the errors of no field on the form go to
+// OtherErrors, so that none is lost.
+func (f *opportunityForm) addErrors(fields []dealdesk.FieldError, keys formKeys) {
+	shown := map[string]bool{}
+	for _, name := range []string{"name", "description", "productId", "resellerAccountId", "buyerAccountIds", "renewal",
+		"renewalChannel", "commitAmount", "currency", "contractDuration", "entitledDimensions", "dimensionPrices",
+		"expiryDate", "oneTime", "eula.type", "eula.url", "resellerContract.type", "resellerContract.url",
+		"installments", "meterUsageAgainstCommit"} {
+		shown[name] = true
+	}
+	for _, d := range append(append([]dimensionField{}, f.Entitled...), f.Metered...) {
+		shown[d.Field] = true
+	}
+	for _, row := range f.Installments {
+		shown[fmt.Sprintf("installments[%d].chargeDate", row.Index)] = true
+		shown[fmt.Sprintf("installments[%d].amount", row.Index)] = true
+	}
+	for _, fe := range fields {
+		name := fe.Field
+		if m := indexedField.FindStringSubmatch(name); m != nil {
+			i, _ := strconv.Atoi(m[2])
+			switch {
+			case m[1] == "buyerAccountIds":
+				name = "buyerAccountIds"
+			case m[1] == "entitledDimensions" && i < len(keys.entitled):
+				name = "entitled." + keys.entitled[i]
+			case m[1] == "dimensionPrices" && i < len(keys.prices):
+				name = "price." + keys.prices[i]
+			default:
+				name = m[1]
+			}
+		}
+		if name == "eula" || name == "resellerContract" {
+			name += ".type"
+		}
+		if shown[name] {
+			f.Errors[name] = append(f.Errors[name], fe.Message)
+		} else {
+			f.OtherErrors = append(f.OtherErrors, fe.Field+": "+fe.Message)
+		}
+	}
+}

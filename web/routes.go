@@ -1,0 +1,66 @@
+package web
+
+import "net/http"
+
+// route is one entry of the console's route table: a method and path in net/http's pattern
+// syntax, whether it needs a signed-in user, and its handler.
+type route struct {
+	method   string
+	path     string
+	signedIn bool
+	handle   http.HandlerFunc
+}
+
+// routes is the route table: every page and form of the console, in one place.
+func (h *Handler) routes() []route {
+	return []route{
+		{"GET", "/signin", false, h.handleSignInShow},
+		{"POST", "/signin", false, h.handleSignInSubmit},
+		{"POST", "/signout", false, h.handleSignOut},
+
+		{"GET", "/{$}", true, func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/offers", http.StatusSeeOther)
+		}},
+		{"GET", "/offers", true, h.handleOfferList},
+		{"GET", "/offers/new", true, h.handleOpportunityNew},
+		{"POST", "/offers", true, h.handleOpportunityCreate},
+		{"GET", "/offers/{id}", true, h.handleOfferShow},
+		{"POST", "/offers/{id}/cancel", true, h.handleOfferCancel},
+	}
+}
+
+// newMux builds the console's handler: static files without a session; every other path with
+// the security headers, the session, the CSRF check of posts, and for the pages of signed-in
+// users the sign-in check. A path in no route is the sign-in page for a signed-out visitor and
+// 404 for a user.
+func (h *Handler) newMux() http.Handler {
+	pages := http.NewServeMux()
+	for _, rt := range h.routes() {
+		hf := rt.handle
+		if rt.signedIn {
+			hf = requireUser(hf)
+		}
+		pages.Handle(rt.method+" "+rt.path, hf)
+	}
+	pages.Handle("/", requireUser(func(w http.ResponseWriter, r *http.Request) {
+		h.renderStatus(w, r, http.StatusNotFound, "There is no such page.")
+	}))
+	root := http.NewServeMux()
+	root.HandleFunc("GET /static/{sum}/{name}", h.handleStatic)
+	root.Handle("/", h.withSession(h.checkCSRF(pages)))
+	return securityHeaders(root)
+}
+
+// securityHeaders sets the headers every answer of the console carries: no framing, no
+// sniffing, no referrer to other sites, and a content security policy that allows this
+// origin's files only.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,96 @@
+// Package web serves dealdesk's console: server-rendered HTML pages from embedded templates,
+// on a mux of its own with sessions in signed cookies, a CSRF token on every form and a delay
+// after repeated failed sign-ins (decision 025). It takes the domain services as interfaces,
+// like the REST API (package http), and never reaches storage or AWS directly.
+package web
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// Config holds what the console needs: the domain services, the key its session cookies are
+// signed with, and a clock.
+type Config struct {
+	Users    dealdesk.UserService
+	Offers   dealdesk.OfferService
+	Products dealdesk.ProductService
+	Parties  dealdesk.PartyService
+
+	// SecretKey is the server's secret key (at least 32 bytes); the session cookies are signed
+	// with a key derived from it, so that they stay valid across restarts and replicas that
+	// share it. Required.
+	SecretKey []byte
+	// SessionLifetime is how long a session lasts after sign-in; DefaultSessionLifetime when 0.
+	SessionLifetime time.Duration
+	// SecureCookies marks the cookies Secure on every request, for a server behind a proxy that
+	// ends TLS; without it they are Secure when the request itself came over TLS.
+	SecureCookies bool
+
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Logger receives the details of internal errors; nil discards.
+	Logger *slog.Logger
+}
+
+// DefaultSessionLifetime is how long a session lasts when Config.SessionLifetime is 0.
+const DefaultSessionLifetime = 12 * time.Hour
+
+// Handler is the console: an http.Handler for every path outside the REST API.
+type Handler struct {
+	cfg       Config
+	logger    *slog.Logger
+	now       func() time.Time
+	signKey   []byte
+	templates *templates
+	static    *staticAssets
+	limiter   *signInLimiter
+	mux       http.Handler
+}
+
+// New returns the console for cfg. It returns an error when a service or the secret key is
+// missing, or when a template does not parse or uses a partial that is not defined.
+func New(cfg Config) (*Handler, error) {
+	if cfg.Users == nil || cfg.Offers == nil || cfg.Products == nil || cfg.Parties == nil {
+		return nil, errors.New("web: Users, Offers, Products and Parties are required")
+	}
+	if len(cfg.SecretKey) < 32 {
+		return nil, errors.New("web: the secret key must have at least 32 bytes")
+	}
+	h := &Handler{cfg: cfg, logger: cfg.Logger, now: cfg.Now}
+	if h.logger == nil {
+		h.logger = slog.New(slog.DiscardHandler)
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.cfg.SessionLifetime <= 0 {
+		h.cfg.SessionLifetime = DefaultSessionLifetime
+	}
+	// A key of its own for the cookies: the secret key also encrypts stored secrets.
+	mac := hmac.New(sha256.New, cfg.SecretKey)
+	mac.Write([]byte("dealdesk console session cookies v1"))
+	h.signKey = mac.Sum(nil)
+
+	var err error
+	if h.static, err = newStaticAssets(); err != nil {
+		return nil, err
+	}
+	if h.templates, err = parseTemplates(h.static); err != nil {
+		return nil, err
+	}
+	h.limiter = newSignInLimiter(h.now)
+	h.mux = h.newMux()
+	return h, nil
+}
+
+// ServeHTTP serves the console.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mux.ServeHTTP(w, r)
+}
