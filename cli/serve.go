@@ -438,7 +438,8 @@ func newConsole(db *sqldb.DB, secretKey []byte, logger *slog.Logger) (*web.Handl
 			logger.Warn("no secret key: console sign-ins last until this process stops and hold on this replica only; give --secret-key-file")
 		}
 	}
-	return web.New(web.Config{Users: db, Offers: db, Products: db, Parties: db, SecretKey: secretKey, Logger: logger})
+	return web.New(web.Config{Users: db, Offers: db, Products: db, Parties: db,
+		Entitlements: db, Metering: db, Notifications: db, SecretKey: secretKey, Logger: logger})
 }
 
 // apiPrefixes are the paths the REST API answers (its routes, its 404 and 405 answers); every

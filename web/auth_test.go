@@ -107,7 +107,8 @@ func TestSignIn_SessionCookieIsHttpOnlyLaxAndSecureOverTLS(t *testing.T) {
 		}
 		check(t, f.client(t), f.srv.URL, false)
 
-		h, err := web.New(web.Config{Users: f.db, Offers: f.db, Products: f.db, Parties: f.db, SecretKey: []byte(strings.Repeat("k", 32))})
+		h, err := web.New(web.Config{Users: f.db, Offers: f.db, Products: f.db, Parties: f.db,
+			Entitlements: f.db, Metering: f.db, Notifications: f.db, SecretKey: []byte(strings.Repeat("k", 32))})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -59,6 +59,7 @@ func newFixture(t *testing.T, engine string) *fixture {
 	}
 	f.product = p
 	h, err := web.New(web.Config{Users: db, Offers: db, Products: db, Parties: db,
+		Entitlements: db, Metering: db, Notifications: db,
 		SecretKey: []byte(strings.Repeat("k", 32))})
 	if err != nil {
 		t.Fatal(err)

@@ -26,6 +26,13 @@ func (h *Handler) routes() []route {
 		{"POST", "/offers", true, h.handleOpportunityCreate},
 		{"GET", "/offers/{id}", true, h.handleOfferShow},
 		{"POST", "/offers/{id}/cancel", true, h.handleOfferCancel},
+
+		// entitlements and notifications
+		{"GET", "/entitlements", true, h.handleEntitlementList},
+		{"GET", "/entitlements/{id}", true, h.handleEntitlementShow},
+		{"POST", "/metering-records/{id}/retry", true, h.handleMeteringRetry},
+		{"GET", "/notifications", true, h.handleNotificationList},
+		{"POST", "/notifications/{id}/read", true, h.handleNotificationRead},
 	}
 }
 

@@ -23,6 +23,11 @@ type Config struct {
 	Products dealdesk.ProductService
 	Parties  dealdesk.PartyService
 
+	// The entitlement and notification pages' services.
+	Entitlements  dealdesk.EntitlementService
+	Metering      dealdesk.MeteringService
+	Notifications dealdesk.NotificationService
+
 	// SecretKey is the server's secret key (at least 32 bytes); the session cookies are signed
 	// with a key derived from it, so that they stay valid across restarts and replicas that
 	// share it. Required.
@@ -59,6 +64,9 @@ type Handler struct {
 func New(cfg Config) (*Handler, error) {
 	if cfg.Users == nil || cfg.Offers == nil || cfg.Products == nil || cfg.Parties == nil {
 		return nil, errors.New("web: Users, Offers, Products and Parties are required")
+	}
+	if cfg.Entitlements == nil || cfg.Metering == nil || cfg.Notifications == nil {
+		return nil, errors.New("web: Entitlements, Metering and Notifications are required")
 	}
 	if len(cfg.SecretKey) < 32 {
 		return nil, errors.New("web: the secret key must have at least 32 bytes")

@@ -1,0 +1,63 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/dealdesk/dealdesk"
+)
+
+// notificationListPageSize is how many notifications a page of the feed shows.
+const notificationListPageSize = 25
+
+// notificationListPage is what the notifications feed shows.
+type notificationListPage struct {
+	Unread        bool   // only those not read yet
+	Cursor        string // this page's cursor, for the mark-read forms to come back to it
+	Notifications []*dealdesk.Notification
+	AllURL        string
+	UnreadURL     string
+	NextURL       string // the next page, "" on the last
+	FirstURL      string // the first page, "" on it
+	Notice        string
+}
+
+// handleNotificationList shows the organization's notifications, newest first: GET
+// /notifications, with ?unread=true for those not read yet and the cursor of a page.
+func (h *Handler) handleNotificationList(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	p := notificationListPage{Unread: q.Get("unread") == "true", Cursor: q.Get("cursor"),
+		AllURL: notificationListURL(false, ""), UnreadURL: notificationListURL(true, "")}
+	if q.Get("notice") == "read" {
+		p.Notice = "Marked read."
+	}
+	ns, next, err := h.cfg.Notifications.FindNotifications(r.Context(), dealdesk.NotificationFilter{Unread: p.Unread,
+		Cursor: p.Cursor, Limit: notificationListPageSize})
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	p.Notifications = ns
+	if next != "" {
+		p.NextURL = notificationListURL(p.Unread, next)
+	}
+	if p.Cursor != "" {
+		p.FirstURL = notificationListURL(p.Unread, "")
+	}
+	h.render(w, r, http.StatusOK, "notification_list", "notifications", p)
+}
+
+// notificationListURL is the URL of a page of the notifications feed.
+func notificationListURL(unread bool, cursor string) string {
+	v := url.Values{}
+	if unread {
+		v.Set("unread", "true")
+	}
+	if cursor != "" {
+		v.Set("cursor", cursor)
+	}
+	if len(v) == 0 {
+		return "/notifications"
+	}
+	return "/notifications?" + v.Encode()
+}
