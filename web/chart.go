@@ -22,6 +22,8 @@ const (
 	chartBottom = 44 // room for the hours and the axis' title
 	// chartMaxLabels is how many hour labels the x axis shows at most; the others are left out.
 	chartMaxLabels = 12
+	// chartMaxBar is the widest a bar gets, when there are few hours.
+	chartMaxBar = 32
 )
 
 // usageChart is what the chart partial draws for one dimension.
@@ -88,8 +90,9 @@ func newUsageChart(id, key, name, unit string, recs []*dealdesk.MeteringRecord) 
 	for i, r := range recs {
 		covered, metered := r.Covered().InexactFloat64(), float64(r.Quantity)
 		x := float64(c.Left) + float64(i)*slot
+		w := math.Min(slot*0.7, chartMaxBar)
 		b := chartBar{Hour: r.Hour, Usage: r.Usage, Covered: r.Covered(), Metered: r.Quantity, Status: r.Status,
-			X: coord(x + slot*0.15), W: coord(slot * 0.7), LabelX: coord(x + slot/2),
+			X: coord(x + (slot-w)/2), W: coord(w), LabelX: coord(x + slot/2),
 			CoveredY: coord(y(covered)), CoveredH: coord(y(0) - y(covered)),
 			MeteredY: coord(y(covered + metered)), MeteredH: coord(y(covered) - y(covered+metered))}
 		if i%every == 0 {
