@@ -37,6 +37,7 @@ type usageChart struct {
 	Height    int
 	// The plot area's edges.
 	Left, Right, Top, Bottom int
+	LegendX                  int // where the legend starts, at the top right
 	Ticks                    []chartTick
 	Bars                     []chartBar
 }
@@ -69,7 +70,8 @@ type chartBar struct {
 func newUsageChart(id, key, name, unit string, recs []*dealdesk.MeteringRecord) usageChart {
 	c := usageChart{ID: id, Dimension: key, Name: name, Unit: unit, Width: chartWidth, Height: chartHeight,
 		ViewBox: "0 0 " + strconv.Itoa(chartWidth) + " " + strconv.Itoa(chartHeight),
-		Left:    chartLeft, Right: chartWidth - chartRight, Top: chartTop, Bottom: chartHeight - chartBottom}
+		Left:    chartLeft, Right: chartWidth - chartRight, Top: chartTop, Bottom: chartHeight - chartBottom,
+		LegendX: chartWidth - chartRight - 170}
 	recs = slices.Clone(recs)
 	slices.SortFunc(recs, func(a, b *dealdesk.MeteringRecord) int { return a.Hour.Compare(b.Hour) })
 	top := 0.0
