@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"net/http/httptest"
 	"regexp"
 	"strings"
@@ -55,4 +56,10 @@ var settingsPages = []string{"/settings/aws-connection", "/settings/api-keys", "
 func nextToField(field, message string) *regexp.Regexp {
 	return regexp.MustCompile(`<(input|select)[^>]* id="` + regexp.QuoteMeta(field) + `"[^>]*>(\s*<option[^>]*>[^<]*</option>)*\s*(</select>)?\s*` +
 		`<p class="field-error" id="error-` + regexp.QuoteMeta(field) + `">[^<]*` + regexp.QuoteMeta(message))
+}
+
+// holds reports whether the HTML page body holds secret, in clear or escaped (html/template
+// writes "+" in an attribute as "&#43;").
+func holds(body, secret string) bool {
+	return strings.Contains(body, secret) || strings.Contains(html.UnescapeString(body), secret)
 }

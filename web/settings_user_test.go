@@ -33,7 +33,7 @@ func TestSettingsUsers_AnAddedUserCanSignIn(t *testing.T) {
 		resp, body = f.postBody(t, c, "/settings/users", url.Values{"csrf": {token}, "email": {"bo@acme.example"}, "name": {"Bo"},
 			"password": {"eleven char"}})
 		if resp.StatusCode != http.StatusUnprocessableEntity || !nextToField("password", "at least 12 characters").MatchString(body) ||
-			strings.Contains(body, "eleven char") || !strings.Contains(body, `value="bo@acme.example"`) {
+			holds(body, "eleven char") || !strings.Contains(body, `value="bo@acme.example"`) {
 			t.Fatalf("a short password: %s\n%s", resp.Status, body)
 		}
 		resp, body = f.postBody(t, c, "/settings/users", url.Values{"csrf": {token}, "email": {strings.ToUpper(f.email)}, "name": {"Again"},
@@ -51,7 +51,7 @@ func TestSettingsUsers_AnAddedUserCanSignIn(t *testing.T) {
 			t.Fatalf("add: %s", resp.Status)
 		}
 		if _, body := f.get(t, c, "/settings/users?notice=user-added"); !strings.Contains(body, "<td>bo@acme.example</td><td>Bo Builder</td>") ||
-			strings.Contains(body, newPassword) {
+			holds(body, newPassword) {
 			t.Fatalf("the list after adding:\n%s", body)
 		}
 
