@@ -45,6 +45,13 @@ type APIKeyFilter struct {
 	Limit  int
 }
 
+// UserFilter pages through the users of the caller's organization, newest first. Limit follows
+// the page size rule of every list (DefaultPageSize, MaxPageSize).
+type UserFilter struct {
+	Cursor string
+	Limit  int
+}
+
 // OrganizationService manages organizations. It is not scoped to a tenant: only the admin
 // command and first start-up use it.
 type OrganizationService interface {
@@ -69,6 +76,10 @@ type UserService interface {
 	CreateUser(ctx context.Context, orgID, email, name, password string) (*User, error)
 	// AuthenticateUser returns the user whose email and password match, else EUNAUTHORIZED.
 	AuthenticateUser(ctx context.Context, email, password string) (*User, error)
+	// FindUsers lists the users of the caller's organization, newest first, and the cursor of
+	// the next page ("" on the last). Never returns a password or its hash. Returns EINVALID
+	// naming a cursor that this list did not return, EUNAUTHORIZED without an organization.
+	FindUsers(ctx context.Context, f UserFilter) ([]*User, string, error)
 }
 
 // APIKeyService manages API keys.

@@ -104,6 +104,16 @@ func (db *DB) AuthenticateUser(ctx context.Context, email, password string) (*de
 		"This email and password belong to users of %d organizations: give each user another password.", len(match))
 }
 
+// FindUsers lists the users of the caller's organization, newest first, and the next page's
+// cursor. The password hash is never read.
+func (db *DB) FindUsers(ctx context.Context, f dealdesk.UserFilter) ([]*dealdesk.User, string, error) {
+	return findOrgPage(ctx, db, `SELECT id, org_id, email, name, created_at FROM users`, dealdesk.PrefixUser, f.Cursor, f.Limit,
+		func(s rowScanner) (*dealdesk.User, error) {
+			u := &dealdesk.User{}
+			return u, s.Scan(&u.ID, &u.OrgID, &u.Email, &u.Name, timeCol{&u.CreatedAt})
+		}, func(u *dealdesk.User) string { return u.ID })
+}
+
 // checkPassword adds a problem for a password shorter than MinPasswordLength characters or
 // longer than MaxPasswordBytes bytes.
 func checkPassword(p *dealdesk.Problems, password string) {

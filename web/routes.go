@@ -33,6 +33,20 @@ func (h *Handler) routes() []route {
 		{"POST", "/metering-records/{id}/retry", true, h.handleMeteringRetry},
 		{"GET", "/notifications", true, h.handleNotificationList},
 		{"POST", "/notifications/{id}/read", true, h.handleNotificationRead},
+
+		// settings
+		{"GET", "/settings", true, func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/settings/aws-connection", http.StatusSeeOther)
+		}},
+		{"GET", "/settings/aws-connection", true, h.handleAWSConnectionShow},
+		{"POST", "/settings/aws-connection", true, h.handleAWSConnectionSave},
+		{"GET", "/settings/api-keys", true, h.handleAPIKeyList},
+		{"POST", "/settings/api-keys", true, h.handleAPIKeyCreate},
+		{"POST", "/settings/api-keys/{id}/revoke", true, h.handleAPIKeyRevoke},
+		{"GET", "/settings/inbound", true, h.handleInboundShow},
+		{"POST", "/settings/inbound/rotate-secret", true, h.handleInboundRotate},
+		{"GET", "/settings/users", true, h.handleUserList},
+		{"POST", "/settings/users", true, h.handleUserCreate},
 	}
 }
 

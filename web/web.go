@@ -28,6 +28,15 @@ type Config struct {
 	Metering      dealdesk.MeteringService
 	Notifications dealdesk.NotificationService
 
+	// The services of the Settings pages. Optional: a page whose service is nil answers 404, so
+	// that a console built without them (tests of other pages) still starts.
+	AWSConnections   dealdesk.AWSConnectionService
+	APIKeys          dealdesk.APIKeyService
+	InboundEndpoints dealdesk.InboundEndpointService
+	// PublicBaseURL is the server's public base URL, for the webhook URLs the Inbound settings
+	// page gives AWS (as serve's --public-url); without it, the scheme and Host of the request.
+	PublicBaseURL string
+
 	// SecretKey is the server's secret key (at least 32 bytes); the session cookies are signed
 	// with a key derived from it, so that they stay valid across restarts and replicas that
 	// share it. Required.
