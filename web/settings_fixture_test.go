@@ -38,7 +38,7 @@ func newSettingsFixture(t *testing.T, engine string) *fixture {
 		}
 	}
 	h, err := web.New(web.Config{Users: db, Offers: db, Products: db, Parties: db,
-		AWSConnections: db, APIKeys: db, InboundEndpoints: db, PublicBaseURL: settingsBaseURL,
+		Entitlements: db, Metering: db, Notifications: db, AWSConnections: db, APIKeys: db, InboundEndpoints: db, PublicBaseURL: settingsBaseURL,
 		SecretKey: []byte(strings.Repeat("k", 32))})
 	if err != nil {
 		t.Fatal(err)
