@@ -26,6 +26,13 @@ func (h *Handler) routes() []route {
 		{"POST", "/offers", true, h.handleOpportunityCreate},
 		{"GET", "/offers/{id}", true, h.handleOfferShow},
 		{"POST", "/offers/{id}/cancel", true, h.handleOfferCancel},
+
+		// opportunity flow
+		{"GET", "/offers/{id}/edit", true, h.handleOpportunityEdit},
+		{"POST", "/offers/{id}/edit", true, h.handleOpportunityUpdate},
+		{"POST", "/offers/{id}/submit", true, h.handleOpportunitySubmit},
+		{"POST", "/offers/{id}/simulate/reseller-offer", true, h.handleSimulateResellerOffer},
+		{"POST", "/offers/{id}/simulate/buyer-accepts", true, h.handleSimulateBuyerAccepts},
 	}
 }
 
