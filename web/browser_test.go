@@ -113,9 +113,12 @@ func (b *browser) shots(name string) {
 	b.t.Helper()
 	for _, w := range []struct{ width, height int64 }{{narrowWidth, narrowHeight}, {wideWidth, wideHeight}} {
 		b.do("viewport "+fmt.Sprint(w.width), chromedp.EmulateViewport(w.width, w.height))
-		png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(90))
+		png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100)) // quality 100 makes a PNG, below a JPEG
 		if err != nil {
 			b.t.Fatalf("browser: screenshot %s: %v", name, err)
+		}
+		if len(png) < 8 || string(png[1:4]) != "PNG" {
+			b.t.Fatalf("browser: screenshot %s is not a PNG", name)
 		}
 		file := filepath.Join(b.dir, fmt.Sprintf("%s-%d.png", name, w.width))
 		if err := os.WriteFile(file, png, 0o644); err != nil {
@@ -404,5 +407,41 @@ func TestBrowser_CreateCPPOWithTheKeyboardAlone(t *testing.T) {
 	if len(offers) != 1 || offers[0].Name != "Keyboard deal" || offers[0].CommitAmount == nil || offers[0].CommitAmount.String() != "12000.00" ||
 		offers[0].ExpiryDate == nil || offers[0].ExpiryDate.String() != expiry.Format(time.DateOnly) {
 		t.Fatalf("the stored opportunities: %+v", offers)
+	}
+}
+
+// TestBrowser_AFailedOpportunityIsCorrectedInTheEditForm opens a CREATE_FAILED opportunity
+// (AWS's error next to its field), follows "Correct and resubmit" to the form filled in with
+// it, corrects the reseller and resubmits it; both pages are checked with axe-core and saved
+// as screenshots.
+func TestBrowser_AFailedOpportunityIsCorrectedInTheEditForm(t *testing.T) {
+	b := newBrowser(t, 2*time.Minute)
+	f := newFixture(t, sqldb.EngineSQLite)
+	o := f.failedOpportunity(t)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	b.do("sign in and open the failed opportunity",
+		chromedp.Navigate(f.srv.URL+"/offers/"+o.ID), chromedp.WaitVisible(css(`#email`)),
+		chromedp.SendKeys(css(`#email`), f.email), chromedp.SendKeys(css(`#password`), testPassword),
+		chromedp.Click(css(`main form button[type="submit"]`)), chromedp.WaitVisible(css(`#offer-status`)))
+	if got := b.text(`#error-resellerAccountId`); got != "AWS says the reseller is not a CPPO partner" {
+		t.Errorf("AWS's error next to the reseller = %q", got)
+	}
+	b.shots("opportunity-failed")
+	b.axe("a failed opportunity's page")
+	b.do("open the edit form", chromedp.Click(css(`#edit-opportunity`)), chromedp.WaitVisible(css(`#name`)))
+	if got := eval[string](b, `document.getElementById("resellerAccountId").value`); got != "111122223333" {
+		t.Errorf("the edit form's reseller = %q, want the opportunity's", got)
+	}
+	b.shots("opportunity-edit")
+	b.axe("the edit form")
+	b.do("correct the reseller and resubmit",
+		chromedp.SetValue(css(`#resellerAccountId`), "444455556666"),
+		chromedp.Click(css(`button[value="submit"]`)),
+		chromedp.WaitVisible(css(`#offer-status`)))
+	if got := b.text(`#offer-status`); got != "PENDING_CREATE" {
+		t.Errorf("after resubmitting: %s, want PENDING_CREATE", got)
+	}
+	if got, err := f.db.FindOfferByID(f.ctx(f.acme), o.ID); err != nil || got.ResellerAccountID != "444455556666" {
+		t.Errorf("the stored reseller after resubmitting: %+v, %v", got, err)
 	}
 }
