@@ -80,7 +80,8 @@ func runDev(ctx context.Context, args []string, env Env) error {
 
 	dsn := filepath.Join(*dir, "dealdesk.db")
 	svc, err := startService(ctx, serviceConfig{DSN: dsn, Addr: *addr, SNSOrigins: []string{simURL},
-		ChangeSetPoll: devPoll, RescueAfter: 30 * time.Second, SQSRefresh: 5 * time.Second, Logger: logger}, env)
+		ChangeSetPoll: devPoll, RescueAfter: 30 * time.Second, SQSRefresh: 5 * time.Second, Logger: logger,
+		ConsoleSimulator: newDevSimulator(simURL)}, env)
 	if err != nil {
 		_ = stopSim()
 		return err

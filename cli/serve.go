@@ -151,6 +151,8 @@ type serviceConfig struct {
 	// Metering are the metering settings (window, zero records, close delay); defaults when
 	// zero (decision 023).
 	Metering dealdesk.MeteringOptions
+	// ConsoleSimulator is the console's web.Config.Simulator: dev's, nil for serve.
+	ConsoleSimulator web.Simulator
 }
 
 // service is dealdesk's server running: the database, the background jobs, the SQS poller and
@@ -271,7 +273,7 @@ func startService(ctx context.Context, cfg serviceConfig, env Env) (_ *service, 
 		Ready:  db.Ping,
 		Logger: cfg.Logger,
 	})
-	console, err := newConsole(db, secretKey, cfg.PublicURL, cfg.Logger)
+	console, err := newConsole(db, secretKey, cfg.PublicURL, cfg.ConsoleSimulator, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -430,7 +432,7 @@ func writeKeyFile(path, secret string) error {
 // derived from the server's secret key; without one (PostgreSQL without --secret-key-file) a
 // random key is made for this process, so that sessions end when it stops and are not shared
 // between replicas (decision 025).
-func newConsole(db *sqldb.DB, secretKey []byte, publicURL string, logger *slog.Logger) (*web.Handler, error) {
+func newConsole(db *sqldb.DB, secretKey []byte, publicURL string, simulator web.Simulator, logger *slog.Logger) (*web.Handler, error) {
 	if len(secretKey) == 0 {
 		secretKey = make([]byte, 32)
 		_, _ = rand.Read(secretKey) // never fails (crypto/rand)
@@ -441,7 +443,7 @@ func newConsole(db *sqldb.DB, secretKey []byte, publicURL string, logger *slog.L
 	return web.New(web.Config{Users: db, Offers: db, Products: db, Parties: db,
 		Entitlements: db, Metering: db, Notifications: db,
 		AWSConnections: db, APIKeys: db, InboundEndpoints: db, PublicBaseURL: publicURL,
-		SecretKey: secretKey, Logger: logger})
+		Simulator: simulator, SecretKey: secretKey, Logger: logger})
 }
 
 // apiPrefixes are the paths the REST API answers (its routes, its 404 and 405 answers); every

@@ -15,7 +15,12 @@ type offerPage struct {
 	Errors      map[string][]string // PublishErrors by top-level field ("eula.url" under "eula")
 	OtherErrors []dealdesk.FieldError
 	CanCancel   bool
-	Notice      string
+	// CanEdit: a DRAFT or CREATE_FAILED opportunity, which can be edited and (re)submitted.
+	CanEdit bool
+	// SimulateOffer and SimulateAcceptances are dev's "Simulate" buttons (Config.Simulator).
+	SimulateOffer       bool
+	SimulateAcceptances []simAcceptance
+	Notice              string
 }
 
 // offerFields are the fields the offer page shows, by their JSON names, so that AWS's errors
@@ -41,7 +46,8 @@ func (h *Handler) handleOfferShow(w http.ResponseWriter, r *http.Request) {
 	}
 	p := offerPage{Offer: o, Chain: chain, Errors: map[string][]string{},
 		CanCancel: o.Type == dealdesk.OfferCPPOOut && (o.Status == dealdesk.OfferDraft || o.Status == dealdesk.OfferCreateFailed || o.Status == dealdesk.OfferActive),
-		Notice:    noticeText(r.URL.Query().Get("notice"))}
+		CanEdit:   editable(o), SimulateOffer: h.canSimulateOffer(o), SimulateAcceptances: h.simAcceptances(o, chain),
+		Notice: noticeText(r.URL.Query().Get("notice"))}
 	for _, fe := range o.PublishErrors {
 		top := topField(fe.Field)
 		if offerFields[top] {
@@ -71,6 +77,10 @@ func noticeText(code string) string {
 		return "Submitted: it is being published to AWS Marketplace."
 	case "cancelled":
 		return "Cancelled."
+	case "simulated-offer":
+		return "The simulated reseller made a CPPO offer: it appears below once AWS's event has arrived (reload in a few seconds)."
+	case "simulated-acceptance":
+		return "The simulated buyer accepted: the entitlement appears below once AWS's event has arrived (reload in a few seconds)."
 	}
 	return ""
 }

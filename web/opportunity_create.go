@@ -13,10 +13,21 @@ import (
 // publishing. A refused form comes back (422) with each error next to its field: the errors are
 // the domain's own (dealdesk.ValidateOpportunity, which CreateOffer applies), never the form's.
 func (h *Handler) handleOpportunityCreate(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	f := newOpportunityForm()
-	productID := r.PostForm.Get("productId")
-	if err := h.loadChoices(ctx, f, productID, r.PostForm); err != nil {
+	h.saveOpportunity(w, r, f, func(in dealdesk.OfferInput, submit bool) (*dealdesk.Offer, error) {
+		return h.cfg.Offers.CreateOffer(r.Context(), in, !submit)
+	})
+}
+
+// saveOpportunity reads the posted opportunity form f into an OfferInput, stores it with save
+// (create or update; submit set when the form's action is "submit") and, for action=submit,
+// submits it (OfferService.SubmitOffer); then it redirects to the opportunity's page. Values
+// that cannot be read, and the domain's EINVALID fields, bring the form back (422) with each
+// error next to its field; nothing is stored when a value cannot be read.
+func (h *Handler) saveOpportunity(w http.ResponseWriter, r *http.Request, f *opportunityForm,
+	save func(in dealdesk.OfferInput, submit bool) (*dealdesk.Offer, error)) {
+	ctx := r.Context()
+	if err := h.loadChoices(ctx, f, r.PostForm.Get("productId"), r.PostForm); err != nil {
 		h.renderError(w, r, err)
 		return
 	}
@@ -26,12 +37,13 @@ func (h *Handler) handleOpportunityCreate(w http.ResponseWriter, r *http.Request
 	var fields []dealdesk.FieldError
 	if err := parse.Err(); err != nil {
 		// Some values could not even be read: check the others with the same domain rules
-		// CreateOffer applies, without storing anything, so that every error shows at once.
+		// CreateOffer and UpdateOffer apply, without storing anything, so that every error
+		// shows at once.
 		fields = dealdesk.ErrorFields(err)
 		verr := dealdesk.ValidateOpportunity(dealdesk.NewOpportunity(in), f.Product, dealdesk.DateOf(h.now()), submit)
 		fields = append(fields, dealdesk.ErrorFields(verr)...)
 	} else {
-		o, err := h.cfg.Offers.CreateOffer(ctx, in, !submit)
+		o, err := save(in, submit)
 		if err == nil && submit {
 			o, err = h.cfg.Offers.SubmitOffer(ctx, o.ID)
 		}
@@ -50,5 +62,5 @@ func (h *Handler) handleOpportunityCreate(w http.ResponseWriter, r *http.Request
 		fields = dealdesk.ErrorFields(err)
 	}
 	f.addErrors(fields, keys)
-	h.render(w, r, http.StatusUnprocessableEntity, "opportunity_new", "new", f)
+	h.render(w, r, http.StatusUnprocessableEntity, "opportunity_new", f.nav(), f)
 }

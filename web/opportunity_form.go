@@ -13,6 +13,10 @@ import (
 // opportunityForm is the Create CPPO form: what was entered, as entered (so that a refused
 // value comes back for correction), the choices it offers, and the errors by form field.
 type opportunityForm struct {
+	// OfferID is the opportunity edited; "" on the Create CPPO form. Action is where the form
+	// posts, PickAction where the product picker goes.
+	OfferID, Action, PickAction string
+
 	Products  []*dealdesk.Product
 	Resellers []*dealdesk.Reseller
 	Product   *dealdesk.Product // the product picked; nil when the organization has none
@@ -53,7 +57,7 @@ const blankInstallmentRows = 2
 
 // newOpportunityForm returns an empty form with the defaults of a new opportunity.
 func newOpportunityForm() *opportunityForm {
-	return &opportunityForm{Currency: string(dealdesk.USD), ContractDuration: "P12M",
+	return &opportunityForm{Action: "/offers", PickAction: "/offers/new", Currency: string(dealdesk.USD), ContractDuration: "P12M",
 		EULAType: string(dealdesk.DocumentStandard), Currencies: dealdesk.Currencies, Errors: map[string][]string{}}
 }
 
@@ -278,4 +282,12 @@ func (f *opportunityForm) addErrors(fields []dealdesk.FieldError, keys formKeys)
 			f.OtherErrors = append(f.OtherErrors, fe.Field+": "+fe.Message)
 		}
 	}
+}
+
+// nav is the navigation entry the form's page belongs to: Create CPPO, or Offers when editing.
+func (f *opportunityForm) nav() string {
+	if f.OfferID != "" {
+		return "offers"
+	}
+	return "new"
 }

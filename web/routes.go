@@ -47,6 +47,13 @@ func (h *Handler) routes() []route {
 		{"POST", "/settings/inbound/rotate-secret", true, h.handleInboundRotate},
 		{"GET", "/settings/users", true, h.handleUserList},
 		{"POST", "/settings/users", true, h.handleUserCreate},
+
+		// opportunity flow
+		{"GET", "/offers/{id}/edit", true, h.handleOpportunityEdit},
+		{"POST", "/offers/{id}/edit", true, h.handleOpportunityUpdate},
+		{"POST", "/offers/{id}/submit", true, h.handleOpportunitySubmit},
+		{"POST", "/offers/{id}/simulate/reseller-offer", true, h.handleSimulateResellerOffer},
+		{"POST", "/offers/{id}/simulate/buyer-accepts", true, h.handleSimulateBuyerAccepts},
 	}
 }
 

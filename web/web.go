@@ -47,6 +47,10 @@ type Config struct {
 	// ends TLS; without it they are Secure when the request itself came over TLS.
 	SecureCookies bool
 
+	// Simulator, in `dealdesk dev` only, lets the opportunity page play the reseller and the
+	// buyer against the AWS Marketplace simulator; nil (serve): no such buttons nor routes.
+	Simulator Simulator
+
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Logger receives the details of internal errors; nil discards.
