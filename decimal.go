@@ -90,6 +90,10 @@ func (d Decimal) Places() int {
 // String writes d with its own scale.
 func (d Decimal) String() string { return d.StringFixed(int32(d.Places())) }
 
+// Format prints d as String does, whatever the verb: the embedded decimal's own Format would
+// drop the scale ("12000" for "12000.00") in fmt's output, templates and logs included.
+func (d Decimal) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(d.String())) }
+
 // MarshalJSON writes d as a JSON string, which keeps it exact.
 func (d Decimal) MarshalJSON() ([]byte, error) { return []byte(`"` + d.String() + `"`), nil }
 

@@ -2,6 +2,7 @@ package dealdesk_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -89,5 +90,13 @@ func TestDecimal_OneWrittenFormPerValue(t *testing.T) {
 				t.Fatalf("= %s, %v; want %s", d, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestDecimalPrintsItsScale: fmt (and so templates and logs) prints a Decimal as written.
+func TestDecimalPrintsItsScale(t *testing.T) {
+	d := dealdesk.MustDecimal("12000.00")
+	if got := fmt.Sprint(d, " ", &d, " ", fmt.Sprintf("%v %s", d, d)); got != "12000.00 12000.00 12000.00 12000.00" {
+		t.Errorf("printed %q", got)
 	}
 }
