@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 
+	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/dealdesk/dealdesk"
@@ -63,6 +64,23 @@ func finalFailure(job *rivertype.JobRow, err error) bool {
 
 // recovered turns a panic of a job's run, p, into its error (logged with the stack), so that
 // the job's last attempt can leave a visible state (publishWorker.Work, restrictWorker.Work).
+// guarded runs work for job in the job's organization's context so that no run ends without a
+// visible state: a panic becomes an error, and a run that fails on the job's last attempt ends
+// with lastWord (decision 021). The publish and restrict workers run through it.
+func guarded[T river.JobArgs](ctx context.Context, b *base, job *river.Job[T], orgID, what string,
+	work func(context.Context, *river.Job[T]) error, lastWord func(context.Context, *river.Job[T], error) error) (err error) {
+	ctx = dealdesk.NewContextWithOrgID(ctx, orgID)
+	defer func() {
+		if p := recover(); p != nil {
+			err = b.recovered(ctx, what, p)
+		}
+		if finalFailure(job.JobRow, err) {
+			err = lastWord(ctx, job, err)
+		}
+	}()
+	return work(ctx, job)
+}
+
 func (b *base) recovered(ctx context.Context, what string, p any) error {
 	b.log.ErrorContext(ctx, what+" panicked", "panic", p, "stack", string(debug.Stack()))
 	return fmt.Errorf("%s panicked: %v", what, p)

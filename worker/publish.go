@@ -31,17 +31,8 @@ type publishWorker struct {
 // Work runs one step of the publication. A run that panics or fails with an error on the
 // job's last attempt still leaves a visible, truthful state (lastWord); should even that fail,
 // the orphaned-publications check gives the opportunity a new job (decision 021).
-func (w *publishWorker) Work(ctx context.Context, job *river.Job[dealdesk.PublishOpportunityJob]) (err error) {
-	ctx = dealdesk.NewContextWithOrgID(ctx, job.Args.OrgID)
-	defer func() {
-		if p := recover(); p != nil {
-			err = w.recovered(ctx, "publish "+job.Args.OfferID, p)
-		}
-		if finalFailure(job.JobRow, err) {
-			err = w.lastWord(ctx, job, err)
-		}
-	}()
-	return w.work(ctx, job)
+func (w *publishWorker) Work(ctx context.Context, job *river.Job[dealdesk.PublishOpportunityJob]) error {
+	return guarded(ctx, w.base, job, job.Args.OrgID, "publish "+job.Args.OfferID, w.work, w.lastWord)
 }
 
 // lastWord is the end of a run on the job's last attempt that failed with err (or panicked):

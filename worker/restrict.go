@@ -39,17 +39,8 @@ type restrictWorker struct {
 
 // Work runs one step of the restriction; a run that panics or fails on the job's last
 // attempt leaves a visible state (lastWord).
-func (w *restrictWorker) Work(ctx context.Context, job *river.Job[dealdesk.RestrictOpportunityJob]) (err error) {
-	ctx = dealdesk.NewContextWithOrgID(ctx, job.Args.OrgID)
-	defer func() {
-		if p := recover(); p != nil {
-			err = w.recovered(ctx, "restrict "+job.Args.OfferID, p)
-		}
-		if finalFailure(job.JobRow, err) {
-			err = w.lastWord(ctx, job, err)
-		}
-	}()
-	return w.work(ctx, job)
+func (w *restrictWorker) Work(ctx context.Context, job *river.Job[dealdesk.RestrictOpportunityJob]) error {
+	return guarded(ctx, w.base, job, job.Args.OrgID, "restrict "+job.Args.OfferID, w.work, w.lastWord)
 }
 
 // lastWord is the end of a run on the job's last attempt that failed with err: the restriction
