@@ -356,7 +356,8 @@ func TestBrowser_WholeDealInDev(t *testing.T) {
 	b.do("simulate the buyer",
 		chromedp.Click(css(`.simulate-buyer`)),
 		chromedp.WaitVisible(css(`.notice`)))
-	b.waitFor("the entitlement", `document.querySelector('section[aria-labelledby="chain-entitlements"] tbody').textContent.includes("`+d.BuyerAccountID+`")`)
+	// The section appears with the first entitlement: until then the page may have none.
+	b.waitFor("the entitlement", `(document.querySelector('section[aria-labelledby="chain-entitlements"] tbody')?.textContent ?? "").includes("`+d.BuyerAccountID+`")`)
 	if got := b.text(`section[aria-labelledby="chain-entitlements"] tbody`); !strings.Contains(got, "ACTIVE") || !strings.Contains(got, d.ResellerAccountID) {
 		t.Errorf("the entitlements of the opportunity:\n%s", got)
 	}
