@@ -19,6 +19,9 @@ type User struct {
 	Email     string    `json:"email"`
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"createdAt"`
+	// SessionsEndedAt is when the user's console sessions were last ended (EndUserSessions): a
+	// session signed in before it is refused on its next request (decision 026). Nil: never.
+	SessionsEndedAt *time.Time `json:"sessionsEndedAt,omitempty"`
 }
 
 // APIKey authenticates API calls for one organization. Only a hash of the secret is stored; the
@@ -80,6 +83,20 @@ type UserService interface {
 	// the next page ("" on the last). Never returns a password or its hash. Returns EINVALID
 	// naming a cursor that this list did not return, EUNAUTHORIZED without an organization.
 	FindUsers(ctx context.Context, f UserFilter) ([]*User, string, error)
+	// FindUserByID returns the user id of the caller's organization, without its password hash.
+	// The console asks on every request of a signed-in session, so that a removed user, or one
+	// whose sessions were ended, is signed out at once (decision 026). Returns ENOTFOUND for a
+	// user of another organization, a removed one or none, EUNAUTHORIZED without an
+	// organization.
+	FindUserByID(ctx context.Context, id string) (*User, error)
+	// EndUserSessions ends every console session of the user id of the caller's organization
+	// signed in until now, on every browser and replica: its SessionsEndedAt becomes now.
+	// Returns the user; errors as FindUserByID.
+	EndUserSessions(ctx context.Context, id string) (*User, error)
+	// RemoveUser deletes the user id of the caller's organization; its sessions end with it.
+	// Returns ECONFLICT when it is the organization's last user (nobody could sign in to the
+	// console then; `dealdesk admin` can still add one), errors as FindUserByID otherwise.
+	RemoveUser(ctx context.Context, id string) error
 }
 
 // APIKeyService manages API keys.

@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"net/mail"
 	"strings"
 	"unicode/utf8"
@@ -104,14 +105,94 @@ func (db *DB) AuthenticateUser(ctx context.Context, email, password string) (*de
 		"This email and password belong to users of %d organizations: give each user another password.", len(match))
 }
 
+// userColumns are the columns scanUser reads: never the password hash.
+const userColumns = `id, org_id, email, name, created_at, sessions_ended_at`
+
+// scanUser scans the userColumns of a row.
+func scanUser(s rowScanner) (*dealdesk.User, error) {
+	u := &dealdesk.User{}
+	return u, s.Scan(&u.ID, &u.OrgID, &u.Email, &u.Name, timeCol{&u.CreatedAt}, nullTimeCol{&u.SessionsEndedAt})
+}
+
 // FindUsers lists the users of the caller's organization, newest first, and the next page's
 // cursor. The password hash is never read.
 func (db *DB) FindUsers(ctx context.Context, f dealdesk.UserFilter) ([]*dealdesk.User, string, error) {
-	return findOrgPage(ctx, db, `SELECT id, org_id, email, name, created_at FROM users`, dealdesk.PrefixUser, f.Cursor, f.Limit,
-		func(s rowScanner) (*dealdesk.User, error) {
-			u := &dealdesk.User{}
-			return u, s.Scan(&u.ID, &u.OrgID, &u.Email, &u.Name, timeCol{&u.CreatedAt})
-		}, func(u *dealdesk.User) string { return u.ID })
+	return findOrgPage(ctx, db, `SELECT `+userColumns+` FROM users`, dealdesk.PrefixUser, f.Cursor, f.Limit,
+		scanUser, func(u *dealdesk.User) string { return u.ID })
+}
+
+// FindUserByID returns the user id of the caller's organization; ENOTFOUND for another
+// organization's user or none. One lookup by primary key: the console makes it on every request
+// of a signed-in session.
+func (db *DB) FindUserByID(ctx context.Context, id string) (*dealdesk.User, error) {
+	orgID, err := dealdesk.RequireOrgID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !dealdesk.ValidText(id) {
+		return nil, notFound("user", id)
+	}
+	u, err := scanUser(db.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE org_id = $1 AND id = $2`, orgID, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("user", id)
+	}
+	return u, db.mapError(err)
+}
+
+// EndUserSessions sets the user's sessions_ended_at to now: the console refuses every session
+// of the user signed in before it. ENOTFOUND for another organization's user or none.
+func (db *DB) EndUserSessions(ctx context.Context, id string) (*dealdesk.User, error) {
+	orgID, err := dealdesk.RequireOrgID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !dealdesk.ValidText(id) {
+		return nil, notFound("user", id)
+	}
+	return inTxValue(ctx, db.inTx, func(tx *sql.Tx) (*dealdesk.User, error) {
+		u, err := scanUser(tx.QueryRowContext(ctx, `UPDATE users SET sessions_ended_at = $1 WHERE org_id = $2 AND id = $3
+			RETURNING `+userColumns, db.dialect.timeArg(db.now()), orgID, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound("user", id)
+		}
+		return u, err
+	})
+}
+
+// RemoveUser deletes the user id of the caller's organization, unless it is the last one
+// (ECONFLICT). The organization's row is locked first, so that two removals at once cannot
+// leave it without a user between them. ENOTFOUND for another organization's user or none.
+func (db *DB) RemoveUser(ctx context.Context, id string) error {
+	orgID, err := dealdesk.RequireOrgID(ctx)
+	if err != nil {
+		return err
+	}
+	if !dealdesk.ValidText(id) {
+		return notFound("user", id)
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var locked string
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM organizations WHERE id = $1`+db.dialect.forUpdate, orgID).Scan(&locked); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE org_id = $1`, orgID).Scan(&n); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE org_id = $1 AND id = $2`, orgID, id)
+		if err != nil {
+			return err
+		}
+		if gone, err := res.RowsAffected(); err != nil {
+			return err
+		} else if gone == 0 {
+			return notFound("user", id)
+		}
+		if n <= 1 {
+			return dealdesk.Errorf(dealdesk.ECONFLICT, "The user %q is your organization's last: add another user before removing it.", id)
+		}
+		return nil
+	})
 }
 
 // checkPassword adds a problem for a password shorter than MinPasswordLength characters or

@@ -47,6 +47,8 @@ func (h *Handler) routes() []route {
 		{"POST", "/settings/inbound/rotate-secret", true, h.handleInboundRotate},
 		{"GET", "/settings/users", true, h.handleUserList},
 		{"POST", "/settings/users", true, h.handleUserCreate},
+		{"POST", "/settings/users/{id}/end-sessions", true, h.handleUserEndSessions},
+		{"POST", "/settings/users/{id}/remove", true, h.handleUserRemove},
 
 		// opportunity flow
 		{"GET", "/offers/{id}/edit", true, h.handleOpportunityEdit},

@@ -27,6 +27,9 @@ type session struct {
 	Email   string `json:"e,omitempty"`
 	CSRF    string `json:"c"`
 	Expires int64  `json:"x"` // Unix seconds
+	// Issued is when the user signed in, in Unix milliseconds: a session issued before the
+	// user's SessionsEndedAt is refused (decision 026).
+	Issued int64 `json:"i,omitempty"`
 }
 
 // signedIn reports whether the session belongs to a user.
@@ -45,9 +48,10 @@ func sessionFrom(ctx context.Context) *session {
 
 // newSession returns a session for user (nil: signed out) with a fresh CSRF token.
 func (h *Handler) newSession(user *dealdesk.User) *session {
-	s := &session{CSRF: randomToken(), Expires: h.now().Add(h.cfg.SessionLifetime).Unix()}
+	now := h.now()
+	s := &session{CSRF: randomToken(), Expires: now.Add(h.cfg.SessionLifetime).Unix()}
 	if user != nil {
-		s.UserID, s.OrgID, s.Email = user.ID, user.OrgID, user.Email
+		s.UserID, s.OrgID, s.Email, s.Issued = user.ID, user.OrgID, user.Email, now.UnixMilli()
 	}
 	return s
 }
@@ -107,12 +111,23 @@ func (h *Handler) setSessionCookie(w http.ResponseWriter, r *http.Request, s *se
 
 // withSession reads the session cookie, or starts a signed-out session (and sends its cookie)
 // when there is no valid one, and puts the session, and its organization, in the request's
-// context.
+// context. A signed-in session is checked against its user on every request (decision 026): a
+// removed user, or one whose sessions were ended after this one was issued, is signed out.
 func (h *Handler) withSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var s *session
 		if c, err := r.Cookie(SessionCookie); err == nil {
 			s = h.decodeSession(c.Value)
+		}
+		if s != nil && s.signedIn() {
+			live, err := h.sessionLive(r.Context(), s)
+			if err != nil {
+				h.renderError(w, r, err) // logged; the page says only that it went wrong
+				return
+			}
+			if !live {
+				s = nil
+			}
 		}
 		if s == nil {
 			s = h.newSession(nil)
@@ -124,6 +139,23 @@ func (h *Handler) withSession(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// sessionLive reports whether the signed-in session s still holds: its user exists in its
+// organization and its sessions were not ended after s was issued. The user's email is
+// refreshed from the store. An error is the store's, not the session's.
+func (h *Handler) sessionLive(ctx context.Context, s *session) (bool, error) {
+	u, err := h.cfg.Users.FindUserByID(dealdesk.NewContextWithOrgID(ctx, s.OrgID), s.UserID)
+	switch {
+	case dealdesk.ErrorCode(err) == dealdesk.ENOTFOUND:
+		return false, nil
+	case err != nil:
+		return false, err
+	case u.SessionsEndedAt != nil && s.Issued <= u.SessionsEndedAt.UnixMilli(): // the same millisecond ends it too
+		return false, nil
+	}
+	s.Email = u.Email
+	return true, nil
 }
 
 // requireUser sends a signed-out visitor to the sign-in page (303), with the page asked for as

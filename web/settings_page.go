@@ -16,6 +16,10 @@ func settingsNotice(code string) string {
 		return "Revoked: every request with this key is now refused."
 	case "user-added":
 		return "User added: they can sign in with the password you chose."
+	case "user-removed":
+		return "User removed: they are signed out of every browser and cannot sign in again."
+	case "sessions-ended":
+		return "Signed out: every browser of that user must sign in again."
 	}
 	return ""
 }

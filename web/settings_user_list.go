@@ -11,6 +11,7 @@ import (
 // and the form to add one (never filled back with a password).
 type usersPage struct {
 	Users       []*dealdesk.User
+	Me          string // the signed-in user's ID: their row offers no Remove
 	NextURL     string
 	Email, Name string // the add form's values
 	Errors      map[string][]string
@@ -35,7 +36,7 @@ func (h *Handler) usersPage(r *http.Request, cursor string) (*usersPage, error) 
 	if err != nil {
 		return nil, err
 	}
-	p := &usersPage{Users: users, Errors: map[string][]string{}}
+	p := &usersPage{Users: users, Me: sessionFrom(r.Context()).UserID, Errors: map[string][]string{}}
 	if next != "" {
 		p.NextURL = "/settings/users?cursor=" + url.QueryEscape(next)
 	}
