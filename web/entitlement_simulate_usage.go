@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -102,7 +103,11 @@ func (h *Handler) handleSimulateUsage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	fr, err := h.cfg.MeteringFlusher.FlushMetering(ctx)
-	if err != nil {
+	if awsErr := (*dealdesk.AWSError)(nil); errors.As(err, &awsErr) {
+		// The usage is stored; the simulator refused the metering, which the job retries.
+		h.simulatorRefused(w, r, err)
+		return
+	} else if err != nil {
 		h.renderError(w, r, err)
 		return
 	}
