@@ -44,9 +44,12 @@ func (s *devSimulator) ResellerCreatesOffer(ctx context.Context, resaleAuthoriza
 	return out.OfferID, err
 }
 
-// BuyerAccepts posts /_sim/buyers/{buyer}/accept {"offerId"}: the buyer accepts the offer.
-func (s *devSimulator) BuyerAccepts(ctx context.Context, buyer, offerID string) error {
-	return s.call(ctx, "/_sim/buyers/"+url.PathEscape(buyer)+"/accept", map[string]any{"offerId": offerID}, nil)
+// BuyerAccepts posts /_sim/buyers/{buyer}/accept {"offerId", "acceptanceTime"}: the buyer
+// accepts the offer as of acceptedAt (the agreement starts then; the simulator refuses a time
+// in the future or outside its metering window).
+func (s *devSimulator) BuyerAccepts(ctx context.Context, buyer, offerID string, acceptedAt time.Time) error {
+	return s.call(ctx, "/_sim/buyers/"+url.PathEscape(buyer)+"/accept", map[string]any{"offerId": offerID,
+		"acceptanceTime": acceptedAt.UTC().Format(time.RFC3339)}, nil)
 }
 
 // call posts body as JSON to the simulator's path and decodes its answer into out (nil:

@@ -35,7 +35,7 @@ func TestDevSimulator_RefusalsCarryTheSimulatorsReasons(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "buyerAccountIds[0]") {
 		t.Errorf("a bad buyer: %v; want the simulator's field", err)
 	}
-	if err := ds.BuyerAccepts(ctx, seed.Buyers[0].AccountID, "offer-none"); err == nil || !strings.Contains(err.Error(), "offer-none") {
+	if err := ds.BuyerAccepts(ctx, seed.Buyers[0].AccountID, "offer-none", time.Now()); err == nil || !strings.Contains(err.Error(), "offer-none") {
 		t.Errorf("an unknown offer: %v; want the simulator's refusal", err)
 	}
 }

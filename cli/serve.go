@@ -273,7 +273,7 @@ func startService(ctx context.Context, cfg serviceConfig, env Env) (_ *service, 
 		Ready:  db.Ping,
 		Logger: cfg.Logger,
 	})
-	console, err := newConsole(db, secretKey, cfg.PublicURL, cfg.ConsoleSimulator, cfg.Logger)
+	console, err := newConsole(db, secretKey, cfg.PublicURL, consoleDev{cfg.ConsoleSimulator, metering, cfg.Metering.Window}, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -428,11 +428,19 @@ func writeKeyFile(path, secret string) error {
 	return err
 }
 
+// consoleDev is what the console's dev-only pages need: the simulator (nil: serve, and the
+// rest is unused), the metering flusher and the metering window.
+type consoleDev struct {
+	simulator web.Simulator
+	flusher   dealdesk.MeteringFlusher
+	window    dealdesk.MeteringWindow
+}
+
 // newConsole returns the web console over db. Its session cookies are signed with a key
 // derived from the server's secret key; without one (PostgreSQL without --secret-key-file) a
 // random key is made for this process, so that sessions end when it stops and are not shared
 // between replicas (decision 025).
-func newConsole(db *sqldb.DB, secretKey []byte, publicURL string, simulator web.Simulator, logger *slog.Logger) (*web.Handler, error) {
+func newConsole(db *sqldb.DB, secretKey []byte, publicURL string, dev consoleDev, logger *slog.Logger) (*web.Handler, error) {
 	if len(secretKey) == 0 {
 		secretKey = make([]byte, 32)
 		_, _ = rand.Read(secretKey) // never fails (crypto/rand)
@@ -443,7 +451,8 @@ func newConsole(db *sqldb.DB, secretKey []byte, publicURL string, simulator web.
 	return web.New(web.Config{Users: db, Offers: db, Products: db, Parties: db,
 		Entitlements: db, Metering: db, Notifications: db,
 		AWSConnections: db, APIKeys: db, InboundEndpoints: db, PublicBaseURL: publicURL,
-		Simulator: simulator, SecretKey: secretKey, Logger: logger})
+		Simulator: dev.simulator, Usage: db, MeteringFlusher: dev.flusher, MeteringWindow: dev.window,
+		SecretKey: secretKey, Logger: logger})
 }
 
 // apiPrefixes are the paths the REST API answers (its routes, its 404 and 405 answers); every

@@ -25,12 +25,30 @@ const (
 	benchPageBudget    = 100 * time.Millisecond
 )
 
+// benchUsageDays is how many days of hourly usage the benchmark's entitlement has, of
+// benchUsageDimensions metered dimensions.
+const (
+	benchUsageDays       = 30
+	benchUsageDimensions = 2
+)
+
 // BenchmarkConsolePages times the server's work for each main page of the console (both tabs
-// of Offers, an opportunity's page, the Create CPPO form) in an organization of SQLite with
-// 10,000 opportunities, and fails when a page takes more than 100 ms. The requests go to the
+// of Offers and a name search, an opportunity's page, the Create CPPO form, the entitlements
+// list, the page of an entitlement with 30 days of hourly usage of 2 dimensions, the
+// notifications and every settings page) in an organization of SQLite with 10,000
+// opportunities, and fails when a page takes more than 100 ms. The requests go to the
 // console's handler directly, with a signed-in session, so that only the server's time counts.
 func BenchmarkConsolePages(b *testing.B) {
-	db := sqldbtest.Open(b, sqldbtest.DSN(b, sqldb.EngineSQLite), sqldb.Options{})
+	// The store's clock is moved through the usage's 30 days while it is reported and closed
+	// (the store takes usage within the metering window of its now only); then it is real.
+	var clock time.Time
+	db := sqldbtest.Open(b, sqldbtest.DSN(b, sqldb.EngineSQLite), sqldb.Options{SecretKey: []byte(strings.Repeat("s", 32)),
+		Now: func() time.Time {
+			if clock.IsZero() {
+				return time.Now().UTC()
+			}
+			return clock
+		}})
 	org, err := db.CreateOrganization(context.Background(), "Acme")
 	if err != nil {
 		b.Fatal(err)
@@ -41,7 +59,8 @@ func BenchmarkConsolePages(b *testing.B) {
 	ctx := dealdesk.NewContextWithOrgID(context.Background(), org.ID)
 	p, err := db.CreateProduct(ctx, dealdesk.ProductInput{ExternalID: "prod-bench1", ProductCode: "bench1", Title: "Bench Product",
 		Dimensions: []dealdesk.Dimension{{Key: "seats", Name: "Seats", Unit: "Users", Kind: dealdesk.DimensionEntitled},
-			{Key: "api_calls", Name: "API calls", Unit: "Requests", Kind: dealdesk.DimensionMetered}}})
+			{Key: "api_calls", Name: "API calls", Unit: "Requests", Kind: dealdesk.DimensionMetered},
+			{Key: "storage_gb", Name: "Storage", Unit: "GB", Kind: dealdesk.DimensionMetered}}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -57,7 +76,12 @@ func BenchmarkConsolePages(b *testing.B) {
 			middle = o.ID
 		}
 	}
+	entitlement := benchEntitlement(b, db, ctx, p, &clock)
+	if _, _, err := db.CreateAPIKey(context.Background(), org.ID, "bench key"); err != nil {
+		b.Fatal(err)
+	}
 	h, err := web.New(web.Config{Users: db, Offers: db, Products: db, Parties: db, Entitlements: db, Metering: db, Notifications: db,
+		AWSConnections: db, APIKeys: db, InboundEndpoints: db, PublicBaseURL: "https://dealdesk.example",
 		SecretKey: []byte(strings.Repeat("k", 32))})
 	if err != nil {
 		b.Fatal(err)
@@ -67,8 +91,16 @@ func BenchmarkConsolePages(b *testing.B) {
 	for _, page := range []struct{ name, path string }{
 		{"offers_opportunities", "/offers?type=CPPO_OUT"},
 		{"offers_cppo", "/offers?type=CPPO"},
+		{"offers_search", "/offers?type=CPPO_OUT&q=" + url.QueryEscape("Deal 0500")},
 		{"opportunity", "/offers/" + middle},
 		{"create_cppo", "/offers/new"},
+		{"entitlements", "/entitlements"},
+		{"entitlement", "/entitlements/" + entitlement},
+		{"notifications", "/notifications"},
+		{"settings_aws_connection", "/settings/aws-connection"},
+		{"settings_api_keys", "/settings/api-keys"},
+		{"settings_inbound", "/settings/inbound"},
+		{"settings_users", "/settings/users"},
 	} {
 		b.Run(page.name, func(b *testing.B) {
 			n, start := 0, time.Now()
@@ -89,6 +121,73 @@ func BenchmarkConsolePages(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchEntitlement makes, with the store's own steps, an ACTIVE opportunity of product p, its
+// CPPO offer and a buyer's entitlement that started benchUsageDays days ago, with usage of its
+// two metered dimensions in every hour since, reported and closed a few hours at a time with
+// the store's clock (*clock) moved along; 50 of its records have failed (a notification each).
+// Returns the entitlement's ID.
+func benchEntitlement(b *testing.B, db *sqldb.DB, ctx context.Context, p *dealdesk.Product, clock *time.Time) string {
+	b.Helper()
+	typ, name, reseller, buyer := dealdesk.OfferCPPOOut, "Metered bench deal", "444455556666", "210987654321"
+	price := dealdesk.MustDecimal("0.01")
+	opp, err := db.CreateOffer(ctx, dealdesk.OfferInput{Type: &typ, Name: &name, ProductID: &p.ID, ResellerAccountID: &reseller,
+		BuyerAccountIDs: &[]string{buyer}, EntitledDimensions: &[]dealdesk.EntitledDimension{{DimensionKey: "seats", Quantity: 10}},
+		DimensionPrices: &[]dealdesk.DimensionPrice{{DimensionKey: "api_calls", Price: price}, {DimensionKey: "storage_gb", Price: price}}}, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE offers SET status = $1, external_id = $2 WHERE id = $3`, dealdesk.OfferActive, "ra-bench1", opp.ID); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.SaveCPPOOffer(ctx, &dealdesk.Offer{ExternalID: "offer-bench1", BuyerAccountIDs: []string{buyer}}, "ra-bench1"); err != nil {
+		b.Fatal(err)
+	}
+	end := dealdesk.Hour(time.Now())
+	start := end.Add(-benchUsageDays * 24 * time.Hour)
+	e, err := db.SaveEntitlement(ctx, &dealdesk.Entitlement{ExternalID: "agmt-bench1", Status: dealdesk.EntitlementActive, BuyerAccountID: buyer,
+		ProductID: p.ID, LicenseARN: "arn:aws:license-manager::1:license:l-bench1", StartTime: &start}, "offer-bench1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	const step = 4 * time.Hour // within the default metering window's reach
+	var records []*dealdesk.MeteringRecord
+	for from := start; from.Before(end); from = from.Add(step) {
+		*clock = from.Add(step + time.Minute)
+		var groups []dealdesk.UsageGroupInput
+		for h := from; h.Before(from.Add(step)); h = h.Add(time.Hour) {
+			n := h.Unix() / 3600
+			groups = append(groups, dealdesk.UsageGroupInput{ID: "bench-" + h.Format("2006-01-02T15"), EntitlementID: e.ID, Timestamp: h.Add(30 * time.Minute),
+				Records: map[string]dealdesk.Decimal{"api_calls": dealdesk.MustDecimal(fmt.Sprint(1000 + n%500)), "storage_gb": dealdesk.MustDecimal(fmt.Sprint(20 + n%7))}})
+		}
+		res, err := db.ReportUsage(ctx, groups)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range res {
+			if r.Err != nil {
+				b.Fatalf("usage group %s: %v", r.ID, r.Err)
+			}
+		}
+		recs, err := db.CloseUsageHours(ctx, *clock, dealdesk.MeteringOptions{Window: dealdesk.DefaultMeteringWindow})
+		if err != nil {
+			b.Fatal(err)
+		}
+		records = append(records, recs...)
+	}
+	*clock = time.Time{}
+	if want := benchUsageDays * 24 * benchUsageDimensions; len(records) != want {
+		b.Fatalf("closed %d metering records, want %d", len(records), want)
+	}
+	var failed []string
+	for _, r := range records[:50] {
+		failed = append(failed, r.ID)
+	}
+	if err := db.FailMeteringRecords(ctx, failed, time.Time{}, dealdesk.MeteringFailed, "AWS refused the batch", nil); err != nil {
+		b.Fatal(err)
+	}
+	return e.ID
 }
 
 // benchSignIn signs the benchmark's user in through h and returns the session's cookies.

@@ -274,11 +274,13 @@ func startDev(t *testing.T) devRun {
 // newcomer): sign in with dev.json's user, create a CPPO opportunity through the form with
 // installments, see the domain's error next to a bad commit, correct it and submit, watch the
 // opportunity become ACTIVE, click "Simulate: reseller creates an offer" and "Simulate: buyer
-// accepts", and find the CPPO offer and the entitlement on the opportunity page. Each main
-// page is checked with axe-core (no serious or critical violation) and saved as screenshots
-// at 1280 and 390 px.
+// accepts", find the CPPO offer and the entitlement on the opportunity page, open the
+// entitlement, click "Simulate: the product reports usage" and see its usage charted and
+// metered (SENT) to the simulator. Each main page (the entitlements list, the notifications
+// and every settings page too) is checked with axe-core (no serious or critical violation) and
+// saved as screenshots at 1280 and 390 px.
 func TestBrowser_WholeDealInDev(t *testing.T) {
-	b := newBrowser(t, 4*time.Minute)
+	b := newBrowser(t, 6*time.Minute)
 	d := startDev(t)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	today := time.Now().UTC()
@@ -366,6 +368,59 @@ func TestBrowser_WholeDealInDev(t *testing.T) {
 	}
 	b.shots("opportunity")
 	b.axe("the opportunity page")
+
+	// The buyer accepted as of 3 whole hours ago: the entitlement starts then, and the
+	// simulated product reports those closed hours, which are metered at once.
+	accepted := dealdesk.Hour(time.Now()).Add(-3 * time.Hour)
+	b.do("open the entitlement",
+		chromedp.Click(css(`section[aria-labelledby="chain-entitlements"] tbody a`)),
+		chromedp.WaitVisible(css(`#simulate-usage`)))
+	if got := eval[string](b, `[...document.querySelectorAll(".details dt")].find(e => e.textContent === "Start").nextElementSibling.textContent`); got != accepted.Format("2006-01-02 15:04 UTC") &&
+		got != accepted.Add(-time.Hour).Format("2006-01-02 15:04 UTC") {
+		t.Errorf("the entitlement starts %q, want the acceptance %s (3 whole hours before the current one)", got, accepted.Format("2006-01-02 15:04 UTC"))
+	}
+	b.do("simulate the product's usage",
+		chromedp.Click(css(`#simulate-usage`)),
+		chromedp.WaitVisible(css(`.notice`)))
+	if got := b.text(`.notice`); !strings.Contains(got, "The simulated product reported usage of") || strings.Contains(got, "metering 0 units") {
+		t.Errorf("the notice after simulating usage: %q", got)
+	}
+	// The flush sends at once; should AWS not have named the customer yet, the metering job
+	// sends on its next run.
+	b.waitFor("usage metered to AWS", `[...document.querySelectorAll("#totals-table tbody tr")].some(tr => Number(tr.cells[4]?.textContent) > 0)`)
+	if n := eval[int](b, `document.querySelectorAll("svg[data-dimension] g.bar").length`); n < 3 {
+		t.Errorf("the usage charts show %d bars, want one per dimension and closed hour (at least 3)", n)
+	}
+	if n := eval[int](b, `[...document.querySelectorAll("svg[data-dimension] rect.metered")].filter(r => Number(r.getAttribute("height")) > 0).length`); n == 0 {
+		t.Error("no bar of the usage charts shows metered units")
+	}
+	if n := eval[int](b, `[...document.querySelectorAll("table.chart-data tbody tr")].filter(tr => Number(tr.cells[3]?.textContent) > 0).length`); n == 0 {
+		t.Error("no hour of the charts' tables has metered units")
+	}
+	if n := eval[int](b, `[...document.querySelectorAll("#records-table tbody tr")].filter(tr => tr.cells[4]?.textContent.includes("SENT")).length`); n == 0 {
+		t.Errorf("no metering record is SENT:\n%s", b.text(`#records-table`))
+	}
+	b.shots("entitlement")
+	b.axe("the entitlement page")
+
+	// The other main pages.
+	for _, p := range []struct{ path, name, what string }{
+		{"/entitlements", "entitlements", "the entitlements list"},
+		{"/notifications", "notifications", "the notifications"},
+		{"/settings/aws-connection", "settings-aws-connection", "the AWS connection settings"},
+		{"/settings/api-keys", "settings-api-keys", "the API keys settings"},
+		{"/settings/inbound", "settings-inbound", "the inbound settings"},
+		{"/settings/users", "settings-users", "the users settings"},
+	} {
+		b.do("open "+p.what,
+			chromedp.Navigate(strings.TrimSuffix(d.ConsoleURL, "/")+p.path),
+			chromedp.WaitVisible(css(`main h1`)))
+		if got := eval[string](b, `location.pathname`); got != p.path {
+			t.Errorf("opening %s landed on %s", p.path, got)
+		}
+		b.shots(p.name)
+		b.axe(p.what)
+	}
 }
 
 // TestBrowser_CreateCPPOWithTheKeyboardAlone signs in, fills in the Create CPPO form and

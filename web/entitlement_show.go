@@ -29,6 +29,8 @@ type entitlementPage struct {
 	NextURL     string // the next page of records, "" on the last
 	FirstURL    string // the first page, "" on it
 	Notice      string
+	// SimulateUsage is dev's "Simulate: the product reports usage" button (Config.Simulator).
+	SimulateUsage bool
 }
 
 // handleEntitlementShow shows an entitlement and its metering: GET /entitlements/{id}, with
@@ -40,7 +42,7 @@ func (h *Handler) handleEntitlementShow(w http.ResponseWriter, r *http.Request) 
 		h.renderError(w, r, err)
 		return
 	}
-	p := entitlementPage{Entitlement: e, Notice: entitlementNotice(r.URL.Query().Get("notice"))}
+	p := entitlementPage{Entitlement: e, Notice: entitlementNotice(r.URL.Query()), SimulateUsage: h.canSimulateUsage(e)}
 	if e.ProductID != "" {
 		if p.Product, err = h.cfg.Products.FindProductByID(ctx, e.ProductID); err != nil && dealdesk.ErrorCode(err) != dealdesk.ENOTFOUND {
 			h.renderError(w, r, err)
@@ -125,10 +127,14 @@ func entitlementURL(id, cursor string) string {
 	return u
 }
 
-// entitlementNotice is the message a redirect after a post asks the entitlement page to show.
-func entitlementNotice(code string) string {
-	if code == "retried" {
+// entitlementNotice is the message a redirect after a post asks the entitlement page to show:
+// q's notice, with the values a simulated usage report carries.
+func entitlementNotice(q url.Values) string {
+	switch q.Get("notice") {
+	case "retried":
 		return "The record is PENDING again: it goes to AWS with the next batch."
+	case "simulated-usage":
+		return simulatedUsageNotice(q)
 	}
 	return ""
 }

@@ -21,7 +21,7 @@ const testPassword = "correct horse battery staple"
 
 // fixture is a console on a real store: two organizations (Acme, the signed-in user's, and
 // Globex), a user of each, a product of Acme with an entitled and a metered dimension, and a
-// test server.
+// test server. newFixture's opts change the console's Config before it starts.
 type fixture struct {
 	db                *sqldb.DB
 	srv               *httptest.Server
@@ -30,7 +30,7 @@ type fixture struct {
 	email, otherEmail string
 }
 
-func newFixture(t *testing.T, engine string) *fixture {
+func newFixture(t *testing.T, engine string, opts ...func(*web.Config, *sqldb.DB)) *fixture {
 	t.Helper()
 	db := sqldbtest.Open(t, sqldbtest.DSN(t, engine), sqldb.Options{})
 	ctx := context.Background()
@@ -58,9 +58,13 @@ func newFixture(t *testing.T, engine string) *fixture {
 		t.Fatal(err)
 	}
 	f.product = p
-	h, err := web.New(web.Config{Users: db, Offers: db, Products: db, Parties: db,
+	cfg := web.Config{Users: db, Offers: db, Products: db, Parties: db,
 		Entitlements: db, Metering: db, Notifications: db,
-		SecretKey: []byte(strings.Repeat("k", 32))})
+		SecretKey: []byte(strings.Repeat("k", 32))}
+	for _, opt := range opts {
+		opt(&cfg, db)
+	}
+	h, err := web.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,12 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dealdesk/dealdesk"
 )
@@ -47,7 +51,7 @@ func (h *Handler) handleOfferShow(w http.ResponseWriter, r *http.Request) {
 	p := offerPage{Offer: o, Chain: chain, Errors: map[string][]string{},
 		CanCancel: o.Type == dealdesk.OfferCPPOOut && (o.Status == dealdesk.OfferDraft || o.Status == dealdesk.OfferCreateFailed || o.Status == dealdesk.OfferActive),
 		CanEdit:   editable(o), SimulateOffer: h.canSimulateOffer(o), SimulateAcceptances: h.simAcceptances(o, chain),
-		Notice: noticeText(r.URL.Query().Get("notice"))}
+		Notice: noticeText(r.URL.Query())}
 	for _, fe := range o.PublishErrors {
 		top := topField(fe.Field)
 		if offerFields[top] {
@@ -68,9 +72,10 @@ func topField(f string) string {
 	return f
 }
 
-// noticeText is the message a redirect after a post asks the next page to show.
-func noticeText(code string) string {
-	switch code {
+// noticeText is the message a redirect after a post asks the next page to show: q's notice,
+// with the values some notices carry (a simulated acceptance's at and hours).
+func noticeText(q url.Values) string {
+	switch q.Get("notice") {
 	case "saved":
 		return "Saved as a draft."
 	case "submitted":
@@ -80,7 +85,14 @@ func noticeText(code string) string {
 	case "simulated-offer":
 		return "The simulated reseller made a CPPO offer: it appears below once AWS's event has arrived (reload in a few seconds)."
 	case "simulated-acceptance":
-		return "The simulated buyer accepted: the entitlement appears below once AWS's event has arrived (reload in a few seconds)."
+		as := "now"
+		if at, err := time.Parse(time.RFC3339, q.Get("at")); err == nil {
+			as = "as of " + at.UTC().Format("15:04") + " UTC"
+			if n, err := strconv.Atoi(q.Get("hours")); err == nil && n > 0 {
+				as += fmt.Sprintf(" (%d whole hour%s ago), so that usage can be metered at once", n, plural(n))
+			}
+		}
+		return "The simulated buyer accepted " + as + ": the entitlement appears below once AWS's event has arrived (reload in a few seconds)."
 	}
 	return ""
 }

@@ -30,6 +30,7 @@ func (h *Handler) routes() []route {
 		// entitlements and notifications
 		{"GET", "/entitlements", true, h.handleEntitlementList},
 		{"GET", "/entitlements/{id}", true, h.handleEntitlementShow},
+		{"POST", "/entitlements/{id}/simulate/usage", true, h.handleSimulateUsage},
 		{"POST", "/metering-records/{id}/retry", true, h.handleMeteringRetry},
 		{"GET", "/notifications", true, h.handleNotificationList},
 		{"POST", "/notifications/{id}/read", true, h.handleNotificationRead},

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
+	"time"
 
 	"github.com/dealdesk/dealdesk"
 )
@@ -17,20 +19,51 @@ type Simulator interface {
 	// resale authorization resaleAuthorizationID to buyers (AWS account IDs), available until
 	// expiry, and returns AWS's offer ID. The offer reaches dealdesk as AWS's event, later.
 	ResellerCreatesOffer(ctx context.Context, resaleAuthorizationID, reseller string, buyers []string, expiry dealdesk.Date) (string, error)
-	// BuyerAccepts has buyer (an AWS account ID) accept the offer with AWS's ID offerID; the
+	// BuyerAccepts has buyer (an AWS account ID) accept the offer with AWS's ID offerID as of
+	// acceptedAt (in the past, within the metering window: the agreement starts then); the
 	// agreement reaches dealdesk as AWS's event, later.
-	BuyerAccepts(ctx context.Context, buyer, offerID string) error
+	BuyerAccepts(ctx context.Context, buyer, offerID string, acceptedAt time.Time) error
 }
 
-// simAcceptance is a "Simulate: buyer accepts" button: a CPPO offer of the opportunity and a
-// buyer it targets who has not accepted it.
+// simAcceptance is a "Simulate: buyer accepts" button: a CPPO offer of the opportunity, a
+// buyer it targets who has not accepted it, and how many whole hours before the current hour
+// the acceptance is dated (simulatedAcceptance).
 type simAcceptance struct {
 	OfferID, OfferName, Buyer string
+	HoursAgo                  int
 }
 
 // simulatedOfferDays is how far ahead the simulated reseller's offer expires (at the latest:
 // never after the opportunity's own expiry).
 const simulatedOfferDays = 30
+
+// simulatedAcceptanceHours is how many whole hours before the current one the simulated buyer
+// accepts: the agreement, and so the entitlement, starts then, so that closed hours of usage
+// can be reported and metered at once (simulatedAcceptance clamps it to the metering window).
+const simulatedAcceptanceHours = 3
+
+// simulatedAcceptance returns when the simulated buyer accepts at now: the start of the hour
+// simulatedAcceptanceHours before the current one, or, when the metering window (with
+// its month-end rule) no longer takes usage of that hour, the oldest hour it takes
+// (MeteringWindow.OldestUsage), and never after the current hour.
+func (h *Handler) simulatedAcceptance(now time.Time) time.Time {
+	at := dealdesk.Hour(now).Add(-simulatedAcceptanceHours * time.Hour)
+	if oldest := h.meteringWindow().OldestUsage(now); at.Before(oldest) {
+		at = oldest
+	}
+	if cur := dealdesk.Hour(now); at.After(cur) {
+		at = cur
+	}
+	return at
+}
+
+// meteringWindow is Config.MeteringWindow, or the default.
+func (h *Handler) meteringWindow() dealdesk.MeteringWindow {
+	if h.cfg.MeteringWindow > 0 {
+		return h.cfg.MeteringWindow
+	}
+	return dealdesk.DefaultMeteringWindow
+}
 
 // canSimulateOffer reports whether the page of o offers "Simulate: reseller creates an offer":
 // dev only, for an ACTIVE opportunity published to AWS.
@@ -45,6 +78,8 @@ func (h *Handler) simAcceptances(o *dealdesk.Offer, chain *dealdesk.OfferChain) 
 	if h.cfg.Simulator == nil || o.Type != dealdesk.OfferCPPOOut || chain == nil {
 		return nil
 	}
+	now := h.now()
+	ago := int(dealdesk.Hour(now).Sub(h.simulatedAcceptance(now)) / time.Hour)
 	var out []simAcceptance
 	for _, c := range chain.Offers {
 		if c.Type != dealdesk.OfferCPPO || c.Status == dealdesk.OfferAccepted || c.ExternalID == "" {
@@ -55,7 +90,7 @@ func (h *Handler) simAcceptances(o *dealdesk.Offer, chain *dealdesk.OfferChain) 
 				return e.OfferID == c.ID && e.BuyerAccountID == b
 			})
 			if !accepted {
-				out = append(out, simAcceptance{OfferID: c.ID, OfferName: c.Name, Buyer: b})
+				out = append(out, simAcceptance{OfferID: c.ID, OfferName: c.Name, Buyer: b, HoursAgo: ago})
 			}
 		}
 	}
@@ -107,8 +142,9 @@ func (h *Handler) handleSimulateResellerOffer(w http.ResponseWriter, r *http.Req
 
 // handleSimulateBuyerAccepts plays a buyer accepting a CPPO offer of the opportunity: POST
 // /offers/{id}/simulate/buyer-accepts with offerId (dealdesk's ID of the CPPO offer) and buyer,
-// dev only (404 without Config.Simulator). The entitlement shows on the page once AWS's event
-// has arrived.
+// dev only (404 without Config.Simulator). The buyer accepts as of a few whole hours ago
+// (simulatedAcceptance), so that the entitlement's closed hours can be metered at once. The
+// entitlement shows on the page once AWS's event has arrived.
 func (h *Handler) handleSimulateBuyerAccepts(w http.ResponseWriter, r *http.Request) {
 	if h.cfg.Simulator == nil {
 		h.renderStatus(w, r, http.StatusNotFound, "There is no such page.")
@@ -130,11 +166,15 @@ func (h *Handler) handleSimulateBuyerAccepts(w http.ResponseWriter, r *http.Requ
 		h.renderStatus(w, r, http.StatusConflict, "That buyer cannot accept that offer: it is not a CPPO offer of this opportunity targeting them.")
 		return
 	}
-	if err := h.cfg.Simulator.BuyerAccepts(ctx, buyer, c.ExternalID); err != nil {
+	now := h.now()
+	at := h.simulatedAcceptance(now)
+	if err := h.cfg.Simulator.BuyerAccepts(ctx, buyer, c.ExternalID, at); err != nil {
 		h.simulatorRefused(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/offers/"+url.PathEscape(opp.ID)+"?notice=simulated-acceptance", http.StatusSeeOther)
+	q := url.Values{"notice": {"simulated-acceptance"}, "at": {at.UTC().Format(time.RFC3339)},
+		"hours": {strconv.Itoa(int(dealdesk.Hour(now).Sub(at) / time.Hour))}}
+	http.Redirect(w, r, "/offers/"+url.PathEscape(opp.ID)+"?"+q.Encode(), http.StatusSeeOther)
 }
 
 // simulatorRefused answers an error of the simulator (502): its message is shown, since the
@@ -142,4 +182,12 @@ func (h *Handler) handleSimulateBuyerAccepts(w http.ResponseWriter, r *http.Requ
 func (h *Handler) simulatorRefused(w http.ResponseWriter, r *http.Request, err error) {
 	h.logger.Warn("web: the simulator refused", "path", r.URL.Path, "err", err)
 	h.renderStatus(w, r, http.StatusBadGateway, "The simulator refused: "+err.Error())
+}
+
+// plural is "s" unless n is 1.
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }

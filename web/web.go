@@ -50,6 +50,14 @@ type Config struct {
 	// Simulator, in `dealdesk dev` only, lets the opportunity page play the reseller and the
 	// buyer against the AWS Marketplace simulator; nil (serve): no such buttons nor routes.
 	Simulator Simulator
+	// Usage and MeteringFlusher serve, with Simulator, the entitlement page's "Simulate: the
+	// product reports usage" (usage reported as POST /api/v1/entitlements/{id}/usage does, then
+	// a flush as POST /api/v1/metering/flush); without either the button does not show.
+	Usage           dealdesk.UsageService
+	MeteringFlusher dealdesk.MeteringFlusher
+	// MeteringWindow is the window the store takes usage in (serve's --metering-window):
+	// simulated acceptances and usage stay within it. DefaultMeteringWindow when 0.
+	MeteringWindow dealdesk.MeteringWindow
 
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time

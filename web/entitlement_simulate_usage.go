@@ -1,0 +1,203 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dealdesk/dealdesk"
+	"github.com/shopspring/decimal"
+)
+
+// simulatedUsageSpread is how many hours of simulated usage use up the contract's grant and the
+// commit's share of a dimension: from the third closed hour on, the simulated product reports
+// little more than what is metered.
+const simulatedUsageSpread = 2
+
+// simulatedUsageMaxHours bounds the closed hours one click reports (the longest window AWS has
+// documented is 24 hours).
+const simulatedUsageMaxHours = 24
+
+// canSimulateUsage reports whether the page of e offers "Simulate: the product reports usage":
+// dev only (Config.Simulator, with the usage service and the metering flusher), for a started
+// ACTIVE entitlement.
+func (h *Handler) canSimulateUsage(e *dealdesk.Entitlement) bool {
+	return h.cfg.Simulator != nil && h.cfg.Usage != nil && h.cfg.MeteringFlusher != nil &&
+		e.Status == dealdesk.EntitlementActive && e.StartTime != nil
+}
+
+// handleSimulateUsage plays the product reporting usage of an entitlement, then flushes the
+// metering: POST /entitlements/{id}/simulate/usage, dev only (404 without Config.Simulator).
+// For each whole hour since the entitlement's start that has closed and that the metering
+// window still takes, it reports one usage group of every metered dimension of the product
+// through the usage service (as POST /api/v1/entitlements/{id}/usage), with the ID
+// "sim-{entitlement}-{hour}" and quantities that depend only on the entitlement, the hour and
+// the contract (simulatedQuantity), so that a second click stores nothing new. It then runs the
+// flush (as POST /api/v1/metering/flush) and redirects to the entitlement's page with what was
+// recorded and metered.
+func (h *Handler) handleSimulateUsage(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.Simulator == nil || h.cfg.Usage == nil || h.cfg.MeteringFlusher == nil {
+		h.renderStatus(w, r, http.StatusNotFound, "There is no such page.")
+		return
+	}
+	ctx := r.Context()
+	e, err := h.cfg.Entitlements.FindEntitlementByID(ctx, r.PathValue("id"))
+	if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	if !h.canSimulateUsage(e) {
+		h.renderStatus(w, r, http.StatusConflict, "Only a started, ACTIVE entitlement can report usage.")
+		return
+	}
+	var product *dealdesk.Product
+	if e.ProductID != "" {
+		if product, err = h.cfg.Products.FindProductByID(ctx, e.ProductID); err != nil && dealdesk.ErrorCode(err) != dealdesk.ENOTFOUND {
+			h.renderError(w, r, err)
+			return
+		}
+	}
+	var metered []string
+	if product != nil {
+		for _, d := range product.Dimensions {
+			if d.Kind.Metered() {
+				metered = append(metered, d.Key)
+			}
+		}
+	}
+	if len(metered) == 0 {
+		h.renderStatus(w, r, http.StatusConflict, "The entitlement's product is not known yet, or has no metered dimension: there is no usage to report.")
+		return
+	}
+	var terms dealdesk.MeteringTerms
+	if e.OpportunityID != "" {
+		opp, err := h.cfg.Offers.FindOfferByID(ctx, e.OpportunityID)
+		if err != nil {
+			h.renderError(w, r, err)
+			return
+		}
+		terms = dealdesk.TermsOf(opp)
+	}
+	groups := simulatedUsage(e, metered, terms, h.meteringWindow(), h.now())
+	created := 0
+	if len(groups) > 0 {
+		results, err := h.cfg.Usage.ReportUsage(ctx, groups)
+		if err != nil {
+			h.renderError(w, r, err)
+			return
+		}
+		for _, res := range results {
+			if res.Err != nil {
+				h.renderError(w, r, res.Err)
+				return
+			}
+			if res.Created {
+				created++
+			}
+		}
+	}
+	fr, err := h.cfg.MeteringFlusher.FlushMetering(ctx)
+	if awsErr := (*dealdesk.AWSError)(nil); errors.As(err, &awsErr) {
+		// The usage is stored; the simulator refused the metering, which the job retries.
+		h.simulatorRefused(w, r, err)
+		return
+	} else if err != nil {
+		h.renderError(w, r, err)
+		return
+	}
+	units := int64(0)
+	for _, rec := range fr.Records {
+		if rec.EntitlementID == e.ID && rec.Status == dealdesk.MeteringSent {
+			units += rec.Quantity
+		}
+	}
+	q := url.Values{"notice": {"simulated-usage"}, "hours": {strconv.Itoa(len(groups))}, "recorded": {strconv.Itoa(created)},
+		"dimensions": {strings.Join(metered, ", ")}, "closed": {strconv.Itoa(fr.Closed)}, "sent": {strconv.Itoa(fr.Sent)},
+		"units": {strconv.FormatInt(units, 10)}}
+	http.Redirect(w, r, "/entitlements/"+url.PathEscape(e.ID)+"?"+q.Encode(), http.StatusSeeOther)
+}
+
+// simulatedUsage returns the usage groups of the simulated product at now: one per whole hour
+// since e's start that has closed, is before e's end and is not older than the window takes
+// (MeteringWindow.OldestUsage), at most simulatedUsageMaxHours, oldest first, each dated half
+// past its hour (its start when e ends before) with a quantity of every metered dimension key.
+func simulatedUsage(e *dealdesk.Entitlement, metered []string, terms dealdesk.MeteringTerms, window dealdesk.MeteringWindow, now time.Time) []dealdesk.UsageGroupInput {
+	first := dealdesk.Hour(*e.StartTime)
+	if first.Before(*e.StartTime) {
+		first = first.Add(time.Hour)
+	}
+	if oldest := window.OldestUsage(now); first.Before(oldest) {
+		first = oldest
+	}
+	var out []dealdesk.UsageGroupInput
+	for hour := first; !hour.Add(time.Hour).After(now) && len(out) < simulatedUsageMaxHours; hour = hour.Add(time.Hour) {
+		if e.EndTime != nil && !hour.Before(*e.EndTime) {
+			break
+		}
+		ts := hour.Add(30 * time.Minute)
+		if e.EndTime != nil && !ts.Before(*e.EndTime) {
+			ts = hour
+		}
+		g := dealdesk.UsageGroupInput{ID: "sim-" + e.ID + "-" + hour.Format("2006-01-02T15"), EntitlementID: e.ID,
+			Timestamp: ts, Records: map[string]dealdesk.Decimal{}}
+		for _, k := range metered {
+			g.Records[k] = simulatedQuantity(e.ID, k, hour, terms, len(metered))
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// simulatedQuantity is the usage of dimension key in hour that the simulated product reports:
+// a whole number that depends only on its arguments, so that reporting it again is the same
+// report. It is 20 to 59 units of overage, plus, so that the first simulatedUsageSpread hours
+// use up the contract, a share of the grant of key and, when usage is metered against the
+// commit, of the commit's worth of units at key's price (split evenly between the metered
+// dimensions).
+func simulatedQuantity(entitlementID, key string, hour time.Time, terms dealdesk.MeteringTerms, dimensions int) dealdesk.Decimal {
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s|%s|%d", entitlementID, key, hour.Unix()))
+	q := decimal.NewFromInt(20 + int64(binary.BigEndian.Uint64(sum[:8])%40))
+	spread := decimal.NewFromInt(simulatedUsageSpread)
+	if g := terms.Grants[key]; g > 0 {
+		q = q.Add(decimal.NewFromInt(g).Div(spread).Ceil())
+	}
+	if price, ok := terms.Prices[key]; ok && terms.MeterAgainstCommit && terms.CommitAmount.IsSet() && price.IsPositive() && dimensions > 0 {
+		share := terms.CommitAmount.Decimal.Div(price.Decimal).Div(decimal.NewFromInt(int64(dimensions)))
+		q = q.Add(share.Div(spread).Ceil())
+	}
+	if limit := dealdesk.MaxUsageQuantity.Decimal; q.GreaterThan(limit) {
+		q = limit
+	}
+	return dealdesk.MustDecimal(q.String())
+}
+
+// simulatedUsageNotice is the entitlement page's notice after "Simulate: the product reports
+// usage", from the values its redirect carries.
+func simulatedUsageNotice(q url.Values) string {
+	n := func(k string) int { v, _ := strconv.Atoi(q.Get(k)); return v }
+	hours, recorded := n("hours"), n("recorded")
+	var b strings.Builder
+	switch {
+	case hours == 0:
+		b.WriteString("No whole hour since the entitlement started has closed within the metering window yet: no usage was reported.")
+	case recorded == 0:
+		fmt.Fprintf(&b, "No new usage: the %d closed hour%s since the entitlement started were reported before (each report's ID is the entitlement and its hour).", hours, plural(hours))
+	default:
+		fmt.Fprintf(&b, "The simulated product reported usage of %s in %d closed hour%s", q.Get("dimensions"), recorded, plural(recorded))
+		if old := hours - recorded; old > 0 {
+			fmt.Fprintf(&b, " (%d more reported before)", old)
+		}
+		b.WriteString(".")
+	}
+	closed, sent := n("closed"), n("sent")
+	units := n("units")
+	fmt.Fprintf(&b, " The metering flush closed %d record%s and AWS accepted %d, metering %d unit%s of this entitlement.",
+		closed, plural(closed), sent, units, plural(units))
+	return b.String()
+}
