@@ -295,10 +295,27 @@ func (db *DB) closeEntitlementHours(ctx context.Context, tx *sql.Tx, orgID, enti
 		}
 	}
 	state.ClosedThrough = last
+	// The totals before these records (read before inserting them, so that a state kept before
+	// migration 0012 adds up only the older records), then with them.
+	totals, err := loadRecordTotals(ctx, tx, orgID, entitlementID)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		if totals[r.DimensionKey] == nil {
+			totals[r.DimensionKey] = &recordTotals{}
+		}
+		if err := totals[r.DimensionKey].add(r.Usage, r.CoveredByGrant, r.CoveredByCommit); err != nil {
+			return nil, err
+		}
+	}
 	if err := db.insertMeteringRecords(ctx, tx, recs); err != nil {
 		return nil, err
 	}
-	return recs, db.saveMeterState(ctx, tx, orgID, entitlementID, state, now)
+	if err := db.saveMeterState(ctx, tx, orgID, entitlementID, state, now); err != nil {
+		return nil, err
+	}
+	return recs, saveRecordTotals(ctx, tx, orgID, entitlementID, totals)
 }
 
 // ceilHour returns the start of the first hour that begins at or after t.

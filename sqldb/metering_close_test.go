@@ -1,6 +1,7 @@
 package sqldb_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -164,6 +165,36 @@ func TestCloseUsageHours(t *testing.T) {
 			}
 			_, err = db.MeteringTotals(d.ctx, other.entitlement)
 			wantCode(t, err, dealdesk.ENOTFOUND)
+		})
+		t.Run("a meter state kept before its totals were (migration 0012) adds up its records once", func(t *testing.T) {
+			before, err := db.MeteringTotals(d.ctx, d.entitlement)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.ExecInTx(context.Background(), `UPDATE meter_states SET totals = NULL WHERE entitlement_id = $1`, d.entitlement); err != nil {
+				t.Fatal(err)
+			}
+			after, err := db.MeteringTotals(d.ctx, d.entitlement)
+			if err != nil || fmt.Sprint(after.Dimensions) != fmt.Sprint(before.Dimensions) {
+				t.Fatalf("totals added up from the records:\n%v, %v\nwant the kept ones:\n%v", after.Dimensions, err, before.Dimensions)
+			}
+			e.clock.Advance(time.Hour) // 11:05: hour 10 (0.75 calls) closes
+			if recs := closeHours(t, db, d, h(11, 0), dealdesk.MeteringOptions{}); len(recs) != 1 {
+				t.Fatalf("closing hour 10 made %d records, want 1", len(recs))
+			}
+			if n := count(t, db, "meter_states", "entitlement_id = $1 AND totals IS NULL", d.entitlement); n != 0 {
+				t.Fatal("the close did not keep the totals")
+			}
+			tot, err := db.MeteringTotals(d.ctx, d.entitlement)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if x := tot.Dimensions[0]; x.DimensionKey != "api_calls" || norm(x.Reported) != "244.75" || norm(x.CoveredByCommit) != "200" || x.Unsent != 44 || norm(x.Carry) != "0.75" {
+				t.Fatalf("api_calls after hour 10: %+v; want reported 244.75, commit 200, unsent 44, carry 0.75", x)
+			}
+			if x := tot.Dimensions[1]; x.DimensionKey != "seats" || norm(x.Reported) != "121.5" || norm(x.CoveredByGrant) != "100" {
+				t.Fatalf("seats after hour 10: %+v; want them unchanged", x)
+			}
 		})
 	})
 }
