@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/dealdesk/dealdesk"
 )
@@ -64,6 +63,7 @@ func (h *Handler) fillForm(ctx context.Context, f *opportunityForm, o *dealdesk.
 		return err
 	}
 	f.readForm(vals)
+	f.startRows()
 	return nil
 }
 
@@ -84,7 +84,9 @@ func offerValues(o *dealdesk.Offer) url.Values {
 	set("description", o.Description)
 	set("productId", o.ProductID)
 	set("resellerAccountId", o.ResellerAccountID)
-	set("buyerAccountIds", strings.Join(o.BuyerAccountIDs, "\n"))
+	for i, b := range o.BuyerAccountIDs {
+		v.Set(fmt.Sprintf("buyerAccountIds[%d]", i), b)
+	}
 	check("renewal", o.Renewal)
 	set("renewalChannel", string(o.RenewalChannel))
 	if o.CommitAmount != nil {
