@@ -46,7 +46,9 @@ func (i installmentField) Number() int { return i.Index + 1 }
 func (b buyerField) Name() string { return fmt.Sprintf("buyerAccountIds[%d]", b.Index) }
 
 // DateName and AmountName are the installment row's form field names.
-func (i installmentField) DateName() string { return fmt.Sprintf("installments[%d].chargeDate", i.Index) }
+func (i installmentField) DateName() string {
+	return fmt.Sprintf("installments[%d].chargeDate", i.Index)
+}
 
 // AmountName is the installment row's amount field name.
 func (i installmentField) AmountName() string { return fmt.Sprintf("installments[%d].amount", i.Index) }
