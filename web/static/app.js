@@ -9,13 +9,18 @@
 // words (opportunityForm.InstallmentsSum), with exact decimal arithmetic (BigInt).
 "use strict";
 
+// The page knows the script runs (CSS may rely on it: html.js).
+document.documentElement.classList.add("js");
+
 (() => {
   const form = document.getElementById("opportunity-form");
   if (!form) {
     return;
   }
   const status = document.getElementById("rows-status");
+  let sumTimer = 0;
   const announce = (text) => {
+    window.clearTimeout(sumTimer);
     if (status) {
       status.textContent = text;
     }
@@ -82,16 +87,16 @@
     return sum < c ? `${head}: ${format(c - sum, places)} short.` : `${head}: ${format(sum - c, places)} over.`;
   };
 
-  // The total is shown at once and read out once typing pauses.
-  let sumTimer = 0;
+  // The total is shown at once and, when there is one, read out once typing pauses.
   const updateSum = (speak) => {
     if (!sumOut) {
       return;
     }
-    sumOut.textContent = sumText();
+    const text = sumText();
+    sumOut.textContent = text;
     window.clearTimeout(sumTimer);
-    if (speak) {
-      sumTimer = window.setTimeout(() => announce(sumOut.textContent), 1000);
+    if (speak && text.startsWith("Installments total")) {
+      sumTimer = window.setTimeout(() => announce(text), 1000);
     }
   };
   form.addEventListener("input", (e) => {
