@@ -17,7 +17,7 @@ import (
 // name=value.
 func inputValues(body string, re string) []string {
 	var got []string
-	for _, m := range regexp.MustCompile(`<input id="[^"]*" name="(` + re + `)" (?:type="date" )?value="([^"]*)"`).FindAllStringSubmatch(body, -1) {
+	for _, m := range regexp.MustCompile(`<input id="[^"]*" name="(`+re+`)" (?:type="date" )?value="([^"]*)"`).FindAllStringSubmatch(body, -1) {
 		got = append(got, m[1]+"="+m[2])
 	}
 	return got
