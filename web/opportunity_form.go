@@ -81,7 +81,8 @@ func (f *opportunityForm) setProduct(p *dealdesk.Product, vals url.Values) {
 // OfferInput they make, with the problems of values that cannot be read at all (a commit that
 // is not a number, a date that is not a date). Every rule of an opportunity is the domain's
 // (dealdesk.ValidateOpportunity), checked by whoever gets the input; only reading is done here.
-// keys maps the indexes of the input's dimension lists back to dimension keys.
+// Buyer and installment rows are kept as entered, blank ones too; the input holds the filled
+// ones, and keys maps the indexes of the input's lists back to dimension keys and rows.
 func (f *opportunityForm) readForm(v url.Values) (in dealdesk.OfferInput, parse dealdesk.Problems, keys formKeys) {
 	get := func(name string) string { return strings.TrimSpace(v.Get(name)) }
 	f.Name, f.Description, f.ResellerAccountID = get("name"), get("description"), get("resellerAccountId")
