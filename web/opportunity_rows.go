@@ -115,8 +115,8 @@ func (f *opportunityForm) startRows() {
 func (f *opportunityForm) rowAction(action string) bool {
 	kind, arg, _ := strings.Cut(action, ":")
 	n, err := strconv.Atoi(arg)
-	if arg != "" && err != nil {
-		n = -1
+	if err != nil {
+		n = -1 // no row: a remove without a row number removes nothing
 	}
 	switch kind {
 	case "add-buyer":

@@ -117,6 +117,13 @@ func TestCreateCPPO_RowButtonsAddAndRemoveRowsWithoutSaving(t *testing.T) {
 			if n := f.countOffers(t, f.acme); n != 0 {
 				t.Errorf("removing a row stored %d offers", n)
 			}
+			for _, bad := range []string{"remove-buyer", "remove-buyer:", "remove-buyer:x", "remove-buyer:-1", "remove-buyer:3"} {
+				form.Set("action", bad)
+				resp, body := f.postBody(t, c, "/offers", form)
+				if n := len(inputValues(body, `buyerAccountIds\[\d+\]`)); resp.StatusCode != http.StatusOK || n != 3 {
+					t.Errorf("action %s: %s, %d buyer rows, want the 3 untouched", bad, resp.Status, n)
+				}
+			}
 		})
 
 		t.Run("add and remove installments", func(t *testing.T) {
