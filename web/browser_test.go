@@ -308,7 +308,7 @@ func TestBrowser_WholeDealInDev(t *testing.T) {
 	b.do("fill it in, with a commit that is not a number",
 		chromedp.SendKeys(css(`#name`), "Browser CPPO deal"),
 		chromedp.SendKeys(css(`#resellerAccountId`), d.ResellerAccountID),
-		chromedp.SendKeys(css(`#buyerAccountIds`), d.BuyerAccountID),
+		chromedp.SendKeys(css(`[id="buyerAccountIds[0]"]`), d.BuyerAccountID),
 		chromedp.SendKeys(css(`#commitAmount`), "12,000"),
 		chromedp.SendKeys(css(`[id="entitled.seats"]`), "10"),
 		chromedp.SendKeys(css(`[id="price.api_calls"]`), "0.002"),

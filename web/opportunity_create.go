@@ -23,7 +23,9 @@ func (h *Handler) handleOpportunityCreate(w http.ResponseWriter, r *http.Request
 // (create or update; submit set when the form's action is "submit") and, for action=submit,
 // submits it (OfferService.SubmitOffer); then it redirects to the opportunity's page. Values
 // that cannot be read, and the domain's EINVALID fields, bring the form back (422) with each
-// error next to its field; nothing is stored when a value cannot be read.
+// error next to its field; nothing is stored when a value cannot be read. An action that adds
+// or removes a buyer or installment row (opportunityForm.rowAction: the form's no-JavaScript
+// buttons) brings the form back (200) with the row added or removed, nothing checked or stored.
 func (h *Handler) saveOpportunity(w http.ResponseWriter, r *http.Request, f *opportunityForm,
 	save func(in dealdesk.OfferInput, submit bool) (*dealdesk.Offer, error)) {
 	ctx := r.Context()
@@ -32,6 +34,10 @@ func (h *Handler) saveOpportunity(w http.ResponseWriter, r *http.Request, f *opp
 		return
 	}
 	in, parse, keys := f.readForm(r.PostForm)
+	if f.rowAction(r.PostForm.Get("action")) {
+		h.render(w, r, http.StatusOK, "opportunity_new", f.nav(), f)
+		return
+	}
 	submit := r.PostForm.Get("action") == "submit"
 
 	var fields []dealdesk.FieldError

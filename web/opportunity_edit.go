@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/dealdesk/dealdesk"
 )
@@ -64,6 +63,7 @@ func (h *Handler) fillForm(ctx context.Context, f *opportunityForm, o *dealdesk.
 		return err
 	}
 	f.readForm(vals)
+	f.startRows()
 	return nil
 }
 
@@ -84,7 +84,9 @@ func offerValues(o *dealdesk.Offer) url.Values {
 	set("description", o.Description)
 	set("productId", o.ProductID)
 	set("resellerAccountId", o.ResellerAccountID)
-	set("buyerAccountIds", strings.Join(o.BuyerAccountIDs, "\n"))
+	for i, b := range o.BuyerAccountIDs {
+		v.Set(fmt.Sprintf("buyerAccountIds[%d]", i), b)
+	}
 	check("renewal", o.Renewal)
 	set("renewalChannel", string(o.RenewalChannel))
 	if o.CommitAmount != nil {
@@ -119,8 +121,9 @@ func offerValues(o *dealdesk.Offer) url.Values {
 	return v
 }
 
-// offerKeys maps the indexes of o's dimension lists to their keys, as the domain's errors
-// about a stored offer number them.
+// offerKeys maps the indexes of o's lists, as the domain's errors about a stored offer number
+// them, to the form filled in with o (fillForm): dimensions to their keys, buyers and
+// installments to rows of the same index.
 func offerKeys(o *dealdesk.Offer) formKeys {
 	var k formKeys
 	for _, d := range o.EntitledDimensions {
@@ -128,6 +131,12 @@ func offerKeys(o *dealdesk.Offer) formKeys {
 	}
 	for _, d := range o.DimensionPrices {
 		k.prices = append(k.prices, d.DimensionKey)
+	}
+	for i := range o.BuyerAccountIDs {
+		k.buyers = append(k.buyers, i)
+	}
+	for i := range o.Installments {
+		k.installments = append(k.installments, i)
 	}
 	return k
 }

@@ -21,19 +21,23 @@ type opportunityForm struct {
 	Resellers []*dealdesk.Reseller
 	Product   *dealdesk.Product // the product picked; nil when the organization has none
 
-	ProductID, Name, Description, ResellerAccountID, BuyerAccountIDs string
-	Renewal                                                          bool
-	RenewalChannel                                                   string
-	CommitAmount, Currency, ContractDuration, ExpiryDate             string
-	OneTime, MeterUsageAgainstCommit                                 bool
-	EULAType, EULAURL, ResellerContractType, ResellerContractURL     string
-	Entitled, Metered                                                []dimensionField
-	Installments                                                     []installmentField
+	ProductID, Name, Description, ResellerAccountID              string
+	Buyers                                                       []buyerField
+	Renewal                                                      bool
+	RenewalChannel                                               string
+	CommitAmount, Currency, ContractDuration, ExpiryDate         string
+	OneTime, MeterUsageAgainstCommit                             bool
+	EULAType, EULAURL, ResellerContractType, ResellerContractURL string
+	Entitled, Metered                                            []dimensionField
+	Installments                                                 []installmentField
 
 	Currencies []dealdesk.Currency
 	// Errors are the messages by form field name; OtherErrors those of no field on the form.
 	Errors      map[string][]string
 	OtherErrors []string
+	// Notice says what a row action did (for the page's live region); FocusAdd, "buyer" or
+	// "installment", that the page opens with that Add button focused (after a remove).
+	Notice, FocusAdd string
 }
 
 // dimensionField is the input of one dimension of the product: the quantity an entitled
@@ -43,17 +47,6 @@ type dimensionField struct {
 	Field           string // the form field's name: entitled.KEY or price.KEY
 	Value           string
 }
-
-// installmentField is one row of the payment schedule; Index is its position among the rows
-// filled in, as the domain's errors number them.
-type installmentField struct {
-	Index              int
-	ChargeDate, Amount string
-}
-
-// blankInstallmentRows is how many empty installment rows the form offers after the filled
-// ones: without JavaScript, adding a row means saving with more rows filled in.
-const blankInstallmentRows = 2
 
 // newOpportunityForm returns an empty form with the defaults of a new opportunity.
 func newOpportunityForm() *opportunityForm {
@@ -88,11 +81,13 @@ func (f *opportunityForm) setProduct(p *dealdesk.Product, vals url.Values) {
 // OfferInput they make, with the problems of values that cannot be read at all (a commit that
 // is not a number, a date that is not a date). Every rule of an opportunity is the domain's
 // (dealdesk.ValidateOpportunity), checked by whoever gets the input; only reading is done here.
-// keys maps the indexes of the input's dimension lists back to dimension keys.
+// Buyer and installment rows are kept as entered, blank ones too; the input holds the filled
+// ones, and keys maps the indexes of the input's lists back to dimension keys and rows.
 func (f *opportunityForm) readForm(v url.Values) (in dealdesk.OfferInput, parse dealdesk.Problems, keys formKeys) {
 	get := func(name string) string { return strings.TrimSpace(v.Get(name)) }
 	f.Name, f.Description, f.ResellerAccountID = get("name"), get("description"), get("resellerAccountId")
-	f.BuyerAccountIDs, f.RenewalChannel = get("buyerAccountIds"), get("renewalChannel")
+	f.RenewalChannel = get("renewalChannel")
+	f.readRows(v)
 	f.CommitAmount, f.Currency, f.ContractDuration, f.ExpiryDate = get("commitAmount"), get("currency"), get("contractDuration"), get("expiryDate")
 	f.Renewal, f.OneTime, f.MeterUsageAgainstCommit = v.Has("renewal"), v.Has("oneTime"), v.Has("meterUsageAgainstCommit")
 	f.EULAType, f.EULAURL = get("eula.type"), get("eula.url")
@@ -108,7 +103,15 @@ func (f *opportunityForm) readForm(v url.Values) (in dealdesk.OfferInput, parse 
 	}
 	in.Name, in.Description, in.ProductID, in.ResellerAccountID = str(f.Name), str(f.Description), str(f.ProductID), str(f.ResellerAccountID)
 	in.ContractDuration = str(f.ContractDuration)
-	if buyers := strings.FieldsFunc(f.BuyerAccountIDs, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' }); len(buyers) > 0 {
+	// Buyer rows: the filled ones, in order; keys.buyers maps the domain's numbering back.
+	var buyers []string
+	for _, b := range f.Buyers {
+		if b.Value != "" {
+			keys.buyers = append(keys.buyers, b.Index)
+			buyers = append(buyers, b.Value)
+		}
+	}
+	if len(buyers) > 0 {
 		in.BuyerAccountIDs = &buyers
 	}
 	if f.Renewal {
@@ -178,48 +181,35 @@ func (f *opportunityForm) readForm(v url.Values) (in dealdesk.OfferInput, parse 
 		in.DimensionPrices = &prices
 	}
 
-	// Installment rows: the filled ones, renumbered from 0 in order, as the domain numbers them.
+	// Installment rows: the filled ones that can be read, in order, as the domain numbers
+	// them; keys.installments maps that numbering back to the rows.
 	var installments []dealdesk.Installment
-	f.Installments = nil
-	for i := range dealdesk.MaxInstallments + blankInstallmentRows {
-		date, amount := get(fmt.Sprintf("installments[%d].chargeDate", i)), get(fmt.Sprintf("installments[%d].amount", i))
-		if date == "" && amount == "" {
+	for _, row := range f.Installments {
+		if row.ChargeDate == "" && row.Amount == "" {
 			continue
 		}
-		row := installmentField{Index: len(f.Installments), ChargeDate: date, Amount: amount}
-		f.Installments = append(f.Installments, row)
 		inst, ok := dealdesk.Installment{}, true
-		if d, err := dealdesk.ParseDate(date); err != nil {
-			parse.Add(fmt.Sprintf("installments[%d].chargeDate", row.Index), "%s", err)
+		if d, err := dealdesk.ParseDate(row.ChargeDate); err != nil {
+			parse.Add(row.DateName(), "%s", err)
 			ok = false
 		} else {
 			inst.ChargeDate = d
 		}
-		if a, err := dealdesk.ParseDecimal(amount); err != nil {
-			parse.Add(fmt.Sprintf("installments[%d].amount", row.Index), "%s", err)
+		if a, err := dealdesk.ParseDecimal(row.Amount); err != nil {
+			parse.Add(row.AmountName(), "%s", err)
 			ok = false
 		} else {
 			inst.Amount = a
 		}
 		if ok {
+			keys.installments = append(keys.installments, row.Index)
 			installments = append(installments, inst)
 		}
 	}
 	if len(installments) > 0 {
 		in.Installments = &installments
 	}
-	f.addBlankInstallments()
 	return in, parse, keys
-}
-
-// addBlankInstallments adds the empty rows the form offers after the filled ones.
-func (f *opportunityForm) addBlankInstallments() {
-	for range blankInstallmentRows {
-		if len(f.Installments) >= dealdesk.MaxInstallments {
-			return
-		}
-		f.Installments = append(f.Installments, installmentField{Index: len(f.Installments)})
-	}
 }
 
 // document returns the legal document a form's type and URL describe; nil when neither is
@@ -234,14 +224,19 @@ func document(typ, u string) *dealdesk.Document {
 	return &dealdesk.Document{Type: dealdesk.DocumentType(typ), URL: u}
 }
 
-// formKeys maps the indexes of an input's dimension lists to the dimension keys of the form.
-type formKeys struct{ entitled, prices []string }
+// formKeys maps the indexes of an input's lists to the form: dimension lists to dimension keys,
+// buyer and installment lists to the rows of the form (blank rows are not in the input).
+type formKeys struct {
+	entitled, prices     []string
+	buyers, installments []int
+}
 
-var indexedField = regexp.MustCompile(`^(entitledDimensions|dimensionPrices|buyerAccountIds)\[([0-9]+)\]`)
+var indexedField = regexp.MustCompile(`^(entitledDimensions|dimensionPrices|buyerAccountIds|installments)\[([0-9]+)\](.*)$`)
 
 // addErrors puts the domain's field errors onto the form fields they concern:
 // "entitledDimensions[1].quantity" on the quantity input of that dimension,
-// "buyerAccountIds[3]" on the buyers' input; the errors of no field on the form go to
+// "buyerAccountIds[3]" on the input of the fourth buyer filled in, "installments[1].amount" on
+// the amount of the second installment filled in; the errors of no field on the form go to
 // OtherErrors, so that none is lost.
 func (f *opportunityForm) addErrors(fields []dealdesk.FieldError, keys formKeys) {
 	shown := map[string]bool{}
@@ -254,17 +249,22 @@ func (f *opportunityForm) addErrors(fields []dealdesk.FieldError, keys formKeys)
 	for _, d := range append(append([]dimensionField{}, f.Entitled...), f.Metered...) {
 		shown[d.Field] = true
 	}
+	for _, row := range f.Buyers {
+		shown[row.Name()] = true
+	}
 	for _, row := range f.Installments {
-		shown[fmt.Sprintf("installments[%d].chargeDate", row.Index)] = true
-		shown[fmt.Sprintf("installments[%d].amount", row.Index)] = true
+		shown[row.DateName()] = true
+		shown[row.AmountName()] = true
 	}
 	for _, fe := range fields {
 		name := fe.Field
 		if m := indexedField.FindStringSubmatch(name); m != nil {
 			i, _ := strconv.Atoi(m[2])
 			switch {
-			case m[1] == "buyerAccountIds":
-				name = "buyerAccountIds"
+			case m[1] == "buyerAccountIds" && i < len(keys.buyers):
+				name = fmt.Sprintf("buyerAccountIds[%d]", keys.buyers[i])
+			case m[1] == "installments" && i < len(keys.installments):
+				name = fmt.Sprintf("installments[%d]%s", keys.installments[i], m[3])
 			case m[1] == "entitledDimensions" && i < len(keys.entitled):
 				name = "entitled." + keys.entitled[i]
 			case m[1] == "dimensionPrices" && i < len(keys.prices):

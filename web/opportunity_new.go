@@ -16,7 +16,7 @@ func (h *Handler) handleOpportunityNew(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, err)
 		return
 	}
-	f.addBlankInstallments()
+	f.startRows()
 	h.render(w, r, http.StatusOK, "opportunity_new", "new", f)
 }
 

@@ -16,7 +16,7 @@ import (
 func (f *fixture) validForm(token string) url.Values {
 	expiry := time.Now().UTC().AddDate(0, 2, 0).Format("2006-01-02")
 	return url.Values{"csrf": {token}, "productId": {f.product.ID}, "name": {"Acme via Reseller"},
-		"resellerAccountId": {"111122223333"}, "buyerAccountIds": {"444455556666\n777788889999"},
+		"resellerAccountId": {"111122223333"}, "buyerAccountIds[0]": {"444455556666"}, "buyerAccountIds[1]": {"777788889999"},
 		"commitAmount": {"12000.00"}, "currency": {"USD"}, "contractDuration": {"P12M"},
 		"entitled.seats": {"10"}, "price.api_calls": {"0.002"}, "expiryDate": {expiry},
 		"eula.type": {"STANDARD"}, "resellerContract.type": {"NONE"}, "action": {"submit"}}
