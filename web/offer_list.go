@@ -59,7 +59,7 @@ type offerListPage struct {
 }
 
 // offerFilterLabels are the filters' labels, for the messages that name a bad one.
-var offerFilterLabels = map[string]string{"status": "Status", "productId": "Product",
+var offerFilterLabels = map[string]string{"": "Filters", "status": "Status", "productId": "Product",
 	"resellerAccountId": "Reseller", "nameContains": "Name contains", "cursor": "Page"}
 
 // ErrorList is Errors in the form's order, each with its filter's label (any other field
@@ -73,8 +73,8 @@ func (p offerListPage) ErrorList() []dealdesk.FieldError {
 	}
 	var out []dealdesk.FieldError
 	for _, field := range order {
-		label := offerFilterLabels[field]
-		if label == "" {
+		label, ok := offerFilterLabels[field]
+		if !ok {
 			label = field
 		}
 		for _, m := range p.Errors[field] {
@@ -117,17 +117,27 @@ func (h *Handler) handleOfferList(w http.ResponseWriter, r *http.Request) {
 	if cursor != "" {
 		p.FirstURL = offerListURL(p.offerListFilters, "")
 	}
-	if len(p.Errors) > 0 {
-		h.render(w, r, http.StatusUnprocessableEntity, "offer_list", "offers", p)
-		return
+	// The store checks the other filters even when the product or the reseller is bad, so that
+	// the page names every bad filter at once.
+	filter := dealdesk.OfferFilter{Type: p.Type, Status: p.Status, ProductID: p.ProductID,
+		ResellerAccountID: p.ResellerAccountID, NameContains: p.NameContains, Cursor: cursor, Limit: offerListPageSize}
+	if p.Errors["productId"] != nil {
+		filter.ProductID = ""
 	}
-	offers, next, err := h.cfg.Offers.FindOffers(ctx, dealdesk.OfferFilter{Type: p.Type, Status: p.Status,
-		ProductID: p.ProductID, ResellerAccountID: p.ResellerAccountID, NameContains: p.NameContains,
-		Cursor: cursor, Limit: offerListPageSize})
-	if fields := dealdesk.ErrorFields(err); dealdesk.ErrorCode(err) == dealdesk.EINVALID && len(fields) > 0 {
-		for _, fe := range fields {
+	if p.Errors["resellerAccountId"] != nil {
+		filter.ResellerAccountID = ""
+	}
+	offers, next, err := h.cfg.Offers.FindOffers(ctx, filter)
+	if dealdesk.ErrorCode(err) == dealdesk.EINVALID {
+		for _, fe := range dealdesk.ErrorFields(err) {
 			p.Errors[fe.Field] = append(p.Errors[fe.Field], fe.Message)
 		}
+		if len(p.Errors) == 0 {
+			p.Errors[""] = []string{dealdesk.ErrorMessage(err)}
+		}
+		err = nil
+	}
+	if len(p.Errors) > 0 {
 		h.render(w, r, http.StatusUnprocessableEntity, "offer_list", "offers", p)
 		return
 	}

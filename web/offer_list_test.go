@@ -262,6 +262,18 @@ func TestOfferList_BadFiltersAreNamedNotFailed(t *testing.T) {
 				}
 			})
 		}
+		t.Run("every bad filter at once", func(t *testing.T) {
+			resp, body := f.get(t, c, "/offers?status=LIVE&productId=prd_nosuch&resellerAccountId=12&nameContains="+
+				strings.Repeat("x", dealdesk.MaxOfferNameLength+1))
+			if resp.StatusCode != http.StatusUnprocessableEntity {
+				t.Fatalf("%s, want 422", resp.Status)
+			}
+			for _, label := range []string{"Status", "Product", "Reseller", "Name contains"} {
+				if !strings.Contains(body, "<li>"+label+": ") {
+					t.Errorf("the page does not name %s", label)
+				}
+			}
+		})
 	})
 }
 
