@@ -31,8 +31,8 @@ type offerListFilters struct {
 	NameContains      string
 }
 
-// any reports whether a filter other than the type (the tab) is set.
-func (f offerListFilters) any() bool {
+// narrowed reports whether a filter other than the type (the tab) is set.
+func (f offerListFilters) narrowed() bool {
 	return f.Status != "" || f.ProductID != "" || f.ResellerAccountID != "" || f.NameContains != ""
 }
 
@@ -100,7 +100,7 @@ func (h *Handler) handleOfferList(w http.ResponseWriter, r *http.Request) {
 	if p.Type != dealdesk.OfferCPPO {
 		p.Type = dealdesk.OfferCPPOOut
 	}
-	p.Filtered = p.any()
+	p.Filtered = p.narrowed()
 	if err := h.loadOfferFilterChoices(ctx, &p); err != nil {
 		h.renderError(w, r, err)
 		return
