@@ -191,15 +191,25 @@ type OfferInput struct {
 	Clear []string `json:"-"`
 }
 
-// OfferFilter selects offers; Cursor and Limit page through them.
+// MaxOfferNameLength is the most characters an offer's name may have, and so the longest
+// NameContains of an OfferFilter.
+const MaxOfferNameLength = 100
+
+// OfferFilter selects offers; Cursor and Limit page through them. Empty fields select every
+// offer; the others must all match.
 type OfferFilter struct {
 	Type              OfferType
 	Status            OfferStatus
 	ProductID         string
 	ResellerAccountID string
 	OpportunityID     string
-	Cursor            string
-	Limit             int
+	// NameContains selects the offers whose name contains this text, ignoring the case of the
+	// ASCII letters A-Z only (other letters match exactly, alike on every engine). Every
+	// character is literal: % and _ are not wildcards. At most MaxOfferNameLength characters of
+	// valid text (ValidText); the REST API and the console name it nameContains.
+	NameContains string
+	Cursor       string
+	Limit        int
 }
 
 // OfferChain is one deal seen whole: the opportunity, the CPPO offers made from it and the
@@ -230,8 +240,9 @@ type OfferService interface {
 	// FindOfferByID returns ENOTFOUND unless the offer belongs to the caller's organization.
 	FindOfferByID(ctx context.Context, id string) (*Offer, error)
 	// FindOffers lists offers, newest first, and the cursor of the next page ("" at the end).
-	// Returns EINVALID naming an unknown type or status, a filter that is not text, or a cursor
-	// this list did not return.
+	// Returns EINVALID naming an unknown type or status, a filter that is not text, a
+	// NameContains longer than MaxOfferNameLength (as nameContains), or a cursor this list did
+	// not return.
 	FindOffers(ctx context.Context, f OfferFilter) ([]*Offer, string, error)
 	// UpdateOffer changes the present fields of a DRAFT or CREATE_FAILED opportunity, which
 	// becomes DRAFT; the result is checked as a draft. Returns ECONFLICT in other statuses and for

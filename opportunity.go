@@ -180,7 +180,7 @@ func ValidateOpportunity(o *Offer, product *Product, today Date, complete bool) 
 	}
 
 	if required("name", o.Name == "") {
-		p.CheckText("name", o.Name, 1, 100)
+		p.CheckText("name", o.Name, 1, MaxOfferNameLength)
 	}
 	p.CheckText("description", o.Description, 0, 255)
 	if required("productId", o.ProductID == "") && product == nil {

@@ -3,6 +3,7 @@ package http_test
 import (
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/dealdesk/dealdesk"
@@ -132,6 +133,96 @@ func TestOfferList_MalformedQueryIsRefused(t *testing.T) {
 			res := e.refused(t, req{method: "GET", path: "/api/v1/offers?" + query, key: e.keyA}, ruleQuerySyntax).want(t, 400)
 			if p := res.problem(t); p.Code != "malformed" {
 				t.Errorf("code = %q, want malformed", p.Code)
+			}
+		})
+	}
+}
+
+// TestOfferList_NameContains checks ?nameContains= on both engines: the letters A-Z in any case,
+// % and _ literally, with the other filters and across pages, and never another organization's
+// offers.
+func TestOfferList_NameContains(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, func(t *testing.T, e *env) {
+		p1 := e.createProduct(e.keyA, "prod-search111")
+		p2 := e.createProduct(e.keyA, "prod-search222")
+		ids := map[string]string{} // name -> ID
+		create := func(key, name, productID string, submit bool) {
+			body := opportunity(productID)
+			body["name"] = name
+			var o dealdesk.Offer
+			e.do(req{method: "POST", path: "/api/v1/offers", key: key, body: body}).want(t, 201).decode(t, &o)
+			if submit {
+				e.do(req{method: "POST", path: "/api/v1/offers/" + o.ID + "/submit", key: key}).want(t, 200)
+			}
+			ids[name] = o.ID
+		}
+		create(e.keyA, "100% Uptime", p1.ID, false)
+		create(e.keyA, "100X Uptime", p1.ID, false)
+		create(e.keyA, "snake_case deal", p1.ID, false)
+		create(e.keyA, "snakeXcase deal", p1.ID, false)
+		create(e.keyA, "ACME Renewal", p1.ID, true)
+		create(e.keyA, "acme pilot", p2.ID, false)
+		create(e.keyA, "Acme Seats", p2.ID, true)
+		pB := e.createProduct(e.keyB, "prod-search111")
+		create(e.keyB, "Acme at B", pB.ID, false)
+
+		tests := []struct {
+			query string
+			want  []string // names, newest first
+		}{
+			{"nameContains=acme", []string{"Acme Seats", "acme pilot", "ACME Renewal"}},
+			{"nameContains=ACME+r", []string{"ACME Renewal"}},
+			{"nameContains=100%25", []string{"100% Uptime"}},
+			{"nameContains=e_c", []string{"snake_case deal"}},
+			{"nameContains=acme&status=PENDING_CREATE", []string{"Acme Seats", "ACME Renewal"}},
+			{"nameContains=acme&productId=" + p2.ID, []string{"Acme Seats", "acme pilot"}},
+			{"nameContains=acme&type=CPPO", nil},
+			{"nameContains=Acme+at+B", nil},
+		}
+		for _, tt := range tests {
+			t.Run(tt.query, func(t *testing.T) {
+				e := e.in(t)
+				var got []string
+				cursor := ""
+				for pages := 1; ; pages++ {
+					path := "/api/v1/offers?limit=1&" + tt.query
+					if cursor != "" {
+						path += "&cursor=" + url.QueryEscape(cursor)
+					}
+					var l listResp[dealdesk.Offer]
+					e.do(req{method: "GET", path: path, key: e.keyA}).want(t, 200).decode(t, &l)
+					for _, o := range l.Items {
+						if ids[o.Name] != o.ID {
+							t.Fatalf("found %s %q, not one of the offers made here", o.ID, o.Name)
+						}
+						got = append(got, o.Name)
+					}
+					if cursor = l.NextCursor; cursor == "" || pages > 10 {
+						break
+					}
+				}
+				if !slices.Equal(got, tt.want) {
+					t.Errorf("got %q, want %q", got, tt.want)
+				}
+			})
+		}
+	})
+}
+
+func TestOfferList_BadNameContainsIsNamed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, tt := range []struct{ query, docCannot string }{
+		{"nameContains=", ""},
+		{"nameContains=" + strings.Repeat("a", dealdesk.MaxOfferNameLength+1), ""},
+		{"nameContains=a&nameContains=b", ruleQueryClosed},
+	} {
+		t.Run(dealdesk.Clip(tt.query, 30), func(t *testing.T) {
+			e := e.in(t)
+			res := e.refused(t, req{method: "GET", path: "/api/v1/offers?" + tt.query, key: e.keyA}, tt.docCannot).want(t, 422)
+			if !res.problem(t).hasField("nameContains") {
+				t.Errorf("problem does not name nameContains: %s", res.body)
 			}
 		})
 	}

@@ -67,6 +67,36 @@ func BenchmarkFindOffers(b *testing.B) {
 	})
 }
 
+// BenchmarkFindOffers_NameContains measures a page of 25 found by name among 10,000
+// opportunities (the console's budget: issue 9): "few" matches 10 names, so the search reads
+// every row of the organization; "many" matches them all, so the first page ends it early.
+func BenchmarkFindOffers_NameContains(b *testing.B) {
+	benchEngines(b, func(b *testing.B, db *sqldb.DB) {
+		ctx := newOrg(b, db, "Bench")
+		in := completeOffer(newProduct(b, db, ctx, "prod-bench1").ID)
+		for i := range 10_000 {
+			in.Name = ptr(fmt.Sprintf("Deal %05d", i))
+			if _, err := db.CreateOffer(ctx, in, true); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for _, tt := range []struct {
+			name, search string
+			want         int
+		}{{"few", "deal 0500", 10}, {"many", "DEAL", 25}} {
+			b.Run(tt.name, func(b *testing.B) {
+				f := dealdesk.OfferFilter{Type: dealdesk.OfferCPPOOut, NameContains: tt.search, Limit: 25}
+				for b.Loop() {
+					items, _, err := db.FindOffers(ctx, f)
+					if err != nil || len(items) != tt.want {
+						b.Fatalf("page: %d items, want %d: %v", len(items), tt.want, err)
+					}
+				}
+			})
+		}
+	})
+}
+
 // BenchmarkCloseUsageHours1M measures closing 1,000,000 stored usage records (500,000 groups
 // of two dimensions over three hours) into hourly metering records on SQLite: the issue's
 // target is at most 5 s. Each iteration puts the usage back to ACCEPTED and deletes the

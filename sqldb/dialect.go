@@ -40,6 +40,11 @@ type dialect struct {
 	// argument order: SQLite looks a "$n" up in a list of the names seen so far, which makes a
 	// statement of thousands of "$n" take time that grows with their number squared.
 	anonymousParams bool
+	// lowerASCII is an expression, with %s for a text column, that lowers the ASCII letters A-Z
+	// of the column and nothing else. SQLite's LOWER does just that; PostgreSQL's folds every
+	// letter its locale knows, except under the "C" collation. Searches fold the same letters on
+	// both engines so that they find the same rows.
+	lowerASCII string
 }
 
 // params writes n placeholders for the arguments from+1 to from+n, separated by ", ".

@@ -144,6 +144,33 @@ func (w *where) eq(column, value string) {
 	}
 }
 
+// contains appends a condition that column holds text, ignoring the case of ASCII letters and
+// reading every character of text literally (see dealdesk.OfferFilter.NameContains), unless text
+// is empty.
+func (w *where) contains(d *dialect, column, text string) {
+	if text == "" {
+		return
+	}
+	w.add(fmt.Sprintf(d.lowerASCII, column)+` LIKE ? ESCAPE '\'`, "%"+escapeLike(lowerASCII(text))+"%")
+}
+
+// escapeLike escapes the LIKE wildcards % and _, and the escape character \, in s.
+func escapeLike(s string) string {
+	return likeEscaper.Replace(s)
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// lowerASCII lowers the ASCII letters A-Z of s and nothing else, like dialect.lowerASCII.
+func lowerASCII(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}, s)
+}
+
 // String returns " WHERE a AND b".
 func (w *where) String() string {
 	if len(w.conds) == 0 {

@@ -15,6 +15,7 @@ func (db *DB) FindOffers(ctx context.Context, f dealdesk.OfferFilter) ([]*dealde
 	var p dealdesk.Problems
 	checkEnum(&p, "type", f.Type, dealdesk.OfferTypes)
 	checkEnum(&p, "status", f.Status, dealdesk.OfferStatuses)
+	p.CheckText("nameContains", f.NameContains, 0, dealdesk.MaxOfferNameLength)
 	after, err := checkFilters(p, f.Cursor, dealdesk.PrefixOffer, map[string]string{
 		"productId": f.ProductID, "resellerAccountId": f.ResellerAccountID, "opportunityId": f.OpportunityID})
 	if err != nil {
@@ -26,6 +27,7 @@ func (db *DB) FindOffers(ctx context.Context, f dealdesk.OfferFilter) ([]*dealde
 	w.eq("status", string(f.Status))
 	w.eq("product_id", f.ProductID)
 	w.eq("reseller_account_id", f.ResellerAccountID)
+	w.contains(db.dialect, "name", f.NameContains)
 	if f.OpportunityID != "" {
 		// Linked when saved, or made from the opportunity's resale authorization before it was known.
 		w.add("(opportunity_id = ? OR resale_authorization_id IN (SELECT external_id FROM offers"+

@@ -31,7 +31,8 @@ func openPostgres(dsn string) (*sql.DB, *dialect, riverdriver.Driver[*sql.Tx], e
 		violation:      postgresViolation,
 		// At READ COMMITTED, PostgreSQL's default, each statement takes a new snapshot;
 		// REPEATABLE READ keeps the first one, and read-only it never fails to serialize.
-		readTx: &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
+		readTx:     &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
+		lowerASCII: `LOWER(%s COLLATE "C")`,
 	}
 	return db, d, riverdatabasesql.New(db), nil
 }

@@ -55,7 +55,8 @@ func openSQLite(path string, mustExist bool) (*sql.DB, *dialect, riverdriver.Dri
 	db.SetConnMaxIdleTime(0)
 	// A deferred transaction reads one snapshot from its first read on (WAL).
 	d := &dialect{name: EngineSQLite, textTimes: true, riverMigrationsInTx: true, violation: sqliteViolation,
-		readTx: &sql.TxOptions{ReadOnly: true}, checkForeignKeys: true, anonymousParams: true}
+		readTx: &sql.TxOptions{ReadOnly: true}, checkForeignKeys: true, anonymousParams: true,
+		lowerASCII: `LOWER(%s)`}
 	return db, d, riversqlite.New(db), nil
 }
 

@@ -91,7 +91,7 @@ func BenchmarkConsolePages(b *testing.B) {
 	for _, page := range []struct{ name, path string }{
 		{"offers_opportunities", "/offers?type=CPPO_OUT"},
 		{"offers_cppo", "/offers?type=CPPO"},
-		{"offers_search", "/offers?type=CPPO_OUT&q=" + url.QueryEscape("Deal 0500")},
+		{"offers_search", "/offers?type=CPPO_OUT&nameContains=" + url.QueryEscape("Deal 0500")},
 		{"opportunity", "/offers/" + middle},
 		{"create_cppo", "/offers/new"},
 		{"entitlements", "/entitlements"},
