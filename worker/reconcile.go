@@ -246,7 +246,12 @@ func (r *run) resaleAuthorizations(ctx context.Context) error {
 		}
 		ref := "ResaleAuthorization:" + ra.ID + ":" + string(status)
 		summary := fmt.Sprintf("Reconciliation: resale authorization %s %s; the opportunity is now %s", ra.ID, why, status)
-		changed, err := r.store.EndOpportunity(ctx, ra.ID, status, r.entry(ref, summary))
+		// The timeline says what happened (RESTRICTED, USED or EXPIRED, as an event would
+		// have) and that reconciliation found it (REPAIRED, which notifies): a deal's timeline
+		// reads the same whichever came first, the event or the reconciliation.
+		happened := r.entry(ref, summary)
+		happened.Kind = endedKinds[status]
+		changed, err := r.store.EndOpportunity(ctx, ra.ID, status, happened, r.entry(ref, summary))
 		if err != nil {
 			return err
 		}
@@ -256,6 +261,13 @@ func (r *run) resaleAuthorizations(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// endedKinds are the timeline kinds of the statuses reconciliation ends an opportunity in.
+var endedKinds = map[dealdesk.OfferStatus]dealdesk.TimelineKind{
+	dealdesk.OfferCancelled: dealdesk.TimelineRestricted,
+	dealdesk.OfferUsed:      dealdesk.TimelineUsed,
+	dealdesk.OfferExpired:   dealdesk.TimelineExpired,
 }
 
 // offerMayBeRepaired reports whether describing a listed shared offer can repair anything: not

@@ -183,6 +183,17 @@ func TestReconcileWorker_RestrictedResaleAuthorization(t *testing.T) {
 		if got.Status != dealdesk.OfferCancelled || len(repairs) != 1 || repairs[0].SubjectID != opp.ID {
 			t.Errorf("opportunity %s after reconciliation, repairs %+v; want CANCELLED by one repair", got.Status, repairs)
 		}
+		// The timeline says what happened, as the event would have, and that reconciliation
+		// found it.
+		kinds := map[dealdesk.TimelineKind]int{}
+		for _, en := range e.chain(o, opp.ID).Timeline {
+			if en.Source == dealdesk.SourceReconcile {
+				kinds[en.Kind]++
+			}
+		}
+		if kinds[dealdesk.TimelineRestricted] != 1 || kinds[dealdesk.TimelineRepaired] != 1 || len(kinds) != 2 {
+			t.Errorf("reconciliation's timeline entries by kind %v; want one RESTRICTED and one REPAIRED", kinds)
+		}
 		if again := e.reconcile(w, o); len(again) != 0 {
 			t.Errorf("second run repaired %+v", again)
 		}
