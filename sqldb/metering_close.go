@@ -297,7 +297,7 @@ func (db *DB) closeEntitlementHours(ctx context.Context, tx *sql.Tx, orgID, enti
 	state.ClosedThrough = last
 	// The totals before these records (read before inserting them, so that a state kept before
 	// migration 0012 adds up only the older records), then with them.
-	totals, err := loadRecordTotals(ctx, tx, orgID, entitlementID)
+	totals, _, err := loadRecordTotals(ctx, tx, orgID, entitlementID)
 	if err != nil {
 		return nil, err
 	}

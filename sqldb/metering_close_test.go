@@ -178,6 +178,15 @@ func TestCloseUsageHours(t *testing.T) {
 			if err != nil || fmt.Sprint(after.Dimensions) != fmt.Sprint(before.Dimensions) {
 				t.Fatalf("totals added up from the records:\n%v, %v\nwant the kept ones:\n%v", after.Dimensions, err, before.Dimensions)
 			}
+			if n := count(t, db, "meter_states", "entitlement_id = $1 AND totals IS NULL", d.entitlement); n != 0 {
+				t.Fatal("the read did not keep the totals it added up")
+			}
+			if kept, err := db.MeteringTotals(d.ctx, d.entitlement); err != nil || fmt.Sprint(kept.Dimensions) != fmt.Sprint(before.Dimensions) {
+				t.Fatalf("the totals the read kept:\n%v, %v\nwant:\n%v", kept.Dimensions, err, before.Dimensions)
+			}
+			if err := db.ExecInTx(context.Background(), `UPDATE meter_states SET totals = NULL WHERE entitlement_id = $1`, d.entitlement); err != nil {
+				t.Fatal(err)
+			}
 			e.clock.Advance(time.Hour) // 11:05: hour 10 (0.75 calls) closes
 			if recs := closeHours(t, db, d, h(11, 0), dealdesk.MeteringOptions{}); len(recs) != 1 {
 				t.Fatalf("closing hour 10 made %d records, want 1", len(recs))

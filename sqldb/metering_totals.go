@@ -39,44 +39,61 @@ func (t *recordTotals) add(usage, grant, commit dealdesk.Decimal) error {
 
 // loadRecordTotals returns the entitlement's record totals by dimension key: as kept in its
 // meter state, or, for a state kept before migration 0012 (totals NULL), added up from its
-// records once. No state: no record yet, empty totals.
-func loadRecordTotals(ctx context.Context, tx *sql.Tx, orgID, entitlementID string) (map[string]*recordTotals, error) {
+// records, with added true (the caller keeps them: the next close, or MeteringTotals through
+// keepAddedTotals). No state: no record yet, empty totals.
+func loadRecordTotals(ctx context.Context, tx *sql.Tx, orgID, entitlementID string) (totals map[string]*recordTotals, added bool, err error) {
 	var kept sql.NullString
-	err := tx.QueryRowContext(ctx, `SELECT totals FROM meter_states WHERE org_id = $1 AND entitlement_id = $2`,
+	err = tx.QueryRowContext(ctx, `SELECT totals FROM meter_states WHERE org_id = $1 AND entitlement_id = $2`,
 		orgID, entitlementID).Scan(&kept)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return map[string]*recordTotals{}, nil
+		return map[string]*recordTotals{}, false, nil
 	case err != nil:
-		return nil, err
+		return nil, false, err
 	case kept.Valid:
-		totals := map[string]*recordTotals{}
+		totals = map[string]*recordTotals{}
 		if err := json.Unmarshal([]byte(kept.String), &totals); err != nil {
-			return nil, fmt.Errorf("sqldb: metering totals of %s: %w", entitlementID, err)
+			return nil, false, fmt.Errorf("sqldb: metering totals of %s: %w", entitlementID, err)
 		}
-		return totals, nil
+		return totals, false, nil
 	}
-	totals := map[string]*recordTotals{}
+	totals = map[string]*recordTotals{}
 	rows, err := tx.QueryContext(ctx, `SELECT dimension_key, usage, covered_by_grant, covered_by_commit
 		FROM metering_records WHERE org_id = $1 AND entitlement_id = $2`, orgID, entitlementID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var k string
 		var usage, grant, commit dealdesk.Decimal
 		if err := rows.Scan(&k, &usage, &grant, &commit); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if totals[k] == nil {
 			totals[k] = &recordTotals{}
 		}
 		if err := totals[k].add(usage, grant, commit); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
-	return totals, rows.Err()
+	return totals, true, rows.Err()
+}
+
+// keepAddedTotals stores totals that loadRecordTotals added up from the records read in an
+// earlier snapshot, unless a close has kept totals since (totals no longer NULL): a close
+// writes them in the transaction that adds records, so NULL still means that no record was
+// added after the snapshot, and the sums are right. A failure is left for the next read.
+func (db *DB) keepAddedTotals(ctx context.Context, orgID, entitlementID string, totals map[string]*recordTotals) {
+	b, err := json.Marshal(totals)
+	if err != nil {
+		return
+	}
+	_ = db.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE meter_states SET totals = $1 WHERE org_id = $2 AND entitlement_id = $3 AND totals IS NULL`,
+			string(b), orgID, entitlementID)
+		return err
+	})
 }
 
 // saveRecordTotals writes the entitlement's record totals into its meter state (saved first).
@@ -106,6 +123,8 @@ func (db *DB) MeteringTotals(ctx context.Context, entitlementID string) (*dealde
 	}
 	out := &dealdesk.MeteringTotals{EntitlementID: entitlementID, Pending: map[string]dealdesk.Decimal{},
 		RecordsByStatus: map[dealdesk.MeteringRecordStatus]int64{}, Dimensions: []dealdesk.DimensionTotals{}}
+	var totals map[string]*recordTotals
+	var added bool
 	err = db.readTx(ctx, func(tx *sql.Tx) error {
 		e, err := optionalRow(scanEntitlement(tx.QueryRowContext(ctx, `SELECT `+entitlementColumns+` FROM entitlements
 			WHERE org_id = $1 AND id = $2`, orgID, entitlementID)))
@@ -127,7 +146,7 @@ func (db *DB) MeteringTotals(ctx context.Context, entitlementID string) (*dealde
 			return err
 		}
 		out.CommitUsed = state.CommitUsed
-		totals, err := loadRecordTotals(ctx, tx, orgID, entitlementID)
+		totals, added, err = loadRecordTotals(ctx, tx, orgID, entitlementID)
 		if err != nil {
 			return err
 		}
@@ -203,6 +222,9 @@ func (db *DB) MeteringTotals(ctx context.Context, entitlementID string) (*dealde
 	})
 	if err != nil {
 		return nil, err
+	}
+	if added {
+		db.keepAddedTotals(ctx, orgID, entitlementID, totals)
 	}
 	return out, nil
 }
