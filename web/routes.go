@@ -49,6 +49,7 @@ func (h *Handler) routes() []route {
 		{"GET", "/settings/users", true, h.handleUserList},
 		{"POST", "/settings/users", true, h.handleUserCreate},
 		{"POST", "/settings/users/{id}/end-sessions", true, h.handleUserEndSessions},
+		{"GET", "/settings/users/{id}/remove", true, h.handleUserRemoveConfirm},
 		{"POST", "/settings/users/{id}/remove", true, h.handleUserRemove},
 
 		// opportunity flow

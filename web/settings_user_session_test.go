@@ -93,6 +93,26 @@ func TestSettingsUsers_RemovalAndEndedSessionsSignOutAtOnce(t *testing.T) {
 			t.Fatal("Bo cannot sign in again after his sessions were ended")
 		}
 
+		// Removal asks first: the list links to a page that says what it does; not for oneself
+		// or another organization's user.
+		if _, body := f.get(t, admin, "/settings/users"); !strings.Contains(body, `href="/settings/users/`+bo.ID+`/remove"`) ||
+			strings.Contains(body, `href="/settings/users/`+anaID+`/remove"`) {
+			t.Fatalf("the users list should link to Bo's removal and not to one's own:\n%s", body)
+		}
+		if resp, body := f.get(t, admin, "/settings/users/"+bo.ID+"/remove"); resp.StatusCode != http.StatusOK ||
+			!strings.Contains(body, "Remove bo@acme.example?") || !strings.Contains(body, `action="/settings/users/`+bo.ID+`/remove"`) {
+			t.Fatalf("the removal's confirmation: %s\n%s", resp.Status, body)
+		}
+		if resp, _ := f.get(t, admin, "/settings/users/"+anaID+"/remove"); resp.StatusCode != http.StatusConflict {
+			t.Fatalf("the confirmation of removing oneself: %s, want 409", resp.Status)
+		}
+		if resp, _ := f.get(t, admin, "/settings/users/"+gus[0].ID+"/remove"); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("the confirmation of removing another organization's user: %s, want 404", resp.Status)
+		}
+		if !signedIn(boLaptop) {
+			t.Fatal("asking to confirm removed Bo")
+		}
+
 		// Removing Bo signs him out at once and for good.
 		resp = f.post(t, admin, "/settings/users/"+bo.ID+"/remove", url.Values{"csrf": {token}})
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/settings/users?notice=user-removed" {
