@@ -186,19 +186,15 @@ document.documentElement.classList.add("js");
 (() => {
   const key = "dealdesk-live-refresh";
   const line = document.getElementById("live-refresh");
-  // After a reload of ours: put the focus back and say what changed, in the live line.
-  let before = null;
+  // After a reload of ours: say what changed, in the live line.
+  let reloaded = null;
   try {
-    before = JSON.parse(window.sessionStorage.getItem(key) ?? "null");
+    reloaded = window.sessionStorage.getItem(key);
     window.sessionStorage.removeItem(key);
   } catch {
-    before = null;
+    reloaded = null;
   }
-  if (before !== null && before.href === location.href) {
-    const focused = before.focus ? document.getElementById(before.focus) : null;
-    if (focused) {
-      focused.focus();
-    }
+  if (reloaded === location.href) {
     const status = document.getElementById("offer-status");
     if (line && line.textContent.trim() === "" && status) {
       window.setTimeout(() => {
@@ -256,10 +252,9 @@ document.documentElement.classList.add("js");
         if (!stopped && (next === null || next.dataset.refreshToken !== token)) {
           stop("");
           try {
-            const focus = document.activeElement && document.activeElement.id ? document.activeElement.id : "";
-            window.sessionStorage.setItem(key, JSON.stringify({ href: location.href, focus }));
+            window.sessionStorage.setItem(key, location.href);
           } catch {
-            // No session storage: the reload only loses the focus.
+            // No session storage: the reloaded page does not say it was updated.
           }
           location.reload();
           return;
