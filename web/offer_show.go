@@ -25,6 +25,9 @@ type offerPage struct {
 	SimulateOffer       bool
 	SimulateAcceptances []simAcceptance
 	Notice              string
+	// Waiting is what the page waits on AWS for (offerWaiting), "" for nothing; RefreshToken,
+	// set only while waiting, fingerprints what the page shows (offerRefreshToken).
+	Waiting, RefreshToken string
 }
 
 // offerFields are the fields the offer page shows, by their JSON names, so that AWS's errors
@@ -51,7 +54,10 @@ func (h *Handler) handleOfferShow(w http.ResponseWriter, r *http.Request) {
 	p := offerPage{Offer: o, Chain: chain, Errors: map[string][]string{},
 		CanCancel: o.Type == dealdesk.OfferCPPOOut && (o.Status == dealdesk.OfferDraft || o.Status == dealdesk.OfferCreateFailed || o.Status == dealdesk.OfferActive),
 		CanEdit:   editable(o), SimulateOffer: h.canSimulateOffer(o), SimulateAcceptances: h.simAcceptances(o, chain),
-		Notice: noticeText(r.URL.Query())}
+		Notice: noticeText(r.URL.Query()), Waiting: offerWaiting(o, chain, r.URL.Query())}
+	if p.Waiting != "" {
+		p.RefreshToken = offerRefreshToken(o, chain)
+	}
 	for _, fe := range o.PublishErrors {
 		top := topField(fe.Field)
 		if offerFields[top] {
@@ -83,7 +89,7 @@ func noticeText(q url.Values) string {
 	case "cancelled":
 		return "Cancelled."
 	case "simulated-offer":
-		return "The simulated reseller made a CPPO offer: it appears below once AWS's event has arrived (reload in a few seconds)."
+		return "The simulated reseller made a CPPO offer: it appears below once AWS's event has arrived."
 	case "simulated-acceptance":
 		as := "now"
 		if at, err := time.Parse(time.RFC3339, q.Get("at")); err == nil {
@@ -92,7 +98,7 @@ func noticeText(q url.Values) string {
 				as += fmt.Sprintf(" (%d whole hour%s ago), so that usage can be metered at once", n, plural(n))
 			}
 		}
-		return "The simulated buyer accepted " + as + ": the entitlement appears below once AWS's event has arrived (reload in a few seconds)."
+		return "The simulated buyer accepted " + as + ": the entitlement appears below once AWS's event has arrived."
 	}
 	return ""
 }

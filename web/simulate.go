@@ -100,7 +100,8 @@ func (h *Handler) simAcceptances(o *dealdesk.Offer, chain *dealdesk.OfferChain) 
 // handleSimulateResellerOffer plays the reseller of an ACTIVE opportunity making a CPPO offer
 // from its resale authorization to the opportunity's buyers (or, when it names none, the
 // organization's newest buyer): POST /offers/{id}/simulate/reseller-offer, dev only (404
-// without Config.Simulator). The offer shows on the page once AWS's event has arrived.
+// without Config.Simulator). The offer shows on the page once AWS's event has arrived: the
+// redirect names it (awsOffer), so that the page waits for it (offerWaiting).
 func (h *Handler) handleSimulateResellerOffer(w http.ResponseWriter, r *http.Request) {
 	if h.cfg.Simulator == nil {
 		h.renderStatus(w, r, http.StatusNotFound, "There is no such page.")
@@ -133,18 +134,21 @@ func (h *Handler) handleSimulateResellerOffer(w http.ResponseWriter, r *http.Req
 	if o.ExpiryDate != nil && expiry.After(*o.ExpiryDate) {
 		expiry = *o.ExpiryDate
 	}
-	if _, err := h.cfg.Simulator.ResellerCreatesOffer(ctx, o.ExternalID, o.ResellerAccountID, buyers, expiry); err != nil {
+	awsOffer, err := h.cfg.Simulator.ResellerCreatesOffer(ctx, o.ExternalID, o.ResellerAccountID, buyers, expiry)
+	if err != nil {
 		h.simulatorRefused(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/offers/"+url.PathEscape(o.ID)+"?notice=simulated-offer", http.StatusSeeOther)
+	q := url.Values{"notice": {"simulated-offer"}, "awsOffer": {awsOffer}}
+	http.Redirect(w, r, "/offers/"+url.PathEscape(o.ID)+"?"+q.Encode(), http.StatusSeeOther)
 }
 
 // handleSimulateBuyerAccepts plays a buyer accepting a CPPO offer of the opportunity: POST
 // /offers/{id}/simulate/buyer-accepts with offerId (dealdesk's ID of the CPPO offer) and buyer,
 // dev only (404 without Config.Simulator). The buyer accepts as of a few whole hours ago
 // (simulatedAcceptance), so that the entitlement's closed hours can be metered at once. The
-// entitlement shows on the page once AWS's event has arrived.
+// entitlement shows on the page once AWS's event has arrived: the redirect names the offer and
+// the buyer, so that the page waits for it (offerWaiting).
 func (h *Handler) handleSimulateBuyerAccepts(w http.ResponseWriter, r *http.Request) {
 	if h.cfg.Simulator == nil {
 		h.renderStatus(w, r, http.StatusNotFound, "There is no such page.")
@@ -173,7 +177,7 @@ func (h *Handler) handleSimulateBuyerAccepts(w http.ResponseWriter, r *http.Requ
 		return
 	}
 	q := url.Values{"notice": {"simulated-acceptance"}, "at": {at.UTC().Format(time.RFC3339)},
-		"hours": {strconv.Itoa(int(dealdesk.Hour(now).Sub(at) / time.Hour))}}
+		"hours": {strconv.Itoa(int(dealdesk.Hour(now).Sub(at) / time.Hour))}, "offerId": {c.ID}, "buyer": {buyer}}
 	http.Redirect(w, r, "/offers/"+url.PathEscape(opp.ID)+"?"+q.Encode(), http.StatusSeeOther)
 }
 

@@ -7,6 +7,12 @@
 // installments[0..].amount), moves the focus and is announced in the form's live region; and
 // the installments' total against the commit is recomputed as one types, in the server's
 // words (opportunityForm.InstallmentsSum), with exact decimal arithmetic (BigInt).
+//
+// A page waiting on AWS (the opportunity page: templates/offer_show.html) carries
+// data-refresh-token on its polite status line; the page is fetched again every 2 s while the
+// tab is visible, and reloaded once the fetched page's token differs or is gone (something has
+// arrived). After 3 minutes of polling the line says to reload later. Without this script the
+// line says to reload.
 "use strict";
 
 // The page knows the script runs (CSS may rely on it: html.js).
@@ -174,4 +180,101 @@ document.documentElement.classList.add("js");
       }
     });
   }
+})();
+
+// Live refresh of a page waiting on AWS.
+(() => {
+  const key = "dealdesk-live-refresh";
+  const line = document.getElementById("live-refresh");
+  // After a reload of ours: say what changed, in the live line.
+  let reloaded = null;
+  try {
+    reloaded = window.sessionStorage.getItem(key);
+    window.sessionStorage.removeItem(key);
+  } catch {
+    reloaded = null;
+  }
+  if (reloaded === location.href) {
+    const status = document.getElementById("offer-status");
+    if (line && line.textContent.trim() === "" && status) {
+      window.setTimeout(() => {
+        line.textContent = `Updated: the status is ${status.textContent.trim()}.`;
+      }, 300);
+    }
+  }
+
+  const waiting = document.querySelector("[data-refresh-token]");
+  if (!waiting) {
+    return;
+  }
+  const token = waiting.dataset.refreshToken;
+  for (const el of waiting.querySelectorAll("[data-live-nojs]")) {
+    el.hidden = true;
+  }
+  for (const el of waiting.querySelectorAll("[data-live-js]")) {
+    el.hidden = false;
+  }
+  const every = 2000; // ms between fetches
+  const most = 90; // fetches: 3 minutes of visible waiting
+  let fetches = 0;
+  let timer = 0;
+  let busy = false;
+  let stopped = false;
+  const stop = (text) => {
+    stopped = true;
+    window.clearTimeout(timer);
+    if (text) {
+      waiting.textContent = text;
+    }
+  };
+  const visible = () => document.visibilityState === "visible";
+  const schedule = () => {
+    window.clearTimeout(timer);
+    if (!stopped && visible()) {
+      timer = window.setTimeout(poll, every);
+    }
+  };
+  const poll = async () => {
+    if (stopped || busy || !visible()) {
+      return;
+    }
+    if (fetches >= most) {
+      stop("Still waiting for AWS: reload this page later.");
+      return;
+    }
+    fetches++;
+    busy = true;
+    try {
+      const resp = await fetch(location.href, { credentials: "same-origin", cache: "no-store", headers: { Accept: "text/html" } });
+      if (resp.ok) {
+        const doc = new DOMParser().parseFromString(await resp.text(), "text/html");
+        const next = doc.querySelector("[data-refresh-token]");
+        if (!stopped && (next === null || next.dataset.refreshToken !== token)) {
+          stop("");
+          try {
+            window.sessionStorage.setItem(key, location.href);
+          } catch {
+            // No session storage: the reloaded page does not say it was updated.
+          }
+          location.reload();
+          return;
+        }
+      }
+    } catch {
+      // The network failed: try again at the next turn.
+    } finally {
+      busy = false;
+    }
+    schedule();
+  };
+  // A hidden tab does not poll; it looks at once when it is shown again.
+  document.addEventListener("visibilitychange", () => {
+    window.clearTimeout(timer);
+    if (visible()) {
+      poll();
+    }
+  });
+  // A form being submitted (a button of the page) leaves the page: no reload may overtake it.
+  document.addEventListener("submit", () => stop(""), true);
+  schedule();
 })();
