@@ -180,14 +180,20 @@ func (b *browser) tabTo(sel string) {
 
 // waitFor reloads the page until the JavaScript condition js holds, for up to a minute: the
 // page shows what AWS's events and the jobs have done by then.
+// A page that waits on AWS also reloads itself (app.js), so a check or a reload may meet a
+// page being replaced: such an error is retried until the deadline, and reported then.
 func (b *browser) waitFor(what, js string) {
 	b.t.Helper()
 	deadline := time.Now().Add(time.Minute)
-	for !eval[bool](b, js) {
-		if time.Now().After(deadline) {
-			b.t.Fatalf("browser: waited a minute for %s", what)
+	for {
+		ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](js))
+		if err == nil && ok {
+			return
 		}
-		b.do("reload for "+what, chromedp.Sleep(300*time.Millisecond), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`main`)))
+		if time.Now().After(deadline) {
+			b.t.Fatalf("browser: waited a minute for %s (last check: %v, %v)", what, ok, err)
+		}
+		_ = chromedp.Do(b.ctx, chromedp.Sleep(300*time.Millisecond), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`main`)))
 	}
 }
 
