@@ -52,7 +52,7 @@ func (h *Handler) handleOfferShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := offerPage{Offer: o, Chain: chain, Errors: map[string][]string{},
-		CanCancel: o.Type == dealdesk.OfferCPPOOut && (o.Status == dealdesk.OfferDraft || o.Status == dealdesk.OfferCreateFailed || o.Status == dealdesk.OfferActive),
+		CanCancel: canCancel(o),
 		CanEdit:   editable(o), SimulateOffer: h.canSimulateOffer(o), SimulateAcceptances: h.simAcceptances(o, chain),
 		Notice: noticeText(r.URL.Query()), Waiting: offerWaiting(o, chain, r.URL.Query())}
 	if p.Waiting != "" {

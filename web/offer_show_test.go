@@ -51,7 +51,7 @@ func TestOfferShow_AWSErrorsAppearNextToTheirFieldsWithTheTimeline(t *testing.T)
 			"the general error at the top":    `<li>AWS refused the change set</li>`,
 			"the status":                      `id="offer-status">CREATE_FAILED<`,
 			"the timeline":                    `<strong>PUBLISH_FAILED</strong> AWS refused the opportunity`,
-			"the cancel button":               `action="/offers/` + o.ID + `/cancel"`,
+			"the cancel link":                 `href="/offers/` + o.ID + `/cancel"`,
 		} {
 			if !regexp.MustCompile(regexp.QuoteMeta(re)).MatchString(body) {
 				t.Errorf("the page lacks %s (%s)", what, re)

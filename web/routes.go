@@ -25,6 +25,7 @@ func (h *Handler) routes() []route {
 		{"GET", "/offers/new", true, h.handleOpportunityNew},
 		{"POST", "/offers", true, h.handleOpportunityCreate},
 		{"GET", "/offers/{id}", true, h.handleOfferShow},
+		{"GET", "/offers/{id}/cancel", true, h.handleOfferCancelConfirm},
 		{"POST", "/offers/{id}/cancel", true, h.handleOfferCancel},
 
 		// entitlements and notifications
