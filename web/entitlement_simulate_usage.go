@@ -197,26 +197,70 @@ func simulatedQuantity(entitlementID, key string, hour time.Time, terms dealdesk
 }
 
 // simulatedUsageNotice is the entitlement page's notice after "Simulate: the product reports
-// usage", from the values its redirect carries.
-func simulatedUsageNotice(q url.Values) string {
-	n := func(k string) int { v, _ := strconv.Atoi(q.Get(k)); return v }
-	hours, recorded := n("hours"), n("recorded")
+// usage", from the values its redirect carries, which a link can carry too: counts out of their
+// bounds (simulatedNoticeCount) give a notice without numbers, and dimensions that are not
+// product's metered ones (product nil: unknown) are left out of the text.
+func simulatedUsageNotice(q url.Values, product *dealdesk.Product) string {
+	hours, ok1 := simulatedNoticeCount(q, "hours", simulatedUsageMaxHours)
+	recorded, ok2 := simulatedNoticeCount(q, "recorded", hours)
+	closed, ok3 := simulatedNoticeCount(q, "closed", simulatedNoticeMaxRecords)
+	sent, ok4 := simulatedNoticeCount(q, "sent", simulatedNoticeMaxRecords)
+	units, ok5 := simulatedNoticeCount(q, "units", simulatedNoticeMaxUnits)
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 {
+		// Not what handleSimulateUsage writes: a link made otherwise.
+		return "The simulated product reported usage and the metering was flushed."
+	}
 	var b strings.Builder
 	switch {
 	case hours == 0:
 		b.WriteString("No whole hour since the entitlement started has closed within the metering window yet: no usage was reported.")
 	case recorded == 0:
-		fmt.Fprintf(&b, "No new usage: the %d closed hour%s since the entitlement started were reported before (each report's ID is the entitlement and its hour).", hours, plural(hours))
+		fmt.Fprintf(&b, "No new usage: the %d closed hour%s since the entitlement started were reported before (each report's ID is the entitlement and its hour).", hours, plural(int(hours)))
 	default:
-		fmt.Fprintf(&b, "The simulated product reported usage of %s in %d closed hour%s", q.Get("dimensions"), recorded, plural(recorded))
+		b.WriteString("The simulated product reported usage")
+		if dims := q.Get("dimensions"); meteredKeys(product, dims) {
+			b.WriteString(" of " + dims)
+		}
+		fmt.Fprintf(&b, " in %d closed hour%s", recorded, plural(int(recorded)))
 		if old := hours - recorded; old > 0 {
 			fmt.Fprintf(&b, " (%d more reported before)", old)
 		}
 		b.WriteString(".")
 	}
-	closed, sent := n("closed"), n("sent")
-	units := n("units")
 	fmt.Fprintf(&b, " The metering flush closed %d record%s and AWS accepted %d, metering %d unit%s of this entitlement.",
-		closed, plural(closed), sent, units, plural(units))
+		closed, plural(int(closed)), sent, units, plural(int(min(units, 2))))
 	return b.String()
+}
+
+// Bounds of the counts a simulated usage notice shows: records one flush closes or sends, and
+// units of one entitlement it meters (simulatedUsageMaxHours hours of MaxUsageQuantity in a
+// few dimensions is far below).
+const (
+	simulatedNoticeMaxRecords = 1_000_000
+	simulatedNoticeMaxUnits   = 1_000_000_000_000_000
+)
+
+// simulatedNoticeCount reads q's value k as a count from 0 to limit, written as strconv
+// writes it; ok is false otherwise.
+func simulatedNoticeCount(q url.Values, k string, limit int64) (n int64, ok bool) {
+	s := q.Get(k)
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n >= 0 && n <= limit && strconv.FormatInt(n, 10) == s
+}
+
+// meteredKeys reports whether list is keys of metered dimensions of product, each once,
+// joined by ", " (as handleSimulateUsage writes them).
+func meteredKeys(product *dealdesk.Product, list string) bool {
+	if product == nil || list == "" {
+		return false
+	}
+	seen := map[string]bool{}
+	for _, k := range strings.Split(list, ", ") {
+		d := product.Dimension(k)
+		if d == nil || !d.Kind.Metered() || seen[k] {
+			return false
+		}
+		seen[k] = true
+	}
+	return true
 }

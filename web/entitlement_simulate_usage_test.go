@@ -3,8 +3,10 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -456,6 +458,86 @@ func TestSimulateUsage_AGroupRefusedIsShownAndWhatWasStoredIsStillFlushed(t *tes
 		}
 		if g, _ := f.usageState(t, f.acme, e.ID); g != 2 || totals.RecordsByStatus[dealdesk.MeteringSent] != 4 {
 			t.Errorf("%d groups stored, records %v; want the 2 stored ones metered (4 SENT)", g, totals.RecordsByStatus)
+		}
+	})
+}
+
+func TestSimulateUsage_TheNoticeShowsOnlyWhatTheRedirectCouldHaveCarried(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
+		f, _ := newDevFixture(t, engine)
+		e := f.startedDeal(t, f.acme, "simnotice1", dealdesk.Hour(time.Now()).Add(-3*time.Hour))
+		c := f.client(t)
+		f.signIn(t, c, f.email)
+		notice := func(t *testing.T, changes map[string]string) string {
+			t.Helper()
+			q := url.Values{"notice": {"simulated-usage"}, "hours": {"3"}, "recorded": {"2"}, "dimensions": {"api_calls, storage_gb"},
+				"closed": {"4"}, "sent": {"4"}, "units": {"120"}}
+			for k, v := range changes {
+				q.Set(k, v)
+			}
+			resp, body := f.get(t, c, "/entitlements/"+e.ID+"?"+q.Encode())
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET with %v: %s", changes, resp.Status)
+			}
+			m := regexp.MustCompile(`<p class="notice" role="status">([^<]*)</p>`).FindStringSubmatch(body)
+			if m == nil {
+				t.Fatalf("GET with %v: no notice", changes)
+			}
+			return html.UnescapeString(m[1])
+		}
+		full := "The simulated product reported usage of api_calls, storage_gb in 2 closed hours (1 more reported before). " +
+			"The metering flush closed 4 records and AWS accepted 4, metering 120 units of this entitlement."
+		if got := notice(t, nil); got != full {
+			t.Errorf("the notice of the redirect's values = %q, want %q", got, full)
+		}
+		for _, bad := range []map[string]string{{"hours": "99999"}, {"hours": "-1"}, {"hours": "03"}, {"recorded": "4"}, {"closed": "1e3"},
+			{"sent": "-4"}, {"units": "99999999999999999999"}, {"units": ""}, {"hours": " 3"}} {
+			if got := notice(t, bad); got != "The simulated product reported usage and the metering was flushed." {
+				t.Errorf("a link with %v: the notice is %q, want one without numbers", bad, got)
+			}
+		}
+		for _, dims := range []string{"api_calls, storage_gb: and the invoice was paid", "seats", "api_calls, api_calls", "api_calls,storage_gb"} {
+			want := "The simulated product reported usage in 2 closed hours (1 more reported before)."
+			if got := notice(t, map[string]string{"dimensions": dims}); !strings.HasPrefix(got, want) {
+				t.Errorf("a link with dimensions %q: the notice is %q, want it to start %q", dims, got, want)
+			}
+		}
+	})
+}
+
+func TestSimulateBuyerAccepts_TheNoticeShowsOnlyWhatTheRedirectCouldHaveCarried(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
+		f, _ := newDevFixture(t, engine)
+		o := f.draft(t, f.acme, "Notice deal")
+		c := f.client(t)
+		f.signIn(t, c, f.email)
+		notice := func(t *testing.T, at, hours string) string {
+			t.Helper()
+			q := url.Values{"notice": {"simulated-acceptance"}, "at": {at}, "hours": {hours}}
+			_, body := f.get(t, c, "/offers/"+o.ID+"?"+q.Encode())
+			m := regexp.MustCompile(`The simulated buyer accepted(?: as of \d\d:\d\d UTC[^:]*)?:`).FindString(html.UnescapeString(body))
+			if m == "" {
+				t.Fatalf("at %q, hours %q: no notice", at, hours)
+			}
+			return m
+		}
+		at := dealdesk.Hour(time.Now()).Add(-3 * time.Hour)
+		whole := "The simulated buyer accepted as of " + at.Format("15:04") + " UTC (3 whole hours ago), so that usage can be metered at once:"
+		if got := notice(t, at.Format(time.RFC3339), "3"); got != whole {
+			t.Errorf("the redirect's values: %q, want %q", got, whole)
+		}
+		for _, bad := range []string{"garbage", "", at.Add(30 * time.Minute).Format(time.RFC3339), time.Now().Add(48 * time.Hour).Format(time.RFC3339),
+			at.In(time.FixedZone("X", 3600)).Format(time.RFC3339)} {
+			if got := notice(t, bad, "3"); got != "The simulated buyer accepted:" {
+				t.Errorf("at %q: %q, want no time", bad, got)
+			}
+		}
+		for _, bad := range []string{"99", "-3", "03", "0", "x"} {
+			if got, want := notice(t, at.Format(time.RFC3339), bad), "The simulated buyer accepted as of "+at.Format("15:04")+" UTC:"; got != want {
+				t.Errorf("hours %q: %q, want %q", bad, got, want)
+			}
 		}
 	})
 }
