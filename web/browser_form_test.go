@@ -201,6 +201,10 @@ func TestBrowser_FormRowsWithoutJavaScript(t *testing.T) {
 	if got, want := b.rowValues("buyerAccountIds"), []string{"buyerAccountIds[0]=100000000001", "buyerAccountIds[1]=100000000002", "buyerAccountIds[2]="}; !slices.Equal(got, want) {
 		t.Errorf("buyers after two adds: %v, want %v", got, want)
 	}
+	// Without the script the server's page says what was done, next to the rows, as a status.
+	if got := b.text(`#installments-notice[role="status"]`); got != "Installment 3 added." {
+		t.Errorf("the notice next to the installments: %q, want Installment 3 added.", got)
+	}
 	b.shots("create-cppo-rows-noscript")
 	// axe-core needs the page's timers: scripts go on for it (app.js, skipped when the page
 	// loaded, does not run now) and off again.

@@ -42,13 +42,14 @@ func (h *Handler) handleEntitlementShow(w http.ResponseWriter, r *http.Request) 
 		h.renderError(w, r, err)
 		return
 	}
-	p := entitlementPage{Entitlement: e, Notice: entitlementNotice(r.URL.Query()), SimulateUsage: h.canSimulateUsage(e)}
+	p := entitlementPage{Entitlement: e, SimulateUsage: h.canSimulateUsage(e)}
 	if e.ProductID != "" {
 		if p.Product, err = h.cfg.Products.FindProductByID(ctx, e.ProductID); err != nil && dealdesk.ErrorCode(err) != dealdesk.ENOTFOUND {
 			h.renderError(w, r, err)
 			return
 		}
 	}
+	p.Notice = entitlementNotice(r.URL.Query(), p.Product)
 	if p.Totals, err = h.cfg.Metering.MeteringTotals(ctx, e.ID); err != nil {
 		h.renderError(w, r, err)
 		return
@@ -128,13 +129,14 @@ func entitlementURL(id, cursor string) string {
 }
 
 // entitlementNotice is the message a redirect after a post asks the entitlement page to show:
-// q's notice, with the values a simulated usage report carries.
-func entitlementNotice(q url.Values) string {
+// q's notice, with the values a simulated usage report carries (checked against product, the
+// entitlement's; nil when unknown).
+func entitlementNotice(q url.Values, product *dealdesk.Product) string {
 	switch q.Get("notice") {
 	case "retried":
 		return "The record is PENDING again: it goes to AWS with the next batch."
 	case "simulated-usage":
-		return simulatedUsageNotice(q)
+		return simulatedUsageNotice(q, product)
 	}
 	return ""
 }

@@ -3,8 +3,10 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,11 +43,17 @@ func (s *fakeSimulator) BuyerAccepts(_ context.Context, buyer, offerID string, a
 
 // acceptingFlusher stands in for the metering worker and AWS behind the console's flush: it
 // closes the ended hours in the real store and has "AWS" accept every record that can be sent,
-// through the store's own sending steps.
-type acceptingFlusher struct{ db *sqldb.DB }
+// through the store's own sending steps. now is its clock; time.Now when nil.
+type acceptingFlusher struct {
+	db  *sqldb.DB
+	now func() time.Time
+}
 
 func (f acceptingFlusher) FlushMetering(ctx context.Context) (*dealdesk.FlushResult, error) {
 	now := time.Now()
+	if f.now != nil {
+		now = f.now()
+	}
 	recs, err := f.db.CloseUsageHours(ctx, now, dealdesk.MeteringOptions{Window: dealdesk.DefaultMeteringWindow})
 	if err != nil {
 		return nil, err
@@ -88,13 +96,41 @@ func (f acceptingFlusher) FlushMetering(ctx context.Context) (*dealdesk.FlushRes
 }
 
 // newDevFixture is newFixture with dev's console: a simulator (fake), the usage service and a
-// flusher whose AWS accepts everything.
-func newDevFixture(t *testing.T, engine string) (*fixture, *fakeSimulator) {
+// flusher whose AWS accepts everything; opts change the Config after that.
+func newDevFixture(t *testing.T, engine string, opts ...func(*web.Config, *sqldb.DB)) (*fixture, *fakeSimulator) {
 	sim := &fakeSimulator{}
-	f := newFixture(t, engine, func(c *web.Config, db *sqldb.DB) {
-		c.Simulator, c.Usage, c.MeteringFlusher = sim, db, acceptingFlusher{db}
-	})
+	f := newFixture(t, engine, append([]func(*web.Config, *sqldb.DB){func(c *web.Config, db *sqldb.DB) {
+		c.Simulator, c.Usage, c.MeteringFlusher = sim, db, acceptingFlusher{db: db}
+	}}, opts...)...)
 	return f, sim
+}
+
+// clock is the console's clock in a test (Config.Now): set moves it.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+// at is a Config option giving the console and its flusher (acceptingFlusher) the clock c.
+func (c *clock) at() func(*web.Config, *sqldb.DB) {
+	return func(cfg *web.Config, db *sqldb.DB) {
+		cfg.Now = c.Now
+		if cfg.MeteringFlusher != nil {
+			cfg.MeteringFlusher = acceptingFlusher{db: db, now: c.Now}
+		}
+	}
 }
 
 // startedDeal is an ACTIVE entitlement of org, started start, from an opportunity granting 10
@@ -159,8 +195,11 @@ func (f *fixture) usageState(t *testing.T, org, entitlementID string) (groups, r
 func TestSimulateUsage_ReportsEachClosedHourMetersItAndASecondClickAddsNothing(t *testing.T) {
 	t.Parallel()
 	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
-		f, _ := newDevFixture(t, engine)
-		start := dealdesk.Hour(time.Now()).Add(-3 * time.Hour)
+		// The console's and the flusher's clock stands still, so that an hour turning during the
+		// test changes nothing they see.
+		now := &clock{now: time.Now()}
+		f, _ := newDevFixture(t, engine, now.at())
+		start := dealdesk.Hour(now.Now()).Add(-3 * time.Hour)
 		e := f.startedDeal(t, f.acme, "simuse1", start)
 		c := f.client(t)
 		token := f.signIn(t, c, f.email)
@@ -233,7 +272,7 @@ func TestSimulateUsage_RefusedWithoutTheSimulatorOrTheCSRFToken(t *testing.T) {
 	t.Parallel()
 	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
 		// serve: no simulator, no button, and the route is 404 (usage and flusher given).
-		f := newFixture(t, engine, func(c *web.Config, db *sqldb.DB) { c.Usage, c.MeteringFlusher = db, acceptingFlusher{db} })
+		f := newFixture(t, engine, func(c *web.Config, db *sqldb.DB) { c.Usage, c.MeteringFlusher = db, acceptingFlusher{db: db} })
 		e := f.startedDeal(t, f.acme, "simserve1", dealdesk.Hour(time.Now()).Add(-3*time.Hour))
 		c := f.client(t)
 		token := f.signIn(t, c, f.email)
@@ -310,6 +349,195 @@ func TestSimulateBuyerAccepts_AcceptsAsOfThreeWholeHoursAgo(t *testing.T) {
 		_, body := f.get(t, c, resp.Header.Get("Location"))
 		if want := "The simulated buyer accepted as of " + at.UTC().Format("15:04") + " UTC (3 whole hours ago), so that usage can be metered at once"; !strings.Contains(body, want) {
 			t.Errorf("the notice lacks %q:\n%s", want, body)
+		}
+	})
+}
+
+func TestSimulateUsage_AfterASyncChangedTheDimensionsHoursReportedBeforeCountAsSuch(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
+		now := &clock{now: time.Now()}
+		f, _ := newDevFixture(t, engine, now.at())
+		later := now.Now()
+		start := dealdesk.Hour(later).Add(-3 * time.Hour)
+		e := f.startedDeal(t, f.acme, "simdims1", start)
+		c := f.client(t)
+		token := f.signIn(t, c, f.email)
+
+		// An hour earlier, two hours had closed: both reported with api_calls and storage_gb.
+		now.set(later.Add(-time.Hour))
+		if resp := f.post(t, c, "/entitlements/"+e.ID+"/simulate/usage", url.Values{"csrf": {token}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("the first click: %s", resp.Status)
+		}
+		if g, r := f.usageState(t, f.acme, e.ID); g != 2 || r != 4 {
+			t.Fatalf("after the first click: %d groups and %d records, want 2 and 4", g, r)
+		}
+
+		// A sync: AWS no longer lists storage_gb (kept, marked removed) and lists events.
+		ctx := f.ctx(f.acme)
+		if _, err := f.db.SyncProducts(ctx, []*dealdesk.Product{{ExternalID: "prod-simdims1", Title: "Dev simdims1", Dimensions: []dealdesk.Dimension{
+			{Key: "seats", Name: "Seats", Unit: "Users", Kind: dealdesk.DimensionEntitled},
+			{Key: "api_calls", Name: "API calls", Unit: "Requests", Kind: dealdesk.DimensionEntitledAndMetered},
+			{Key: "events", Name: "Events", Unit: "Events", Kind: dealdesk.DimensionMetered},
+		}}}); err != nil {
+			t.Fatal(err)
+		}
+		if p, err := f.db.FindProductByID(ctx, e.ProductID); err != nil || p.Dimension("storage_gb") == nil || !p.Dimension("storage_gb").Removed {
+			t.Fatalf("after the sync the product is %+v, %v; want storage_gb kept, removed", p, err)
+		}
+
+		// Now three hours have closed: the two reported before (with other dimensions) count as
+		// such, the new one is reported without the removed dimension, and all is flushed.
+		now.set(later)
+		resp := f.post(t, c, "/entitlements/"+e.ID+"/simulate/usage", url.Values{"csrf": {token}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("the click after the sync: %s, want 303:\n%s", resp.Status, readAll(t, resp))
+		}
+		groups, _, err := f.db.FindUsageGroups(ctx, dealdesk.UsageGroupFilter{EntitlementID: e.ID, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(groups) != 3 {
+			t.Fatalf("%d usage groups, want 3", len(groups))
+		}
+		newest := groups[0] // newest first
+		if dealdesk.Hour(newest.Timestamp) != start.Add(2*time.Hour) || len(newest.Records) != 2 || !newest.Records["events"].IsSet() ||
+			!newest.Records["api_calls"].IsSet() || newest.Records["storage_gb"].IsSet() {
+			t.Errorf("the newest group: %+v; want the third hour's api_calls and events, without the removed storage_gb", newest)
+		}
+		totals, err := f.db.MeteringTotals(ctx, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := totals.RecordsByStatus[dealdesk.MeteringSent]; n != 6 {
+			t.Errorf("%d records SENT, want the first clicks' 4 and the new hour's 2: %v", n, totals.RecordsByStatus)
+		}
+		_, body := f.get(t, c, resp.Header.Get("Location"))
+		if want := "The simulated product reported usage of api_calls, events in 1 closed hour (2 more reported before)."; !strings.Contains(body, want) {
+			t.Errorf("the notice lacks %q:\n%s", want, body)
+		}
+	})
+}
+
+// refusingUsage is the store's usage service, except that it refuses the last group of each
+// call (unstored) as invalid, as the service may refuse one group of many.
+type refusingUsage struct{ *sqldb.DB }
+
+func (u refusingUsage) ReportUsage(ctx context.Context, groups []dealdesk.UsageGroupInput) ([]dealdesk.UsageGroupResult, error) {
+	last := len(groups) - 1
+	res, err := u.DB.ReportUsage(ctx, groups[:last])
+	if err != nil {
+		return nil, err
+	}
+	var p dealdesk.Problems
+	p.Add("groups["+strconv.Itoa(last)+"].timestamp", "refused by the test")
+	return append(res, dealdesk.UsageGroupResult{ID: groups[last].ID, Err: p.Err()}), nil
+}
+
+func TestSimulateUsage_AGroupRefusedIsShownAndWhatWasStoredIsStillFlushed(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
+		now := &clock{now: time.Now()}
+		f, _ := newDevFixture(t, engine, now.at(), func(c *web.Config, db *sqldb.DB) { c.Usage = refusingUsage{db} })
+		e := f.startedDeal(t, f.acme, "simrefused1", dealdesk.Hour(now.Now()).Add(-3*time.Hour))
+		c := f.client(t)
+		token := f.signIn(t, c, f.email)
+		resp, body := f.postBody(t, c, "/entitlements/"+e.ID+"/simulate/usage", url.Values{"csrf": {token}})
+		if resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("a refused group: %s, want 422", resp.Status)
+		}
+		for _, want := range []string{"refused the usage of 1 of the 3 closed hours", "groups[2].timestamp: refused by the test.",
+			"The usage of the other 2 was stored and the metering flushed: it closed 4 records and AWS accepted 4."} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the page lacks %q:\n%s", want, body)
+			}
+		}
+		totals, err := f.db.MeteringTotals(f.ctx(f.acme), e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, _ := f.usageState(t, f.acme, e.ID); g != 2 || totals.RecordsByStatus[dealdesk.MeteringSent] != 4 {
+			t.Errorf("%d groups stored, records %v; want the 2 stored ones metered (4 SENT)", g, totals.RecordsByStatus)
+		}
+	})
+}
+
+func TestSimulateUsage_TheNoticeShowsOnlyWhatTheRedirectCouldHaveCarried(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
+		f, _ := newDevFixture(t, engine)
+		e := f.startedDeal(t, f.acme, "simnotice1", dealdesk.Hour(time.Now()).Add(-3*time.Hour))
+		c := f.client(t)
+		f.signIn(t, c, f.email)
+		notice := func(t *testing.T, changes map[string]string) string {
+			t.Helper()
+			q := url.Values{"notice": {"simulated-usage"}, "hours": {"3"}, "recorded": {"2"}, "dimensions": {"api_calls, storage_gb"},
+				"closed": {"4"}, "sent": {"4"}, "units": {"120"}}
+			for k, v := range changes {
+				q.Set(k, v)
+			}
+			resp, body := f.get(t, c, "/entitlements/"+e.ID+"?"+q.Encode())
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET with %v: %s", changes, resp.Status)
+			}
+			m := regexp.MustCompile(`<p class="notice" role="status">([^<]*)</p>`).FindStringSubmatch(body)
+			if m == nil {
+				t.Fatalf("GET with %v: no notice", changes)
+			}
+			return html.UnescapeString(m[1])
+		}
+		full := "The simulated product reported usage of api_calls, storage_gb in 2 closed hours (1 more reported before). " +
+			"The metering flush closed 4 records and AWS accepted 4, metering 120 units of this entitlement."
+		if got := notice(t, nil); got != full {
+			t.Errorf("the notice of the redirect's values = %q, want %q", got, full)
+		}
+		for _, bad := range []map[string]string{{"hours": "99999"}, {"hours": "-1"}, {"hours": "03"}, {"recorded": "4"}, {"closed": "1e3"},
+			{"sent": "-4"}, {"units": "99999999999999999999"}, {"units": ""}, {"hours": " 3"}} {
+			if got := notice(t, bad); got != "The simulated product reported usage and the metering was flushed." {
+				t.Errorf("a link with %v: the notice is %q, want one without numbers", bad, got)
+			}
+		}
+		for _, dims := range []string{"api_calls, storage_gb: and the invoice was paid", "seats", "api_calls, api_calls", "api_calls,storage_gb"} {
+			want := "The simulated product reported usage in 2 closed hours (1 more reported before)."
+			if got := notice(t, map[string]string{"dimensions": dims}); !strings.HasPrefix(got, want) {
+				t.Errorf("a link with dimensions %q: the notice is %q, want it to start %q", dims, got, want)
+			}
+		}
+	})
+}
+
+func TestSimulateBuyerAccepts_TheNoticeShowsOnlyWhatTheRedirectCouldHaveCarried(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
+		f, _ := newDevFixture(t, engine)
+		o := f.draft(t, f.acme, "Notice deal")
+		c := f.client(t)
+		f.signIn(t, c, f.email)
+		notice := func(t *testing.T, at, hours string) string {
+			t.Helper()
+			q := url.Values{"notice": {"simulated-acceptance"}, "at": {at}, "hours": {hours}}
+			_, body := f.get(t, c, "/offers/"+o.ID+"?"+q.Encode())
+			m := regexp.MustCompile(`The simulated buyer accepted(?: as of \d\d:\d\d UTC[^:]*)?:`).FindString(html.UnescapeString(body))
+			if m == "" {
+				t.Fatalf("at %q, hours %q: no notice", at, hours)
+			}
+			return m
+		}
+		at := dealdesk.Hour(time.Now()).Add(-3 * time.Hour)
+		whole := "The simulated buyer accepted as of " + at.Format("15:04") + " UTC (3 whole hours ago), so that usage can be metered at once:"
+		if got := notice(t, at.Format(time.RFC3339), "3"); got != whole {
+			t.Errorf("the redirect's values: %q, want %q", got, whole)
+		}
+		for _, bad := range []string{"garbage", "", at.Add(30 * time.Minute).Format(time.RFC3339), time.Now().Add(48 * time.Hour).Format(time.RFC3339),
+			at.In(time.FixedZone("X", 3600)).Format(time.RFC3339)} {
+			if got := notice(t, bad, "3"); got != "The simulated buyer accepted:" {
+				t.Errorf("at %q: %q, want no time", bad, got)
+			}
+		}
+		for _, bad := range []string{"99", "-3", "03", "0", "x"} {
+			if got, want := notice(t, at.Format(time.RFC3339), bad), "The simulated buyer accepted as of "+at.Format("15:04")+" UTC:"; got != want {
+				t.Errorf("hours %q: %q, want %q", bad, got, want)
+			}
 		}
 	})
 }

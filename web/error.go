@@ -20,9 +20,21 @@ func (h *Handler) renderStatus(w http.ResponseWriter, r *http.Request, status in
 // renderError answers err with the error page: the status of its code (as the REST API maps
 // it), and its message unless it is internal, whose details are only logged.
 func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, err error) {
-	code := dealdesk.ErrorCode(err)
-	status, msg := http.StatusInternalServerError, "Something went wrong on our side; it has been logged."
-	switch code {
+	if dealdesk.ErrorCode(err) == dealdesk.EUNAUTHORIZED {
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		return
+	}
+	status, msg := errorStatus(err)
+	if status == http.StatusInternalServerError {
+		h.logger.Error("web: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	h.renderStatus(w, r, status, msg)
+}
+
+// errorStatus returns the HTTP status of err's code (as the REST API maps it) and the message
+// to show: err's own, unless it is internal (500), whose details are only logged.
+func errorStatus(err error) (status int, message string) {
+	switch dealdesk.ErrorCode(err) {
 	case dealdesk.ENOTFOUND:
 		status = http.StatusNotFound
 	case dealdesk.ECONFLICT:
@@ -30,13 +42,9 @@ func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, err error)
 	case dealdesk.EINVALID, dealdesk.EMALFORMED:
 		status = http.StatusUnprocessableEntity
 	case dealdesk.EUNAUTHORIZED:
-		http.Redirect(w, r, "/signin", http.StatusSeeOther)
-		return
+		status = http.StatusUnauthorized
+	default:
+		return http.StatusInternalServerError, "Something went wrong on our side; it has been logged."
 	}
-	if status == http.StatusInternalServerError {
-		h.logger.Error("web: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
-	} else {
-		msg = dealdesk.ErrorMessage(err)
-	}
-	h.renderStatus(w, r, status, msg)
+	return status, dealdesk.ErrorMessage(err)
 }

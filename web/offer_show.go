@@ -91,14 +91,18 @@ func noticeText(q url.Values) string {
 	case "simulated-offer":
 		return "The simulated reseller made a CPPO offer: it appears below once AWS's event has arrived."
 	case "simulated-acceptance":
-		as := "now"
-		if at, err := time.Parse(time.RFC3339, q.Get("at")); err == nil {
-			as = "as of " + at.UTC().Format("15:04") + " UTC"
-			if n, err := strconv.Atoi(q.Get("hours")); err == nil && n > 0 {
+		// at and hours are what handleSimulateBuyerAccepts writes, or are left out of the text
+		// (a link can carry anything): at a whole hour in UTC, not ahead of the clock, written
+		// as RFC 3339; hours a count up to simulatedAcceptanceHours.
+		as := ""
+		s := q.Get("at")
+		if at, err := time.Parse(time.RFC3339, s); err == nil && at.UTC().Format(time.RFC3339) == s && at.Equal(dealdesk.Hour(at)) && !at.After(time.Now()) {
+			as = " as of " + at.UTC().Format("15:04") + " UTC"
+			if n, err := strconv.Atoi(q.Get("hours")); err == nil && n > 0 && n <= simulatedAcceptanceHours && strconv.Itoa(n) == q.Get("hours") {
 				as += fmt.Sprintf(" (%d whole hour%s ago), so that usage can be metered at once", n, plural(n))
 			}
 		}
-		return "The simulated buyer accepted " + as + ": the entitlement appears below once AWS's event has arrived."
+		return "The simulated buyer accepted" + as + ": the entitlement appears below once AWS's event has arrived."
 	}
 	return ""
 }

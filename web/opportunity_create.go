@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -25,20 +26,27 @@ func (h *Handler) handleOpportunityCreate(w http.ResponseWriter, r *http.Request
 // that cannot be read, and the domain's EINVALID fields, bring the form back (422) with each
 // error next to its field; nothing is stored when a value cannot be read. An action that adds
 // or removes a buyer or installment row (opportunityForm.rowAction: the form's no-JavaScript
-// buttons) brings the form back (200) with the row added or removed, nothing checked or stored.
+// buttons) brings the form back (200) with the row added or removed, nothing checked or stored,
+// unless the rows themselves cannot be read (opportunityForm.readRows: 422). The action must be
+// one of the form's buttons (formAction): any other is 400, nothing stored.
 func (h *Handler) saveOpportunity(w http.ResponseWriter, r *http.Request, f *opportunityForm,
 	save func(in dealdesk.OfferInput, submit bool) (*dealdesk.Offer, error)) {
 	ctx := r.Context()
+	action, refused := formAction(r.PostForm)
+	if refused != "" {
+		h.renderStatus(w, r, http.StatusBadRequest, refused)
+		return
+	}
 	if err := h.loadChoices(ctx, f, r.PostForm.Get("productId"), r.PostForm); err != nil {
 		h.renderError(w, r, err)
 		return
 	}
 	in, parse, keys := f.readForm(r.PostForm)
-	if f.rowAction(r.PostForm.Get("action")) {
+	if len(f.rowProblems) == 0 && f.rowAction(action) {
 		h.render(w, r, http.StatusOK, "opportunity_new", f.nav(), f)
 		return
 	}
-	submit := r.PostForm.Get("action") == "submit"
+	submit := action == "submit"
 
 	var fields []dealdesk.FieldError
 	if err := parse.Err(); err != nil {
@@ -69,4 +77,26 @@ func (h *Handler) saveOpportunity(w http.ResponseWriter, r *http.Request, f *opp
 	}
 	f.addErrors(fields, keys)
 	h.render(w, r, http.StatusUnprocessableEntity, "opportunity_new", f.nav(), f)
+}
+
+// formAction returns the action the Create CPPO form was posted with: "draft" (Save as draft,
+// also the form's default button for Enter in a field), "submit" (Submit to AWS) or a row's
+// Add or Remove (parseRowAction). A post without one, or with an empty one (an older page, a
+// script), is a draft. Any
+// other action, or more than one, is refused: refused says why, for the person who posted it
+// (such a post is no button of the form, and saving it as a draft would hide the mistake).
+func formAction(v url.Values) (action, refused string) {
+	actions := v["action"]
+	switch {
+	case len(actions) == 0 || len(actions) == 1 && actions[0] == "":
+		return "draft", ""
+	case len(actions) > 1:
+		return "", fmt.Sprintf("The form was posted with %d actions; it has one per button. Nothing was saved.", len(actions))
+	}
+	a := actions[0]
+	if _, _, ok := parseRowAction(a); ok || a == "draft" || a == "submit" {
+		return a, ""
+	}
+	return "", fmt.Sprintf("Unknown action %q: the form posts draft (Save as draft), submit (Submit to AWS) or a row's Add or Remove. Nothing was saved.",
+		dealdesk.Clip(a, 64))
 }

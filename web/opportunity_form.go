@@ -35,9 +35,13 @@ type opportunityForm struct {
 	// Errors are the messages by form field name; OtherErrors those of no field on the form.
 	Errors      map[string][]string
 	OtherErrors []string
-	// Notice says what a row action did (for the page's live region); FocusAdd, "buyer" or
-	// "installment", that the page opens with that Add button focused (after a remove).
-	Notice, FocusAdd string
+	// Notice says what a row action did, shown next to the rows it concerns: NoticeRows,
+	// "buyer" or "installment". FocusAdd, "buyer" or "installment", says that the page opens
+	// with that Add button focused (after a remove).
+	Notice, NoticeRows, FocusAdd string
+	// rowProblems are the problems of the posted rows themselves (readRows): a form with any
+	// is refused whatever its action.
+	rowProblems dealdesk.Problems
 }
 
 // dimensionField is the input of one dimension of the product: the quantity an entitled
@@ -88,6 +92,7 @@ func (f *opportunityForm) readForm(v url.Values) (in dealdesk.OfferInput, parse 
 	f.Name, f.Description, f.ResellerAccountID = get("name"), get("description"), get("resellerAccountId")
 	f.RenewalChannel = get("renewalChannel")
 	f.readRows(v)
+	parse = append(parse, f.rowProblems...)
 	f.CommitAmount, f.Currency, f.ContractDuration, f.ExpiryDate = get("commitAmount"), get("currency"), get("contractDuration"), get("expiryDate")
 	f.Renewal, f.OneTime, f.MeterUsageAgainstCommit = v.Has("renewal"), v.Has("oneTime"), v.Has("meterUsageAgainstCommit")
 	f.EULAType, f.EULAURL = get("eula.type"), get("eula.url")

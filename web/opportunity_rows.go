@@ -61,34 +61,73 @@ const (
 )
 
 var (
-	buyerName       = regexp.MustCompile(`^buyerAccountIds\[([0-9]{1,4})\]$`)
-	installmentName = regexp.MustCompile(`^installments\[([0-9]{1,4})\]\.(?:chargeDate|amount)$`)
+	// buyerName and installmentName match the names of the rows' fields, whatever is between
+	// the brackets; rowIndex is the one written form of a row's index the form posts: 0 to
+	// 9999, no leading zero, no sign (as the server and web/static/app.js number the rows).
+	buyerName       = regexp.MustCompile(`^buyerAccountIds\[([^\]]*)\]$`)
+	installmentName = regexp.MustCompile(`^installments\[([^\]]*)\]\.(?:chargeDate|amount)$`)
+	rowIndex        = regexp.MustCompile(`^(?:0|[1-9][0-9]{0,3})$`)
 )
 
-// rowIndexes returns the distinct row indexes of the posted field names re matches, in order:
-// rows are read in the order of their indexes, whatever gaps there are.
-func rowIndexes(v url.Values, re *regexp.Regexp) []int {
+// rowIndexes returns the distinct row indexes of the posted field names re matches, in order
+// (rows are read in the order of their indexes, whatever gaps there are), at most limit of
+// them. It adds a problem on field, and leaves the row out, for a name whose index is not
+// written as the form writes it ("buyerAccountIds[01]", "[+1]", "[]": it would be another
+// name for a row, or no row) or that is posted more than once (only one value would be read);
+// and one naming the cap when there are more than limit rows, keeping the first limit.
+func rowIndexes(v url.Values, re *regexp.Regexp, field, what string, limit int, p *dealdesk.Problems) []int {
 	var idx []int
-	for name := range v {
-		if m := re.FindStringSubmatch(name); m != nil {
-			i, _ := strconv.Atoi(m[1])
-			idx = append(idx, i)
+	var bad, repeated []string
+	for name, vals := range v {
+		m := re.FindStringSubmatch(name)
+		switch {
+		case m == nil:
+			continue
+		case !rowIndex.MatchString(m[1]):
+			bad = append(bad, name)
+			continue
+		case len(vals) > 1:
+			repeated = append(repeated, name)
 		}
+		i, _ := strconv.Atoi(m[1])
+		idx = append(idx, i)
+	}
+	if len(bad) > 0 {
+		slices.Sort(bad)
+		p.Add(field, "%q is not a row of this form: rows are numbered 0 to 9999, without leading zeros or signs (%d such field%s)",
+			dealdesk.Clip(bad[0], 64), len(bad), plural(len(bad)))
+	}
+	if len(repeated) > 0 {
+		slices.Sort(repeated)
+		p.Add(field, "%s was sent more than once: a row has one value (%d such field%s)", repeated[0], len(repeated), plural(len(repeated)))
 	}
 	slices.Sort(idx)
-	return slices.Compact(idx)
+	idx = slices.Compact(idx)
+	if len(idx) > limit {
+		p.Add(field, "at most %d %s", limit, what)
+		idx = idx[:limit]
+	}
+	return idx
 }
 
+// rowLimit is how many rows of a list the form may post: the domain's cap, or the blank rows a
+// new form starts with when they are more (startRows).
+func rowLimit(domainCap, start int) int { return max(domainCap, start) }
+
 // readRows reads the posted buyer and installment rows into f, every row kept as entered
-// (blank ones too) and numbered from 0 in order.
+// (blank ones too) and numbered from 0 in order. A form whose rows the page cannot have posted
+// (more than the domain's caps, dealdesk.MaxBuyerAccounts and dealdesk.MaxInstallments; an
+// index written otherwise; a row's field posted twice) gets problems on "buyerAccountIds" or
+// "installments", kept in f.rowProblems: such a form is refused whatever its action.
 func (f *opportunityForm) readRows(v url.Values) {
 	get := func(name string) string { return strings.TrimSpace(v.Get(name)) }
+	f.rowProblems = nil
 	f.Buyers = nil
-	for _, i := range rowIndexes(v, buyerName) {
+	for _, i := range rowIndexes(v, buyerName, "buyerAccountIds", "buyers", rowLimit(dealdesk.MaxBuyerAccounts, startBuyerRows), &f.rowProblems) {
 		f.Buyers = append(f.Buyers, buyerField{Index: len(f.Buyers), Value: get(fmt.Sprintf("buyerAccountIds[%d]", i))})
 	}
 	f.Installments = nil
-	for _, i := range rowIndexes(v, installmentName) {
+	for _, i := range rowIndexes(v, installmentName, "installments", "installments", rowLimit(dealdesk.MaxInstallments, startInstallmentRows), &f.rowProblems) {
 		f.Installments = append(f.Installments, installmentField{Index: len(f.Installments),
 			ChargeDate: get(fmt.Sprintf("installments[%d].chargeDate", i)), Amount: get(fmt.Sprintf("installments[%d].amount", i))})
 	}
@@ -107,17 +146,35 @@ func (f *opportunityForm) startRows() {
 	}
 }
 
-// rowAction applies the form's action when it adds or removes a row ("add-buyer",
-// "remove-buyer:I", "add-installment", "remove-installment:I") and reports whether it was one.
-// An add beyond the domain's caps (dealdesk.MaxBuyerAccounts, dealdesk.MaxInstallments) or a
-// remove of a row that is not there changes nothing. Notice says what was done, for the
-// page's live region.
-func (f *opportunityForm) rowAction(action string) bool {
-	kind, arg, _ := strings.Cut(action, ":")
-	n, err := strconv.Atoi(arg)
-	if err != nil {
-		n = -1 // no row: a remove without a row number removes nothing
+// parseRowAction reads a row action as the form's buttons post it: "add-buyer" and
+// "add-installment" (n is -1), "remove-buyer:I" and "remove-installment:I" with I a row index
+// written as the form writes it (rowIndex). ok is false for anything else.
+func parseRowAction(action string) (kind string, n int, ok bool) {
+	kind, arg, hasArg := strings.Cut(action, ":")
+	switch kind {
+	case "add-buyer", "add-installment":
+		return kind, -1, !hasArg
+	case "remove-buyer", "remove-installment":
+		if !hasArg || !rowIndex.MatchString(arg) {
+			return "", 0, false
+		}
+		n, _ = strconv.Atoi(arg)
+		return kind, n, true
 	}
+	return "", 0, false
+}
+
+// rowAction applies the form's action when it adds or removes a row ("add-buyer",
+// "remove-buyer:I", "add-installment", "remove-installment:I": parseRowAction) and reports
+// whether it was one. An add beyond the domain's caps (dealdesk.MaxBuyerAccounts,
+// dealdesk.MaxInstallments) or a remove of a row that is not there changes nothing. Notice
+// says what was done, shown next to the rows concerned (NoticeRows: "buyer" or "installment").
+func (f *opportunityForm) rowAction(action string) bool {
+	kind, n, ok := parseRowAction(action)
+	if !ok {
+		return false
+	}
+	f.NoticeRows = strings.TrimPrefix(strings.TrimPrefix(kind, "add-"), "remove-")
 	switch kind {
 	case "add-buyer":
 		if len(f.Buyers) >= dealdesk.MaxBuyerAccounts {
@@ -153,8 +210,6 @@ func (f *opportunityForm) rowAction(action string) bool {
 		}
 		f.Notice = fmt.Sprintf("Installment %d removed; %d left.", n+1, len(f.Installments))
 		f.FocusAdd = "installment"
-	default:
-		return false
 	}
 	return true
 }

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -82,8 +83,14 @@ func TestCreateCPPO_RowButtonsAddAndRemoveRowsWithoutSaving(t *testing.T) {
 			if !regexp.MustCompile(`name="buyerAccountIds\[2\]"[^>]*autofocus`).MatchString(body) {
 				t.Errorf("the new buyer row's input is not focused")
 			}
-			if !strings.Contains(body, `id="rows-status" aria-live="polite">Buyer 3 added.</p>`) {
-				t.Errorf("the live region does not say the buyer was added")
+			// Said next to the buyers, visibly, as a status (text in a live region at page load
+			// is not announced); the script's live region is empty.
+			if !regexp.MustCompile(`(?s)id="buyers".*<p class="notice" role="status" id="buyers-notice">Buyer 3 added.</p>.*id="installments"`).MatchString(body) ||
+				strings.Contains(body, `installments-notice`) {
+				t.Errorf("no notice next to the buyers that buyer 3 was added")
+			}
+			if !strings.Contains(body, `id="rows-status" aria-live="polite"></p>`) {
+				t.Errorf("the live region is not empty at page load")
 			}
 			if strings.Contains(body, `class="field-error"`) || strings.Contains(body, `id="form-error"`) {
 				t.Errorf("a row action showed validation errors")
@@ -117,12 +124,12 @@ func TestCreateCPPO_RowButtonsAddAndRemoveRowsWithoutSaving(t *testing.T) {
 			if n := f.countOffers(t, f.acme); n != 0 {
 				t.Errorf("removing a row stored %d offers", n)
 			}
-			for _, bad := range []string{"remove-buyer", "remove-buyer:", "remove-buyer:x", "remove-buyer:-1", "remove-buyer:3"} {
-				form.Set("action", bad)
-				resp, body := f.postBody(t, c, "/offers", form)
-				if n := len(inputValues(body, `buyerAccountIds\[\d+\]`)); resp.StatusCode != http.StatusOK || n != 3 {
-					t.Errorf("action %s: %s, %d buyer rows, want the 3 untouched", bad, resp.Status, n)
-				}
+			// A remove of a row that is not there changes nothing; one that no button posts is
+			// refused (TestCreateCPPO_AnActionNoButtonPostsIsRefused).
+			form.Set("action", "remove-buyer:3")
+			resp, body = f.postBody(t, c, "/offers", form)
+			if n := len(inputValues(body, `buyerAccountIds\[\d+\]`)); resp.StatusCode != http.StatusOK || n != 3 || strings.Contains(body, "buyers-notice") {
+				t.Errorf("action remove-buyer:3: %s, %d buyer rows, want the 3 untouched and no notice", resp.Status, n)
 			}
 		})
 
@@ -141,6 +148,10 @@ func TestCreateCPPO_RowButtonsAddAndRemoveRowsWithoutSaving(t *testing.T) {
 			}
 			if got := inputValues(body, `installments\[0\]\.chargeDate`); fmt.Sprint(got) != "[installments[0].chargeDate="+later+"]" {
 				t.Errorf("the first charge date: %v", got)
+			}
+			if !regexp.MustCompile(`(?s)id="installments".*<p class="notice" role="status" id="installments-notice">Installment 4 added.</p>`).MatchString(body) ||
+				strings.Contains(body, `buyers-notice`) {
+				t.Errorf("no notice next to the installments that installment 4 was added")
 			}
 			if got := sumOf(body); got != "Installments total 12,000.00 of the 12,000.00 USD commit." {
 				t.Errorf("the total: %q", got)
@@ -315,6 +326,114 @@ func TestCreateCPPO_InstallmentsTotalAgainstTheCommit(t *testing.T) {
 			if _, body := f.postBody(t, c, "/offers", form); sumOf(body) != tc.want {
 				t.Errorf("commit %s %s, amounts %v: the total says %q, want %q", tc.commit, tc.currency, tc.amounts, sumOf(body), tc.want)
 			}
+		}
+	})
+}
+
+func TestCreateCPPO_RowsTheFormCannotPostAreRefusedAndNothingSaved(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
+		f := newFixture(t, engine)
+		c := f.client(t)
+		token := f.signIn(t, c, f.email)
+		buyers := func(form url.Values, n int) url.Values {
+			for i := range n {
+				form.Set(fmt.Sprintf("buyerAccountIds[%d]", i), fmt.Sprintf("1000000000%02d", i))
+			}
+			return form
+		}
+		refused := func(t *testing.T, path string, form url.Values, errID, want string) string {
+			t.Helper()
+			resp, body := f.postBody(t, c, path, form)
+			if resp.StatusCode != http.StatusUnprocessableEntity {
+				t.Fatalf("%s: %s, want 422", form.Get("action"), resp.Status)
+			}
+			if got := html.UnescapeString(errorByID(body, errID)); !strings.Contains(got, want) {
+				t.Errorf("the error of %s = %q, want %q", errID, got, want)
+			}
+			return body
+		}
+
+		t.Run("at the caps the form saves", func(t *testing.T) {
+			form := buyers(f.validForm(token), dealdesk.MaxBuyerAccounts)
+			form.Set("action", "draft")
+			for i := range dealdesk.MaxInstallments {
+				form.Set(fmt.Sprintf("installments[%d].chargeDate", i), "")
+				form.Set(fmt.Sprintf("installments[%d].amount", i), "")
+			}
+			if resp := f.post(t, c, "/offers", form); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("a draft with %d buyers and %d (blank) installment rows: %s, want 303", dealdesk.MaxBuyerAccounts, dealdesk.MaxInstallments, resp.Status)
+			}
+			offers, _, err := f.db.FindOffers(f.ctx(f.acme), dealdesk.OfferFilter{})
+			if err != nil || len(offers) != 1 || len(offers[0].BuyerAccountIDs) != dealdesk.MaxBuyerAccounts {
+				t.Fatalf("stored: %+v, %v; want one draft with %d buyers", offers, err, dealdesk.MaxBuyerAccounts)
+			}
+			if err := f.db.DeleteOffer(f.ctx(f.acme), offers[0].ID); err != nil {
+				t.Fatal(err)
+			}
+		})
+
+		t.Run("more rows than the caps", func(t *testing.T) {
+			for _, action := range []string{"draft", "submit", "add-buyer", "remove-buyer:0"} {
+				form := buyers(f.validForm(token), dealdesk.MaxBuyerAccounts+1)
+				form.Set("action", action)
+				body := refused(t, "/offers", form, "error-buyerAccountIds", fmt.Sprintf("at most %d buyers", dealdesk.MaxBuyerAccounts))
+				if n := len(inputValues(body, `buyerAccountIds\[\d+\]`)); n != dealdesk.MaxBuyerAccounts {
+					t.Errorf("%s: the refused form shows %d buyer rows, want the first %d", action, n, dealdesk.MaxBuyerAccounts)
+				}
+			}
+			form := f.validForm(token)
+			for i := range dealdesk.MaxInstallments + 1 {
+				form.Set(fmt.Sprintf("installments[%d].amount", i), "1")
+			}
+			refused(t, "/offers", form, "error-installments", fmt.Sprintf("at most %d installments", dealdesk.MaxInstallments))
+
+			// A big post does not come back as a bigger page: the rows shown are the caps'.
+			form = f.validForm(token)
+			for i := range 5000 {
+				form.Set(fmt.Sprintf("buyerAccountIds[%d]", i), "1")
+			}
+			body := refused(t, "/offers", form, "error-buyerAccountIds", "at most 25 buyers")
+			if n := len(inputValues(body, `buyerAccountIds\[\d+\]`)); n != dealdesk.MaxBuyerAccounts {
+				t.Errorf("5,000 buyer rows posted: %d shown", n)
+			}
+		})
+
+		t.Run("a row index written otherwise, or a row posted twice", func(t *testing.T) {
+			for _, tc := range []struct{ name, errID, want string }{
+				{"buyerAccountIds[01]", "error-buyerAccountIds", `"buyerAccountIds[01]" is not a row of this form`},
+				{"buyerAccountIds[+2]", "error-buyerAccountIds", `"buyerAccountIds[+2]" is not a row of this form`},
+				{"buyerAccountIds[-1]", "error-buyerAccountIds", `"buyerAccountIds[-1]" is not a row of this form`},
+				{"buyerAccountIds[]", "error-buyerAccountIds", `"buyerAccountIds[]" is not a row of this form`},
+				{"buyerAccountIds[10000]", "error-buyerAccountIds", `"buyerAccountIds[10000]" is not a row of this form`},
+				{"installments[01].amount", "error-installments", `"installments[01].amount" is not a row of this form`},
+				{"installments[ 1].chargeDate", "error-installments", `"installments[ 1].chargeDate" is not a row of this form`},
+			} {
+				form := f.validForm(token)
+				form.Set(tc.name, "999999999999")
+				form.Set("action", "draft")
+				body := refused(t, "/offers", form, tc.errID, tc.want)
+				if strings.Contains(body, `value="999999999999"`) {
+					t.Errorf("%s: its value is shown as a row's", tc.name)
+				}
+			}
+			form := f.validForm(token)
+			form.Add("buyerAccountIds[1]", "999999999999")
+			refused(t, "/offers", form, "error-buyerAccountIds", "buyerAccountIds[1] was sent more than once")
+		})
+
+		t.Run("the edit form too", func(t *testing.T) {
+			o := f.draft(t, f.acme, "Stored draft")
+			form := buyers(url.Values{"csrf": {token}, "productId": {f.product.ID}, "name": {"Renamed"}, "action": {"draft"}}, dealdesk.MaxBuyerAccounts+1)
+			refused(t, "/offers/"+o.ID+"/edit", form, "error-buyerAccountIds", "at most 25 buyers")
+			form = url.Values{"csrf": {token}, "productId": {f.product.ID}, "name": {"Renamed"}, "buyerAccountIds[00]": {"444455556666"}}
+			refused(t, "/offers/"+o.ID+"/edit", form, "error-buyerAccountIds", "is not a row of this form")
+			if got, err := f.db.FindOfferByID(f.ctx(f.acme), o.ID); err != nil || got.Name != "Stored draft" || len(got.BuyerAccountIDs) != 0 {
+				t.Errorf("the stored draft after refused posts: %+v, %v", got, err)
+			}
+		})
+		if n := f.countOffers(t, f.acme); n != 1 {
+			t.Errorf("%d offers stored, want the edited draft only", n)
 		}
 	})
 }

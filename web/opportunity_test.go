@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -149,6 +151,59 @@ func TestOfferList_TabsStatusFilterAndPages(t *testing.T) {
 		}
 		if resp, _ := f.get(t, c, "/offers?status=NOPE"); resp.StatusCode != http.StatusUnprocessableEntity {
 			t.Fatalf("unknown status: %s, want 422", resp.Status)
+		}
+	})
+}
+
+func TestCreateCPPO_AnActionNoButtonPostsIsRefused(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
+		f := newFixture(t, engine)
+		c := f.client(t)
+		token := f.signIn(t, c, f.email)
+		o := f.draft(t, f.acme, "Stored draft")
+		for _, path := range []string{"/offers", "/offers/" + o.ID + "/edit"} {
+			for _, action := range [][]string{{"bogus"}, {"add-buyerX"}, {"Draft"}, {"submit "}, {"add-buyer:1"}, {"remove-buyer"},
+				{"remove-buyer:"}, {"remove-buyer:x"}, {"remove-buyer:-1"}, {"remove-buyer:01"}, {"remove-installment:+1"}, {"draft", "submit"}} {
+				form := f.validForm(token)
+				form["action"] = action
+				resp, body := f.postBody(t, c, path, form)
+				if resp.StatusCode != http.StatusBadRequest {
+					t.Errorf("POST %s action %q: %s, want 400", path, action, resp.Status)
+				}
+				if want := "Nothing was saved."; !strings.Contains(body, want) {
+					t.Errorf("POST %s action %q: the page does not say %q:\n%s", path, action, want, body)
+				}
+				if len(action) == 1 && !strings.Contains(html.UnescapeString(body), `Unknown action "`+action[0]+`"`) {
+					t.Errorf("POST %s action %q: the page does not name the action", path, action)
+				}
+			}
+		}
+		if got, err := f.db.FindOfferByID(f.ctx(f.acme), o.ID); err != nil || got.Name != "Stored draft" {
+			t.Errorf("the stored draft after refused actions: %+v, %v", got, err)
+		}
+		if n := f.countOffers(t, f.acme); n != 1 {
+			t.Fatalf("refused actions stored %d offers", n)
+		}
+
+		// No action (an older page, a script), or an empty one, saves a draft, as Enter does.
+		for i, action := range [][]string{nil, {""}} {
+			form := f.validForm(token)
+			form["action"] = action
+			form.Set("name", fmt.Sprintf("No action %d", i))
+			if resp := f.post(t, c, "/offers", form); resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(resp.Header.Get("Location"), "?notice=saved") {
+				t.Errorf("create with action %q: %s %s, want 303 to the saved draft", action, resp.Status, resp.Header.Get("Location"))
+			}
+			form.Set("name", fmt.Sprintf("Edited %d", i))
+			if resp := f.post(t, c, "/offers/"+o.ID+"/edit", form); resp.StatusCode != http.StatusSeeOther {
+				t.Errorf("edit with action %q: %s, want 303", action, resp.Status)
+			}
+			if got, err := f.db.FindOfferByID(f.ctx(f.acme), o.ID); err != nil || got.Name != fmt.Sprintf("Edited %d", i) || got.Status != dealdesk.OfferDraft {
+				t.Errorf("the draft after an edit with action %q: %+v, %v", action, got, err)
+			}
+		}
+		if n := f.countOffers(t, f.acme); n != 3 {
+			t.Errorf("%d offers, want the draft and two created without an action", n)
 		}
 	})
 }
