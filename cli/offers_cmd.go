@@ -111,8 +111,8 @@ func runOffersList(ctx context.Context, args []string, env Env) error {
 			}
 		}
 		if err != nil {
-			if tw != nil {
-				tw.flush()
+			if tw != nil && tw.rows > 1 {
+				tw.flush() // the pages listed before the error
 			}
 			return renameFields(err, listFlagFields)
 		}
@@ -152,14 +152,14 @@ func runOffersShow(ctx context.Context, args []string, env Env) error {
 	if *asJSON {
 		raw, err := c.FindOfferChainJSON(ctx, id)
 		if err != nil {
-			return err
+			return offerNotFound(err, id)
 		}
 		fmt.Fprintf(env.Stdout, "%s\n", raw)
 		return nil
 	}
 	chain, err := c.FindOfferChain(ctx, id)
 	if err != nil {
-		return err
+		return offerNotFound(err, id)
 	}
 	totals := make(map[string]*dealdesk.MeteringTotals, len(chain.Entitlements))
 	for _, e := range chain.Entitlements {
@@ -169,6 +169,15 @@ func runOffersShow(ctx context.Context, args []string, env Env) error {
 	}
 	printChain(env.Stdout, chain, totals)
 	return nil
+}
+
+// offerNotFound returns err, saying which offer when it is ENOTFOUND: the ID as it was typed
+// (the server's detail quotes it as it reached the server, escaped).
+func offerNotFound(err error, id string) error {
+	if dealdesk.ErrorCode(err) == dealdesk.ENOTFOUND {
+		return dealdesk.Errorf(dealdesk.ENOTFOUND, "No offer %q in your organization.", id)
+	}
+	return err
 }
 
 // parseFlagsAndArg parses args, flags before or after the one argument, and returns the

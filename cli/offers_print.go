@@ -17,6 +17,7 @@ import (
 type table struct {
 	tw     *tabwriter.Writer
 	indent string
+	rows   int // written so far, the header included
 }
 
 // newTable returns a table on w whose first row is header.
@@ -38,6 +39,7 @@ func (t *table) row(cells ...string) {
 		cells[i] = c
 	}
 	fmt.Fprintf(t.tw, "%s%s\n", t.indent, strings.Join(cells, "\t"))
+	t.rows++
 }
 
 // flush writes out the rows; a table is written whole, aligned, once flushed.
