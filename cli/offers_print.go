@@ -166,24 +166,25 @@ func printChain(w io.Writer, c *dealdesk.OfferChain, totals map[string]*dealdesk
 func printEntitlement(w io.Writer, indent string, e *dealdesk.Entitlement, t *dealdesk.MeteringTotals) {
 	fmt.Fprintf(w, "%sEntitlement %s\n", indent, e.ID)
 	in := indent + "  "
-	writeFields(w, in,
+	fields := []string{
 		"agreement", e.ExternalID,
 		"buyer", e.BuyerAccountID,
 		"status", string(e.Status),
 		"start", timePtrText(e.StartTime),
 		"end", timePtrText(e.EndTime),
-		"license", e.LicenseARN)
-	if t == nil {
-		return
+		"license", e.LicenseARN,
 	}
-	if t.CommitAmount != nil {
-		writeFields(w, in, "commit used", fmt.Sprintf("%s of %s USD", t.CommitUsed, t.CommitAmount))
+	if t != nil && t.CommitAmount != nil {
+		fields = append(fields, "commit used", fmt.Sprintf("%s of %s USD", t.CommitUsed, t.CommitAmount))
 	}
-	if t.Waiting != "" {
-		writeFields(w, in, "waiting", t.Waiting)
+	if t != nil && t.Waiting != "" {
+		fields = append(fields, "waiting", t.Waiting)
 	}
-	if len(t.Dimensions) == 0 {
-		writeFields(w, in, "metering", "no usage in closed hours yet")
+	if t != nil && len(t.Dimensions) == 0 {
+		fields = append(fields, "metering", "no usage in closed hours yet")
+	}
+	writeFields(w, in, fields...)
+	if t == nil || len(t.Dimensions) == 0 {
 		return
 	}
 	fmt.Fprintf(w, "%smetering\n", in)
