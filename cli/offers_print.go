@@ -108,7 +108,12 @@ func printChain(w io.Writer, c *dealdesk.OfferChain, totals map[string]*dealdesk
 			"commit", strings.TrimSpace(commit(o)+" "+o.ContractDuration),
 			"expires", expiry)
 		if len(o.PublishErrors) > 0 {
-			fmt.Fprintln(w, "  AWS errors")
+			// While PENDING_CREATE they say why the publish waits (decision 015).
+			if o.Status == dealdesk.OfferPendingCreate {
+				fmt.Fprintln(w, "  publish waits")
+			} else {
+				fmt.Fprintln(w, "  AWS errors")
+			}
 			for _, e := range o.PublishErrors {
 				fmt.Fprintf(w, "    %s: %s\n", printable(e.Field), printable(e.Message))
 			}
