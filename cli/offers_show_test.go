@@ -56,7 +56,7 @@ func TestOffersShowWholeDeal(t *testing.T) {
 			t.Fatalf("the usage meters %v: the test wants units metered in both dimensions", metered)
 		}
 
-		var got struct{ OpportunityID, OfferID string }
+		var got struct{ OpportunityID, OfferID, ExternalID string }
 		e.call("GET", "/entitlements/"+ent.ID, "", http.StatusOK, &got)
 		var chain struct {
 			Opportunity struct{ ID, Status, ExternalID string }
@@ -87,6 +87,7 @@ func TestOffersShowWholeDeal(t *testing.T) {
 			"    status        " + offer.Status + "\n",
 			"    buyers        " + ent.Buyer + "\n",
 			"    Entitlement " + ent.ID + "\n",
+			"      agreement    " + got.ExternalID + "\n",
 			"      buyer        " + ent.Buyer + "\n",
 			"      status       ACTIVE\n",
 			"      license      " + ent.LicenseArn + "\n",
@@ -104,8 +105,8 @@ func TestOffersShowWholeDeal(t *testing.T) {
 			}
 			at += i + len(w)
 		}
-		if !strings.HasPrefix(out, tree[0]) || !regexp.MustCompile(`(?m)^      agreement    agmt-\S+$`).MatchString(out) {
-			t.Errorf("show printed\n%s\nwant the opportunity first and the entitlement's agreement", out)
+		if !strings.HasPrefix(out, tree[0]) {
+			t.Errorf("show printed\n%s\nwant the opportunity first", out)
 		}
 
 		// The metering totals, a row per dimension, as expected apart from dealdesk.
@@ -145,8 +146,9 @@ func TestOffersShowWholeDeal(t *testing.T) {
 		if !slices.IsSortedFunc(times, time.Time.Compare) || len(lines) < len(chain.Timeline) {
 			t.Errorf("timeline %v at %v: want oldest first, and the chain's %d entries", kinds, times, len(chain.Timeline))
 		}
-		for _, k := range []string{"PUBLISHED", "CPPO_OFFER_CREATED", "ACCEPTED"} {
-			if !slices.Contains(kinds, k) {
+		// The acceptance is ACCEPTED from AWS's event, or REPAIRED when reconciliation read it first.
+		for _, k := range []string{"PUBLISHED", "CPPO_OFFER_CREATED", "ACCEPTED|REPAIRED"} {
+			if !slices.ContainsFunc(kinds, func(kind string) bool { return slices.Contains(strings.Split(k, "|"), kind) }) {
 				t.Errorf("timeline %v lacks %s", kinds, k)
 			}
 		}
