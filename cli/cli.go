@@ -35,6 +35,8 @@ Usage:
   dealdesk admin create-user --org ORG_ID --email EMAIL [--name NAME] (password on stdin)
   dealdesk aws-connection show|set [flags]  read or set the AWS connection through the API
   dealdesk products sync [flags]    sync the products from AWS's Catalog through the API
+  dealdesk offers list [flags]      list the offers through the API, one a line
+  dealdesk offers show ID [flags]   show an offer's deal whole, from opportunity to metering
   dealdesk usage import FILE [flags]  report the usage in FILE.csv or FILE.jsonl through the API, resumably
   dealdesk metering flush [flags]   close ended usage hours and send their metering to AWS now
   dealdesk help
@@ -78,6 +80,8 @@ func run(ctx context.Context, args []string, env Env) error {
 		return runAWSConnection(ctx, args[1:], env)
 	case "products":
 		return runProducts(ctx, args[1:], env)
+	case "offers":
+		return runOffers(ctx, args[1:], env)
 	case "usage":
 		return runUsage(ctx, args[1:], env)
 	case "metering":

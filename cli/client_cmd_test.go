@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/dealdesk/dealdesk/cli"
+	"github.com/dealdesk/dealdesk/sqldb/sqldbtest"
 )
 
 // apiServer is a `dealdesk serve` running in-process on a fresh SQLite file.
@@ -20,12 +21,19 @@ type apiServer struct {
 // startAPI runs `dealdesk serve` on a new SQLite database until the test ends.
 func startAPI(t *testing.T) apiServer {
 	t.Helper()
+	return startAPIOn(t, sqldbtest.SQLiteDSN(t))
+}
+
+// startAPIOn runs `dealdesk serve` on the new database dsn (sqldbtest.DSN) until the test ends;
+// the key file is in the test's temporary directory, whatever the engine.
+func startAPIOn(t *testing.T, dsn string) apiServer {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out, errOut := newLineWriter(), newLineWriter()
-	db := filepath.Join(t.TempDir(), "dealdesk.db")
 	env := cli.Env{Getenv: func(string) string { return "" }, Stdout: out, Stderr: errOut}
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--db", dsn, "--key-file", filepath.Join(t.TempDir(), "dealdesk.api-key")}
 	done := make(chan int, 1)
-	go func() { done <- cli.Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db}, env) }()
+	go func() { done <- cli.Run(ctx, args, env) }()
 	t.Cleanup(func() {
 		cancel()
 		if code := <-done; code != 0 {
