@@ -3,6 +3,7 @@ package dealdesk
 import (
 	"database/sql/driver"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -35,8 +36,9 @@ var negativeZero = regexp.MustCompile(`^-0(\.0+)?$`)
 const MaxDecimalDigits = 40
 
 var (
-	// errDecimal is what is wrong with a value that is not a decimal, in words fit for users.
-	errDecimal      = fmt.Errorf("must be a decimal number written as a string, such as \"12.50\"")
+	// ErrNotDecimal is what is wrong with a value that is not a decimal at all, in the words of
+	// the API (which takes decimals as JSON strings); the console words it for its forms.
+	ErrNotDecimal   = errors.New("must be a decimal number written as a string, such as \"12.50\"")
 	errLeadingZero  = fmt.Errorf("must be written without leading zeros, such as \"0.5\" or \"12\"")
 	errNegativeZero = fmt.Errorf("must not be negative zero: write \"0\"")
 	errLongDecimal  = fmt.Errorf("must have at most %d digits", MaxDecimalDigits)
@@ -52,14 +54,14 @@ func ParseDecimal(s string) (Decimal, error) {
 		if loose.MatchString(s) {
 			return Decimal{}, errLeadingZero
 		}
-		return Decimal{}, errDecimal
+		return Decimal{}, ErrNotDecimal
 	}
 	if negativeZero.MatchString(s) {
 		return Decimal{}, errNegativeZero
 	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {
-		return Decimal{}, errDecimal
+		return Decimal{}, ErrNotDecimal
 	}
 	return Decimal{Decimal: d, set: true}, nil
 }
@@ -102,11 +104,11 @@ func (d Decimal) MarshalJSON() ([]byte, error) { return []byte(`"` + d.String() 
 // has already been through a float on its side, or will be on the next reader's.
 func (d *Decimal) UnmarshalJSON(b []byte) error {
 	if len(b) == 0 || b[0] != '"' {
-		return errDecimal
+		return ErrNotDecimal
 	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return errDecimal
+		return ErrNotDecimal
 	}
 	v, err := ParseDecimal(s)
 	if err != nil {

@@ -53,9 +53,19 @@ func (h *Handler) saveOpportunity(w http.ResponseWriter, r *http.Request, f *opp
 		// Some values could not even be read: check the others with the same domain rules
 		// CreateOffer and UpdateOffer apply, without storing anything, so that every error
 		// shows at once.
+		// A value that could not be read is left out of the input, so the domain would call it
+		// missing too: its field keeps only the error of reading it.
 		fields = dealdesk.ErrorFields(err)
+		unread := map[string]bool{}
+		for _, fe := range fields {
+			unread[fe.Field] = true
+		}
 		verr := dealdesk.ValidateOpportunity(dealdesk.NewOpportunity(in), f.Product, dealdesk.DateOf(h.now()), submit)
-		fields = append(fields, dealdesk.ErrorFields(verr)...)
+		for _, fe := range dealdesk.ErrorFields(verr) {
+			if !unread[fe.Field] {
+				fields = append(fields, fe)
+			}
+		}
 	} else {
 		o, err := save(in, submit)
 		if err == nil && submit {

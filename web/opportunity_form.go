@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -131,7 +132,7 @@ func (f *opportunityForm) readForm(v url.Values) (in dealdesk.OfferInput, parse 
 		in.Currency = &c
 	}
 	if f.CommitAmount != "" {
-		if d, err := dealdesk.ParseDecimal(f.CommitAmount); err != nil {
+		if d, err := formDecimal(f.CommitAmount); err != nil {
 			parse.Add("commitAmount", "%s", err)
 		} else {
 			in.CommitAmount = &d
@@ -174,7 +175,7 @@ func (f *opportunityForm) readForm(v url.Values) (in dealdesk.OfferInput, parse 
 		if d.Value == "" {
 			continue
 		}
-		p, err := dealdesk.ParseDecimal(d.Value)
+		p, err := formDecimal(d.Value)
 		if err != nil {
 			parse.Add(d.Field, "%s", err)
 			continue
@@ -200,7 +201,7 @@ func (f *opportunityForm) readForm(v url.Values) (in dealdesk.OfferInput, parse 
 		} else {
 			inst.ChargeDate = d
 		}
-		if a, err := dealdesk.ParseDecimal(row.Amount); err != nil {
+		if a, err := formDecimal(row.Amount); err != nil {
 			parse.Add(row.AmountName(), "%s", err)
 			ok = false
 		} else {
@@ -295,4 +296,18 @@ func (f *opportunityForm) nav() string {
 		return "offers"
 	}
 	return "new"
+}
+
+// errFormDecimal is the form's words for a value that is not a number at all: the domain's
+// (dealdesk.ErrNotDecimal) speak of JSON strings, which a form has none of.
+var errFormDecimal = errors.New("must be a number such as 12000.00: digits and at most one decimal point, without commas, spaces or a currency sign")
+
+// formDecimal parses a decimal typed into the form (dealdesk.ParseDecimal), with errFormDecimal
+// for a value that is not a number.
+func formDecimal(s string) (dealdesk.Decimal, error) {
+	d, err := dealdesk.ParseDecimal(s)
+	if errors.Is(err, dealdesk.ErrNotDecimal) {
+		err = errFormDecimal
+	}
+	return d, err
 }

@@ -72,6 +72,10 @@ func TestCreateCPPO_BadValuesShowTheDomainsErrorNextToTheirFields(t *testing.T) 
 				t.Errorf("error next to %s = %q, want it to say %q", name, got, want)
 			}
 		}
+		// A value that is not a number is told in the form's words, once: not also "is required".
+		if got := fieldErrorOf(body, "commitAmount"); got != "must be a number such as 12000.00: digits and at most one decimal point, without commas, spaces or a currency sign" {
+			t.Errorf("error next to the commit 12,000 = %q", got)
+		}
 		if !strings.Contains(body, `value="12345"`) || !strings.Contains(body, `value="12,000"`) {
 			t.Errorf("the refused values are not shown back for correction")
 		}
