@@ -79,7 +79,7 @@ func TestBrowser_LiveOpportunityBecomesActiveAndGetsItsOfferInDev(t *testing.T) 
 		chromedp.Click(css(`a.button[href="/offers/new"]`)),
 		chromedp.WaitVisible(css(`#pick-product`)),
 		chromedp.SetValue(css(`#pick-product`), d.ProductID),
-		chromedp.Click(css(`form.pick button`)),
+		chromedp.Click(css(`#choose-product`)),
 		chromedp.WaitVisible(css(`[id="price.storage_gb"]`)))
 	b.do("fill it in and submit it",
 		chromedp.SendKeys(css(`#name`), "Live CPPO deal"),

@@ -309,7 +309,7 @@ func TestBrowser_WholeDealInDev(t *testing.T) {
 		chromedp.Click(css(`a.button[href="/offers/new"]`)),
 		chromedp.WaitVisible(css(`#pick-product`)),
 		chromedp.SetValue(css(`#pick-product`), d.ProductID),
-		chromedp.Click(css(`form.pick button`)),
+		chromedp.Click(css(`#choose-product`)),
 		chromedp.WaitVisible(css(`[id="price.storage_gb"]`)))
 	b.do("fill it in, with a commit that is not a number",
 		chromedp.SendKeys(css(`#name`), "Browser CPPO deal"),

@@ -27,6 +27,8 @@ func (h *Handler) handleOpportunityCreate(w http.ResponseWriter, r *http.Request
 // error next to its field; nothing is stored when a value cannot be read. An action that adds
 // or removes a buyer or installment row (opportunityForm.rowAction: the form's no-JavaScript
 // buttons) brings the form back (200) with the row added or removed, nothing checked or stored,
+// as does pick-product (Choose this product: the form laid out for the product chosen, with
+// what was typed),
 // unless the rows themselves cannot be read (opportunityForm.readRows: 422). The action must be
 // one of the form's buttons (formAction): any other is 400, nothing stored.
 func (h *Handler) saveOpportunity(w http.ResponseWriter, r *http.Request, f *opportunityForm,
@@ -42,7 +44,7 @@ func (h *Handler) saveOpportunity(w http.ResponseWriter, r *http.Request, f *opp
 		return
 	}
 	in, parse, keys := f.readForm(r.PostForm)
-	if len(f.rowProblems) == 0 && f.rowAction(action) {
+	if action == "pick-product" || len(f.rowProblems) == 0 && f.rowAction(action) {
 		h.render(w, r, http.StatusOK, "opportunity_new", f.nav(), f)
 		return
 	}
@@ -90,7 +92,8 @@ func (h *Handler) saveOpportunity(w http.ResponseWriter, r *http.Request, f *opp
 }
 
 // formAction returns the action the Create CPPO form was posted with: "draft" (Save as draft,
-// also the form's default button for Enter in a field), "submit" (Submit to AWS) or a row's
+// also the form's default button for Enter in a field), "submit" (Submit to AWS),
+// "pick-product" (Choose this product) or a row's
 // Add or Remove (parseRowAction). A post without one, or with an empty one (an older page, a
 // script), is a draft. Any
 // other action, or more than one, is refused: refused says why, for the person who posted it
@@ -104,9 +107,9 @@ func formAction(v url.Values) (action, refused string) {
 		return "", fmt.Sprintf("The form was posted with %d actions; it has one per button. Nothing was saved.", len(actions))
 	}
 	a := actions[0]
-	if _, _, ok := parseRowAction(a); ok || a == "draft" || a == "submit" {
+	if _, _, ok := parseRowAction(a); ok || a == "draft" || a == "submit" || a == "pick-product" {
 		return a, ""
 	}
-	return "", fmt.Sprintf("Unknown action %q: the form posts draft (Save as draft), submit (Submit to AWS) or a row's Add or Remove. Nothing was saved.",
+	return "", fmt.Sprintf("Unknown action %q: the form posts draft (Save as draft), submit (Submit to AWS), pick-product (Choose this product) or a row's Add or Remove. Nothing was saved.",
 		dealdesk.Clip(a, 64))
 }

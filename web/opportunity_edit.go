@@ -47,7 +47,6 @@ func (h *Handler) editForm(w http.ResponseWriter, r *http.Request) (*dealdesk.Of
 	f := newOpportunityForm()
 	f.OfferID = o.ID
 	f.Action = "/offers/" + url.PathEscape(o.ID) + "/edit"
-	f.PickAction = f.Action
 	return o, f, true
 }
 

@@ -15,8 +15,8 @@ import (
 // value comes back for correction), the choices it offers, and the errors by form field.
 type opportunityForm struct {
 	// OfferID is the opportunity edited; "" on the Create CPPO form. Action is where the form
-	// posts, PickAction where the product picker goes.
-	OfferID, Action, PickAction string
+	// posts (its product picker too: action=pick-product).
+	OfferID, Action string
 
 	Products  []*dealdesk.Product
 	Resellers []*dealdesk.Reseller
@@ -55,7 +55,7 @@ type dimensionField struct {
 
 // newOpportunityForm returns an empty form with the defaults of a new opportunity.
 func newOpportunityForm() *opportunityForm {
-	return &opportunityForm{Action: "/offers", PickAction: "/offers/new", Currency: string(dealdesk.USD), ContractDuration: "P12M",
+	return &opportunityForm{Action: "/offers", Currency: string(dealdesk.USD), ContractDuration: "P12M",
 		EULAType: string(dealdesk.DocumentStandard), Currencies: dealdesk.Currencies, Errors: map[string][]string{}}
 }
 

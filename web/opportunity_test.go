@@ -211,3 +211,30 @@ func TestCreateCPPO_AnActionNoButtonPostsIsRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestCreateCPPO_ChoosingTheProductKeepsWhatWasTyped: the product picker is a button of the
+// form (action=pick-product): it lays the form out for the product chosen, keeps what was typed
+// and saves nothing.
+func TestCreateCPPO_ChoosingTheProductKeepsWhatWasTyped(t *testing.T) {
+	t.Parallel()
+	sqldbtest.ForEachEngine(t, func(t *testing.T, engine string) {
+		f := newFixture(t, engine)
+		c := f.client(t)
+		token := f.signIn(t, c, f.email)
+		_, body := f.get(t, c, "/offers/new")
+		if !strings.Contains(body, `<select id="pick-product" name="productId">`) || !strings.Contains(body, `value="pick-product"`) ||
+			strings.Contains(body, `method="get" action="/offers/new"`) {
+			t.Fatalf("the picker should be part of the form:\n%s", body)
+		}
+		form := url.Values{"csrf": {token}, "action": {"pick-product"}, "productId": {f.product.ID}, "name": {"Typed before choosing"},
+			"commitAmount": {"5000.00"}}
+		resp, body := f.postBody(t, c, "/offers", form)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `value="Typed before choosing"`) || !strings.Contains(body, `value="5000.00"`) ||
+			!strings.Contains(body, `<option value="`+f.product.ID+`" selected>`) || strings.Contains(body, `class="field-error"`) {
+			t.Fatalf("choosing the product: %s\n%s", resp.Status, body)
+		}
+		if offers, _, _ := f.db.FindOffers(f.ctx(f.acme), dealdesk.OfferFilter{}); len(offers) != 0 {
+			t.Fatalf("choosing the product stored %d offers", len(offers))
+		}
+	})
+}
