@@ -71,8 +71,16 @@ func TestSignIn_NextPageAndSignOut(t *testing.T) {
 
 		token = f.csrf(t, c, "/offers")
 		resp = f.post(t, c, "/signout", url.Values{"csrf": {token}})
-		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signin" {
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signin?notice=signed-out" {
 			t.Fatalf("sign out: %s", resp.Status)
+		}
+		// The sign-in page it leads to says so; a plain visit to it does not.
+		const signedOut = `<p class="notice" role="status" id="signin-notice">You are signed out.</p>`
+		if resp, body := f.get(t, c, resp.Header.Get("Location")); resp.StatusCode != http.StatusOK || !strings.Contains(body, signedOut) {
+			t.Fatalf("the sign-in page after sign out: %s, lacks %s:\n%s", resp.Status, signedOut, body)
+		}
+		if _, body := f.get(t, f.client(t), "/signin"); !strings.Contains(body, "<h1>Sign in</h1>") || strings.Contains(body, "signed out") {
+			t.Fatalf("the sign-in page says signed out without a sign-out:\n%s", body)
 		}
 		if resp, _ := f.get(t, c, "/offers"); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("GET /offers after sign out: %s, want 303 to /signin", resp.Status)

@@ -15,6 +15,7 @@ import (
 // concern, and the deal's chain (its opportunity, CPPO offers, entitlements and timeline).
 type offerPage struct {
 	Offer       *dealdesk.Offer
+	Product     *dealdesk.Product // the offer's product, nil when it names none or it is not known
 	Chain       *dealdesk.OfferChain
 	Errors      map[string][]string // PublishErrors by top-level field ("eula.url" under "eula")
 	OtherErrors []dealdesk.FieldError
@@ -57,6 +58,12 @@ func (h *Handler) handleOfferShow(w http.ResponseWriter, r *http.Request) {
 		Notice: noticeText(r.URL.Query()), Waiting: offerWaiting(o, chain, r.URL.Query())}
 	if p.Waiting != "" {
 		p.RefreshToken = offerRefreshToken(o, chain)
+	}
+	if o.ProductID != "" {
+		if p.Product, err = h.cfg.Products.FindProductByID(ctx, o.ProductID); err != nil && dealdesk.ErrorCode(err) != dealdesk.ENOTFOUND {
+			h.renderError(w, r, err)
+			return
+		}
 	}
 	for _, fe := range o.PublishErrors {
 		top := topField(fe.Field)

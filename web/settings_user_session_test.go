@@ -132,7 +132,7 @@ func TestSettingsUsers_RemovalAndEndedSessionsSignOutAtOnce(t *testing.T) {
 
 		// Signing oneself out everywhere leads to the sign-in page and ends this browser's session.
 		resp = f.post(t, admin, "/settings/users/"+anaID+"/end-sessions", url.Values{"csrf": {token}})
-		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signin" || signedIn(admin) {
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signin?notice=signed-out" || signedIn(admin) {
 			t.Fatalf("sign me out everywhere: %s %q", resp.Status, resp.Header.Get("Location"))
 		}
 	})

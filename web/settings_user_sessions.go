@@ -14,7 +14,7 @@ func (h *Handler) handleUserEndSessions(w http.ResponseWriter, r *http.Request) 
 	}
 	if u.ID == sessionFrom(r.Context()).UserID {
 		h.setSessionCookie(w, r, h.newSession(nil))
-		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+		http.Redirect(w, r, "/signin?notice=signed-out", http.StatusSeeOther)
 		return
 	}
 	http.Redirect(w, r, "/settings/users?notice=sessions-ended", http.StatusSeeOther)

@@ -5,9 +5,9 @@ import (
 	"strings"
 )
 
-// signInPage is what the sign-in page shows.
+// signInPage is what the sign-in page shows: Notice is "You are signed out." after a sign-out.
 type signInPage struct {
-	Email, Next, Error string
+	Email, Next, Error, Notice string
 }
 
 // handleSignInShow shows the sign-in form: GET /signin. A signed-in user goes to the offers.
@@ -16,7 +16,11 @@ func (h *Handler) handleSignInShow(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/offers", http.StatusSeeOther)
 		return
 	}
-	h.render(w, r, http.StatusOK, "signin", "", signInPage{Next: localPath(r.URL.Query().Get("next"))})
+	p := signInPage{Next: localPath(r.URL.Query().Get("next"))}
+	if r.URL.Query().Get("notice") == "signed-out" {
+		p.Notice = "You are signed out."
+	}
+	h.render(w, r, http.StatusOK, "signin", "", p)
 }
 
 // localPath returns p when it is a path of this site ("/offers?status=ACTIVE"), else "": a

@@ -31,6 +31,9 @@ func parseTemplates(static *staticAssets) (*templates, error) {
 		"static":     static.url,
 		"fieldError": fieldError,
 		"when":       formatTime,
+		"answer":     answerOf,
+		"count":      count,
+		"sourceText": sourceText,
 	}).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)

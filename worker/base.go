@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strconv"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -101,6 +102,14 @@ func publicMessage(err error) string {
 // lastAttempt reports whether a failure of this run of job is its last one: River will not
 // retry it, so the failure must be recorded now.
 func lastAttempt(job *rivertype.JobRow) bool { return job.Attempt >= job.MaxAttempts }
+
+// attempts says how many attempts n is, for people: "1 attempt", "25 attempts".
+func attempts(n int) string {
+	if n == 1 {
+		return "1 attempt"
+	}
+	return strconv.Itoa(n) + " attempts"
+}
 
 // gone reports whether err says the store has nothing for this job to do: the opportunity is
 // not there or no longer in the status the job works on (ENOTFOUND, ECONFLICT).

@@ -53,7 +53,7 @@ func (w *publishWorker) lastWord(ctx context.Context, job *river.Job[dealdesk.Pu
 	w.log.ErrorContext(ctx, "publish: last attempt failed", "org", job.Args.OrgID, "offer", job.Args.OfferID, "err", err)
 	problem := dealdesk.FieldError{Field: "opportunity", Message: dealdesk.Clip(publicMessage(err), 512)}
 	if pub.Settled && !pub.CarriedOver {
-		problem.Message = dealdesk.Clip(fmt.Sprintf("Gave up after %d attempts: %s", job.Attempt, problem.Message), 512)
+		problem.Message = dealdesk.Clip(fmt.Sprintf("Gave up after %s: %s", attempts(job.Attempt), problem.Message), 512)
 		if ferr := w.fail(ctx, job, pub.Attempt, pub.ChangeSetID, []dealdesk.FieldError{problem}); ferr != nil {
 			return errors.Join(err, ferr)
 		}
@@ -315,7 +315,7 @@ func (w *publishWorker) retryLater(ctx context.Context, job *river.Job[dealdesk.
 		return fmt.Errorf("publish %s (attempt %d): %w", job.Args.OfferID, pub.Attempt, err)
 	}
 	if settled {
-		problem.Message = dealdesk.Clip(fmt.Sprintf("Gave up after %d attempts: %s", job.Attempt, problem.Message), 512)
+		problem.Message = dealdesk.Clip(fmt.Sprintf("Gave up after %s: %s", attempts(job.Attempt), problem.Message), 512)
 		return w.fail(ctx, job, pub.Attempt, pub.ChangeSetID, []dealdesk.FieldError{problem})
 	}
 	return w.wait(ctx, job, pub, problem)

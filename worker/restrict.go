@@ -63,7 +63,7 @@ func (w *restrictWorker) lastWord(ctx context.Context, job *river.Job[dealdesk.R
 			return rerr
 		}
 	} else {
-		rerr = w.end(ctx, job, pub, fmt.Sprintf("FAILED: gave up after %d attempts: %s", job.Attempt, publicMessage(err)))
+		rerr = w.end(ctx, job, pub, fmt.Sprintf("FAILED: gave up after %s: %s", attempts(job.Attempt), publicMessage(err)))
 	}
 	if rerr != nil {
 		return errors.Join(err, rerr)
@@ -209,7 +209,7 @@ func (w *restrictWorker) retryLater(ctx context.Context, job *river.Job[dealdesk
 	if pub.RestrictChangeSetID != "" {
 		return w.wait(ctx, job, pub, awsMessage(err))
 	}
-	return w.end(ctx, job, pub, fmt.Sprintf("FAILED: gave up after %d attempts: %s", job.Attempt, awsMessage(err)))
+	return w.end(ctx, job, pub, fmt.Sprintf("FAILED: gave up after %s: %s", attempts(job.Attempt), awsMessage(err)))
 }
 
 // wait keeps following pub's restriction change set, whose outcome is not known yet: it says
