@@ -206,9 +206,11 @@ func TestDev(t *testing.T) {
 
 	var agreement struct{ AgreementID, LicenseArn string }
 	devCall(t, "POST", d.SimURL+"/_sim/buyers/"+d.BuyerAccountID+"/accept", "", `{"offerId":"`+cppo.OfferID+`"}`, http.StatusOK, &agreement)
-	waitUntil(t, 60*time.Second, "the entitlement in the chain", func() bool {
+	// AWS's agreement and license events arrive in either order: a license reported first makes
+	// an entitlement keyed by its ARN, which the agreement's event then names by the agreement.
+	waitUntil(t, 60*time.Second, "the entitlement in the chain, named by its agreement", func() bool {
 		devCall(t, "GET", chainURL, d.APIKey, "", http.StatusOK, &chain)
-		return len(chain.Entitlements) > 0 && chain.Entitlements[0].LicenseArn != ""
+		return len(chain.Entitlements) > 0 && chain.Entitlements[0].LicenseArn != "" && chain.Entitlements[0].ExternalID == agreement.AgreementID
 	})
 	if e := chain.Entitlements[0]; len(chain.Entitlements) != 1 || e.Status != "ACTIVE" || e.ExternalID != agreement.AgreementID ||
 		e.LicenseArn != agreement.LicenseArn || e.OfferID != chain.Offers[0].ID || e.OpportunityID != opp.ID {
