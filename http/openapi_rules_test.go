@@ -126,7 +126,17 @@ func requestExample(t *testing.T, doc *openapi3.T, method, path string) map[stri
 	if !ok {
 		t.Fatalf("%s %s: the request body schema has no object example", method, path)
 	}
-	return ex
+	// A copy: the document is shared by the tests running in parallel (loadRouter validates
+	// its examples), and callers change what they get.
+	b, err := json.Marshal(ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // paramExample returns the example of a path parameter of an operation.
