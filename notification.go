@@ -43,4 +43,8 @@ type NotificationService interface {
 	// MarkNotificationRead sets ReadAt (once: marking again keeps the first time) and returns
 	// the notification. Returns ENOTFOUND unless it belongs to the caller's organization.
 	MarkNotificationRead(ctx context.Context, id string) (*Notification, error)
+	// MarkAllNotificationsRead marks read every unread notification of the caller's
+	// organization created at or before upTo (when the feed was shown: one that arrived since
+	// stays unread) and returns how many it marked.
+	MarkAllNotificationsRead(ctx context.Context, upTo time.Time) (int64, error)
 }

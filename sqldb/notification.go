@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/dealdesk/dealdesk"
 )
@@ -70,4 +71,24 @@ func (db *DB) MarkNotificationRead(ctx context.Context, id string) (*dealdesk.No
 		}
 		return n, err
 	})
+}
+
+// MarkAllNotificationsRead sets read_at to now on the caller's organization's unread
+// notifications created at or before upTo, in one statement, and returns how many.
+func (db *DB) MarkAllNotificationsRead(ctx context.Context, upTo time.Time) (int64, error) {
+	orgID, err := dealdesk.RequireOrgID(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE notifications SET read_at = $1 WHERE org_id = $2 AND read_at IS NULL AND created_at <= $3`,
+			db.dialect.timeArg(db.now()), orgID, db.dialect.timeArg(upTo))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
 }

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
+	"time"
 
 	"github.com/dealdesk/dealdesk"
 )
@@ -20,6 +23,8 @@ type notificationListPage struct {
 	NextURL       string // the next page, "" on the last
 	FirstURL      string // the first page, "" on it
 	Notice        string
+	Shown         string // when the feed was read, RFC 3339: Mark all read marks up to it
+	AnyUnread     bool   // some notification of this page is unread
 }
 
 // handleNotificationList shows the organization's notifications, newest first: GET
@@ -28,9 +33,16 @@ func (h *Handler) handleNotificationList(w http.ResponseWriter, r *http.Request)
 	q := r.URL.Query()
 	p := notificationListPage{Unread: q.Get("unread") == "true", Cursor: q.Get("cursor"),
 		AllURL: notificationListURL(false, ""), UnreadURL: notificationListURL(true, "")}
-	if q.Get("notice") == "read" {
+	switch q.Get("notice") {
+	case "read":
 		p.Notice = "Marked read."
+	case "read-all":
+		p.Notice = "All marked read."
+		if n, err := strconv.Atoi(q.Get("marked")); err == nil && n >= 0 && strconv.Itoa(n) == q.Get("marked") {
+			p.Notice = fmt.Sprintf("Marked %d notification%s read.", n, plural(n))
+		}
 	}
+	p.Shown = h.now().UTC().Format(time.RFC3339Nano)
 	ns, next, err := h.cfg.Notifications.FindNotifications(r.Context(), dealdesk.NotificationFilter{Unread: p.Unread,
 		Cursor: p.Cursor, Limit: notificationListPageSize})
 	if err != nil {
@@ -38,6 +50,9 @@ func (h *Handler) handleNotificationList(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	p.Notifications = ns
+	for _, n := range ns {
+		p.AnyUnread = p.AnyUnread || n.ReadAt == nil
+	}
 	if next != "" {
 		p.NextURL = notificationListURL(p.Unread, next)
 	}

@@ -35,6 +35,7 @@ func (h *Handler) routes() []route {
 		{"POST", "/metering-records/{id}/retry", true, h.handleMeteringRetry},
 		{"GET", "/notifications", true, h.handleNotificationList},
 		{"POST", "/notifications/{id}/read", true, h.handleNotificationRead},
+		{"POST", "/notifications/read-all", true, h.handleNotificationReadAll},
 
 		// settings
 		{"GET", "/settings", true, func(w http.ResponseWriter, r *http.Request) {
